@@ -1,0 +1,448 @@
+//! The events of Chronique: past-tense facts, one struct per event type.
+//!
+//! Events carry business data only. The envelope (in `eventlog`) carries the event id, the
+//! stream, the positions, the actor, the command id, the recorded time and the **effective
+//! date**: every event of one command shares that date, and `evolve` receives it beside the
+//! event (see [`Dated`]). A date the command names (paidOn, startedOn…) *is* that effective
+//! date, so it is not repeated in the payload.
+//!
+//! Each event type has a stable name ([`DomainEvent::event_type`], the name of DOMAIN.md
+//! verbatim) and a schema version ([`DomainEvent::schema_version`]). Stored payloads are the
+//! bare structs below, encoded by `eventlog`'s codec, never the enums.
+//!
+//! Changing a struct here changes the stored format. Never reorder, rename, remove or retype a
+//! field: add a schema version instead, keep the old struct frozen in [`legacy`] with a pure
+//! upcast to the current one (see `ProgrammeEstablished`, now at version 2).
+
+use crate::values::*;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// An event with the effective date it was recorded with: what `evolve` folds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dated<E> {
+    pub effective_on: NaiveDate,
+    pub event: E,
+}
+
+// ------------------------------------------------------------------------------ programme
+
+/// Version 2: `request_cap_permille` was added (version 1 is [`legacy::ProgrammeEstablishedV1`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgrammeEstablished {
+    pub programme: ProgrammeId,
+    pub name: Name,
+    /// Communes (or EPCI) of the territory.
+    pub territory: Vec<Name>,
+    /// Quartiers prioritaires de la politique de la ville.
+    pub qpv: Vec<Name>,
+    pub labelled_on: Option<NaiveDate>,
+    /// Share of an action's total cost that may be requested without a warning (rule 2).
+    pub request_cap_permille: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AxisDefined {
+    pub code: AxisCode,
+    pub title: Title,
+    pub objective: NationalObjective,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AxisRetired {
+    pub code: AxisCode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunderRegistered {
+    pub funder: FunderId,
+    pub name: Name,
+    pub kind: FunderKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvelopeNotified {
+    pub funder: FunderId,
+    pub year: Year,
+    pub amount: Money,
+    /// Reference of the notification (arrêté, courrier).
+    pub reference: Option<Title>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvelopeRevised {
+    pub funder: FunderId,
+    pub year: Year,
+    pub amount: Money,
+    pub reason: Note,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BodyMembershipChanged {
+    pub body: BodyKind,
+    pub organisations: Vec<Name>,
+}
+
+// ------------------------------------------------------------------------------ partner
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerRegistered {
+    pub partner: PartnerId,
+    pub name: Name,
+    pub kind: PartnerKind,
+    pub siret: Option<Siret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerLeftAlliance {
+    pub reason: Note,
+}
+
+// ------------------------------------------------------------------------------ session
+
+/// The session's date is this event's effective date too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionScheduled {
+    pub session: SessionId,
+    pub body: BodyKind,
+    pub date: NaiveDate,
+    pub title: Title,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionHeld {
+    /// Organisations present.
+    pub present: Vec<Name>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionCancelled {
+    pub reason: Note,
+}
+
+// ------------------------------------------------------------------------------ action
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionProposed {
+    pub action: ActionId,
+    /// Given by the holder, or `{year}-{n:03}` (DOMAIN.md, "Reference").
+    pub reference: Title,
+    pub title: Title,
+    pub summary: Narrative,
+    pub holder: PartnerId,
+    pub axis: AxisCode,
+    pub secondary_axes: Vec<AxisCode>,
+    pub publics: Vec<PublicKind>,
+    pub qpv: Vec<Name>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub year: Year,
+    pub total_cost: Money,
+    pub requested: Vec<MoneyLine>,
+    pub indicators: Vec<IndicatorDef>,
+    /// External file numbers (Dauphin…).
+    pub external_refs: Vec<Title>,
+}
+
+/// Only the fields that changed are `Some`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ActionAmended {
+    pub title: Option<Title>,
+    pub summary: Option<Narrative>,
+    pub axis: Option<AxisCode>,
+    pub secondary_axes: Option<Vec<AxisCode>>,
+    pub publics: Option<Vec<PublicKind>>,
+    pub qpv: Option<Vec<Name>>,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub total_cost: Option<Money>,
+    pub requested: Option<Vec<MoneyLine>>,
+    pub indicators: Option<Vec<IndicatorDef>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplementsRequested {
+    pub items: Vec<Title>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplementsProvided {
+    pub note: Note,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpinionGiven {
+    pub session: SessionId,
+    pub opinion: Opinion,
+    pub proposed: Vec<MoneyLine>,
+    pub comment: Option<Note>,
+}
+
+/// A decision of the COPIL. Decisions of an action are numbered from 1 in the order they are
+/// recorded, revisions included; a revision names the number it supersedes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopilDecisionTaken {
+    pub session: SessionId,
+    pub decision_no: u32,
+    pub outcome: DecisionOutcome,
+    pub retained: Vec<MoneyLine>,
+    pub reason: Option<Note>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRevised {
+    pub session: SessionId,
+    pub decision_no: u32,
+    /// The number of the decision this one supersedes.
+    pub supersedes: u32,
+    pub outcome: DecisionOutcome,
+    pub retained: Vec<MoneyLine>,
+    pub reason: Note,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionWithdrawn {
+    pub reason: Note,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantAwarded {
+    pub grant: GrantId,
+    pub funder: FunderId,
+    pub year: Year,
+    pub amount: Money,
+    pub act: Act,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRefused {
+    pub funder: FunderId,
+    pub reason: Note,
+}
+
+/// The payment date is the effective date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRecorded {
+    pub payment: PaymentId,
+    pub funder: FunderId,
+    pub amount: Money,
+    pub kind: PaymentKind,
+}
+
+/// Supersedes the `PaymentRecorded` whose `payment` it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentCancelled {
+    pub payment: PaymentId,
+    pub reason: Note,
+}
+
+/// The start date is the effective date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionStarted {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodChanged {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub reason: Note,
+}
+
+/// The completion date is the effective date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCompleted {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NonRealisationAttested {
+    pub reason: Note,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepaymentRequested {
+    pub funder: FunderId,
+    pub amount: Money,
+    pub reason: Note,
+}
+
+/// The date received is the effective date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepaymentReceived {
+    pub funder: FunderId,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSubmitted {
+    pub kind: ReportKind,
+    pub beneficiaries: Vec<BeneficiaryCount>,
+    pub spent: Money,
+    pub narrative: Narrative,
+}
+
+/// The measurement date is the effective date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorMeasured {
+    pub code: IndicatorCode,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionEvaluated {
+    pub rating: Rating,
+    pub findings: Narrative,
+    pub recommendation: Recommendation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionClosed {}
+
+// ------------------------------------------------------------------------------ the enums
+
+/// Declares a stream's event enum, its names and schema versions.
+macro_rules! event_enum {
+    ($(#[$doc:meta])* $enum_name:ident { $($variant:ident = $version:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum $enum_name { $($variant($variant)),+ }
+
+        impl $enum_name {
+            /// Every `(event_type, current schema_version)` of this stream kind.
+            pub const TYPES: &'static [(&'static str, u16)] = &[$((stringify!($variant), $version)),+];
+
+            /// The event type's name, DOMAIN.md's name verbatim.
+            pub fn event_type(&self) -> &'static str {
+                match self { $($enum_name::$variant(_) => stringify!($variant)),+ }
+            }
+
+            /// The schema version the current struct is stored with.
+            pub fn schema_version(&self) -> u16 {
+                match self { $($enum_name::$variant(_) => $version),+ }
+            }
+        }
+
+        $(
+            impl From<$variant> for $enum_name {
+                fn from(e: $variant) -> Self { $enum_name::$variant(e) }
+            }
+        )+
+    };
+}
+
+event_enum!(
+    /// Events of a `programme-{p}` stream.
+    ProgrammeEvent {
+        ProgrammeEstablished = 2,
+        AxisDefined = 1,
+        AxisRetired = 1,
+        FunderRegistered = 1,
+        EnvelopeNotified = 1,
+        EnvelopeRevised = 1,
+        BodyMembershipChanged = 1,
+    }
+);
+
+event_enum!(
+    /// Events of a `partner-{p}.{id}` stream.
+    PartnerEvent {
+        PartnerRegistered = 1,
+        PartnerLeftAlliance = 1,
+    }
+);
+
+event_enum!(
+    /// Events of a `session-{p}.{id}` stream.
+    SessionEvent {
+        SessionScheduled = 1,
+        SessionHeld = 1,
+        SessionCancelled = 1,
+    }
+);
+
+event_enum!(
+    /// Events of an `action-{p}.{id}` stream.
+    ActionEvent {
+        ActionProposed = 1,
+        ActionAmended = 1,
+        ComplementsRequested = 1,
+        ComplementsProvided = 1,
+        OpinionGiven = 1,
+        CopilDecisionTaken = 1,
+        DecisionRevised = 1,
+        ActionWithdrawn = 1,
+        GrantAwarded = 1,
+        GrantRefused = 1,
+        PaymentRecorded = 1,
+        PaymentCancelled = 1,
+        ActionStarted = 1,
+        PeriodChanged = 1,
+        ActionCompleted = 1,
+        NonRealisationAttested = 1,
+        RepaymentRequested = 1,
+        RepaymentReceived = 1,
+        ReportSubmitted = 1,
+        IndicatorMeasured = 1,
+        ActionEvaluated = 1,
+        ActionClosed = 1,
+    }
+);
+
+/// Any event of Chronique.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DomainEvent {
+    Programme(ProgrammeEvent),
+    Partner(PartnerEvent),
+    Session(SessionEvent),
+    Action(ActionEvent),
+}
+
+impl DomainEvent {
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            DomainEvent::Programme(e) => e.event_type(),
+            DomainEvent::Partner(e) => e.event_type(),
+            DomainEvent::Session(e) => e.event_type(),
+            DomainEvent::Action(e) => e.event_type(),
+        }
+    }
+
+    pub fn schema_version(&self) -> u16 {
+        match self {
+            DomainEvent::Programme(e) => e.schema_version(),
+            DomainEvent::Partner(e) => e.schema_version(),
+            DomainEvent::Session(e) => e.schema_version(),
+            DomainEvent::Action(e) => e.schema_version(),
+        }
+    }
+}
+
+/// Frozen old versions of event payloads, each with its pure upcast to the current version.
+///
+/// A type here never changes again: stored bytes of that version decode into it forever.
+pub mod legacy {
+    use super::*;
+
+    /// `ProgrammeEstablished` version 1, before the request cap was configurable.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ProgrammeEstablishedV1 {
+        pub programme: ProgrammeId,
+        pub name: Name,
+        pub territory: Vec<Name>,
+        pub qpv: Vec<Name>,
+        pub labelled_on: Option<NaiveDate>,
+    }
+
+    /// The cap every programme had before it could be set: 800 ‰ (DOMAIN.md, rule 2).
+    pub const DEFAULT_REQUEST_CAP_PERMILLE: u16 = 800;
+
+    impl From<ProgrammeEstablishedV1> for ProgrammeEstablished {
+        fn from(v1: ProgrammeEstablishedV1) -> Self {
+            ProgrammeEstablished {
+                programme: v1.programme,
+                name: v1.name,
+                territory: v1.territory,
+                qpv: v1.qpv,
+                labelled_on: v1.labelled_on,
+                request_cap_permille: DEFAULT_REQUEST_CAP_PERMILLE,
+            }
+        }
+    }
+}

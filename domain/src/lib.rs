@@ -1,0 +1,12 @@
+//! The business rules of Chronique, the register of decisions of a Cité éducative.
+//!
+//! Architecture Invariant: this crate is pure. It does no IO, has no async, reads no clock and
+//! makes no ids: today's date, new ids and the actor arrive with the command or its context. It
+//! depends on no other crate of the workspace (only serde, thiserror, uuid and chrono).
+//!
+//! Its parts: [`values`] (typed ids, money, validated texts, closed lists), [`events`] (the facts
+//! and their schema versions), [`streams`] (stream ids).
+
+pub mod events;
+pub mod streams;
+pub mod values;

@@ -1,0 +1,695 @@
+//! Validated values: typed ids, money, bounded texts, SIRET, years, and the closed lists of
+//! DOMAIN.md.
+//!
+//! Every type here has a private field and a `parse` constructor; once built, a value is valid.
+//! Serde is derived with `transparent` so that the stored form is the bare value: the encoding
+//! of events (bincode, in `eventlog`) depends on it, so never change a field's type here without
+//! adding a schema version to the events that carry it.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A value given by a person is malformed or out of range. Carries the field and what is wrong,
+/// so that the API can answer `VALIDATION` with a French sentence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field} : {problem}")]
+pub struct InvalidValue {
+    pub field: &'static str,
+    /// French, for a person: « doit contenir 14 chiffres ».
+    pub problem: String,
+}
+
+impl InvalidValue {
+    pub fn new(field: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            field,
+            problem: problem.into(),
+        }
+    }
+}
+
+fn is_local_id(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 64
+        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
+macro_rules! local_id {
+    ($(#[$doc:meta])* $name:ident, $field:literal) => {
+        $(#[$doc])*
+        ///
+        /// Matches `[a-z0-9][a-z0-9-]{0,63}`.
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+                if is_local_id(s) {
+                    Ok(Self(s.to_owned()))
+                } else {
+                    Err(InvalidValue::new(
+                        $field,
+                        format!(
+                            "« {} » n'est pas un identifiant valide (1 à 64 caractères parmi a-z, 0-9 et -, sans tiret au début)",
+                            truncate_for_message(s)
+                        ),
+                    ))
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = InvalidValue;
+            fn try_from(s: &str) -> Result<Self, InvalidValue> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+local_id!(
+    /// A Cité éducative: `programme-{id}`.
+    ProgrammeId,
+    "programme"
+);
+local_id!(
+    /// A fiche action, local to its programme: `action-{programme}.{id}`.
+    ActionId,
+    "action"
+);
+local_id!(
+    /// A member of the alliance, local to its programme: `partner-{programme}.{id}`.
+    PartnerId,
+    "partenaire"
+);
+local_id!(
+    /// A dated meeting of a body, local to its programme: `session-{programme}.{id}`.
+    SessionId,
+    "séance"
+);
+local_id!(
+    /// A funder registered in a programme (`etat-p147`, `ville`, `caf`…).
+    FunderId,
+    "financeur"
+);
+local_id!(
+    /// A grant (attribution) of an action; given by the command service when it is awarded.
+    GrantId,
+    "attribution"
+);
+local_id!(
+    /// A payment (versement) of an action; given by the command service when it is recorded.
+    PaymentId,
+    "versement"
+);
+
+/// The code of a local axis (`A1`, `axe-2`, `1.3`): 1 to 32 characters among letters, digits,
+/// `.`, `_` and `-`, starting with a letter or digit. Case is kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AxisCode(String);
+
+impl AxisCode {
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let bytes = s.as_bytes();
+        let ok = !bytes.is_empty()
+            && bytes.len() <= 32
+            && bytes[0].is_ascii_alphanumeric()
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidValue::new(
+                "axe",
+                format!(
+                    "« {} » n'est pas un code d'axe valide (1 à 32 caractères parmi lettres, chiffres, . _ -)",
+                    truncate_for_message(s)
+                ),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AxisCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The code of an indicator of an action (`eleves-accompagnes`): same syntax as an axis code,
+/// up to 64 characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IndicatorCode(String);
+
+impl IndicatorCode {
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let bytes = s.as_bytes();
+        let ok = !bytes.is_empty()
+            && bytes.len() <= 64
+            && bytes[0].is_ascii_alphanumeric()
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidValue::new(
+                "indicateur",
+                format!(
+                    "« {} » n'est pas un code d'indicateur valide (1 à 64 caractères parmi lettres, chiffres, . _ -)",
+                    truncate_for_message(s)
+                ),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IndicatorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn truncate_for_message(s: &str) -> String {
+    const MAX: usize = 40;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(MAX).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Money: a whole number of euro cents, 0 ≤ x ≤ 10¹³ (rule 1, `money_invalid`).
+///
+/// Arithmetic is checked: a sum that would leave the range is `None`, never a wrap.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Money(i64);
+
+impl Money {
+    /// 10¹³ cents, i.e. 100 milliards d'euros.
+    pub const MAX_CENTS: i64 = 10_000_000_000_000;
+    pub const ZERO: Money = Money(0);
+
+    /// Accepts 0 ≤ cents ≤ 10¹³.
+    pub fn from_cents(cents: i64) -> Option<Money> {
+        (0..=Self::MAX_CENTS)
+            .contains(&cents)
+            .then_some(Money(cents))
+    }
+
+    pub fn cents(self) -> i64 {
+        self.0
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).and_then(Money::from_cents)
+    }
+
+    /// `None` when `other` is larger than `self`.
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        self.0.checked_sub(other.0).and_then(Money::from_cents)
+    }
+
+    /// `self - other`, or zero when `other` is larger.
+    pub fn saturating_sub(self, other: Money) -> Money {
+        Money((self.0 - other.0).max(0))
+    }
+
+    /// The sum of many amounts, `None` if it leaves the range.
+    pub fn checked_sum<I: IntoIterator<Item = Money>>(amounts: I) -> Option<Money> {
+        amounts
+            .into_iter()
+            .try_fold(Money::ZERO, |acc, m| acc.checked_add(m))
+    }
+}
+
+/// A money amount for one funder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoneyLine {
+    pub funder: FunderId,
+    pub amount: Money,
+}
+
+/// A budget year (exercice): a calendar year between 2000 and 2100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Year(i32);
+
+impl Year {
+    pub const MIN: i32 = 2000;
+    pub const MAX: i32 = 2100;
+
+    pub fn parse(year: i32) -> Result<Year, InvalidValue> {
+        if (Self::MIN..=Self::MAX).contains(&year) {
+            Ok(Year(year))
+        } else {
+            Err(InvalidValue::new(
+                "exercice",
+                format!(
+                    "l'année {year} est hors de la plage acceptée ({} à {})",
+                    Self::MIN,
+                    Self::MAX
+                ),
+            ))
+        }
+    }
+
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
+
+impl fmt::Display for Year {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A text given by a person, trimmed, not empty, at most `MAX` characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text<const MAX: usize>(String);
+
+impl<const MAX: usize> Text<MAX> {
+    pub fn parse(field: &'static str, s: &str) -> Result<Self, InvalidValue> {
+        let trimmed = s.trim();
+        if trimmed.is_empty() {
+            return Err(InvalidValue::new(field, "ne peut pas être vide"));
+        }
+        let n_chars = trimmed.chars().count();
+        if n_chars > MAX {
+            return Err(InvalidValue::new(
+                field,
+                format!("trop long : {n_chars} caractères pour {MAX} au plus"),
+            ));
+        }
+        if trimmed
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
+            return Err(InvalidValue::new(
+                field,
+                "contient des caractères de contrôle",
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<const MAX: usize> fmt::Display for Text<MAX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A name: of a programme, a funder, a partner, an organisation, a commune, a QPV.
+pub type Name = Text<200>;
+/// A title: of an axis, an action, a session; an act's reference; a reason given in one line.
+pub type Title = Text<300>;
+/// A note, a reason, a comment, a finding: a paragraph or a few.
+pub type Note = Text<5_000>;
+/// The narrative of a report or an action's summary.
+pub type Narrative = Text<20_000>;
+
+/// A SIRET: 14 digits whose Luhn checksum holds (La Poste's establishments, SIREN 356 000 000,
+/// use the sum of their digits modulo 5 instead).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Siret(String);
+
+impl Siret {
+    /// Accepts spaces between digit groups (« 123 456 789 00012 »).
+    pub fn parse(s: &str) -> Result<Siret, InvalidValue> {
+        let digits: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.len() != 14 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(InvalidValue::new(
+                "SIRET",
+                format!(
+                    "« {} » doit contenir exactement 14 chiffres",
+                    truncate_for_message(s)
+                ),
+            ));
+        }
+        let values: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
+        let valid = if digits.starts_with("356000000") {
+            values.iter().sum::<u32>() % 5 == 0
+        } else {
+            luhn_valid(&values)
+        };
+        if valid {
+            Ok(Siret(digits))
+        } else {
+            Err(InvalidValue::new(
+                "SIRET",
+                format!("« {digits} » : la clé de contrôle est fausse"),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn luhn_valid(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// Declares a closed list: a plain enum with serde, `ALL`, and its French label.
+macro_rules! closed_list {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $label:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        ///
+        /// Never reorder, rename or remove a variant: stored events encode its index.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The French label shown to people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+        }
+    };
+}
+
+closed_list!(
+    /// The three national objectives of the Cités éducatives.
+    NationalObjective {
+        SchoolRole => "Conforter le rôle de l'école",
+        EducationalContinuity => "Promouvoir la continuité éducative",
+        WiderHorizons => "Ouvrir le champ des possibles",
+    }
+);
+
+closed_list!(
+    /// What kind of funder.
+    FunderKind {
+        State => "État",
+        FondsDeLaCite => "Fonds de la cité",
+        Municipality => "Commune",
+        Epci => "EPCI",
+        Department => "Département",
+        Region => "Région",
+        Caf => "CAF",
+        Housing => "Bailleur",
+        Foundation => "Fondation",
+        OwnFunds => "Fonds propres",
+        Other => "Autre",
+    }
+);
+
+closed_list!(
+    /// What kind of organisation a partner is.
+    PartnerKind {
+        School => "École",
+        College => "Collège",
+        Lycee => "Lycée",
+        Association => "Association",
+        MunicipalService => "Service municipal",
+        Epci => "EPCI",
+        StateService => "Service de l'État",
+        Caf => "CAF",
+        Culture => "Culture",
+        Sport => "Sport",
+        Social => "Social",
+        Health => "Santé",
+        Housing => "Bailleur",
+        Other => "Autre",
+    }
+);
+
+closed_list!(
+    /// A governance body of the programme.
+    BodyKind {
+        Copil => "COPIL",
+        Cotech => "COTECH",
+        SelectionCommittee => "Comité de sélection",
+        Other => "Autre instance",
+    }
+);
+
+closed_list!(
+    /// Where an action stands in its life cycle (DOMAIN.md, "Life cycle of an action").
+    ActionStatus {
+        Proposed => "proposée",
+        ComplementsRequested => "compléments demandés",
+        UnderReview => "en instruction",
+        Retained => "retenue",
+        Deferred => "ajournée",
+        Rejected => "rejetée",
+        Withdrawn => "retirée",
+        Funded => "financée",
+        InProgress => "en cours",
+        Completed => "achevée",
+        NotRealised => "non réalisée",
+        Reported => "bilan rendu",
+        Evaluated => "évaluée",
+        Closed => "clôturée",
+    }
+);
+
+closed_list!(
+    /// The technical opinion of a COTECH or selection committee.
+    Opinion {
+        Favourable => "favorable",
+        Reserved => "réservé",
+        Unfavourable => "défavorable",
+    }
+);
+
+closed_list!(
+    /// What the COPIL decided.
+    DecisionOutcome {
+        Retained => "retenue",
+        Deferred => "ajournée",
+        Rejected => "rejetée",
+    }
+);
+
+closed_list!(
+    /// The formal act by which a funder grants money.
+    ActKind {
+        Convention => "convention",
+        Arrete => "arrêté",
+        Deliberation => "délibération",
+        EpleDecision => "décision d'EPLE",
+        Other => "autre acte",
+    }
+);
+
+closed_list!(
+    /// What a payment is.
+    PaymentKind {
+        Advance => "avance",
+        Instalment => "acompte",
+        Balance => "solde",
+    }
+);
+
+closed_list!(
+    /// Interim or final report.
+    ReportKind {
+        Interim => "bilan intermédiaire",
+        Final => "bilan final",
+    }
+);
+
+closed_list!(
+    /// Who an action is for.
+    PublicKind {
+        Children => "enfants et jeunes",
+        Parents => "parents",
+        Professionals => "professionnels",
+    }
+);
+
+closed_list!(
+    /// Age band of beneficiaries; `Adult` is 26 and over.
+    AgeBand {
+        Age0To2 => "0-2 ans",
+        Age3To5 => "3-5 ans",
+        Age6To10 => "6-10 ans",
+        Age11To14 => "11-14 ans",
+        Age15To17 => "15-17 ans",
+        Age18To25 => "18-25 ans",
+        Adult => "26 ans et plus",
+    }
+);
+
+closed_list!(
+    /// Sex of beneficiaries, as counted.
+    Sex {
+        Female => "filles / femmes",
+        Male => "garçons / hommes",
+        Undisclosed => "non renseigné",
+    }
+);
+
+closed_list!(
+    /// How far an action reached its objectives.
+    Rating {
+        Achieved => "atteints",
+        PartlyAchieved => "partiellement atteints",
+        NotAchieved => "non atteints",
+    }
+);
+
+closed_list!(
+    /// What the evaluator recommends.
+    Recommendation {
+        Renew => "reconduire",
+        Adjust => "ajuster",
+        Stop => "arrêter",
+    }
+);
+
+closed_list!(
+    /// The role a token gives (DOMAIN.md, "Who uses it").
+    Role {
+        Admin => "administrateur",
+        Pilot => "pilote",
+        Coordinator => "coordination",
+        Porteur => "porteur de projet",
+        Evaluator => "évaluateur",
+        Observer => "observateur",
+    }
+);
+
+/// One cell of a report's beneficiary counts (rule 9: counts only, never a person).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BeneficiaryCount {
+    pub public: PublicKind,
+    pub age_band: AgeBand,
+    pub sex: Sex,
+    pub qpv_resident: bool,
+    pub count: u32,
+}
+
+/// An indicator planned in a proposal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorDef {
+    pub code: IndicatorCode,
+    pub label: Title,
+    pub target: Option<f64>,
+}
+
+/// The formal act of a grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Act {
+    pub kind: ActKind,
+    pub reference: Title,
+    pub signed_on: chrono::NaiveDate,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_ids_follow_the_documented_syntax() {
+        assert!(ActionId::parse("soutien-scolaire-2026").is_ok());
+        assert!(ActionId::parse("0a").is_ok());
+        assert!(ActionId::parse("").is_err());
+        assert!(ActionId::parse("-a").is_err());
+        assert!(ActionId::parse("Aa").is_err());
+        assert!(ActionId::parse("a.b").is_err());
+        assert!(ActionId::parse(&"a".repeat(64)).is_ok());
+        assert!(ActionId::parse(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn money_stays_within_its_range() {
+        assert_eq!(Money::from_cents(-1), None);
+        assert!(Money::from_cents(Money::MAX_CENTS).is_some());
+        assert_eq!(Money::from_cents(Money::MAX_CENTS + 1), None);
+        let max = Money::from_cents(Money::MAX_CENTS).unwrap();
+        let one = Money::from_cents(1).unwrap();
+        assert_eq!(max.checked_add(one), None);
+        assert_eq!(Money::ZERO.checked_sub(one), None);
+        assert_eq!(Money::ZERO.saturating_sub(one), Money::ZERO);
+        assert_eq!(Money::checked_sum([one, one, one]), Money::from_cents(3));
+    }
+
+    #[test]
+    fn siret_checksum_is_checked() {
+        // A valid SIRET (Luhn) and the same with one digit changed.
+        assert!(Siret::parse("732 829 320 00074").is_ok());
+        assert!(Siret::parse("73282932000075").is_err());
+        assert!(Siret::parse("7328293200007").is_err());
+        assert!(Siret::parse("7328293200007a").is_err());
+        // La Poste: sum of digits divisible by 5.
+        assert!(Siret::parse("35600000000001").is_ok());
+        assert!(Siret::parse("35600000000002").is_err());
+    }
+
+    #[test]
+    fn texts_are_trimmed_and_bounded() {
+        assert_eq!(Name::parse("nom", "  Ville  ").unwrap().as_str(), "Ville");
+        assert!(Name::parse("nom", "   ").is_err());
+        assert!(Name::parse("nom", &"é".repeat(200)).is_ok());
+        assert!(Name::parse("nom", &"é".repeat(201)).is_err());
+        assert!(Name::parse("nom", "a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn years_are_in_a_sane_range() {
+        assert!(Year::parse(2026).is_ok());
+        assert!(Year::parse(1999).is_err());
+        assert!(Year::parse(2101).is_err());
+    }
+}
