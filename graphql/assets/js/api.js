@@ -1,0 +1,130 @@
+// The only door to the server: POST /graphql and the graphql-transport-ws subscription.
+
+const TOKEN_KEY = 'chronique.token';
+
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (t) => sessionStorage.setItem(TOKEN_KEY, t),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+export class ApiError extends Error {
+  constructor(message, code, errors) {
+    super(message);
+    this.code = code;
+    this.errors = errors || [];
+  }
+}
+
+/** Called with the errors of a response that still carried data (partial results). */
+export const hooks = { onPartialErrors: null };
+
+function clean(variables) {
+  const out = {};
+  for (const [k, v] of Object.entries(variables || {})) if (v !== null && v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Runs one GraphQL operation; throws ApiError with the server's French message. */
+export async function gql(query, variables) {
+  let res;
+  try {
+    res = await fetch('/graphql', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        Authorization: 'Bearer ' + (token.get() || ''),
+      },
+      body: JSON.stringify({ query, variables: clean(variables) }),
+    });
+  } catch {
+    throw new ApiError('Le serveur ne répond pas. Vérifiez la connexion puis réessayez.', 'NETWORK');
+  }
+  let body;
+  try {
+    body = await res.json();
+  } catch {
+    if (res.status === 401) throw new ApiError('Jeton inconnu ou révoqué : reconnectez-vous.', 'UNAUTHENTICATED');
+    throw new ApiError(`Réponse illisible du serveur (HTTP ${res.status}).`, 'INTERNAL');
+  }
+  const errors = body.errors || [];
+  const data = body.data;
+  const hasData = data && Object.values(data).some((v) => v !== null);
+  if (errors.length && !hasData) {
+    const first = errors[0];
+    throw new ApiError(first.message || 'Erreur inconnue.', (first.extensions && first.extensions.code) || 'INTERNAL', errors);
+  }
+  if (errors.length && hooks.onPartialErrors) hooks.onPartialErrors(errors);
+  return data || {};
+}
+
+/**
+ * Subscription.timeline over /graphql/ws (graphql-transport-ws). Reconnects with a growing delay
+ * and resumes after the last position seen, so nothing is missed; the caller de-duplicates.
+ * Returns { close(), lastPosition(p) } where lastPosition tells it a position already known.
+ */
+export function subscribeTimeline({ programmeId, query, onEntry, onStatus }) {
+  let ws = null;
+  let closed = false;
+  let retry = 0;
+  let last = null;
+  let timer = null;
+
+  function status(s) { if (onStatus) onStatus(s); }
+
+  function connect() {
+    if (closed) return;
+    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/graphql/ws';
+    try {
+      ws = new WebSocket(url, 'graphql-transport-ws');
+    } catch {
+      schedule();
+      return;
+    }
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload: { token: token.get() } }));
+    ws.onmessage = (ev) => {
+      let msg;
+      try { msg = JSON.parse(ev.data); } catch { return; }
+      if (msg.type === 'connection_ack') {
+        retry = 0;
+        status('connected');
+        const variables = { programmeId };
+        if (last !== null) variables.fromPosition = last;
+        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
+      } else if (msg.type === 'ping') {
+        ws.send(JSON.stringify({ type: 'pong' }));
+      } else if (msg.type === 'next' && msg.payload && msg.payload.data && msg.payload.data.timeline) {
+        const entry = msg.payload.data.timeline;
+        if (last === null || entry.position > last) last = entry.position;
+        onEntry(entry);
+      } else if (msg.type === 'error') {
+        status('error');
+      }
+    };
+    ws.onclose = (ev) => {
+      ws = null;
+      if (closed) return;
+      // 4401/4403: the token is refused; retrying would not help.
+      if (ev.code === 4401 || ev.code === 4403) { status('refused'); return; }
+      status('disconnected');
+      schedule();
+    };
+  }
+
+  function schedule() {
+    if (closed) return;
+    const delay = Math.min(30000, 1000 * 2 ** retry++);
+    timer = setTimeout(connect, delay);
+  }
+
+  connect();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      if (ws) { try { ws.send(JSON.stringify({ id: '1', type: 'complete' })); } catch { /* closing anyway */ } ws.close(1000); }
+    },
+    seen(position) { if (last === null || position > last) last = position; },
+  };
+}

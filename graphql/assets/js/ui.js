@@ -1,0 +1,107 @@
+// Pieces shared by the views: page heading with print button, tables with CSV download, history.
+import { h } from './dom.js';
+import * as f from './format.js';
+
+/** CSV text: UTF-8 BOM, `;` separators, CRLF, fields quoted when they hold `;`, `"` or a newline. */
+export function toCsv(header, rows) {
+  const esc = (v) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[;"\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  };
+  return '\uFEFF' + [header, ...rows].map((r) => r.map(esc).join(';')).join('\r\n') + '\r\n';
+}
+
+export function downloadCsv(filename, header, rows) {
+  const blob = new Blob([toCsv(header, rows)], { type: 'text/csv;charset=utf-8' });
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export function csvButton(testid, filename, getHeaderAndRows, what) {
+  return h('button', {
+    type: 'button', class: 'btn btn-small no-print', 'data-testid': testid,
+    'data-filename': filename,
+    onclick: () => { const [hd, rows] = getHeaderAndRows(); downloadCsv(filename, hd, rows); },
+  }, 'Télécharger en CSV', h('span', { class: 'visually-hidden' }, ' : ' + what));
+}
+
+export function printButton() {
+  return h('button', { type: 'button', class: 'btn no-print', 'data-testid': 'print-button', onclick: () => window.print() }, 'Imprimer');
+}
+
+/** The heading of a view: title, optional subtitle, and the print button. */
+export function viewHeader(title, subtitle) {
+  return h('div', { class: 'view-header' },
+    h('div', null, h('h1', { tabindex: '-1', id: 'view-title' }, title), subtitle ? h('p', { class: 'subtitle' }, subtitle) : null),
+    h('div', { class: 'view-tools' }, printButton()));
+}
+
+/**
+ * A real table. columns: [{label, cell(row) → string|Node, csv(row) → string, num}];
+ * footer: [{text, num, testid}] cells of a total row (th for the first).
+ */
+export function dataTable({ caption, columns, rows, footer, csvName, testid, empty, rowAttrs }) {
+  const table = h('table', { 'data-testid': testid },
+    h('caption', null, caption),
+    h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),
+    h('tbody', null, rows.length === 0
+      ? h('tr', null, h('td', { colspan: columns.length, class: 'empty' }, empty || 'Aucune ligne.'))
+      : rows.map((r) => h('tr', rowAttrs ? rowAttrs(r) : null, columns.map((c, i) => {
+        const v = c.cell(r);
+        return i === 0 && c.rowHeader ? h('th', { scope: 'row' }, v) : h('td', { class: c.num ? 'num' : null }, v);
+      })))),
+    footer ? h('tfoot', null, h('tr', { 'data-testid': testid + '-total' }, footer.map((c, i) => i === 0
+      ? h('th', { scope: 'row', 'data-testid': c.testid }, c.text)
+      : h('td', { class: c.num ? 'num' : null, 'data-testid': c.testid }, c.node || c.text)))) : null);
+  const wrap = h('div', { class: 'table-block' },
+    h('div', { class: 'table-scroll' }, table));
+  if (csvName) {
+    wrap.append(csvButton('csv-' + testid, csvName, () => [
+      columns.map((c) => c.label),
+      [...rows.map((r) => columns.map((c) => (c.csv ? c.csv(r) : text(c.cell(r))))),
+        ...(footer ? [footer.map((c) => (c.csv !== undefined ? c.csv : c.text))] : [])],
+    ], caption));
+  }
+  return wrap;
+}
+
+function text(v) { return v instanceof Node ? v.textContent : (v ?? ''); }
+
+/** One history or timeline sentence with its actor and both dates; superseded ones struck. */
+export function entryMeta(e) {
+  return h('p', { class: 'meta' },
+    h('span', { class: 'kind' }, f.kindLabel(e.kind)), ' · ',
+    h('span', null, 'par ', e.actor), ' · ',
+    h('span', null, 'décidé le ', h('time', { datetime: e.effectiveOn }, f.date(e.effectiveOn))), ' · ',
+    h('span', null, 'enregistré le ', h('time', { datetime: e.recordedAt }, f.dateTime(e.recordedAt))),
+    e.amount !== null && e.amount !== undefined ? [' · ', h('span', { class: 'amount' }, f.money(e.amount))] : null);
+}
+
+export function summaryNode(e) {
+  if (e.supersededBy === null || e.supersededBy === undefined) return h('p', { class: 'summary' }, e.summary);
+  return h('p', { class: 'summary' },
+    h('del', null, e.summary), ' ',
+    h('span', { class: 'superseded-note' }, '(remplacée par ',
+      h('a', { href: '#entry-' + e.supersededBy, 'data-testid': 'superseded-link' }, "l'entrée n° " + e.supersededBy), ')'));
+}
+
+export function historyList(entries, testid) {
+  const sorted = [...entries].sort((a, b) => a.position - b.position);
+  return h('ol', { class: 'history', 'data-testid': testid },
+    sorted.map((e) => h('li', {
+      id: 'entry-' + e.position, tabindex: '-1', 'data-position': e.position, 'data-testid': testid + '-entry',
+      class: e.supersededBy !== null && e.supersededBy !== undefined ? 'is-superseded' : null,
+    }, summaryNode(e), entryMeta(e))));
+}
+
+export function section(title, ...children) {
+  return h('section', { class: 'block' }, h('h2', null, title), ...children);
+}
+
+export function dl(pairs) {
+  return h('dl', { class: 'card-fields' }, pairs.filter(Boolean).map(([k, v, attrs]) => [h('dt', null, k), h('dd', attrs || null, v)]));
+}
