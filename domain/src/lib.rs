@@ -7,6 +7,16 @@
 //! Its parts: [`values`] (typed ids, money, validated texts, closed lists), [`events`] (the facts
 //! and their schema versions), [`streams`] (stream ids).
 
+pub mod action;
+pub mod actor;
+pub mod context;
+pub mod decider;
+pub mod error;
 pub mod events;
+pub mod fr;
+pub mod partner;
+pub mod permissions;
+pub mod programme;
+pub mod session;
 pub mod streams;
 pub mod values;

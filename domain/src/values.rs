@@ -222,13 +222,15 @@ impl Money {
     pub const ZERO: Money = Money(0);
 
     /// Accepts 0 ≤ cents ≤ 10¹³.
-    pub fn from_cents(cents: i64) -> Option<Money> {
-        (0..=Self::MAX_CENTS)
-            .contains(&cents)
-            .then_some(Money(cents))
+    pub const fn from_cents(cents: i64) -> Option<Money> {
+        if cents >= 0 && cents <= Self::MAX_CENTS {
+            Some(Money(cents))
+        } else {
+            None
+        }
     }
 
-    pub fn cents(self) -> i64 {
+    pub const fn cents(self) -> i64 {
         self.0
     }
 
@@ -250,6 +252,17 @@ impl Money {
         Money((self.0 - other.0).max(0))
     }
 
+    /// `self + other`, held at [`Money::MAX_CENTS`]: for folds, which never fail (a recorded
+    /// event is a fact, even when an amount no longer fits).
+    pub fn saturating_add(self, other: Money) -> Money {
+        Money(self.0.saturating_add(other.0).clamp(0, Self::MAX_CENTS))
+    }
+
+    /// The smaller of two amounts.
+    pub fn min(self, other: Money) -> Money {
+        if self.0 <= other.0 { self } else { other }
+    }
+
     /// The sum of many amounts, `None` if it leaves the range.
     pub fn checked_sum<I: IntoIterator<Item = Money>>(amounts: I) -> Option<Money> {
         amounts
@@ -263,6 +276,20 @@ impl Money {
 pub struct MoneyLine {
     pub funder: FunderId,
     pub amount: Money,
+}
+
+impl MoneyLine {
+    pub fn new(funder: FunderId, amount: Money) -> MoneyLine {
+        MoneyLine { funder, amount }
+    }
+}
+
+/// The amount for `funder` in `lines` (the first line naming it), zero when none does.
+pub fn amount_for(lines: &[MoneyLine], funder: &FunderId) -> Money {
+    lines
+        .iter()
+        .find(|l| &l.funder == funder)
+        .map_or(Money::ZERO, |l| l.amount)
 }
 
 /// A budget year (exercice): a calendar year between 2000 and 2100.

@@ -1,0 +1,138 @@
+//! What a command needs from outside its stream, and nothing else.
+//!
+//! [`Context`] carries the actor, today's date (the calendar date in Europe/Paris, computed by
+//! the caller from its injectable clock), the programme the target stream belongs to, and the
+//! facts of other streams a rule needs. Each command says which facts it needs
+//! ([`crate::action::ActionCommand::needs`] and the like); a fact it needs and does not find
+//! means that the thing does not exist (`NOT_FOUND`).
+//!
+//! How the command service (in `graphql`) gathers them, under the programme's lock so that no
+//! other command of the programme can change them before the append:
+//!
+//! - `programme`: fold the `programme-{p}` stream ([`crate::programme::ProgrammeState`]) and take
+//!   [`ProgrammeFacts::from`] it; `None` when the stream is empty. Needed to create a partner,
+//!   a session or an action, and to amend an action (axes, funders, request cap).
+//! - `session`: fold `session-{p}.{s}` for the session the command names
+//!   ([`crate::session::SessionState`]) and take [`SessionFacts::from`] it; `None` when the stream
+//!   is empty. Needed by `giveOpinion`, `recordCopilDecisions` (one session for every action)
+//!   and `reviseDecision`.
+//! - `holder`: fold `partner-{p}.{h}` for the holder a proposal names and take
+//!   [`PartnerFacts::from`] it; `None` when the stream is empty. Needed by `proposeAction`.
+//! - `envelope`: for `awardGrant`, the envelope of the grant's funder and year as folded from
+//!   the programme stream (`None` when none was notified), and the sum of the grants of that
+//!   funder and year over every action of the programme, read from the budget read model of
+//!   `projections` (which has seen every event appended, the command service waiting for its
+//!   position), or by folding the programme's action streams.
+
+use crate::actor::Actor;
+use crate::values::*;
+use chrono::NaiveDate;
+
+/// Everything `decide` knows beyond the target stream's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    pub actor: Actor,
+    /// Today in Europe/Paris.
+    pub today: NaiveDate,
+    /// The programme of the target stream.
+    pub programme: ProgrammeId,
+    pub programme_facts: Option<ProgrammeFacts>,
+    pub session: Option<SessionFacts>,
+    pub holder: Option<PartnerFacts>,
+    pub envelope: Option<EnvelopeFacts>,
+}
+
+impl Context {
+    /// A context without facts of other streams.
+    pub fn new(actor: Actor, today: NaiveDate, programme: ProgrammeId) -> Context {
+        Context {
+            actor,
+            today,
+            programme,
+            programme_facts: None,
+            session: None,
+            holder: None,
+            envelope: None,
+        }
+    }
+
+    pub fn with_programme(mut self, facts: ProgrammeFacts) -> Context {
+        self.programme_facts = Some(facts);
+        self
+    }
+
+    pub fn with_session(mut self, facts: SessionFacts) -> Context {
+        self.session = Some(facts);
+        self
+    }
+
+    pub fn with_holder(mut self, facts: PartnerFacts) -> Context {
+        self.holder = Some(facts);
+        self
+    }
+
+    pub fn with_envelope(mut self, facts: EnvelopeFacts) -> Context {
+        self.envelope = Some(facts);
+        self
+    }
+}
+
+/// Which facts a command needs: what the command service must gather before `decide`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub programme: bool,
+    pub session: Option<SessionId>,
+    pub holder: Option<PartnerId>,
+    /// The funder and year of a grant: its envelope and the grants already made against it.
+    pub envelope: Option<(FunderId, Year)>,
+}
+
+/// An axis of the programme, as a proposal sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AxisFact {
+    pub code: AxisCode,
+    pub retired: bool,
+}
+
+/// The programme, as a proposal sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgrammeFacts {
+    pub request_cap_permille: u16,
+    pub axes: Vec<AxisFact>,
+    pub funders: Vec<FunderId>,
+}
+
+impl ProgrammeFacts {
+    pub fn axis(&self, code: &AxisCode) -> Option<&AxisFact> {
+        self.axes.iter().find(|a| &a.code == code)
+    }
+
+    pub fn has_funder(&self, funder: &FunderId) -> bool {
+        self.funders.contains(funder)
+    }
+}
+
+/// A session, as an opinion or a decision sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFacts {
+    pub id: SessionId,
+    pub body: BodyKind,
+    pub date: NaiveDate,
+    pub held: bool,
+    pub cancelled: bool,
+}
+
+/// The holder of a proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerFacts {
+    pub id: PartnerId,
+    pub active: bool,
+}
+
+/// A funder's envelope for one year, and what all the programme's actions were granted against
+/// it so far (this action included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvelopeFacts {
+    pub amount: Money,
+    pub granted: Money,
+}

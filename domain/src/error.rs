@@ -1,0 +1,928 @@
+//! Why a command is refused: [`DomainError`], an enum of business reasons with their figures.
+//!
+//! Every error maps to one API code ([`DomainError::api_code`]): `RULE_VIOLATION` (with the
+//! rule's stable code, [`DomainError::rule_code`]), `FORBIDDEN`, `VALIDATION` or `NOT_FOUND`;
+//! the COPIL's many decisions at once fail with [`DomainError::Decisions`], one
+//! [`ActionFailure`] per failing action. `Display` is the French sentence for a person, with
+//! money and dates written by [`crate::fr`].
+
+use crate::fr;
+use crate::permissions::CommandKind;
+use crate::values::*;
+use chrono::NaiveDate;
+use std::fmt;
+
+/// The `extensions.code` of api.graphql an error belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiCode {
+    RuleViolation,
+    Forbidden,
+    Validation,
+    NotFound,
+}
+
+impl ApiCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiCode::RuleViolation => "RULE_VIOLATION",
+            ApiCode::Forbidden => "FORBIDDEN",
+            ApiCode::Validation => "VALIDATION",
+            ApiCode::NotFound => "NOT_FOUND",
+        }
+    }
+}
+
+/// The kind of a stream, for a command sent to a stream that does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamKind {
+    Programme,
+    Partner,
+    Session,
+    Action,
+}
+
+/// Something named by a command that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    /// The command's own target stream is empty (its id is the command service's to report).
+    Target(StreamKind),
+    Programme(ProgrammeId),
+    Action(ActionId),
+    Session(SessionId),
+    Partner(PartnerId),
+    Funder(FunderId),
+    Axis(AxisCode),
+    Payment(PaymentId),
+    Envelope {
+        funder: FunderId,
+        year: Year,
+    },
+}
+
+/// Where a stream stands when a command does not fit its life cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The stream already exists (a second creation).
+    Exists,
+    Action(ActionStatus),
+    SessionScheduled,
+    SessionHeld,
+    SessionCancelled,
+    PartnerLeft,
+}
+
+/// Why a session cannot carry an opinion or a decision (rule 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionProblem {
+    /// An opinion names a COPIL session.
+    OpinionAtCopil,
+    /// A decision names a session of another body.
+    DecisionOutsideCopil(BodyKind),
+    /// A decision names a COPIL session not yet held.
+    NotHeld,
+    Cancelled,
+}
+
+/// Why a revision is refused (rule 13).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevisionProblem {
+    /// A retained amount would fall below what is already granted for that funder.
+    BelowGranted {
+        funder: FunderId,
+        granted: Money,
+        retained: Money,
+    },
+    /// REJECTED or DEFERRED while money is granted.
+    GrantsExist {
+        outcome: DecisionOutcome,
+        granted: Money,
+    },
+    /// The revising session is earlier than the decision it supersedes.
+    EarlierSession {
+        session_date: NaiveDate,
+        decided_on: NaiveDate,
+    },
+}
+
+/// Why beneficiary counts are refused (rule 9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BeneficiaryProblem {
+    /// The same cell (public, age band, sex, QPV residence) appears twice.
+    DuplicateCell {
+        public: PublicKind,
+        age_band: AgeBand,
+        sex: Sex,
+        qpv_resident: bool,
+    },
+    /// A count below zero, as given.
+    Negative(i64),
+    /// A count larger than any real cell ([`crate::action::MAX_BENEFICIARY_COUNT`]).
+    TooLarge(i64),
+}
+
+/// One action of a COPIL call that failed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionFailure {
+    pub action: ActionId,
+    pub error: DomainError,
+}
+
+/// A business reason to refuse a command, with its figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainError {
+    // ---------------------------------------------------------------- FORBIDDEN
+    /// The role may not give this command (DOMAIN.md, "Permissions").
+    Forbidden {
+        role: Role,
+        command: CommandKind,
+    },
+    /// The token is bound to another programme (or to none).
+    ForbiddenProgramme {
+        bound_to: Option<ProgrammeId>,
+        target: ProgrammeId,
+    },
+    /// A PORTEUR acting on an action its partner does not hold.
+    ForbiddenPartner {
+        bound_to: Option<PartnerId>,
+        holder: Option<PartnerId>,
+    },
+
+    // ---------------------------------------------------------------- NOT_FOUND
+    NotFound(Missing),
+
+    // ---------------------------------------------------------------- VALIDATION
+    /// A malformed value the caller built a command with.
+    Invalid(InvalidValue),
+    /// The `effectiveOn` option contradicts the date the command names (rule 12).
+    EffectiveDateContradicts {
+        named: NaiveDate,
+        option: NaiveDate,
+    },
+    /// The command names a programme other than its stream's.
+    ProgrammeMismatch {
+        command: ProgrammeId,
+        stream: ProgrammeId,
+    },
+    DuplicateFunder(FunderId),
+    DuplicateAxis(AxisCode),
+    DuplicateIndicator(IndicatorCode),
+    /// The same action twice in one `recordCopilDecisions` (rule 5).
+    DuplicateAction(ActionId),
+    GrantIdTaken(GrantId),
+    PaymentIdTaken(PaymentId),
+    /// The period ends before it starts.
+    PeriodInvalid {
+        start: NaiveDate,
+        end: NaiveDate,
+    },
+    /// A list that must name at least one item is empty.
+    EmptyList {
+        field: &'static str,
+    },
+    /// An amount that must be positive is zero.
+    ZeroAmount {
+        field: &'static str,
+    },
+    /// A DEFERRED or REJECTED decision with positive retained amounts.
+    AmountsWithoutRetention {
+        outcome: DecisionOutcome,
+    },
+    /// A request cap above 1000 ‰.
+    CapInvalid {
+        permille: u16,
+    },
+    /// A measurement that is not a finite number.
+    MeasureNotFinite,
+    /// An amendment or a period change that changes nothing.
+    NothingToChange,
+
+    // ---------------------------------------------------------------- RULE_VIOLATION
+    /// Rule 1: a sum leaves 0 ≤ x ≤ 10¹³ cents.
+    MoneyOverflow {
+        what: &'static str,
+    },
+    /// Rule 2.
+    RequestedExceedsCost {
+        requested: Money,
+        total_cost: Money,
+    },
+    /// Rule 3.
+    AmendAfterDecision {
+        status: ActionStatus,
+    },
+    /// Rule 4.
+    SessionInvalid {
+        session: SessionId,
+        problem: SessionProblem,
+    },
+    /// Rule 5: a retained amount above the requested one.
+    RetainedExceedsRequested {
+        funder: FunderId,
+        requested: Money,
+        retained: Money,
+    },
+    /// Rule 5: RETAINED without any positive amount.
+    RetainedNothing,
+    /// Rule 5: the action already has a decision taken at this session: use `reviseDecision`.
+    AlreadyDecidedAtSession {
+        session: SessionId,
+        decision_no: u32,
+    },
+    /// An opinion proposes more than was requested from a funder.
+    ProposedExceedsRequested {
+        funder: FunderId,
+        requested: Money,
+        proposed: Money,
+    },
+    /// The same session already gave its opinion on the action.
+    OpinionAlreadyGiven {
+        session: SessionId,
+    },
+    /// Rule 6.
+    GrantNeedsRetained {
+        status: ActionStatus,
+    },
+    GrantExceedsRetained {
+        funder: FunderId,
+        retained: Money,
+        already_granted: Money,
+        requested: Money,
+    },
+    GrantExceedsEnvelope {
+        funder: FunderId,
+        year: Year,
+        envelope: Money,
+        already_granted: Money,
+        requested: Money,
+    },
+    ConventionRequired {
+        amount: Money,
+        act: ActKind,
+    },
+    GrantAlreadyAwarded {
+        funder: FunderId,
+        grant: GrantId,
+    },
+    /// The funder already refused to fund this action.
+    GrantAlreadyRefused {
+        funder: FunderId,
+    },
+    /// Rule 7.
+    PaymentExceedsGranted {
+        funder: FunderId,
+        granted: Money,
+        already_paid: Money,
+        requested: Money,
+    },
+    PaymentAlreadyCancelled {
+        payment: PaymentId,
+    },
+    /// A repayment request above what was paid and not yet claimed back.
+    RepaymentExceedsPaid {
+        funder: FunderId,
+        paid: Money,
+        already_requested: Money,
+        requested: Money,
+    },
+    /// A repayment received above what was requested and not yet received.
+    RepaymentExceedsRequested {
+        funder: FunderId,
+        requested: Money,
+        already_received: Money,
+        received: Money,
+    },
+    /// Rule 8.
+    ReportNeedsCompletion {
+        kind: ReportKind,
+        status: ActionStatus,
+    },
+    EvaluationNeedsFinalReport {
+        status: ActionStatus,
+    },
+    CloseNotReady {
+        status: ActionStatus,
+        repayments_outstanding: Money,
+    },
+    /// Rule 9.
+    BeneficiariesInvalid(BeneficiaryProblem),
+    /// Rule 11: a transition not drawn in DOMAIN.md.
+    Lifecycle {
+        command: CommandKind,
+        stage: Stage,
+    },
+    /// Rule 12: an effective date after today.
+    EffectiveDateInFuture {
+        date: NaiveDate,
+        today: NaiveDate,
+    },
+    /// Rule 12: an effective date before the stream's first event.
+    EffectiveDateBeforeStream {
+        date: NaiveDate,
+        first: NaiveDate,
+    },
+    /// Completion dated before the start.
+    CompletedBeforeStart {
+        started_on: NaiveDate,
+        completed_on: NaiveDate,
+    },
+    /// Rule 13.
+    DecisionRevisionInvalid(RevisionProblem),
+    /// An axis named by a proposal has been retired.
+    AxisRetired(AxisCode),
+    AxisAlreadyDefined(AxisCode),
+    FunderAlreadyRegistered(FunderId),
+    /// An envelope is notified once per funder and year; later changes are revisions.
+    EnvelopeAlreadyNotified {
+        funder: FunderId,
+        year: Year,
+        amount: Money,
+    },
+    /// A proposal held by a partner that left the alliance.
+    PartnerInactive(PartnerId),
+    /// A measurement of an indicator the action did not plan.
+    IndicatorNotPlanned(IndicatorCode),
+
+    // ---------------------------------------------------------------- many actions
+    /// `recordCopilDecisions`: every failing action, with its reason. Nothing was decided.
+    Decisions(Vec<ActionFailure>),
+}
+
+impl From<InvalidValue> for DomainError {
+    fn from(e: InvalidValue) -> Self {
+        DomainError::Invalid(e)
+    }
+}
+
+impl DomainError {
+    /// The API code this error is answered with. For [`DomainError::Decisions`], the most
+    /// pressing code among the failures (FORBIDDEN, then VALIDATION, NOT_FOUND, RULE_VIOLATION).
+    pub fn api_code(&self) -> ApiCode {
+        use DomainError::*;
+        match self {
+            Forbidden { .. } | ForbiddenProgramme { .. } | ForbiddenPartner { .. } => {
+                ApiCode::Forbidden
+            }
+            NotFound(_) => ApiCode::NotFound,
+            Invalid(_)
+            | EffectiveDateContradicts { .. }
+            | ProgrammeMismatch { .. }
+            | DuplicateFunder(_)
+            | DuplicateAxis(_)
+            | DuplicateIndicator(_)
+            | DuplicateAction(_)
+            | GrantIdTaken(_)
+            | PaymentIdTaken(_)
+            | PeriodInvalid { .. }
+            | EmptyList { .. }
+            | ZeroAmount { .. }
+            | AmountsWithoutRetention { .. }
+            | CapInvalid { .. }
+            | MeasureNotFinite
+            | NothingToChange => ApiCode::Validation,
+            Decisions(failures) => {
+                let codes: Vec<ApiCode> = failures.iter().map(|f| f.error.api_code()).collect();
+                [
+                    ApiCode::Forbidden,
+                    ApiCode::Validation,
+                    ApiCode::NotFound,
+                    ApiCode::RuleViolation,
+                ]
+                .into_iter()
+                .find(|c| codes.contains(c))
+                .unwrap_or(ApiCode::RuleViolation)
+            }
+            _ => ApiCode::RuleViolation,
+        }
+    }
+
+    /// A stable snake_case code for every error. For a rule violation it is the rule's code of
+    /// DOMAIN.md (`extensions.rule`), e.g. `grant_exceeds_envelope`; for the others it names the
+    /// reason (`forbidden`, `not_found`, `effective_on_contradicts`…).
+    pub fn rule_code(&self) -> &'static str {
+        use DomainError::*;
+        match self {
+            Forbidden { .. } => "forbidden",
+            ForbiddenProgramme { .. } => "forbidden_programme",
+            ForbiddenPartner { .. } => "forbidden_partner",
+            NotFound(_) => "not_found",
+            Invalid(_) => "invalid_value",
+            EffectiveDateContradicts { .. } => "effective_on_contradicts",
+            ProgrammeMismatch { .. } => "programme_mismatch",
+            DuplicateFunder(_) => "duplicate_funder",
+            DuplicateAxis(_) => "duplicate_axis",
+            DuplicateIndicator(_) => "duplicate_indicator",
+            DuplicateAction(_) => "duplicate_action",
+            GrantIdTaken(_) => "grant_id_taken",
+            PaymentIdTaken(_) => "payment_id_taken",
+            PeriodInvalid { .. } => "period_invalid",
+            EmptyList { .. } => "empty_list",
+            ZeroAmount { .. } => "zero_amount",
+            AmountsWithoutRetention { .. } => "amounts_without_retention",
+            CapInvalid { .. } => "request_cap_invalid",
+            MeasureNotFinite => "measure_not_finite",
+            NothingToChange => "nothing_to_change",
+            MoneyOverflow { .. } => "money_invalid",
+            RequestedExceedsCost { .. } => "requested_exceeds_cost",
+            AmendAfterDecision { .. } => "amend_after_decision",
+            SessionInvalid { .. } => "session_invalid",
+            RetainedExceedsRequested { .. } | RetainedNothing => "retained_exceeds_requested",
+            AlreadyDecidedAtSession { .. } => "already_decided_at_session",
+            ProposedExceedsRequested { .. } => "proposed_exceeds_requested",
+            OpinionAlreadyGiven { .. } => "opinion_already_given",
+            GrantNeedsRetained { .. } => "grant_needs_retained",
+            GrantExceedsRetained { .. } => "grant_exceeds_retained",
+            GrantExceedsEnvelope { .. } => "grant_exceeds_envelope",
+            ConventionRequired { .. } => "convention_required",
+            GrantAlreadyAwarded { .. } => "grant_already_awarded",
+            GrantAlreadyRefused { .. } => "grant_already_refused",
+            PaymentExceedsGranted { .. } => "payment_exceeds_granted",
+            PaymentAlreadyCancelled { .. } => "payment_already_cancelled",
+            RepaymentExceedsPaid { .. } => "repayment_exceeds_paid",
+            RepaymentExceedsRequested { .. } => "repayment_exceeds_requested",
+            ReportNeedsCompletion { .. } => "report_needs_completion",
+            EvaluationNeedsFinalReport { .. } => "evaluation_needs_final_report",
+            CloseNotReady { .. } => "close_not_ready",
+            BeneficiariesInvalid(_) => "beneficiaries_invalid",
+            Lifecycle { .. } => "lifecycle",
+            EffectiveDateInFuture { .. } | EffectiveDateBeforeStream { .. } => {
+                "effective_date_invalid"
+            }
+            CompletedBeforeStart { .. } => "completed_before_start",
+            DecisionRevisionInvalid(_) => "decision_revision_invalid",
+            AxisRetired(_) => "axis_retired",
+            AxisAlreadyDefined(_) => "axis_already_defined",
+            FunderAlreadyRegistered(_) => "funder_already_registered",
+            EnvelopeAlreadyNotified { .. } => "envelope_already_notified",
+            PartnerInactive(_) => "partner_inactive",
+            IndicatorNotPlanned(_) => "indicator_not_planned",
+            Decisions(failures) => failures
+                .first()
+                .map_or("decisions_failed", |f| f.error.rule_code()),
+        }
+    }
+
+    /// The failures of a COPIL call, one per failing action; empty for any other error.
+    pub fn failures(&self) -> &[ActionFailure] {
+        match self {
+            DomainError::Decisions(f) => f,
+            _ => &[],
+        }
+    }
+}
+
+fn stage_label(stage: Stage) -> String {
+    match stage {
+        Stage::Exists => "elle existe déjà".to_owned(),
+        Stage::Action(status) => format!("l'action est {}", status.label()),
+        Stage::SessionScheduled => "la séance n'est que programmée".to_owned(),
+        Stage::SessionHeld => "la séance s'est déjà tenue".to_owned(),
+        Stage::SessionCancelled => "la séance est annulée".to_owned(),
+        Stage::PartnerLeft => "le partenaire a quitté l'alliance".to_owned(),
+    }
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Missing::Target(StreamKind::Programme) => {
+                write!(f, "cette cité éducative n'existe pas")
+            }
+            Missing::Target(StreamKind::Partner) => write!(f, "ce partenaire n'existe pas"),
+            Missing::Target(StreamKind::Session) => write!(f, "cette séance n'existe pas"),
+            Missing::Target(StreamKind::Action) => write!(f, "cette action n'existe pas"),
+            Missing::Programme(id) => write!(f, "la cité éducative « {id} » n'existe pas"),
+            Missing::Action(id) => write!(f, "l'action « {id} » n'existe pas"),
+            Missing::Session(id) => write!(f, "la séance « {id} » n'existe pas"),
+            Missing::Partner(id) => write!(f, "le partenaire « {id} » n'existe pas"),
+            Missing::Funder(id) => write!(f, "le financeur « {id} » n'est pas enregistré"),
+            Missing::Axis(code) => write!(f, "l'axe « {code} » n'existe pas"),
+            Missing::Payment(id) => write!(f, "le versement « {id} » n'existe pas"),
+            Missing::Envelope { funder, year } => write!(
+                f,
+                "aucune enveloppe n'a été notifiée par « {funder} » pour l'exercice {year}"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for DomainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use DomainError::*;
+        let m = |x: &Money| fr::money(*x);
+        match self {
+            Forbidden { role, command } => write!(
+                f,
+                "Le rôle « {} » ne permet pas de {}.",
+                role.label(),
+                command.label()
+            ),
+            ForbiddenProgramme { bound_to, target } => match bound_to {
+                Some(p) => write!(
+                    f,
+                    "Ce jeton est lié à la cité éducative « {p} » et ne permet pas d'agir sur « {target} »."
+                ),
+                None => write!(
+                    f,
+                    "Ce jeton n'est lié à aucune cité éducative et ne permet pas d'agir sur « {target} »."
+                ),
+            },
+            ForbiddenPartner { bound_to, holder } => match (bound_to, holder) {
+                (Some(p), Some(h)) => write!(
+                    f,
+                    "Ce jeton de porteur est lié au partenaire « {p} » ; l'action est portée par « {h} »."
+                ),
+                _ => write!(
+                    f,
+                    "Un porteur de projet n'agit que sur les actions de son partenaire."
+                ),
+            },
+            NotFound(missing) => {
+                let s = missing.to_string();
+                let mut c = s.chars();
+                match c.next() {
+                    Some(first) => write!(f, "{}{}.", first.to_uppercase(), c.as_str()),
+                    None => Ok(()),
+                }
+            }
+            Invalid(e) => write!(f, "Valeur invalide : {e}."),
+            EffectiveDateContradicts { named, option } => write!(
+                f,
+                "La date d'effet demandée ({}) contredit la date indiquée dans la commande ({}).",
+                fr::date(*option),
+                fr::date(*named)
+            ),
+            ProgrammeMismatch { command, stream } => write!(
+                f,
+                "La commande nomme la cité éducative « {command} » mais s'adresse à « {stream} »."
+            ),
+            DuplicateFunder(id) => write!(f, "Le financeur « {id} » figure deux fois."),
+            DuplicateAxis(code) => write!(f, "L'axe « {code} » figure deux fois."),
+            DuplicateIndicator(code) => write!(f, "L'indicateur « {code} » figure deux fois."),
+            DuplicateAction(id) => write!(
+                f,
+                "L'action « {id} » figure deux fois dans les décisions de la séance."
+            ),
+            GrantIdTaken(id) => write!(f, "L'identifiant d'attribution « {id} » est déjà pris."),
+            PaymentIdTaken(id) => {
+                write!(f, "L'identifiant de versement « {id} » est déjà pris.")
+            }
+            PeriodInvalid { start, end } => write!(
+                f,
+                "La période se termine le {} avant de commencer le {}.",
+                fr::date(*end),
+                fr::date(*start)
+            ),
+            EmptyList { field } => write!(f, "La liste « {field} » ne peut pas être vide."),
+            ZeroAmount { field } => write!(f, "Le montant « {field} » doit être positif."),
+            AmountsWithoutRetention { outcome } => write!(
+                f,
+                "Une décision « {} » ne retient aucun montant.",
+                outcome.label()
+            ),
+            CapInvalid { permille } => write!(
+                f,
+                "Le plafond de demande ({permille} ‰) ne peut pas dépasser 1000 ‰."
+            ),
+            MeasureNotFinite => write!(f, "La mesure doit être un nombre fini."),
+            NothingToChange => write!(f, "La commande ne change rien."),
+            MoneyOverflow { what } => write!(
+                f,
+                "Le total « {what} » dépasse le montant maximal de {}.",
+                fr::money(Money::from_cents(Money::MAX_CENTS).unwrap_or_default())
+            ),
+            RequestedExceedsCost {
+                requested,
+                total_cost,
+            } => write!(
+                f,
+                "Les montants demandés ({}) dépassent le coût total de l'action ({}).",
+                m(requested),
+                m(total_cost)
+            ),
+            AmendAfterDecision { status } => write!(
+                f,
+                "L'action ne peut plus être modifiée : elle est {}.",
+                status.label()
+            ),
+            SessionInvalid { session, problem } => match problem {
+                SessionProblem::OpinionAtCopil => write!(
+                    f,
+                    "La séance « {session} » est une séance du COPIL : elle décide, elle ne rend pas d'avis."
+                ),
+                SessionProblem::DecisionOutsideCopil(body) => write!(
+                    f,
+                    "La séance « {session} » est une séance de l'instance « {} » : seul le COPIL décide.",
+                    body.label()
+                ),
+                SessionProblem::NotHeld => {
+                    write!(f, "La séance « {session} » ne s'est pas encore tenue.")
+                }
+                SessionProblem::Cancelled => write!(f, "La séance « {session} » a été annulée."),
+            },
+            RetainedExceedsRequested {
+                funder,
+                requested,
+                retained,
+            } => write!(
+                f,
+                "Le montant retenu pour « {funder} » ({}) dépasse le montant demandé ({}).",
+                m(retained),
+                m(requested)
+            ),
+            RetainedNothing => write!(
+                f,
+                "Une action retenue doit l'être pour un montant positif au moins."
+            ),
+            AlreadyDecidedAtSession {
+                session,
+                decision_no,
+            } => write!(
+                f,
+                "Le COPIL a déjà décidé de cette action en séance « {session} » (décision n° {decision_no}) : utilisez la révision de décision."
+            ),
+            ProposedExceedsRequested {
+                funder,
+                requested,
+                proposed,
+            } => write!(
+                f,
+                "Le montant proposé pour « {funder} » ({}) dépasse le montant demandé ({}).",
+                m(proposed),
+                m(requested)
+            ),
+            OpinionAlreadyGiven { session } => write!(
+                f,
+                "La séance « {session} » a déjà rendu son avis sur cette action."
+            ),
+            GrantNeedsRetained { status } => write!(
+                f,
+                "Une attribution demande une action retenue, financée ou en cours ; elle est {}.",
+                status.label()
+            ),
+            GrantExceedsRetained {
+                funder,
+                retained,
+                already_granted,
+                requested,
+            } => write!(
+                f,
+                "L'attribution de {} par « {funder} » dépasse le montant retenu ({}, dont {} déjà attribués).",
+                m(requested),
+                m(retained),
+                m(already_granted)
+            ),
+            GrantExceedsEnvelope {
+                funder,
+                year,
+                envelope,
+                already_granted,
+                requested,
+            } => write!(
+                f,
+                "L'attribution de {} dépasse l'enveloppe {year} de « {funder} » ({}, dont {} déjà attribués).",
+                m(requested),
+                m(envelope),
+                m(already_granted)
+            ),
+            ConventionRequired { amount, act } => write!(
+                f,
+                "Une attribution de {} (plus de {}) demande une convention, pas un acte « {} ».",
+                m(amount),
+                fr::money(crate::action::CONVENTION_THRESHOLD),
+                act.label()
+            ),
+            GrantAlreadyAwarded { funder, grant } => write!(
+                f,
+                "« {funder} » a déjà attribué une subvention à cette action (attribution « {grant} »)."
+            ),
+            GrantAlreadyRefused { funder } => {
+                write!(f, "« {funder} » a déjà refusé de financer cette action.")
+            }
+            PaymentExceedsGranted {
+                funder,
+                granted,
+                already_paid,
+                requested,
+            } => write!(
+                f,
+                "Le versement de {} par « {funder} » dépasse le reste à verser : {} attribués, {} déjà versés.",
+                m(requested),
+                m(granted),
+                m(already_paid)
+            ),
+            PaymentAlreadyCancelled { payment } => {
+                write!(f, "Le versement « {payment} » est déjà annulé.")
+            }
+            RepaymentExceedsPaid {
+                funder,
+                paid,
+                already_requested,
+                requested,
+            } => write!(
+                f,
+                "Le reversement de {} demandé pour « {funder} » dépasse les sommes versées ({}, dont {} déjà réclamés).",
+                m(requested),
+                m(paid),
+                m(already_requested)
+            ),
+            RepaymentExceedsRequested {
+                funder,
+                requested,
+                already_received,
+                received,
+            } => write!(
+                f,
+                "Le reversement reçu de {} pour « {funder} » dépasse le reversement demandé ({}, dont {} déjà reçus).",
+                m(received),
+                m(requested),
+                m(already_received)
+            ),
+            ReportNeedsCompletion { kind, status } => match kind {
+                ReportKind::Interim => write!(
+                    f,
+                    "Un bilan intermédiaire demande une action démarrée ; elle est {}.",
+                    status.label()
+                ),
+                ReportKind::Final => write!(
+                    f,
+                    "Un bilan final demande une action achevée ; elle est {}.",
+                    status.label()
+                ),
+            },
+            EvaluationNeedsFinalReport { status } => write!(
+                f,
+                "Une évaluation demande un bilan final ; l'action est {}.",
+                status.label()
+            ),
+            CloseNotReady {
+                status,
+                repayments_outstanding,
+            } => {
+                if repayments_outstanding.is_zero() {
+                    write!(
+                        f,
+                        "L'action ne peut être clôturée qu'évaluée ou non réalisée ; elle est {}.",
+                        status.label()
+                    )
+                } else {
+                    write!(
+                        f,
+                        "L'action ne peut être clôturée : {} de reversements demandés restent à recevoir.",
+                        m(repayments_outstanding)
+                    )
+                }
+            }
+            BeneficiariesInvalid(problem) => match problem {
+                BeneficiaryProblem::DuplicateCell {
+                    public,
+                    age_band,
+                    sex,
+                    qpv_resident,
+                } => write!(
+                    f,
+                    "Les bénéficiaires « {}, {}, {}, {} » sont comptés deux fois.",
+                    public.label(),
+                    age_band.label(),
+                    sex.label(),
+                    if *qpv_resident {
+                        "résidant en QPV"
+                    } else {
+                        "hors QPV"
+                    }
+                ),
+                BeneficiaryProblem::Negative(n) => write!(
+                    f,
+                    "Un nombre de bénéficiaires ne peut pas être négatif ({n})."
+                ),
+                BeneficiaryProblem::TooLarge(n) => write!(
+                    f,
+                    "Un nombre de bénéficiaires de {n} n'est pas plausible pour une seule case."
+                ),
+            },
+            Lifecycle { command, stage } => write!(
+                f,
+                "Impossible de {} : {}.",
+                command.label(),
+                stage_label(*stage)
+            ),
+            EffectiveDateInFuture { date, today } => write!(
+                f,
+                "La date d'effet ({}) est dans le futur (nous sommes le {}).",
+                fr::date(*date),
+                fr::date(*today)
+            ),
+            EffectiveDateBeforeStream { date, first } => write!(
+                f,
+                "La date d'effet ({}) précède le premier événement de ce dossier ({}).",
+                fr::date(*date),
+                fr::date(*first)
+            ),
+            CompletedBeforeStart {
+                started_on,
+                completed_on,
+            } => write!(
+                f,
+                "L'action ne peut pas être achevée le {} : elle a démarré le {}.",
+                fr::date(*completed_on),
+                fr::date(*started_on)
+            ),
+            DecisionRevisionInvalid(problem) => match problem {
+                RevisionProblem::BelowGranted {
+                    funder,
+                    granted,
+                    retained,
+                } => write!(
+                    f,
+                    "La révision retiendrait {} pour « {funder} », moins que les {} déjà attribués.",
+                    m(retained),
+                    m(granted)
+                ),
+                RevisionProblem::GrantsExist { outcome, granted } => write!(
+                    f,
+                    "La décision ne peut devenir « {} » : {} ont déjà été attribués.",
+                    outcome.label(),
+                    m(granted)
+                ),
+                RevisionProblem::EarlierSession {
+                    session_date,
+                    decided_on,
+                } => write!(
+                    f,
+                    "Une séance du {} ne peut pas réviser une décision du {}.",
+                    fr::date(*session_date),
+                    fr::date(*decided_on)
+                ),
+            },
+            AxisRetired(code) => write!(f, "L'axe « {code} » a été retiré."),
+            AxisAlreadyDefined(code) => write!(f, "L'axe « {code} » est déjà défini."),
+            FunderAlreadyRegistered(id) => {
+                write!(f, "Le financeur « {id} » est déjà enregistré.")
+            }
+            EnvelopeAlreadyNotified {
+                funder,
+                year,
+                amount,
+            } => write!(
+                f,
+                "L'enveloppe {year} de « {funder} » est déjà notifiée ({}) : révisez-la.",
+                m(amount)
+            ),
+            PartnerInactive(id) => write!(f, "Le partenaire « {id} » a quitté l'alliance."),
+            IndicatorNotPlanned(code) => write!(
+                f,
+                "L'indicateur « {code} » n'est pas prévu par cette action."
+            ),
+            Decisions(failures) => {
+                write!(
+                    f,
+                    "Aucune décision n'a été enregistrée : {} action(s) en échec.",
+                    failures.len()
+                )?;
+                for failure in failures {
+                    write!(f, " « {} » : {}", failure.action, failure.error)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for DomainError {}
+
+/// A rule accepted with a warning (`warnings` in api.graphql's payloads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// Rule 2: the requested amounts exceed the programme's request cap.
+    RequestAboveCap {
+        requested: Money,
+        total_cost: Money,
+        cap_permille: u16,
+    },
+}
+
+impl Warning {
+    /// The warning's stable code: `request_above_cap`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Warning::RequestAboveCap { .. } => "request_above_cap",
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::RequestAboveCap {
+                requested,
+                total_cost,
+                cap_permille,
+            } => write!(
+                f,
+                "Les montants demandés ({}) dépassent {} du coût total ({}).",
+                fr::money(*requested),
+                fr::permille(*cap_permille),
+                fr::money(*total_cost)
+            ),
+        }
+    }
+}

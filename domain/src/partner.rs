@@ -1,0 +1,182 @@
+//! The `partner-{p}.{id}` stream: a member of the alliance.
+
+use crate::context::{Context, Needs, PartnerFacts};
+use crate::decider::{Command, Decided, Decider, effective_date};
+use crate::error::{DomainError, Missing, Stage, StreamKind};
+use crate::events::*;
+use crate::permissions::{CommandKind, authorize};
+use crate::values::*;
+use chrono::NaiveDate;
+
+/// The fold of a partner stream. `partner` is `None` until `PartnerRegistered`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartnerState {
+    pub partner: Option<Partner>,
+    pub first_effective_on: Option<NaiveDate>,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partner {
+    pub id: PartnerId,
+    pub name: Name,
+    pub kind: PartnerKind,
+    pub siret: Option<Siret>,
+    /// False once it left the alliance.
+    pub active: bool,
+    pub registered_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+    pub left_reason: Option<Note>,
+}
+
+impl From<&Partner> for PartnerFacts {
+    fn from(p: &Partner) -> Self {
+        PartnerFacts {
+            id: p.id.clone(),
+            active: p.active,
+        }
+    }
+}
+
+/// Folds one event; never fails.
+pub fn evolve(mut state: PartnerState, event: &Dated<PartnerEvent>) -> PartnerState {
+    state.version += 1;
+    let on = event.effective_on;
+    state.first_effective_on.get_or_insert(on);
+    match &event.event {
+        PartnerEvent::PartnerRegistered(e) => {
+            if state.partner.is_none() {
+                state.partner = Some(Partner {
+                    id: e.partner.clone(),
+                    name: e.name.clone(),
+                    kind: e.kind,
+                    siret: e.siret.clone(),
+                    active: true,
+                    registered_on: on,
+                    left_on: None,
+                    left_reason: None,
+                });
+            }
+        }
+        PartnerEvent::PartnerLeftAlliance(e) => {
+            if let Some(p) = state.partner.as_mut() {
+                p.active = false;
+                p.left_on = Some(on);
+                p.left_reason = Some(e.reason.clone());
+            }
+        }
+    }
+    state
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartnerCommand {
+    RegisterPartner {
+        partner: PartnerId,
+        name: Name,
+        kind: PartnerKind,
+        siret: Option<Siret>,
+    },
+    PartnerLeaves {
+        reason: Note,
+    },
+}
+
+impl PartnerCommand {
+    pub fn kind(&self) -> CommandKind {
+        match self {
+            PartnerCommand::RegisterPartner { .. } => CommandKind::RegisterPartner,
+            PartnerCommand::PartnerLeaves { .. } => CommandKind::PartnerLeaves,
+        }
+    }
+
+    /// Registering needs the programme to exist.
+    pub fn needs(&self) -> Needs {
+        Needs {
+            programme: matches!(self, PartnerCommand::RegisterPartner { .. }),
+            ..Needs::default()
+        }
+    }
+}
+
+pub fn decide(
+    state: &PartnerState,
+    command: &Command<PartnerCommand>,
+    ctx: &Context,
+) -> Result<Decided<PartnerEvent>, DomainError> {
+    let kind = command.command.kind();
+    authorize(&ctx.actor, kind, &ctx.programme, None)?;
+    match &command.command {
+        PartnerCommand::RegisterPartner {
+            partner,
+            name,
+            kind: partner_kind,
+            siret,
+        } => {
+            if state.version > 0 {
+                return Err(DomainError::Lifecycle {
+                    command: kind,
+                    stage: Stage::Exists,
+                });
+            }
+            if ctx.programme_facts.is_none() {
+                return Err(DomainError::NotFound(Missing::Programme(
+                    ctx.programme.clone(),
+                )));
+            }
+            let on = effective_date(None, command.effective_on, ctx.today, None)?;
+            Ok(Decided::one(
+                on,
+                PartnerRegistered {
+                    partner: partner.clone(),
+                    name: name.clone(),
+                    kind: *partner_kind,
+                    siret: siret.clone(),
+                },
+            ))
+        }
+        PartnerCommand::PartnerLeaves { reason } => {
+            let Some(p) = state.partner.as_ref() else {
+                return Err(DomainError::NotFound(Missing::Target(StreamKind::Partner)));
+            };
+            if !p.active {
+                return Err(DomainError::Lifecycle {
+                    command: kind,
+                    stage: Stage::PartnerLeft,
+                });
+            }
+            let on = effective_date(
+                None,
+                command.effective_on,
+                ctx.today,
+                state.first_effective_on,
+            )?;
+            Ok(Decided::one(
+                on,
+                PartnerLeftAlliance {
+                    reason: reason.clone(),
+                },
+            ))
+        }
+    }
+}
+
+pub struct PartnerDecider;
+
+impl Decider for PartnerDecider {
+    type State = PartnerState;
+    type Command = PartnerCommand;
+    type Event = PartnerEvent;
+
+    fn decide(
+        state: &PartnerState,
+        command: &Command<PartnerCommand>,
+        context: &Context,
+    ) -> Result<Decided<PartnerEvent>, DomainError> {
+        decide(state, command, context)
+    }
+
+    fn evolve(state: PartnerState, event: &Dated<PartnerEvent>) -> PartnerState {
+        evolve(state, event)
+    }
+}

@@ -1,0 +1,231 @@
+//! DOMAIN.md's table of permissions, in one place: [`permitted`] answers for a role and a kind
+//! of command; [`authorize`] adds the bindings of the token (programme, partner).
+//!
+//! A refusal is [`DomainError::Forbidden`] and its siblings (`FORBIDDEN` in the API), never a
+//! rule violation.
+
+use crate::actor::Actor;
+use crate::error::DomainError;
+use crate::values::{PartnerId, ProgrammeId, Role};
+use serde::{Deserialize, Serialize};
+
+/// Every kind of command a user can give, named after its mutation in api.graphql.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CommandKind {
+    EstablishProgramme,
+    /// createToken, revokeToken: outside the event log, but in the table.
+    ManageTokens,
+    DefineAxis,
+    RetireAxis,
+    RegisterFunder,
+    NotifyEnvelope,
+    ReviseEnvelope,
+    ChangeBodyMembership,
+    RegisterPartner,
+    PartnerLeaves,
+    ScheduleSession,
+    RecordSessionHeld,
+    CancelSession,
+    ProposeAction,
+    AmendAction,
+    RequestComplements,
+    ProvideComplements,
+    WithdrawAction,
+    GiveOpinion,
+    RecordCopilDecisions,
+    ReviseDecision,
+    AwardGrant,
+    RefuseGrant,
+    RecordPayment,
+    CancelPayment,
+    StartAction,
+    ChangePeriod,
+    CompleteAction,
+    AttestNonRealisation,
+    RequestRepayment,
+    RecordRepayment,
+    SubmitReport,
+    MeasureIndicator,
+    EvaluateAction,
+    CloseAction,
+}
+
+impl CommandKind {
+    pub const ALL: &'static [CommandKind] = &[
+        CommandKind::EstablishProgramme,
+        CommandKind::ManageTokens,
+        CommandKind::DefineAxis,
+        CommandKind::RetireAxis,
+        CommandKind::RegisterFunder,
+        CommandKind::NotifyEnvelope,
+        CommandKind::ReviseEnvelope,
+        CommandKind::ChangeBodyMembership,
+        CommandKind::RegisterPartner,
+        CommandKind::PartnerLeaves,
+        CommandKind::ScheduleSession,
+        CommandKind::RecordSessionHeld,
+        CommandKind::CancelSession,
+        CommandKind::ProposeAction,
+        CommandKind::AmendAction,
+        CommandKind::RequestComplements,
+        CommandKind::ProvideComplements,
+        CommandKind::WithdrawAction,
+        CommandKind::GiveOpinion,
+        CommandKind::RecordCopilDecisions,
+        CommandKind::ReviseDecision,
+        CommandKind::AwardGrant,
+        CommandKind::RefuseGrant,
+        CommandKind::RecordPayment,
+        CommandKind::CancelPayment,
+        CommandKind::StartAction,
+        CommandKind::ChangePeriod,
+        CommandKind::CompleteAction,
+        CommandKind::AttestNonRealisation,
+        CommandKind::RequestRepayment,
+        CommandKind::RecordRepayment,
+        CommandKind::SubmitReport,
+        CommandKind::MeasureIndicator,
+        CommandKind::EvaluateAction,
+        CommandKind::CloseAction,
+    ];
+
+    /// The mutation's name in api.graphql.
+    pub fn mutation(self) -> &'static str {
+        use CommandKind::*;
+        match self {
+            EstablishProgramme => "establishProgramme",
+            ManageTokens => "createToken",
+            DefineAxis => "defineAxis",
+            RetireAxis => "retireAxis",
+            RegisterFunder => "registerFunder",
+            NotifyEnvelope => "notifyEnvelope",
+            ReviseEnvelope => "reviseEnvelope",
+            ChangeBodyMembership => "changeBodyMembership",
+            RegisterPartner => "registerPartner",
+            PartnerLeaves => "partnerLeaves",
+            ScheduleSession => "scheduleSession",
+            RecordSessionHeld => "recordSessionHeld",
+            CancelSession => "cancelSession",
+            ProposeAction => "proposeAction",
+            AmendAction => "amendAction",
+            RequestComplements => "requestComplements",
+            ProvideComplements => "provideComplements",
+            WithdrawAction => "withdrawAction",
+            GiveOpinion => "giveOpinion",
+            RecordCopilDecisions => "recordCopilDecisions",
+            ReviseDecision => "reviseDecision",
+            AwardGrant => "awardGrant",
+            RefuseGrant => "refuseGrant",
+            RecordPayment => "recordPayment",
+            CancelPayment => "cancelPayment",
+            StartAction => "startAction",
+            ChangePeriod => "changePeriod",
+            CompleteAction => "completeAction",
+            AttestNonRealisation => "attestNonRealisation",
+            RequestRepayment => "requestRepayment",
+            RecordRepayment => "recordRepayment",
+            SubmitReport => "submitReport",
+            MeasureIndicator => "measureIndicator",
+            EvaluateAction => "evaluateAction",
+            CloseAction => "closeAction",
+        }
+    }
+
+    /// What the command does, in French, for messages: « enregistrer un versement ».
+    pub fn label(self) -> &'static str {
+        use CommandKind::*;
+        match self {
+            EstablishProgramme => "créer une cité éducative",
+            ManageTokens => "gérer les jetons d'accès",
+            DefineAxis => "définir un axe",
+            RetireAxis => "retirer un axe",
+            RegisterFunder => "enregistrer un financeur",
+            NotifyEnvelope => "notifier une enveloppe",
+            ReviseEnvelope => "réviser une enveloppe",
+            ChangeBodyMembership => "modifier la composition d'une instance",
+            RegisterPartner => "enregistrer un partenaire",
+            PartnerLeaves => "enregistrer le départ d'un partenaire",
+            ScheduleSession => "programmer une séance",
+            RecordSessionHeld => "enregistrer la tenue d'une séance",
+            CancelSession => "annuler une séance",
+            ProposeAction => "proposer une action",
+            AmendAction => "modifier une action",
+            RequestComplements => "demander des compléments",
+            ProvideComplements => "fournir des compléments",
+            WithdrawAction => "retirer une action",
+            GiveOpinion => "rendre un avis",
+            RecordCopilDecisions => "enregistrer les décisions du COPIL",
+            ReviseDecision => "réviser une décision",
+            AwardGrant => "enregistrer une attribution",
+            RefuseGrant => "enregistrer un refus de financement",
+            RecordPayment => "enregistrer un versement",
+            CancelPayment => "annuler un versement",
+            StartAction => "démarrer une action",
+            ChangePeriod => "modifier la période d'une action",
+            CompleteAction => "achever une action",
+            AttestNonRealisation => "attester la non-réalisation d'une action",
+            RequestRepayment => "demander un reversement",
+            RecordRepayment => "enregistrer un reversement reçu",
+            SubmitReport => "déposer un bilan",
+            MeasureIndicator => "mesurer un indicateur",
+            EvaluateAction => "évaluer une action",
+            CloseAction => "clôturer une action",
+        }
+    }
+}
+
+/// DOMAIN.md's table "Permissions", row by row. PORTEUR is allowed here for its rows; that it
+/// acts only on its own partner's actions is checked by [`authorize`].
+pub fn permitted(role: Role, command: CommandKind) -> bool {
+    use CommandKind::*;
+    use Role::*;
+    match command {
+        EstablishProgramme | ManageTokens => role == Admin,
+        DefineAxis | RetireAxis | RegisterFunder | NotifyEnvelope | ReviseEnvelope
+        | ChangeBodyMembership => role == Pilot,
+        RegisterPartner | PartnerLeaves | ScheduleSession | RecordSessionHeld | CancelSession => {
+            matches!(role, Pilot | Coordinator)
+        }
+        ProposeAction | AmendAction | ProvideComplements | WithdrawAction | StartAction
+        | ChangePeriod | CompleteAction | AttestNonRealisation | SubmitReport
+        | MeasureIndicator => matches!(role, Coordinator | Porteur),
+        RequestComplements | GiveOpinion => role == Coordinator,
+        RecordCopilDecisions | ReviseDecision => role == Pilot,
+        AwardGrant | RefuseGrant | RecordPayment | CancelPayment | RequestRepayment
+        | RecordRepayment | CloseAction => matches!(role, Pilot | Coordinator),
+        EvaluateAction => matches!(role, Evaluator | Pilot),
+    }
+}
+
+/// Checks the role against the table, the token's programme against the target's, and, for a
+/// PORTEUR, its partner against the action's holder (`holder` is `None` for commands that do
+/// not touch an action).
+pub fn authorize(
+    actor: &Actor,
+    command: CommandKind,
+    programme: &ProgrammeId,
+    holder: Option<&PartnerId>,
+) -> Result<(), DomainError> {
+    if !permitted(actor.role, command) {
+        return Err(DomainError::Forbidden {
+            role: actor.role,
+            command,
+        });
+    }
+    if actor.role != Role::Admin && actor.programme.as_ref() != Some(programme) {
+        return Err(DomainError::ForbiddenProgramme {
+            bound_to: actor.programme.clone(),
+            target: programme.clone(),
+        });
+    }
+    if actor.role == Role::Porteur {
+        let own = matches!((actor.partner.as_ref(), holder), (Some(a), Some(h)) if a == h);
+        if !own {
+            return Err(DomainError::ForbiddenPartner {
+                bound_to: actor.partner.clone(),
+                holder: holder.cloned(),
+            });
+        }
+    }
+    Ok(())
+}

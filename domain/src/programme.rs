@@ -1,0 +1,495 @@
+//! The `programme-{p}` stream: a Cité éducative, its axes, funders, envelopes and bodies.
+
+use crate::context::{AxisFact, Context, Needs, ProgrammeFacts};
+use crate::decider::{Command, Decided, Decider, effective_date};
+use crate::error::{DomainError, Missing, Stage};
+use crate::events::*;
+use crate::permissions::{CommandKind, authorize};
+use crate::values::*;
+use chrono::NaiveDate;
+
+// ------------------------------------------------------------------------------ state
+
+/// The fold of a programme stream. `programme` is `None` until `ProgrammeEstablished`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgrammeState {
+    pub programme: Option<Programme>,
+    /// Effective date of the stream's first event (rule 12).
+    pub first_effective_on: Option<NaiveDate>,
+    /// Number of events folded: the stream's version.
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Programme {
+    pub id: ProgrammeId,
+    pub name: Name,
+    pub territory: Vec<Name>,
+    pub qpv: Vec<Name>,
+    pub labelled_on: Option<NaiveDate>,
+    pub request_cap_permille: u16,
+    pub established_on: NaiveDate,
+    /// In the order they were defined, retired ones included.
+    pub axes: Vec<Axis>,
+    pub funders: Vec<Funder>,
+    /// One per funder and year, in the order they were notified.
+    pub envelopes: Vec<Envelope>,
+    /// The current members of each body, in the order bodies were first described.
+    pub bodies: Vec<BodyMembers>,
+    /// Every membership change, oldest first.
+    pub body_history: Vec<BodyMembers>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Axis {
+    pub code: AxisCode,
+    pub title: Title,
+    pub objective: NationalObjective,
+    pub defined_on: NaiveDate,
+    pub retired: bool,
+    pub retired_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Funder {
+    pub id: FunderId,
+    pub name: Name,
+    pub kind: FunderKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub funder: FunderId,
+    pub year: Year,
+    /// The current amount: the last revision's, or the notified one.
+    pub amount: Money,
+    pub reference: Option<Title>,
+    pub notified_on: NaiveDate,
+    pub notified_amount: Money,
+    pub revisions: Vec<EnvelopeRevision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvelopeRevision {
+    pub previous: Money,
+    pub amount: Money,
+    /// `None` for a second `EnvelopeNotified` (which the commands never produce).
+    pub reason: Option<Note>,
+    pub revised_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyMembers {
+    pub body: BodyKind,
+    pub organisations: Vec<Name>,
+    pub since: NaiveDate,
+}
+
+impl Programme {
+    pub fn axis(&self, code: &AxisCode) -> Option<&Axis> {
+        self.axes.iter().find(|a| &a.code == code)
+    }
+
+    pub fn funder(&self, id: &FunderId) -> Option<&Funder> {
+        self.funders.iter().find(|f| &f.id == id)
+    }
+
+    pub fn envelope(&self, funder: &FunderId, year: Year) -> Option<&Envelope> {
+        self.envelopes
+            .iter()
+            .find(|e| &e.funder == funder && e.year == year)
+    }
+
+    pub fn members(&self, body: BodyKind) -> Option<&BodyMembers> {
+        self.bodies.iter().find(|b| b.body == body)
+    }
+}
+
+impl From<&Programme> for ProgrammeFacts {
+    fn from(p: &Programme) -> Self {
+        ProgrammeFacts {
+            request_cap_permille: p.request_cap_permille,
+            axes: p
+                .axes
+                .iter()
+                .map(|a| AxisFact {
+                    code: a.code.clone(),
+                    retired: a.retired,
+                })
+                .collect(),
+            funders: p.funders.iter().map(|f| f.id.clone()).collect(),
+        }
+    }
+}
+
+/// Folds one event. Never fails: an event that does not fit (a second establishment, an axis
+/// unknown) is counted in the version and otherwise ignored or applied as best it can.
+pub fn evolve(mut state: ProgrammeState, event: &Dated<ProgrammeEvent>) -> ProgrammeState {
+    state.version += 1;
+    let on = event.effective_on;
+    state.first_effective_on.get_or_insert(on);
+    match &event.event {
+        ProgrammeEvent::ProgrammeEstablished(e) => {
+            if state.programme.is_none() {
+                state.programme = Some(Programme {
+                    id: e.programme.clone(),
+                    name: e.name.clone(),
+                    territory: e.territory.clone(),
+                    qpv: e.qpv.clone(),
+                    labelled_on: e.labelled_on,
+                    request_cap_permille: e.request_cap_permille,
+                    established_on: on,
+                    axes: Vec::new(),
+                    funders: Vec::new(),
+                    envelopes: Vec::new(),
+                    bodies: Vec::new(),
+                    body_history: Vec::new(),
+                });
+            }
+        }
+        other => {
+            let Some(p) = state.programme.as_mut() else {
+                return state;
+            };
+            match other {
+                ProgrammeEvent::ProgrammeEstablished(_) => {}
+                ProgrammeEvent::AxisDefined(e) => {
+                    if p.axis(&e.code).is_none() {
+                        p.axes.push(Axis {
+                            code: e.code.clone(),
+                            title: e.title.clone(),
+                            objective: e.objective,
+                            defined_on: on,
+                            retired: false,
+                            retired_on: None,
+                        });
+                    }
+                }
+                ProgrammeEvent::AxisRetired(e) => {
+                    if let Some(axis) = p.axes.iter_mut().find(|a| a.code == e.code) {
+                        axis.retired = true;
+                        axis.retired_on = Some(on);
+                    }
+                }
+                ProgrammeEvent::FunderRegistered(e) => {
+                    if p.funder(&e.funder).is_none() {
+                        p.funders.push(Funder {
+                            id: e.funder.clone(),
+                            name: e.name.clone(),
+                            kind: e.kind,
+                        });
+                    }
+                }
+                ProgrammeEvent::EnvelopeNotified(e) => {
+                    if let Some(env) = p
+                        .envelopes
+                        .iter_mut()
+                        .find(|x| x.funder == e.funder && x.year == e.year)
+                    {
+                        // A second notification is a fact too: it replaces the amount.
+                        env.revisions.push(EnvelopeRevision {
+                            previous: env.amount,
+                            amount: e.amount,
+                            reason: None,
+                            revised_on: on,
+                        });
+                        env.amount = e.amount;
+                    } else {
+                        p.envelopes.push(Envelope {
+                            funder: e.funder.clone(),
+                            year: e.year,
+                            amount: e.amount,
+                            reference: e.reference.clone(),
+                            notified_on: on,
+                            notified_amount: e.amount,
+                            revisions: Vec::new(),
+                        });
+                    }
+                }
+                ProgrammeEvent::EnvelopeRevised(e) => {
+                    if let Some(env) = p
+                        .envelopes
+                        .iter_mut()
+                        .find(|x| x.funder == e.funder && x.year == e.year)
+                    {
+                        env.revisions.push(EnvelopeRevision {
+                            previous: env.amount,
+                            amount: e.amount,
+                            reason: Some(e.reason.clone()),
+                            revised_on: on,
+                        });
+                        env.amount = e.amount;
+                    }
+                }
+                ProgrammeEvent::BodyMembershipChanged(e) => {
+                    let members = BodyMembers {
+                        body: e.body,
+                        organisations: e.organisations.clone(),
+                        since: on,
+                    };
+                    match p.bodies.iter_mut().find(|b| b.body == e.body) {
+                        Some(current) => *current = members.clone(),
+                        None => p.bodies.push(members.clone()),
+                    }
+                    p.body_history.push(members);
+                }
+            }
+        }
+    }
+    state
+}
+
+// ------------------------------------------------------------------------------ commands
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgrammeCommand {
+    EstablishProgramme {
+        programme: ProgrammeId,
+        name: Name,
+        territory: Vec<Name>,
+        qpv: Vec<Name>,
+        labelled_on: Option<NaiveDate>,
+        request_cap_permille: u16,
+    },
+    DefineAxis {
+        code: AxisCode,
+        title: Title,
+        objective: NationalObjective,
+    },
+    RetireAxis {
+        code: AxisCode,
+    },
+    RegisterFunder {
+        funder: FunderId,
+        name: Name,
+        kind: FunderKind,
+    },
+    NotifyEnvelope {
+        funder: FunderId,
+        year: Year,
+        amount: Money,
+        reference: Option<Title>,
+    },
+    ReviseEnvelope {
+        funder: FunderId,
+        year: Year,
+        amount: Money,
+        reason: Note,
+    },
+    ChangeBodyMembership {
+        body: BodyKind,
+        organisations: Vec<Name>,
+    },
+}
+
+impl ProgrammeCommand {
+    pub fn kind(&self) -> CommandKind {
+        match self {
+            ProgrammeCommand::EstablishProgramme { .. } => CommandKind::EstablishProgramme,
+            ProgrammeCommand::DefineAxis { .. } => CommandKind::DefineAxis,
+            ProgrammeCommand::RetireAxis { .. } => CommandKind::RetireAxis,
+            ProgrammeCommand::RegisterFunder { .. } => CommandKind::RegisterFunder,
+            ProgrammeCommand::NotifyEnvelope { .. } => CommandKind::NotifyEnvelope,
+            ProgrammeCommand::ReviseEnvelope { .. } => CommandKind::ReviseEnvelope,
+            ProgrammeCommand::ChangeBodyMembership { .. } => CommandKind::ChangeBodyMembership,
+        }
+    }
+
+    /// Programme commands need nothing outside their stream.
+    pub fn needs(&self) -> Needs {
+        Needs::default()
+    }
+}
+
+/// Decides a programme command.
+pub fn decide(
+    state: &ProgrammeState,
+    command: &Command<ProgrammeCommand>,
+    ctx: &Context,
+) -> Result<Decided<ProgrammeEvent>, DomainError> {
+    use ProgrammeCommand::*;
+    let kind = command.command.kind();
+    authorize(&ctx.actor, kind, &ctx.programme, None)?;
+
+    if let EstablishProgramme {
+        programme,
+        name,
+        territory,
+        qpv,
+        labelled_on,
+        request_cap_permille,
+    } = &command.command
+    {
+        if programme != &ctx.programme {
+            return Err(DomainError::ProgrammeMismatch {
+                command: programme.clone(),
+                stream: ctx.programme.clone(),
+            });
+        }
+        if state.version > 0 {
+            return Err(DomainError::Lifecycle {
+                command: kind,
+                stage: Stage::Exists,
+            });
+        }
+        if *request_cap_permille > 1000 {
+            return Err(DomainError::CapInvalid {
+                permille: *request_cap_permille,
+            });
+        }
+        // The labelling date is the natural effective date of a programme entered afterwards,
+        // so that its past years can be entered too; the option may say otherwise.
+        let default = command
+            .effective_on
+            .or(labelled_on.filter(|d| *d <= ctx.today));
+        let on = effective_date(None, default, ctx.today, None)?;
+        return Ok(Decided::one(
+            on,
+            ProgrammeEstablished {
+                programme: programme.clone(),
+                name: name.clone(),
+                territory: territory.clone(),
+                qpv: qpv.clone(),
+                labelled_on: *labelled_on,
+                request_cap_permille: *request_cap_permille,
+            },
+        ));
+    }
+
+    let Some(p) = state.programme.as_ref() else {
+        return Err(DomainError::NotFound(Missing::Programme(
+            ctx.programme.clone(),
+        )));
+    };
+    let on = effective_date(
+        None,
+        command.effective_on,
+        ctx.today,
+        state.first_effective_on,
+    )?;
+    let event: ProgrammeEvent = match &command.command {
+        EstablishProgramme { .. } => unreachable!("handled above"),
+        DefineAxis {
+            code,
+            title,
+            objective,
+        } => {
+            if p.axis(code).is_some() {
+                return Err(DomainError::AxisAlreadyDefined(code.clone()));
+            }
+            AxisDefined {
+                code: code.clone(),
+                title: title.clone(),
+                objective: *objective,
+            }
+            .into()
+        }
+        RetireAxis { code } => {
+            let Some(axis) = p.axis(code) else {
+                return Err(DomainError::NotFound(Missing::Axis(code.clone())));
+            };
+            if axis.retired {
+                return Err(DomainError::AxisRetired(code.clone()));
+            }
+            AxisRetired { code: code.clone() }.into()
+        }
+        RegisterFunder { funder, name, kind } => {
+            if p.funder(funder).is_some() {
+                return Err(DomainError::FunderAlreadyRegistered(funder.clone()));
+            }
+            FunderRegistered {
+                funder: funder.clone(),
+                name: name.clone(),
+                kind: *kind,
+            }
+            .into()
+        }
+        NotifyEnvelope {
+            funder,
+            year,
+            amount,
+            reference,
+        } => {
+            if p.funder(funder).is_none() {
+                return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
+            }
+            if let Some(existing) = p.envelope(funder, *year) {
+                return Err(DomainError::EnvelopeAlreadyNotified {
+                    funder: funder.clone(),
+                    year: *year,
+                    amount: existing.amount,
+                });
+            }
+            EnvelopeNotified {
+                funder: funder.clone(),
+                year: *year,
+                amount: *amount,
+                reference: reference.clone(),
+            }
+            .into()
+        }
+        ReviseEnvelope {
+            funder,
+            year,
+            amount,
+            reason,
+        } => {
+            if p.funder(funder).is_none() {
+                return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
+            }
+            let Some(existing) = p.envelope(funder, *year) else {
+                return Err(DomainError::NotFound(Missing::Envelope {
+                    funder: funder.clone(),
+                    year: *year,
+                }));
+            };
+            if existing.amount == *amount {
+                return Err(DomainError::NothingToChange);
+            }
+            EnvelopeRevised {
+                funder: funder.clone(),
+                year: *year,
+                amount: *amount,
+                reason: reason.clone(),
+            }
+            .into()
+        }
+        ChangeBodyMembership {
+            body,
+            organisations,
+        } => {
+            if p.members(*body)
+                .is_some_and(|m| &m.organisations == organisations)
+            {
+                return Err(DomainError::NothingToChange);
+            }
+            BodyMembershipChanged {
+                body: *body,
+                organisations: organisations.clone(),
+            }
+            .into()
+        }
+    };
+    Ok(Decided::one(on, event))
+}
+
+/// The programme stream as a [`Decider`].
+pub struct ProgrammeDecider;
+
+impl Decider for ProgrammeDecider {
+    type State = ProgrammeState;
+    type Command = ProgrammeCommand;
+    type Event = ProgrammeEvent;
+
+    fn decide(
+        state: &ProgrammeState,
+        command: &Command<ProgrammeCommand>,
+        context: &Context,
+    ) -> Result<Decided<ProgrammeEvent>, DomainError> {
+        decide(state, command, context)
+    }
+
+    fn evolve(state: ProgrammeState, event: &Dated<ProgrammeEvent>) -> ProgrammeState {
+        evolve(state, event)
+    }
+}

@@ -1,0 +1,246 @@
+//! The `session-{p}.{id}` stream: one dated meeting of a body.
+
+use crate::context::{Context, Needs, SessionFacts};
+use crate::decider::{Command, Decided, Decider, effective_date};
+use crate::error::{DomainError, Missing, Stage, StreamKind};
+use crate::events::*;
+use crate::permissions::{CommandKind, authorize};
+use crate::values::*;
+use chrono::NaiveDate;
+
+/// The fold of a session stream. `session` is `None` until `SessionScheduled`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionState {
+    pub session: Option<Session>,
+    pub first_effective_on: Option<NaiveDate>,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: SessionId,
+    pub body: BodyKind,
+    /// The day of the meeting.
+    pub date: NaiveDate,
+    pub title: Title,
+    pub held: bool,
+    /// Organisations present, once held.
+    pub present: Vec<Name>,
+    pub cancelled: bool,
+    pub cancel_reason: Option<Note>,
+    pub cancelled_on: Option<NaiveDate>,
+}
+
+impl From<&Session> for SessionFacts {
+    fn from(s: &Session) -> Self {
+        SessionFacts {
+            id: s.id.clone(),
+            body: s.body,
+            date: s.date,
+            held: s.held,
+            cancelled: s.cancelled,
+        }
+    }
+}
+
+/// Folds one event; never fails.
+pub fn evolve(mut state: SessionState, event: &Dated<SessionEvent>) -> SessionState {
+    state.version += 1;
+    let on = event.effective_on;
+    state.first_effective_on.get_or_insert(on);
+    match &event.event {
+        SessionEvent::SessionScheduled(e) => {
+            if state.session.is_none() {
+                state.session = Some(Session {
+                    id: e.session.clone(),
+                    body: e.body,
+                    date: e.date,
+                    title: e.title.clone(),
+                    held: false,
+                    present: Vec::new(),
+                    cancelled: false,
+                    cancel_reason: None,
+                    cancelled_on: None,
+                });
+            }
+        }
+        SessionEvent::SessionHeld(e) => {
+            if let Some(s) = state.session.as_mut() {
+                s.held = true;
+                s.present = e.present.clone();
+            }
+        }
+        SessionEvent::SessionCancelled(e) => {
+            if let Some(s) = state.session.as_mut() {
+                s.cancelled = true;
+                s.cancel_reason = Some(e.reason.clone());
+                s.cancelled_on = Some(on);
+            }
+        }
+    }
+    state
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionCommand {
+    ScheduleSession {
+        session: SessionId,
+        body: BodyKind,
+        date: NaiveDate,
+        title: Title,
+    },
+    RecordSessionHeld {
+        present: Vec<Name>,
+    },
+    CancelSession {
+        reason: Note,
+    },
+}
+
+impl SessionCommand {
+    pub fn kind(&self) -> CommandKind {
+        match self {
+            SessionCommand::ScheduleSession { .. } => CommandKind::ScheduleSession,
+            SessionCommand::RecordSessionHeld { .. } => CommandKind::RecordSessionHeld,
+            SessionCommand::CancelSession { .. } => CommandKind::CancelSession,
+        }
+    }
+
+    /// Scheduling needs the programme to exist.
+    pub fn needs(&self) -> Needs {
+        Needs {
+            programme: matches!(self, SessionCommand::ScheduleSession { .. }),
+            ..Needs::default()
+        }
+    }
+}
+
+/// Decides a session command.
+///
+/// Effective dates: scheduling is effective when it is decided (the option, or today), or on
+/// the session's date when the session is entered after it took place, so that its holding,
+/// effective on the session's date, never precedes the stream's first event. Holding is
+/// effective on the session's date: a session is not held before it takes place.
+pub fn decide(
+    state: &SessionState,
+    command: &Command<SessionCommand>,
+    ctx: &Context,
+) -> Result<Decided<SessionEvent>, DomainError> {
+    let kind = command.command.kind();
+    authorize(&ctx.actor, kind, &ctx.programme, None)?;
+    match &command.command {
+        SessionCommand::ScheduleSession {
+            session,
+            body,
+            date,
+            title,
+        } => {
+            if state.version > 0 {
+                return Err(DomainError::Lifecycle {
+                    command: kind,
+                    stage: Stage::Exists,
+                });
+            }
+            if ctx.programme_facts.is_none() {
+                return Err(DomainError::NotFound(Missing::Programme(
+                    ctx.programme.clone(),
+                )));
+            }
+            if let Some(option) = command.effective_on
+                && option > *date
+            {
+                return Err(DomainError::EffectiveDateContradicts {
+                    named: *date,
+                    option,
+                });
+            }
+            let default = command.effective_on.unwrap_or((*date).min(ctx.today));
+            let on = effective_date(None, Some(default), ctx.today, None)?;
+            Ok(Decided::one(
+                on,
+                SessionScheduled {
+                    session: session.clone(),
+                    body: *body,
+                    date: *date,
+                    title: title.clone(),
+                },
+            ))
+        }
+        SessionCommand::RecordSessionHeld { present } => {
+            let s = existing(state)?;
+            refuse_if_closed(s, kind)?;
+            let on = effective_date(
+                Some(s.date),
+                command.effective_on,
+                ctx.today,
+                state.first_effective_on,
+            )?;
+            Ok(Decided::one(
+                on,
+                SessionHeld {
+                    present: present.clone(),
+                },
+            ))
+        }
+        SessionCommand::CancelSession { reason } => {
+            let s = existing(state)?;
+            refuse_if_closed(s, kind)?;
+            let on = effective_date(
+                None,
+                command.effective_on,
+                ctx.today,
+                state.first_effective_on,
+            )?;
+            Ok(Decided::one(
+                on,
+                SessionCancelled {
+                    reason: reason.clone(),
+                },
+            ))
+        }
+    }
+}
+
+fn existing(state: &SessionState) -> Result<&Session, DomainError> {
+    state
+        .session
+        .as_ref()
+        .ok_or(DomainError::NotFound(Missing::Target(StreamKind::Session)))
+}
+
+/// A held or cancelled session is final.
+fn refuse_if_closed(s: &Session, command: CommandKind) -> Result<(), DomainError> {
+    if s.cancelled {
+        return Err(DomainError::Lifecycle {
+            command,
+            stage: Stage::SessionCancelled,
+        });
+    }
+    if s.held {
+        return Err(DomainError::Lifecycle {
+            command,
+            stage: Stage::SessionHeld,
+        });
+    }
+    Ok(())
+}
+
+pub struct SessionDecider;
+
+impl Decider for SessionDecider {
+    type State = SessionState;
+    type Command = SessionCommand;
+    type Event = SessionEvent;
+
+    fn decide(
+        state: &SessionState,
+        command: &Command<SessionCommand>,
+        context: &Context,
+    ) -> Result<Decided<SessionEvent>, DomainError> {
+        decide(state, command, context)
+    }
+
+    fn evolve(state: SessionState, event: &Dated<SessionEvent>) -> SessionState {
+        evolve(state, event)
+    }
+}
