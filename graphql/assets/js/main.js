@@ -93,7 +93,10 @@ async function route() {
   app.current = { def, ctx };
   $('#main').removeAttribute('aria-busy');
   document.title = ($('#view-title')?.textContent || 'Chronique') + ' — Chronique';
-  if (app.routed) $('#view-title')?.focus();
+  // Move focus to the new heading after a navigation, but never away from the « État au »
+  // controls while someone is using them (the slider redraws the page at each step).
+  const ae = document.activeElement;
+  if (app.routed && (!ae || ae === document.body || $('#view').contains(ae) || $('#main-nav').contains(ae) || !ae.isConnected)) $('#view-title')?.focus();
   app.routed = true;
 }
 
@@ -136,8 +139,9 @@ function syncAsOfControls(asOf) {
     list.forEach((s, i) => { if (s.date <= asOf.date) idx = i; });
   }
   slider.value = String(idx);
-  slider.setAttribute('aria-valuetext', sliderText(idx, list));
-  $('#asof-slider-label').textContent = sliderText(idx, list);
+  const label = asOf && (idx >= list.length || list[idx].date !== asOf.date) ? 'Date choisie : ' + f.date(asOf.date) : sliderText(idx, list);
+  slider.setAttribute('aria-valuetext', label);
+  $('#asof-slider-label').textContent = label;
   $('#asof-date').value = asOf ? asOf.date : '';
   $('#asof-date').max = f.todayIso();
   if (asOf) $('#asof-recorded').checked = asOf.recorded;
@@ -228,7 +232,8 @@ function signOut(message) {
   Object.assign(app, { me: null, programmes: [], programmeId: null, programme: null, sessions: [], current: null, routed: false });
   app.seq++;
   if (location.hash && location.hash !== '#/') history.replaceState(null, '', location.pathname);
-  showSignIn(message || 'Vous êtes déconnecté.');
+  showSignIn(message);
+  if (!message) announce('Vous êtes déconnecté.');
 }
 
 async function loadProgramme(id) {

@@ -89,8 +89,6 @@ async function renderOne(ctx) {
         { label: 'Montant total', num: true, cell: (d) => f.money(d.amount), csv: (d) => f.moneyCsv(d.amount) },
         { label: 'Motif', cell: (d) => d.reason || '' },
       ],
-      footer: [{ text: 'Total' }, { text: '' }, { text: '' }, { text: '' }, { text: '' },
-        { text: f.money(s.decisions.reduce((t, d) => t + Number(d.amount), 0)), csv: f.moneyCsv(s.decisions.reduce((t, d) => t + Number(d.amount), 0)), num: true, testid: 'session-decisions-total-amount' }, { text: '' }],
     })),
     h('section', { class: 'block print-break' }, h('h2', null, 'Historique de la séance'), historyList(s.history, 'session-history')));
 }
