@@ -330,5 +330,7 @@ function wire() {
   wireAsOf();
 }
 
+window.addEventListener('beforeprint', () => { $('#print-date').textContent = 'Imprimé le ' + f.dateTime(new Date().toISOString()); });
+
 wire();
 if (token.get()) start(); else showSignIn();

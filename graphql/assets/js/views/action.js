@@ -33,7 +33,14 @@ const sum = (rows, k) => rows.reduce((s, r) => s + Number(r[k] || 0), 0);
 
 export async function render(ctx) {
   const id = ctx.parts[1];
-  const data = await gql(query(!ctx.isObserver), { p: ctx.programmeId, id, asOf: ctx.asOfVar });
+  let data;
+  try {
+    data = await gql(query(!ctx.isObserver), { p: ctx.programmeId, id, asOf: ctx.asOfVar });
+  } catch (e) {
+    // A porteur reads other partners' actions as an observer: opinions may be refused.
+    if (e.code !== 'FORBIDDEN' || ctx.isObserver) throw e;
+    data = await gql(query(false), { p: ctx.programmeId, id, asOf: ctx.asOfVar });
+  }
   const a = data.action;
   if (!a) {
     return h('div', null, viewHeader('Action introuvable'),

@@ -49,7 +49,15 @@ async function renderList(ctx) {
 
 async function renderOne(ctx) {
   const id = ctx.parts[1];
-  const { session: s } = await gql(one(!ctx.isObserver), { p: ctx.programmeId, id, asOf: ctx.asOfVar });
+  let data;
+  try {
+    data = await gql(one(!ctx.isObserver), { p: ctx.programmeId, id, asOf: ctx.asOfVar });
+  } catch (e) {
+    // Agendas are not for observers (nor for a porteur reading as one): ask again without it.
+    if (e.code !== 'FORBIDDEN' || ctx.isObserver) throw e;
+    data = await gql(one(false), { p: ctx.programmeId, id, asOf: ctx.asOfVar });
+  }
+  const s = data.session;
   if (!s) {
     return h('div', null, viewHeader('Séance introuvable'),
       h('p', null, 'Cette séance n’existe pas à la date choisie, ou vous n’avez pas le droit de la consulter.'),
