@@ -140,6 +140,7 @@ async function reload() {
     const old = st.formEl;
     st.formEl = filterForm(ctx);
     old.replaceWith(st.formEl);
+    st.formEl.nextElementSibling.replaceWith(filterSummary(ctx));
     drawList();
     ctx.announce(st.countEl.textContent);
   } catch (e) {
@@ -195,6 +196,7 @@ export async function render(ctx) {
   const root = h('div', { class: 'view view-timeline' },
     viewHeader('Frise chronologique', 'Ce qui a été décidé et quand, du plus récent au plus ancien (date d’effet), par axe.'),
     st.formEl,
+    filterSummary(ctx),
     h('div', { class: 'toolbar no-print' }, countEl, csvButton('csv-timeline', csvName, csvRows, 'entrées affichées de la frise')),
     h('p', { class: 'legend' }, h('span', { class: 'badge badge-session' }, 'Séance'), ' marque les entrées liées à une séance ; les entrées ',
       h('del', null, 'barrées'), ' ont été remplacées par une entrée ultérieure.'),
@@ -202,6 +204,18 @@ export async function render(ctx) {
     h('div', { class: 'more no-print' }, moreBtn));
   drawList();
   return root;
+}
+
+/** What the printed sheet was filtered on, since the filter form itself is not printed. */
+function filterSummary(ctx) {
+  const parts = [];
+  if (filters.from) parts.push('du ' + f.date(filters.from));
+  if (filters.to) parts.push('au ' + f.date(filters.to));
+  if (filters.axis) parts.push('axe ' + axisTitle(ctx, filters.axis));
+  if (filters.actionId) parts.push('action ' + ((actionChoices || []).find((a) => a.id === filters.actionId)?.reference || filters.actionId));
+  if (filters.sessionId) parts.push('séance ' + (ctx.sessions.find((x) => x.id === filters.sessionId)?.title || filters.sessionId));
+  if (filters.kind) parts.push('type « ' + f.kindLabel(filters.kind) + ' »');
+  return h('p', { class: 'print-only', 'data-testid': 'timeline-filter-summary' }, parts.length ? 'Filtres : ' + parts.join(', ') + '.' : 'Sans filtre.');
 }
 
 function matches(e) {
