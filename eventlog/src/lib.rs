@@ -1,3 +1,78 @@
 //! The durable, append-only event log of Chronique, on sled.
 //!
-//! To be filled by the event log issue.
+//! # Its job
+//!
+//! `eventlog` stores *envelopes* around opaque payloads: every decision of the register is one
+//! event, appended once and never changed. One writer thread owns every append; readers read
+//! sled directly. The crate is the only one of the workspace that names `sled` or `bincode`.
+//!
+//! # Invariants (each one is tested; `GUARANTEES.md` names the tests)
+//!
+//! - **Durable before acknowledged**: in [`Durability::Durable`] mode an append returns only
+//!   after sled has flushed it to disk; concurrent appends share one flush (group commit).
+//! - **Atomic**: all the events of one [`AppendRequest`] (one or several streams) become
+//!   visible together, also after a crash, or none do.
+//! - **Ordered, gapless**: global positions are 1, 2, 3, … in commit order; stream versions
+//!   are 1, 2, 3, … per stream.
+//! - **Optimistic concurrency** with [`ExpectedVersion`].
+//! - **Idempotent** by command id: an append whose command id is already recorded writes
+//!   nothing and returns the original positions.
+//! - **Recorded time never decreases** along the log: the writer stamps
+//!   `recorded_at = max(clock(), previous)` when it assigns positions.
+//! - **Tamper-evident**: `hash = SHA-256(prev_hash ‖ canonical bytes)`; [`EventLog::verify`]
+//!   names the first broken position.
+//! - **Readers see only acknowledged events**: reads and subscriptions stop at the published
+//!   [`Head`], so nobody builds on an event that a crash could still take back.
+//!
+//! # What it deliberately does not do
+//!
+//! - It knows no event type and never decodes a payload; [`codec`] is offered to the other
+//!   crates, and schema upcasting lives in `projections`.
+//! - It never deletes or rewrites an event; there is no compaction and no retention.
+//! - It does not scope command ids: the caller does (by programme).
+//! - The key-value area ([`KvTree`]) is not part of the log: it is neither hashed nor exported.
+//!
+//! # Storage layout (format version 1)
+//!
+//! - tree `meta`: `format_version` → `u32` big-endian;
+//! - tree `log`: `e ‖ position` → record; `s ‖ stream id ‖ 0x00 ‖ version` → position;
+//!   `c ‖ command id` → [`CommandRecord`]; positions and versions are `u64` big-endian so that
+//!   sled's key order is numeric order;
+//! - trees `kv/<name>`: the key-value area.
+//!
+//! # Example
+//!
+//! ```
+//! use eventlog::{AppendRequest, EventLog, ExpectedVersion, NewEvent, Options, StreamAppend};
+//! # fn main() -> Result<(), eventlog::Error> {
+//! # let dir = std::env::temp_dir().join(format!("eventlog-doc-{}", std::process::id()));
+//! let log = EventLog::open(&dir, Options::default())?;
+//! let event = NewEvent::new("ActionProposed", 1, chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), "alice", b"{}".to_vec());
+//! let outcome = log.append_blocking(AppendRequest::single("action-p1.a1", ExpectedVersion::NoStream, vec![event]))?;
+//! assert_eq!(outcome.positions, vec![1]);
+//! assert_eq!(log.read_stream("action-p1.a1", 1, eventlog::Direction::Forward, 10)?.len(), 1);
+//! # drop(log); std::fs::remove_dir_all(&dir).ok();
+//! # Ok(()) }
+//! ```
+
+pub mod bench;
+pub mod codec;
+mod error;
+mod kv;
+mod log;
+mod ndjson;
+mod record;
+mod subscription;
+mod types;
+mod writer;
+
+pub use error::{Error, Result, StreamState};
+pub use kv::{KvBatch, KvTree};
+pub use log::EventLog;
+pub use ndjson::ImportReport;
+pub use subscription::Subscription;
+pub use types::{
+    AppendOutcome, AppendRequest, Clock, CommandKey, CommandRecord, Direction, Durability,
+    Envelope, ExpectedVersion, FORMAT_VERSION, Head, NewEvent, Options, StreamAppend, VerifyReport,
+    validate_stream_id,
+};

@@ -1,0 +1,479 @@
+//! The handle: opening the store, appending through the writer, reading, verifying.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
+
+use tokio::sync::{oneshot, watch};
+
+use crate::kv::KvTree;
+use crate::record::{self, keys};
+use crate::subscription::Subscription;
+use crate::types::validate_request;
+use crate::writer::{self, Message, Reply, Writer};
+use crate::{
+    AppendOutcome, AppendRequest, CommandRecord, Direction, Envelope, Error, FORMAT_VERSION, Head,
+    Options, VerifyReport, validate_stream_id,
+};
+
+const FORMAT_KEY: &[u8] = b"format_version";
+
+/// A handle on an open log. Cloning is cheap (an `Arc`); the store closes when the last clone
+/// (including those held by subscriptions) is dropped, after the writer has drained its queue
+/// and flushed.
+#[derive(Clone)]
+pub struct EventLog {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    // Field order matters: the sender must drop before `_writer_thread` joins the writer, since
+    // the writer stops when every sender is gone.
+    sender: mpsc::Sender<Message>,
+    db: sled::Db,
+    log: sled::Tree,
+    head: watch::Receiver<Head>,
+    options: Options,
+    path: PathBuf,
+    // Never read: it is here for its `Drop`, which joins the writer.
+    _writer_thread: WriterThread,
+}
+
+/// Joins the writer thread on drop, so that when the last handle is gone the store is closed
+/// and its directory lock released (tests reopen the same directory right after).
+struct WriterThread(Option<JoinHandle<()>>);
+
+impl Drop for WriterThread {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for EventLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLog")
+            .field("path", &self.inner.path)
+            .field("head", &self.head().position)
+            .finish()
+    }
+}
+
+impl EventLog {
+    /// Opens (or creates) the store in `path` and starts its writer thread. Works from plain
+    /// sync code and from inside a tokio runtime.
+    ///
+    /// Errors: [`Error::Locked`] at once when another process holds the directory;
+    /// [`Error::UnknownFormat`] for a store of another format version;
+    /// [`Error::Corruption`] when sled or the last record does not read back.
+    pub fn open(path: impl AsRef<Path>, options: Options) -> Result<EventLog, Error> {
+        let path = path.as_ref().to_path_buf();
+        let with_path = |error: sled::Error| match Error::from(error) {
+            Error::Locked { .. } => Error::Locked {
+                path: path.display().to_string(),
+            },
+            other => other,
+        };
+        let db = sled::Config::new()
+            .path(&path)
+            .cache_capacity(options.cache_capacity_bytes)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(with_path)?;
+        let meta = db.open_tree("meta")?;
+        let log = db.open_tree("log")?;
+        match meta.get(FORMAT_KEY)? {
+            None => {
+                if !log.is_empty() {
+                    return Err(Error::UnknownFormat(format!(
+                        "{} holds events but no format version",
+                        path.display()
+                    )));
+                }
+                meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
+                db.flush()?;
+            }
+            Some(bytes) => {
+                let version = <[u8; 4]>::try_from(bytes.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| {
+                        Error::UnknownFormat(format!(
+                            "the format version of {} is not a number ({} bytes)",
+                            path.display(),
+                            bytes.len()
+                        ))
+                    })?;
+                if version != FORMAT_VERSION {
+                    return Err(Error::UnknownFormat(format!(
+                        "{} is in store format {version}; this build reads format {FORMAT_VERSION} only",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        let head = load_head(&log)?;
+        let (head_tx, head_rx) = watch::channel(head);
+        let (sender, receiver) = mpsc::channel();
+        let writer = Writer {
+            db: db.clone(),
+            log: log.clone(),
+            durability: options.durability,
+            clock: options.clock.clone(),
+            head,
+            head_tx,
+            versions: HashMap::new(),
+            failed: None,
+            closed: false,
+        };
+        let thread = std::thread::Builder::new()
+            .name("eventlog-writer".to_owned())
+            .spawn(move || writer.run(receiver))?;
+        Ok(EventLog {
+            inner: Arc::new(Inner {
+                sender,
+                db,
+                log,
+                head: head_rx,
+                options,
+                path,
+                _writer_thread: WriterThread(Some(thread)),
+            }),
+        })
+    }
+
+    /// The directory of the store.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Appends atomically; returns once the append is durable (or, in `Buffered` mode, applied).
+    pub async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, Error> {
+        validate_request(&request, &self.inner.options)?;
+        let (sender, receiver) = oneshot::channel();
+        self.send(Message::Append {
+            request,
+            reply: Reply::Async(sender),
+        })?;
+        receiver.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Same as [`EventLog::append`], blocking the calling thread (do not call it from an async
+    /// task; use `append` there).
+    pub fn append_blocking(&self, request: AppendRequest) -> Result<AppendOutcome, Error> {
+        validate_request(&request, &self.inner.options)?;
+        let (sender, receiver) = mpsc::sync_channel(1);
+        self.send(Message::Append {
+            request,
+            reply: Reply::Blocking(sender),
+        })?;
+        receiver.recv().map_err(|_| Error::Closed)?
+    }
+
+    fn send(&self, message: Message) -> Result<(), Error> {
+        self.inner.sender.send(message).map_err(|_| Error::Closed)
+    }
+
+    pub(crate) fn request_blocking<T>(
+        &self,
+        message: impl FnOnce(Reply<T>) -> Message,
+    ) -> Result<T, Error> {
+        let (sender, receiver) = mpsc::sync_channel(1);
+        self.send(message(Reply::Blocking(sender)))?;
+        receiver.recv().map_err(|_| Error::Closed)?
+    }
+
+    /// The entry of the command-id index, if this command id produced acknowledged events.
+    pub fn command(&self, id: &str) -> Result<Option<CommandRecord>, Error> {
+        let head = self.head().position;
+        Ok(writer::load_command(&self.inner.log, id)?.filter(|r| r.last_position <= head))
+    }
+
+    /// The version of the last acknowledged event of a stream, `None` if it has none.
+    pub fn stream_version(&self, stream_id: &str) -> Result<Option<u64>, Error> {
+        validate_stream_id(stream_id)?;
+        let version =
+            writer::last_stream_version(&self.inner.log, stream_id, self.head().position)?;
+        Ok((version > 0).then_some(version))
+    }
+
+    /// Up to `limit` events of one stream, starting at `from_version` (inclusive) and going in
+    /// `direction`. `Backward` from `u64::MAX` reads from the last event.
+    pub fn read_stream(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<Envelope>, Error> {
+        validate_stream_id(stream_id)?;
+        let head = self.head().position;
+        let log = &self.inner.log;
+        let entries = match direction {
+            Direction::Forward => log.range(
+                keys::stream(stream_id, from_version.max(1))..=keys::stream(stream_id, u64::MAX),
+            ),
+            Direction::Backward => {
+                log.range(keys::stream(stream_id, 1)..=keys::stream(stream_id, from_version))
+            }
+        };
+        let entries: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
+            match direction {
+                Direction::Forward => Box::new(entries),
+                Direction::Backward => Box::new(entries.rev()),
+            };
+        let mut out = Vec::new();
+        for entry in entries {
+            if out.len() >= limit {
+                break;
+            }
+            let (_, value) = entry?;
+            let position = keys::u64_value(&value).ok_or_else(|| Error::Corruption {
+                at: None,
+                detail: format!("stream index entry of {stream_id} is not a position"),
+            })?;
+            // Entries past the head belong to an append not yet acknowledged.
+            if position > head {
+                continue;
+            }
+            let envelope = self.get(position)?.ok_or_else(|| Error::Corruption {
+                at: Some(position),
+                detail: format!("stream {stream_id} points to a missing record"),
+            })?;
+            out.push(envelope);
+        }
+        Ok(out)
+    }
+
+    /// The event at `position`, if acknowledged.
+    pub fn get(&self, position: u64) -> Result<Option<Envelope>, Error> {
+        if position == 0 || position > self.head().position {
+            return Ok(None);
+        }
+        match self.inner.log.get(keys::event(position))? {
+            None => Err(Error::Corruption {
+                at: Some(position),
+                detail: "record missing below the head".to_owned(),
+            }),
+            Some(bytes) => record::decode_record(&bytes, position).map(Some),
+        }
+    }
+
+    /// Every acknowledged event from `from_position` (inclusive) to the head as it is now,
+    /// read lazily from disk.
+    pub fn read_all(
+        &self,
+        from_position: u64,
+    ) -> impl Iterator<Item = Result<Envelope, Error>> + Send + 'static {
+        self.read_range(from_position, u64::MAX)
+    }
+
+    /// Events with `from <= position <= to_inclusive` (capped at the head), lazily.
+    pub fn read_range(
+        &self,
+        from: u64,
+        to_inclusive: u64,
+    ) -> impl Iterator<Item = Result<Envelope, Error>> + Send + 'static {
+        self.raw_range(from, to_inclusive).map(|entry| {
+            entry.and_then(|(position, bytes)| record::decode_record(&bytes, position))
+        })
+    }
+
+    /// Stored records with their positions, checked to be gapless, without decoding them.
+    pub(crate) fn raw_range(
+        &self,
+        from: u64,
+        to_inclusive: u64,
+    ) -> impl Iterator<Item = Result<(u64, sled::IVec), Error>> + Send + 'static {
+        let from = from.max(1);
+        let to = to_inclusive.min(self.head().position);
+        let mut expected = from;
+        let range = (from <= to).then(|| self.inner.log.range(keys::event(from)..=keys::event(to)));
+        let mut done = false;
+        range.into_iter().flatten().map_while(move |entry| {
+            if done {
+                return None;
+            }
+            let result = entry.map_err(Error::from).and_then(|(key, value)| {
+                let position = keys::u64_value(&key[1..]).unwrap_or(0);
+                if position != expected {
+                    return Err(Error::Corruption {
+                        at: Some(expected),
+                        detail: format!("record missing (next record found at {position})"),
+                    });
+                }
+                expected += 1;
+                Ok((position, value))
+            });
+            done = result.is_err();
+            Some(result)
+        })
+    }
+
+    /// The last acknowledged position and hash.
+    pub fn head(&self) -> Head {
+        *self.inner.head.borrow()
+    }
+
+    pub(crate) fn head_receiver(&self) -> watch::Receiver<Head> {
+        self.inner.head.clone()
+    }
+
+    /// Events from `from_position` (inclusive) on: first those already recorded, read from
+    /// disk, then new ones as they are acknowledged, without gap or duplicate.
+    pub fn subscribe(&self, from_position: u64) -> Subscription {
+        Subscription::new(self.clone(), from_position.max(1))
+    }
+
+    /// Walks the whole chain up to the head and reports the first position that does not
+    /// check out: a missing record, a record that does not decode, a hash that does not match
+    /// its bytes, a previous hash that is not the hash before it, a position, stream version
+    /// or recorded time out of sequence, or a stream index entry that does not point back.
+    pub fn verify(&self) -> Result<VerifyReport, Error> {
+        let head = self.head();
+        let mut report = VerifyReport {
+            head_position: head.position,
+            head_hash: head.hash,
+            verified_up_to: 0,
+            first_broken: None,
+        };
+        let mut prev_hash = [0u8; 32];
+        let mut previous_recorded = None;
+        let mut versions: HashMap<String, u64> = HashMap::new();
+        for entry in self.raw_range(1, head.position) {
+            let (position, bytes) = match entry {
+                Ok(entry) => entry,
+                Err(Error::Corruption { at, detail }) => {
+                    report.first_broken = Some((at.unwrap_or(report.verified_up_to + 1), detail));
+                    return Ok(report);
+                }
+                Err(other) => return Err(other),
+            };
+            match self.check_record(
+                position,
+                &bytes,
+                &prev_hash,
+                previous_recorded,
+                &mut versions,
+            ) {
+                Ok(envelope) => {
+                    prev_hash = envelope.hash;
+                    previous_recorded = Some(envelope.recorded_at);
+                    report.verified_up_to = position;
+                }
+                Err(reason) => {
+                    report.first_broken = Some((position, reason));
+                    return Ok(report);
+                }
+            }
+        }
+        if report.verified_up_to != head.position {
+            report.first_broken = Some((
+                report.verified_up_to + 1,
+                "record missing below the head".to_owned(),
+            ));
+        } else if prev_hash != head.hash {
+            report.first_broken = Some((head.position, "head hash does not match".to_owned()));
+        }
+        Ok(report)
+    }
+
+    fn check_record(
+        &self,
+        position: u64,
+        bytes: &[u8],
+        prev_hash: &[u8; 32],
+        previous_recorded: Option<chrono::DateTime<chrono::Utc>>,
+        versions: &mut HashMap<String, u64>,
+    ) -> Result<Envelope, String> {
+        let (canonical, stored_hash) = record::split(bytes, position).map_err(|e| e.to_string())?;
+        if record::hash_canonical(canonical) != stored_hash {
+            return Err("hash does not match the record's bytes".to_owned());
+        }
+        let envelope = record::decode_record(bytes, position).map_err(|e| e.to_string())?;
+        if envelope.position != position {
+            return Err(format!(
+                "record says position {}, stored at {position}",
+                envelope.position
+            ));
+        }
+        if &envelope.prev_hash != prev_hash {
+            return Err("previous hash is not the hash of the record before".to_owned());
+        }
+        if previous_recorded.is_some_and(|previous| envelope.recorded_at < previous) {
+            return Err("recorded time goes back".to_owned());
+        }
+        let version = versions.entry(envelope.stream_id.clone()).or_insert(0);
+        if envelope.stream_version != *version + 1 {
+            return Err(format!(
+                "stream {} jumps from version {} to {}",
+                envelope.stream_id, version, envelope.stream_version
+            ));
+        }
+        *version += 1;
+        let indexed = self
+            .inner
+            .log
+            .get(keys::stream(&envelope.stream_id, envelope.stream_version))
+            .map_err(|e| e.to_string())?;
+        if indexed.as_deref().and_then(keys::u64_value) != Some(position) {
+            return Err(format!(
+                "stream index of {} version {} does not point to this record",
+                envelope.stream_id, envelope.stream_version
+            ));
+        }
+        Ok(envelope)
+    }
+
+    /// A named tree of the key-value area (checkpoints, snapshots, tokens). Names are
+    /// `[a-z0-9-]{1,64}`. These trees are not part of the log: not hashed, not exported.
+    pub fn kv_tree(&self, name: &str) -> Result<KvTree, Error> {
+        KvTree::open(&self.inner.db, name)
+    }
+
+    /// Makes every acknowledged append durable (useful in `Buffered` mode).
+    pub fn flush(&self) -> Result<(), Error> {
+        self.request_blocking(|reply| Message::Flush { reply })
+    }
+
+    /// Drains the writer, flushes, and refuses further appends from every handle (they get
+    /// [`Error::Closed`]). Reads keep working; the store itself closes when the last handle
+    /// is dropped.
+    pub fn close(self) -> Result<(), Error> {
+        self.request_blocking(|reply| Message::Close { reply })
+    }
+
+    pub(crate) fn tree(&self) -> &sled::Tree {
+        &self.inner.log
+    }
+
+    /// Bytes sled uses on disk for the whole store.
+    pub fn size_on_disk(&self) -> Result<u64, Error> {
+        Ok(self.inner.db.size_on_disk()?)
+    }
+}
+
+/// Reads the last record to learn the head; an empty log has the zero head.
+fn load_head(log: &sled::Tree) -> Result<Head, Error> {
+    let Some(entry) = log
+        .range(keys::event(0)..=keys::event(u64::MAX))
+        .next_back()
+    else {
+        return Ok(Head::EMPTY);
+    };
+    let (key, bytes) = entry?;
+    let position = keys::u64_value(&key[1..]).unwrap_or(0);
+    let envelope = record::decode_record(&bytes, position)?;
+    if envelope.position != position {
+        return Err(Error::Corruption {
+            at: Some(position),
+            detail: format!("last record says position {}", envelope.position),
+        });
+    }
+    Ok(Head {
+        position,
+        hash: envelope.hash,
+        recorded_at: Some(envelope.recorded_at),
+    })
+}

@@ -1,0 +1,406 @@
+//! The public data types of the log: options, requests, outcomes, envelopes.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Error;
+
+/// The version of the on-disk layout this build writes and reads. A store written with another
+/// value is refused at open ([`Error::UnknownFormat`]).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The source of "now" for `recorded_at`; injectable so that tests can control recorded times.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// When an append is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Acknowledge after sled has flushed the append to disk. The only mode for real data.
+    Durable,
+    /// Acknowledge before the flush (sled flushes in the background, every 500 ms, and when
+    /// the log is closed). A crash may lose acknowledged appends: **unsafe for real data**;
+    /// meant for bulk imports into a fresh store and for benchmarks.
+    Buffered,
+}
+
+/// How to open the log.
+#[derive(Clone)]
+pub struct Options {
+    pub durability: Durability,
+    /// sled's page cache, in bytes (sled's own default is 1 GiB; ours is 64 MiB).
+    pub cache_capacity_bytes: u64,
+    /// Source of `recorded_at`; defaults to `Utc::now`.
+    pub clock: Clock,
+    /// Largest payload of one event (default 1 MiB).
+    pub max_payload_bytes: usize,
+    /// Most events in one append (default 10 000).
+    pub max_events_per_append: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            durability: Durability::Durable,
+            cache_capacity_bytes: 64 * 1024 * 1024,
+            clock: Arc::new(Utc::now),
+            max_payload_bytes: 1024 * 1024,
+            max_events_per_append: 10_000,
+        }
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("durability", &self.durability)
+            .field("cache_capacity_bytes", &self.cache_capacity_bytes)
+            .field("max_payload_bytes", &self.max_payload_bytes)
+            .field("max_events_per_append", &self.max_events_per_append)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the caller believes about a stream before appending to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExpectedVersion {
+    /// No check.
+    Any,
+    /// The stream must have no event.
+    NoStream,
+    /// The stream's last event must have exactly this version (`Exact(0)` means no event).
+    Exact(u64),
+    /// The stream must have at least one event.
+    StreamExists,
+}
+
+impl ExpectedVersion {
+    /// Whether a stream whose current version is `current` (0 = no event) satisfies it.
+    pub fn is_satisfied_by(self, current: u64) -> bool {
+        match self {
+            ExpectedVersion::Any => true,
+            ExpectedVersion::NoStream => current == 0,
+            ExpectedVersion::Exact(version) => current == version,
+            ExpectedVersion::StreamExists => current > 0,
+        }
+    }
+}
+
+impl fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectedVersion::Any => f.write_str("any version"),
+            ExpectedVersion::NoStream => f.write_str("no stream"),
+            ExpectedVersion::Exact(version) => write!(f, "version {version}"),
+            ExpectedVersion::StreamExists => f.write_str("an existing stream"),
+        }
+    }
+}
+
+/// One event to append, before the writer gives it a position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub event_type: String,
+    pub schema_version: u16,
+    /// The date the decision takes effect (DOMAIN.md rule 12), distinct from `recorded_at`.
+    pub effective_on: NaiveDate,
+    pub actor: String,
+    pub correlation_id: Option<Uuid>,
+    pub causation_id: Option<Uuid>,
+    /// Opaque bytes, usually `codec::encode` of a domain event.
+    pub payload: Vec<u8>,
+}
+
+impl NewEvent {
+    /// An event without correlation or causation.
+    pub fn new(
+        event_type: impl Into<String>,
+        schema_version: u16,
+        effective_on: NaiveDate,
+        actor: impl Into<String>,
+        payload: Vec<u8>,
+    ) -> Self {
+        NewEvent {
+            event_type: event_type.into(),
+            schema_version,
+            effective_on,
+            actor: actor.into(),
+            correlation_id: None,
+            causation_id: None,
+            payload,
+        }
+    }
+}
+
+/// The events for one stream within an append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamAppend {
+    pub stream_id: String,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+}
+
+/// The command an append comes from, for idempotency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandKey {
+    /// Scoped by the caller (e.g. by programme); at most 256 bytes.
+    pub id: String,
+    /// A digest of the command, kept beside the id so that a reused id with a different
+    /// command can be detected by the caller.
+    pub fingerprint: [u8; 32],
+}
+
+/// One atomic append: one or several streams, each with its own expected version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendRequest {
+    pub streams: Vec<StreamAppend>,
+    pub command: Option<CommandKey>,
+}
+
+impl AppendRequest {
+    /// An append to one stream, without a command id.
+    pub fn single(
+        stream_id: impl Into<String>,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Self {
+        AppendRequest {
+            streams: vec![StreamAppend {
+                stream_id: stream_id.into(),
+                expected,
+                events,
+            }],
+            command: None,
+        }
+    }
+
+    /// The same append, carrying a command id.
+    pub fn with_command(mut self, id: impl Into<String>, fingerprint: [u8; 32]) -> Self {
+        self.command = Some(CommandKey {
+            id: id.into(),
+            fingerprint,
+        });
+        self
+    }
+
+    pub(crate) fn n_events(&self) -> usize {
+        self.streams.iter().map(|s| s.events.len()).sum()
+    }
+}
+
+/// What an append produced (or, when `replayed`, what the first append of its command id
+/// produced).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendOutcome {
+    pub first_position: u64,
+    pub last_position: u64,
+    /// Every position, in order (contiguous: `first_position..=last_position`).
+    pub positions: Vec<u64>,
+    /// The version of each stream after the append, in the order of the request.
+    pub stream_versions: Vec<(String, u64)>,
+    /// True when the command id was already recorded and nothing was written.
+    pub replayed: bool,
+}
+
+/// An entry of the command-id index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandRecord {
+    pub fingerprint: [u8; 32],
+    pub first_position: u64,
+    pub last_position: u64,
+    pub stream_versions: Vec<(String, u64)>,
+}
+
+impl CommandRecord {
+    /// The positions the command produced.
+    pub fn positions(&self) -> Vec<u64> {
+        (self.first_position..=self.last_position).collect()
+    }
+
+    pub(crate) fn outcome(&self, replayed: bool) -> AppendOutcome {
+        AppendOutcome {
+            first_position: self.first_position,
+            last_position: self.last_position,
+            positions: self.positions(),
+            stream_versions: self.stream_versions.clone(),
+            replayed,
+        }
+    }
+}
+
+/// A recorded event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub position: u64,
+    pub event_id: Uuid,
+    pub stream_id: String,
+    pub stream_version: u64,
+    pub event_type: String,
+    pub schema_version: u16,
+    /// Stamped by the writer (microsecond precision), never decreasing along the log.
+    pub recorded_at: DateTime<Utc>,
+    pub effective_on: NaiveDate,
+    pub actor: String,
+    pub command_id: Option<String>,
+    pub correlation_id: Option<Uuid>,
+    pub causation_id: Option<Uuid>,
+    pub payload: Vec<u8>,
+    pub prev_hash: [u8; 32],
+    pub hash: [u8; 32],
+}
+
+/// The last acknowledged event: position 0 and a zero hash for an empty log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    pub position: u64,
+    pub hash: [u8; 32],
+    pub recorded_at: Option<DateTime<Utc>>,
+}
+
+impl Head {
+    pub(crate) const EMPTY: Head = Head {
+        position: 0,
+        hash: [0; 32],
+        recorded_at: None,
+    };
+}
+
+/// Reading order of a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Versions `from, from + 1, …`.
+    Forward,
+    /// Versions `from, from - 1, …` (pass `u64::MAX` to start from the last event).
+    Backward,
+}
+
+/// The result of [`crate::EventLog::verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub head_position: u64,
+    pub head_hash: [u8; 32],
+    /// The last position whose record, and every record before it, checked out.
+    pub verified_up_to: u64,
+    /// The first position that does not, with the reason.
+    pub first_broken: Option<(u64, String)>,
+}
+
+impl VerifyReport {
+    /// True when the whole chain checked out.
+    pub fn is_ok(&self) -> bool {
+        self.first_broken.is_none()
+    }
+}
+
+/// Longest stream id accepted.
+const MAX_STREAM_ID_BYTES: usize = 256;
+
+/// Checks a stream id: a lowercase category, a dash, then `[a-z0-9][a-z0-9.-]*`
+/// (e.g. `programme-nord`, `action-nord.a12`), at most 256 bytes. The log knows no domain;
+/// this only refuses empty, oversized or odd ids (spaces, capitals, separators, control bytes).
+pub fn validate_stream_id(stream_id: &str) -> Result<(), Error> {
+    let bad = |why: &str| {
+        Err(Error::InvalidInput(format!(
+            "invalid stream id {stream_id:?}: {why} (expected `category-id`, \
+             e.g. `action-nord.a12`: lowercase letters, then a dash, then lowercase letters, \
+             digits, dots or dashes)"
+        )))
+    };
+    if stream_id.is_empty() {
+        return bad("it is empty");
+    }
+    if stream_id.len() > MAX_STREAM_ID_BYTES {
+        return bad("it is longer than 256 bytes");
+    }
+    let Some((category, rest)) = stream_id.split_once('-') else {
+        return bad("it has no dash");
+    };
+    if category.is_empty() || !category.bytes().all(|b| b.is_ascii_lowercase()) {
+        return bad("the category is not lowercase letters");
+    }
+    let mut bytes = rest.bytes();
+    match bytes.next() {
+        Some(b) if b.is_ascii_lowercase() || b.is_ascii_digit() => {}
+        _ => return bad("the id after the dash must start with a letter or a digit"),
+    }
+    if !bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
+        return bad("it contains a character other than a-z, 0-9, '.' or '-'");
+    }
+    Ok(())
+}
+
+/// Most bytes in an event type, an actor or a command id.
+const MAX_NAME_BYTES: usize = 256;
+
+fn check_name(what: &str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::InvalidInput(format!("{what} is empty")));
+    }
+    if value.len() > MAX_NAME_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "{what} is {} bytes long, more than {MAX_NAME_BYTES}",
+            value.len()
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::InvalidInput(format!(
+            "{what} {value:?} contains a control character"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks everything about a request that does not depend on the store, in the caller's
+/// thread, so that the writer only spends time on valid requests.
+pub(crate) fn validate_request(request: &AppendRequest, options: &Options) -> Result<(), Error> {
+    if request.streams.is_empty() {
+        return Err(Error::InvalidInput(
+            "empty append: no stream and no event".to_owned(),
+        ));
+    }
+    let n_events = request.n_events();
+    if n_events > options.max_events_per_append {
+        return Err(Error::InvalidInput(format!(
+            "too many events in one append: {n_events}, at most {}",
+            options.max_events_per_append
+        )));
+    }
+    for (index, stream) in request.streams.iter().enumerate() {
+        validate_stream_id(&stream.stream_id)?;
+        if request.streams[..index]
+            .iter()
+            .any(|s| s.stream_id == stream.stream_id)
+        {
+            return Err(Error::InvalidInput(format!(
+                "stream {} appears twice in one append; put its events together",
+                stream.stream_id
+            )));
+        }
+        if stream.events.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "empty append to stream {}: no event",
+                stream.stream_id
+            )));
+        }
+        for event in &stream.events {
+            check_name("event type", &event.event_type)?;
+            check_name("actor", &event.actor)?;
+            if event.payload.len() > options.max_payload_bytes {
+                return Err(Error::InvalidInput(format!(
+                    "event {} on stream {} has a payload of {} bytes, more than the limit of {} bytes",
+                    event.event_type,
+                    stream.stream_id,
+                    event.payload.len(),
+                    options.max_payload_bytes
+                )));
+            }
+        }
+    }
+    if let Some(command) = &request.command {
+        check_name("command id", &command.id)?;
+    }
+    Ok(())
+}
