@@ -62,7 +62,7 @@ export async function gql(query, variables) {
 /**
  * Subscription.timeline over /graphql/ws (graphql-transport-ws). Reconnects with a growing delay
  * and resumes after the last position seen, so nothing is missed; the caller de-duplicates.
- * Returns { close(), lastPosition(p) } where lastPosition tells it a position already known.
+ * Returns { close() }.
  */
 export function subscribeTimeline({ programmeId, query, onEntry, onStatus }) {
   let ws = null;
@@ -125,6 +125,5 @@ export function subscribeTimeline({ programmeId, query, onEntry, onStatus }) {
       clearTimeout(timer);
       if (ws) { try { ws.send(JSON.stringify({ id: '1', type: 'complete' })); } catch { /* closing anyway */ } ws.close(1000); }
     },
-    seen(position) { if (last === null || position > last) last = position; },
   };
 }

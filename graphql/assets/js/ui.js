@@ -5,7 +5,10 @@ import * as f from './format.js';
 /** CSV text: UTF-8 BOM, `;` separators, CRLF, fields quoted when they hold `;`, `"` or a newline. */
 export function toCsv(header, rows) {
   const esc = (v) => {
-    const s = v === null || v === undefined ? '' : String(v);
+    let s = v === null || v === undefined ? '' : String(v);
+    // A text cell that a spreadsheet would run as a formula gets a leading apostrophe
+    // (numbers such as -1500,50 are left alone).
+    if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(,\d+)?$/.test(s)) s = "'" + s;
     return /[;"\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   };
   return '\uFEFF' + [header, ...rows].map((r) => r.map(esc).join(';')).join('\r\n') + '\r\n';
