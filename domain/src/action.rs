@@ -27,7 +27,7 @@ pub const MAX_BENEFICIARY_COUNT: i64 = 1_000_000;
 // ------------------------------------------------------------------------------ state
 
 /// The fold of an action stream. `action` is `None` until `ActionProposed`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ActionState {
     pub action: Option<Action>,
     /// Effective date of the stream's first event (rule 12).
@@ -37,7 +37,7 @@ pub struct ActionState {
 }
 
 /// A fiche action as it stands.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Action {
     pub id: ActionId,
     pub reference: Title,
@@ -82,7 +82,7 @@ pub struct Action {
 }
 
 /// The money of one funder in one action (DOMAIN.md, "Read models users expect").
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FundingLine {
     pub funder: FunderId,
     pub requested: Money,
@@ -118,7 +118,7 @@ impl FundingLine {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GrantRecord {
     pub id: GrantId,
     pub funder: FunderId,
@@ -129,14 +129,14 @@ pub struct GrantRecord {
     pub awarded_on: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RefusalRecord {
     pub funder: FunderId,
     pub reason: Note,
     pub refused_on: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentRecord {
     pub id: PaymentId,
     pub funder: FunderId,
@@ -149,7 +149,7 @@ pub struct PaymentRecord {
 }
 
 /// A repayment asked for (`received` false) or received (`received` true).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RepaymentRecord {
     pub funder: FunderId,
     pub amount: Money,
@@ -158,7 +158,7 @@ pub struct RepaymentRecord {
     pub on: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ComplementRecord {
     pub requested_on: NaiveDate,
     pub items: Vec<Title>,
@@ -166,7 +166,7 @@ pub struct ComplementRecord {
     pub note: Option<Note>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OpinionRecord {
     pub session: SessionId,
     pub opinion: Opinion,
@@ -176,7 +176,7 @@ pub struct OpinionRecord {
     pub given_on: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DecisionRecord {
     /// Numbered from 1 in the order recorded, revisions included.
     pub number: u32,
@@ -194,7 +194,7 @@ pub struct DecisionRecord {
     pub superseded_by: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReportRecord {
     pub kind: ReportKind,
     pub submitted_on: NaiveDate,
@@ -203,20 +203,20 @@ pub struct ReportRecord {
     pub beneficiaries: Vec<BeneficiaryCount>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorRecord {
     pub def: IndicatorDef,
     /// Oldest first.
     pub measurements: Vec<Measurement>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Measurement {
     pub value: f64,
     pub measured_on: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EvaluationRecord {
     pub rating: Rating,
     pub findings: Narrative,
@@ -639,4 +639,1194 @@ pub fn evolve(mut state: ActionState, event: &Dated<ActionEvent>) -> ActionState
     }
     a.refresh_money();
     state
+}
+
+// ------------------------------------------------------------------------------ commands
+
+/// The reference of an action proposed without one: `{year}-{n:03}`, `n` counting from 1 in its
+/// programme and year (DOMAIN.md, "Reference"). The caller counts; the domain only writes it.
+pub fn generated_reference(year: Year, n: u32) -> Title {
+    Title::parse("référence", &format!("{year}-{n:03}"))
+        .unwrap_or_else(|_| unreachable!("a year and a number make a valid title"))
+}
+
+/// A beneficiary count as given by a person (rule 9): a whole number, 0 ≤ n ≤
+/// [`MAX_BENEFICIARY_COUNT`].
+pub fn beneficiary_count(count: i64) -> Result<u32, DomainError> {
+    if count < 0 {
+        return Err(DomainError::BeneficiariesInvalid(
+            BeneficiaryProblem::Negative(count),
+        ));
+    }
+    if count > MAX_BENEFICIARY_COUNT {
+        return Err(DomainError::BeneficiariesInvalid(
+            BeneficiaryProblem::TooLarge(count),
+        ));
+    }
+    u32::try_from(count)
+        .map_err(|_| DomainError::BeneficiariesInvalid(BeneficiaryProblem::TooLarge(count)))
+}
+
+/// The commands of an action stream, one per mutation of api.graphql (`recordCopilDecisions`
+/// is [`RecordCopilDecisions`], which decides one [`ActionCommand::TakeCopilDecision`] per
+/// action).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionCommand {
+    /// The proposal as it will be recorded; its reference given by the holder or made by the
+    /// caller with [`generated_reference`].
+    ProposeAction(ActionProposed),
+    /// The fields to change, each `Some` with its new value; the event keeps only those that
+    /// really change.
+    AmendAction(ActionAmended),
+    RequestComplements {
+        items: Vec<Title>,
+    },
+    ProvideComplements {
+        note: Note,
+    },
+    WithdrawAction {
+        reason: Note,
+    },
+    GiveOpinion {
+        session: SessionId,
+        opinion: Opinion,
+        proposed: Vec<MoneyLine>,
+        comment: Option<Note>,
+    },
+    /// One action's decision within `recordCopilDecisions`.
+    TakeCopilDecision {
+        session: SessionId,
+        outcome: DecisionOutcome,
+        retained: Vec<MoneyLine>,
+        reason: Option<Note>,
+    },
+    ReviseDecision {
+        session: SessionId,
+        outcome: DecisionOutcome,
+        retained: Vec<MoneyLine>,
+        reason: Note,
+    },
+    /// `grant` is given by the command service.
+    AwardGrant {
+        grant: GrantId,
+        funder: FunderId,
+        year: Year,
+        amount: Money,
+        act: Act,
+    },
+    RefuseGrant {
+        funder: FunderId,
+        reason: Note,
+    },
+    /// `payment` is given by the command service.
+    RecordPayment {
+        payment: PaymentId,
+        funder: FunderId,
+        amount: Money,
+        kind: PaymentKind,
+        paid_on: NaiveDate,
+    },
+    CancelPayment {
+        payment: PaymentId,
+        reason: Note,
+    },
+    StartAction {
+        started_on: NaiveDate,
+    },
+    ChangePeriod {
+        period_start: NaiveDate,
+        period_end: NaiveDate,
+        reason: Note,
+    },
+    CompleteAction {
+        completed_on: NaiveDate,
+    },
+    AttestNonRealisation {
+        reason: Note,
+    },
+    RequestRepayment {
+        funder: FunderId,
+        amount: Money,
+        reason: Note,
+    },
+    RecordRepayment {
+        funder: FunderId,
+        amount: Money,
+        received_on: NaiveDate,
+    },
+    SubmitReport {
+        kind: ReportKind,
+        spent: Money,
+        narrative: Narrative,
+        beneficiaries: Vec<BeneficiaryCount>,
+    },
+    MeasureIndicator {
+        code: IndicatorCode,
+        value: f64,
+        measured_on: NaiveDate,
+    },
+    EvaluateAction {
+        rating: Rating,
+        findings: Narrative,
+        recommendation: Recommendation,
+    },
+    CloseAction,
+}
+
+impl ActionCommand {
+    pub fn kind(&self) -> CommandKind {
+        use ActionCommand::*;
+        match self {
+            ProposeAction(_) => CommandKind::ProposeAction,
+            AmendAction(_) => CommandKind::AmendAction,
+            RequestComplements { .. } => CommandKind::RequestComplements,
+            ProvideComplements { .. } => CommandKind::ProvideComplements,
+            WithdrawAction { .. } => CommandKind::WithdrawAction,
+            GiveOpinion { .. } => CommandKind::GiveOpinion,
+            TakeCopilDecision { .. } => CommandKind::RecordCopilDecisions,
+            ReviseDecision { .. } => CommandKind::ReviseDecision,
+            AwardGrant { .. } => CommandKind::AwardGrant,
+            RefuseGrant { .. } => CommandKind::RefuseGrant,
+            RecordPayment { .. } => CommandKind::RecordPayment,
+            CancelPayment { .. } => CommandKind::CancelPayment,
+            StartAction { .. } => CommandKind::StartAction,
+            ChangePeriod { .. } => CommandKind::ChangePeriod,
+            CompleteAction { .. } => CommandKind::CompleteAction,
+            AttestNonRealisation { .. } => CommandKind::AttestNonRealisation,
+            RequestRepayment { .. } => CommandKind::RequestRepayment,
+            RecordRepayment { .. } => CommandKind::RecordRepayment,
+            SubmitReport { .. } => CommandKind::SubmitReport,
+            MeasureIndicator { .. } => CommandKind::MeasureIndicator,
+            EvaluateAction { .. } => CommandKind::EvaluateAction,
+            CloseAction => CommandKind::CloseAction,
+        }
+    }
+
+    /// The facts of other streams this command needs in its [`Context`].
+    pub fn needs(&self) -> Needs {
+        use ActionCommand::*;
+        match self {
+            ProposeAction(p) => Needs {
+                programme: true,
+                holder: Some(p.holder.clone()),
+                ..Needs::default()
+            },
+            AmendAction(_) => Needs {
+                programme: true,
+                ..Needs::default()
+            },
+            GiveOpinion { session, .. }
+            | TakeCopilDecision { session, .. }
+            | ReviseDecision { session, .. } => Needs {
+                session: Some(session.clone()),
+                ..Needs::default()
+            },
+            AwardGrant { funder, year, .. } => Needs {
+                envelope: Some((funder.clone(), *year)),
+                ..Needs::default()
+            },
+            _ => Needs::default(),
+        }
+    }
+
+    /// The date the command itself names (rule 12); for opinions and decisions, the session's.
+    fn named_date(&self, session: Option<&SessionFacts>) -> Option<NaiveDate> {
+        use ActionCommand::*;
+        match self {
+            GiveOpinion { .. } | TakeCopilDecision { .. } | ReviseDecision { .. } => {
+                session.map(|s| s.date)
+            }
+            AwardGrant { act, .. } => Some(act.signed_on),
+            RecordPayment { paid_on, .. } => Some(*paid_on),
+            StartAction { started_on } => Some(*started_on),
+            CompleteAction { completed_on } => Some(*completed_on),
+            RecordRepayment { received_on, .. } => Some(*received_on),
+            MeasureIndicator { measured_on, .. } => Some(*measured_on),
+            _ => None,
+        }
+    }
+}
+
+/// `recordCopilDecisions`: the decisions of one COPIL session on many actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordCopilDecisions {
+    pub session: SessionId,
+    pub decisions: Vec<CopilDecision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopilDecision {
+    pub action: ActionId,
+    pub outcome: DecisionOutcome,
+    pub retained: Vec<MoneyLine>,
+    pub reason: Option<Note>,
+}
+
+// ------------------------------------------------------------------------------ decide
+
+fn lifecycle(command: CommandKind, status: ActionStatus) -> DomainError {
+    DomainError::Lifecycle {
+        command,
+        stage: Stage::Action(status),
+    }
+}
+
+fn require(
+    command: CommandKind,
+    status: ActionStatus,
+    allowed: &[ActionStatus],
+) -> Result<(), DomainError> {
+    if allowed.contains(&status) {
+        Ok(())
+    } else {
+        Err(lifecycle(command, status))
+    }
+}
+
+/// No funder twice; the sum stays within rule 1.
+fn check_lines(lines: &[MoneyLine], what: &'static str) -> Result<Money, DomainError> {
+    let mut seen = BTreeSet::new();
+    for l in lines {
+        if !seen.insert(&l.funder) {
+            return Err(DomainError::DuplicateFunder(l.funder.clone()));
+        }
+    }
+    Money::checked_sum(lines.iter().map(|l| l.amount)).ok_or(DomainError::MoneyOverflow { what })
+}
+
+fn check_period(start: NaiveDate, end: NaiveDate) -> Result<(), DomainError> {
+    if end < start {
+        Err(DomainError::PeriodInvalid { start, end })
+    } else {
+        Ok(())
+    }
+}
+
+fn check_axes(
+    facts: &ProgrammeFacts,
+    axis: &AxisCode,
+    secondary: &[AxisCode],
+) -> Result<(), DomainError> {
+    let mut seen = BTreeSet::new();
+    for code in std::iter::once(axis).chain(secondary) {
+        if !seen.insert(code) {
+            return Err(DomainError::DuplicateAxis(code.clone()));
+        }
+        match facts.axis(code) {
+            None => return Err(DomainError::NotFound(Missing::Axis(code.clone()))),
+            Some(a) if a.retired => return Err(DomainError::AxisRetired(code.clone())),
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_funders(facts: &ProgrammeFacts, lines: &[MoneyLine]) -> Result<(), DomainError> {
+    match lines.iter().find(|l| !facts.has_funder(&l.funder)) {
+        Some(l) => Err(DomainError::NotFound(Missing::Funder(l.funder.clone()))),
+        None => Ok(()),
+    }
+}
+
+fn check_indicators(defs: &[IndicatorDef]) -> Result<(), DomainError> {
+    let mut seen = BTreeSet::new();
+    for def in defs {
+        if !seen.insert(&def.code) {
+            return Err(DomainError::DuplicateIndicator(def.code.clone()));
+        }
+        if def.target.is_some_and(|t| !t.is_finite()) {
+            return Err(DomainError::MeasureNotFinite);
+        }
+    }
+    Ok(())
+}
+
+/// Rule 2: the requested amounts never exceed the total cost; above the cap, a warning.
+fn check_request(
+    total_cost: Money,
+    requested: &[MoneyLine],
+    cap_permille: u16,
+) -> Result<Vec<Warning>, DomainError> {
+    let sum = check_lines(requested, "montants demandés")?;
+    if !requested.iter().any(|l| !l.amount.is_zero()) {
+        return Err(DomainError::ZeroAmount {
+            field: "montants demandés",
+        });
+    }
+    if sum > total_cost {
+        return Err(DomainError::RequestedExceedsCost {
+            requested: sum,
+            total_cost,
+        });
+    }
+    let above_cap =
+        i128::from(sum.cents()) * 1000 > i128::from(total_cost.cents()) * i128::from(cap_permille);
+    Ok(if above_cap {
+        vec![Warning::RequestAboveCap {
+            requested: sum,
+            total_cost,
+            cap_permille,
+        }]
+    } else {
+        Vec::new()
+    })
+}
+
+/// Rule 5: per funder at most what was requested, and something when RETAINED; nothing when
+/// DEFERRED or REJECTED.
+fn check_retained(
+    a: &Action,
+    outcome: DecisionOutcome,
+    retained: &[MoneyLine],
+) -> Result<(), DomainError> {
+    check_lines(retained, "montants retenus")?;
+    if outcome != DecisionOutcome::Retained {
+        if retained.iter().any(|l| !l.amount.is_zero()) {
+            return Err(DomainError::AmountsWithoutRetention { outcome });
+        }
+        return Ok(());
+    }
+    for l in retained {
+        let requested = amount_for(&a.requested, &l.funder);
+        if l.amount > requested {
+            return Err(DomainError::RetainedExceedsRequested {
+                funder: l.funder.clone(),
+                requested,
+                retained: l.amount,
+            });
+        }
+    }
+    if retained.iter().all(|l| l.amount.is_zero()) {
+        return Err(DomainError::RetainedNothing);
+    }
+    Ok(())
+}
+
+/// Rule 4 for decisions and revisions: a held COPIL session, not cancelled.
+fn copil_session<'a>(
+    ctx: &'a Context,
+    session: &SessionId,
+) -> Result<&'a SessionFacts, DomainError> {
+    let s = session_facts(ctx, session)?;
+    if s.body != BodyKind::Copil {
+        return Err(DomainError::SessionInvalid {
+            session: session.clone(),
+            problem: SessionProblem::DecisionOutsideCopil(s.body),
+        });
+    }
+    if s.cancelled {
+        return Err(DomainError::SessionInvalid {
+            session: session.clone(),
+            problem: SessionProblem::Cancelled,
+        });
+    }
+    if !s.held {
+        return Err(DomainError::SessionInvalid {
+            session: session.clone(),
+            problem: SessionProblem::NotHeld,
+        });
+    }
+    Ok(s)
+}
+
+fn session_facts<'a>(
+    ctx: &'a Context,
+    session: &SessionId,
+) -> Result<&'a SessionFacts, DomainError> {
+    ctx.session
+        .as_ref()
+        .filter(|s| &s.id == session)
+        .ok_or_else(|| DomainError::NotFound(Missing::Session(session.clone())))
+}
+
+fn programme_facts(ctx: &Context) -> Result<&ProgrammeFacts, DomainError> {
+    ctx.programme_facts
+        .as_ref()
+        .ok_or_else(|| DomainError::NotFound(Missing::Programme(ctx.programme.clone())))
+}
+
+fn next_decision_no(a: &Action) -> u32 {
+    let highest = a.decisions.iter().map(|d| d.number).max().unwrap_or(0);
+    highest.saturating_add(1)
+}
+
+/// Decides an action command: permissions, existence, the effective date (rule 12), then the
+/// rules of the command.
+pub fn decide(
+    state: &ActionState,
+    command: &Command<ActionCommand>,
+    ctx: &Context,
+) -> Result<Decided<ActionEvent>, DomainError> {
+    let kind = command.command.kind();
+    if let ActionCommand::ProposeAction(p) = &command.command {
+        authorize(&ctx.actor, kind, &ctx.programme, Some(&p.holder))?;
+        return propose(state, p, command.effective_on, ctx);
+    }
+    let Some(a) = state.action.as_ref() else {
+        // Answer FORBIDDEN before NOT_FOUND for a role that may not give the command at all.
+        authorize(&ctx.actor, kind, &ctx.programme, ctx.actor.partner.as_ref())?;
+        return Err(DomainError::NotFound(Missing::Target(StreamKind::Action)));
+    };
+    authorize(&ctx.actor, kind, &ctx.programme, Some(&a.holder))?;
+
+    use ActionCommand::*;
+    use ActionStatus as S;
+    let status = a.status;
+    // Session rules (rule 4) come before the date, which is the session's.
+    match &command.command {
+        GiveOpinion { session, .. } => {
+            let s = session_facts(ctx, session)?;
+            if s.body == BodyKind::Copil {
+                return Err(DomainError::SessionInvalid {
+                    session: session.clone(),
+                    problem: SessionProblem::OpinionAtCopil,
+                });
+            }
+            if s.cancelled {
+                return Err(DomainError::SessionInvalid {
+                    session: session.clone(),
+                    problem: SessionProblem::Cancelled,
+                });
+            }
+        }
+        TakeCopilDecision { session, .. } | ReviseDecision { session, .. } => {
+            copil_session(ctx, session)?;
+        }
+        _ => {}
+    }
+    let on = effective_date(
+        command.command.named_date(ctx.session.as_ref()),
+        command.effective_on,
+        ctx.today,
+        state.first_effective_on,
+    )?;
+    let mut warnings = Vec::new();
+    let event: ActionEvent = match &command.command {
+        ProposeAction(_) => unreachable!("handled above"),
+        AmendAction(changes) => {
+            let (event, w) = amend(a, changes, ctx)?;
+            warnings = w;
+            event.into()
+        }
+        RequestComplements { items } => {
+            require(kind, status, &[S::Proposed, S::UnderReview])?;
+            if items.is_empty() {
+                return Err(DomainError::EmptyList {
+                    field: "compléments demandés",
+                });
+            }
+            ComplementsRequested {
+                items: items.clone(),
+            }
+            .into()
+        }
+        ProvideComplements { note } => {
+            require(kind, status, &[S::ComplementsRequested])?;
+            ComplementsProvided { note: note.clone() }.into()
+        }
+        WithdrawAction { reason } => {
+            require(
+                kind,
+                status,
+                &[
+                    S::Proposed,
+                    S::ComplementsRequested,
+                    S::UnderReview,
+                    S::Deferred,
+                ],
+            )?;
+            ActionWithdrawn {
+                reason: reason.clone(),
+            }
+            .into()
+        }
+        GiveOpinion {
+            session,
+            opinion,
+            proposed,
+            comment,
+        } => {
+            require(kind, status, &[S::Proposed, S::UnderReview, S::Deferred])?;
+            if a.opinions.iter().any(|o| &o.session == session) {
+                return Err(DomainError::OpinionAlreadyGiven {
+                    session: session.clone(),
+                });
+            }
+            check_lines(proposed, "montants proposés")?;
+            for l in proposed {
+                let requested = amount_for(&a.requested, &l.funder);
+                if l.amount > requested {
+                    return Err(DomainError::ProposedExceedsRequested {
+                        funder: l.funder.clone(),
+                        requested,
+                        proposed: l.amount,
+                    });
+                }
+            }
+            OpinionGiven {
+                session: session.clone(),
+                opinion: *opinion,
+                proposed: proposed.clone(),
+                comment: comment.clone(),
+            }
+            .into()
+        }
+        TakeCopilDecision {
+            session,
+            outcome,
+            retained,
+            reason,
+        } => {
+            if let Some(d) = a.decisions.iter().find(|d| &d.session == session) {
+                return Err(DomainError::AlreadyDecidedAtSession {
+                    session: session.clone(),
+                    decision_no: d.number,
+                });
+            }
+            require(kind, status, &[S::Proposed, S::UnderReview, S::Deferred])?;
+            check_retained(a, *outcome, retained)?;
+            CopilDecisionTaken {
+                session: session.clone(),
+                decision_no: next_decision_no(a),
+                outcome: *outcome,
+                retained: retained.clone(),
+                reason: reason.clone(),
+            }
+            .into()
+        }
+        ReviseDecision {
+            session,
+            outcome,
+            retained,
+            reason,
+        } => {
+            require(
+                kind,
+                status,
+                &[
+                    S::Retained,
+                    S::Deferred,
+                    S::Rejected,
+                    S::Funded,
+                    S::InProgress,
+                ],
+            )?;
+            let Some(current) = a.decision() else {
+                return Err(lifecycle(kind, status));
+            };
+            if on < current.decided_on {
+                return Err(DomainError::DecisionRevisionInvalid(
+                    RevisionProblem::EarlierSession {
+                        session_date: on,
+                        decided_on: current.decided_on,
+                    },
+                ));
+            }
+            check_retained(a, *outcome, retained)?;
+            let granted = a.total(|l| l.granted);
+            if *outcome != DecisionOutcome::Retained && !granted.is_zero() {
+                return Err(DomainError::DecisionRevisionInvalid(
+                    RevisionProblem::GrantsExist {
+                        outcome: *outcome,
+                        granted,
+                    },
+                ));
+            }
+            for l in a.money.iter().filter(|l| !l.granted.is_zero()) {
+                let new = amount_for(retained, &l.funder);
+                if new < l.granted {
+                    return Err(DomainError::DecisionRevisionInvalid(
+                        RevisionProblem::BelowGranted {
+                            funder: l.funder.clone(),
+                            granted: l.granted,
+                            retained: new,
+                        },
+                    ));
+                }
+            }
+            DecisionRevised {
+                session: session.clone(),
+                decision_no: next_decision_no(a),
+                supersedes: current.number,
+                outcome: *outcome,
+                retained: retained.clone(),
+                reason: reason.clone(),
+            }
+            .into()
+        }
+        AwardGrant {
+            grant,
+            funder,
+            year,
+            amount,
+            act,
+        } => {
+            if !matches!(status, S::Retained | S::Funded | S::InProgress) {
+                return Err(DomainError::GrantNeedsRetained { status });
+            }
+            if amount.is_zero() {
+                return Err(DomainError::ZeroAmount {
+                    field: "attribution",
+                });
+            }
+            if a.grants.iter().any(|g| &g.id == grant) {
+                return Err(DomainError::GrantIdTaken(grant.clone()));
+            }
+            if let Some(g) = a.grant_of(funder) {
+                return Err(DomainError::GrantAlreadyAwarded {
+                    funder: funder.clone(),
+                    grant: g.id.clone(),
+                });
+            }
+            let line = a.line(funder);
+            if line.refused {
+                return Err(DomainError::GrantAlreadyRefused {
+                    funder: funder.clone(),
+                });
+            }
+            let room = line.retained.saturating_sub(line.granted);
+            if *amount > room {
+                return Err(DomainError::GrantExceedsRetained {
+                    funder: funder.clone(),
+                    retained: line.retained,
+                    already_granted: line.granted,
+                    requested: *amount,
+                });
+            }
+            if let Some(env) = ctx.envelope
+                && env
+                    .granted
+                    .checked_add(*amount)
+                    .is_none_or(|t| t > env.amount)
+            {
+                return Err(DomainError::GrantExceedsEnvelope {
+                    funder: funder.clone(),
+                    year: *year,
+                    envelope: env.amount,
+                    already_granted: env.granted,
+                    requested: *amount,
+                });
+            }
+            if *amount > CONVENTION_THRESHOLD && act.kind != ActKind::Convention {
+                return Err(DomainError::ConventionRequired {
+                    amount: *amount,
+                    act: act.kind,
+                });
+            }
+            GrantAwarded {
+                grant: grant.clone(),
+                funder: funder.clone(),
+                year: *year,
+                amount: *amount,
+                act: act.clone(),
+            }
+            .into()
+        }
+        RefuseGrant { funder, reason } => {
+            if !matches!(status, S::Retained | S::Funded | S::InProgress) {
+                return Err(DomainError::GrantNeedsRetained { status });
+            }
+            if !a.money.iter().any(|l| &l.funder == funder) {
+                return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
+            }
+            if let Some(g) = a.grant_of(funder) {
+                return Err(DomainError::GrantAlreadyAwarded {
+                    funder: funder.clone(),
+                    grant: g.id.clone(),
+                });
+            }
+            if a.line(funder).refused {
+                return Err(DomainError::GrantAlreadyRefused {
+                    funder: funder.clone(),
+                });
+            }
+            GrantRefused {
+                funder: funder.clone(),
+                reason: reason.clone(),
+            }
+            .into()
+        }
+        RecordPayment {
+            payment,
+            funder,
+            amount,
+            kind: payment_kind,
+            ..
+        } => {
+            require(
+                kind,
+                status,
+                &[
+                    S::Funded,
+                    S::InProgress,
+                    S::Completed,
+                    S::Reported,
+                    S::Evaluated,
+                ],
+            )?;
+            if amount.is_zero() {
+                return Err(DomainError::ZeroAmount { field: "versement" });
+            }
+            if a.payment(payment).is_some() {
+                return Err(DomainError::PaymentIdTaken(payment.clone()));
+            }
+            let line = a.line(funder);
+            if *amount > line.granted.saturating_sub(line.paid) {
+                return Err(DomainError::PaymentExceedsGranted {
+                    funder: funder.clone(),
+                    granted: line.granted,
+                    already_paid: line.paid,
+                    requested: *amount,
+                });
+            }
+            PaymentRecorded {
+                payment: payment.clone(),
+                funder: funder.clone(),
+                amount: *amount,
+                kind: *payment_kind,
+            }
+            .into()
+        }
+        CancelPayment { payment, reason } => {
+            if status == S::Closed {
+                return Err(lifecycle(kind, status));
+            }
+            let Some(p) = a.payment(payment) else {
+                return Err(DomainError::NotFound(Missing::Payment(payment.clone())));
+            };
+            if p.cancelled {
+                return Err(DomainError::PaymentAlreadyCancelled {
+                    payment: payment.clone(),
+                });
+            }
+            let line = a.line(&p.funder);
+            let paid_after = line.paid.saturating_sub(p.amount);
+            if line.repayment_requested > paid_after {
+                return Err(DomainError::CancelBelowRepayments {
+                    payment: payment.clone(),
+                    funder: p.funder.clone(),
+                    paid_after,
+                    repayment_requested: line.repayment_requested,
+                });
+            }
+            PaymentCancelled {
+                payment: payment.clone(),
+                reason: reason.clone(),
+            }
+            .into()
+        }
+        StartAction { .. } => {
+            require(kind, status, &[S::Funded])?;
+            ActionStarted {}.into()
+        }
+        ChangePeriod {
+            period_start,
+            period_end,
+            reason,
+        } => {
+            require(kind, status, &[S::Retained, S::Funded, S::InProgress])?;
+            check_period(*period_start, *period_end)?;
+            if *period_start == a.period_start && *period_end == a.period_end {
+                return Err(DomainError::NothingToChange);
+            }
+            PeriodChanged {
+                period_start: *period_start,
+                period_end: *period_end,
+                reason: reason.clone(),
+            }
+            .into()
+        }
+        CompleteAction { completed_on } => {
+            require(kind, status, &[S::InProgress])?;
+            if let Some(started_on) = a.started_on
+                && *completed_on < started_on
+            {
+                return Err(DomainError::CompletedBeforeStart {
+                    started_on,
+                    completed_on: *completed_on,
+                });
+            }
+            ActionCompleted {}.into()
+        }
+        AttestNonRealisation { reason } => {
+            require(kind, status, &[S::Retained, S::Funded, S::InProgress])?;
+            NonRealisationAttested {
+                reason: reason.clone(),
+            }
+            .into()
+        }
+        RequestRepayment {
+            funder,
+            amount,
+            reason,
+        } => {
+            require(kind, status, MONEY_BACK_STATUSES)?;
+            if amount.is_zero() {
+                return Err(DomainError::ZeroAmount {
+                    field: "reversement demandé",
+                });
+            }
+            let line = a.line(funder);
+            if *amount > line.paid.saturating_sub(line.repayment_requested) {
+                return Err(DomainError::RepaymentExceedsPaid {
+                    funder: funder.clone(),
+                    paid: line.paid,
+                    already_requested: line.repayment_requested,
+                    requested: *amount,
+                });
+            }
+            RepaymentRequested {
+                funder: funder.clone(),
+                amount: *amount,
+                reason: reason.clone(),
+            }
+            .into()
+        }
+        RecordRepayment { funder, amount, .. } => {
+            require(kind, status, MONEY_BACK_STATUSES)?;
+            if amount.is_zero() {
+                return Err(DomainError::ZeroAmount {
+                    field: "reversement reçu",
+                });
+            }
+            let line = a.line(funder);
+            if *amount > line.repayment_requested.saturating_sub(line.repaid) {
+                return Err(DomainError::RepaymentExceedsRequested {
+                    funder: funder.clone(),
+                    requested: line.repayment_requested,
+                    already_received: line.repaid,
+                    received: *amount,
+                });
+            }
+            RepaymentReceived {
+                funder: funder.clone(),
+                amount: *amount,
+            }
+            .into()
+        }
+        SubmitReport {
+            kind: report_kind,
+            spent,
+            narrative,
+            beneficiaries,
+        } => {
+            match report_kind {
+                ReportKind::Interim => {
+                    if !matches!(status, S::InProgress | S::Completed) {
+                        return Err(DomainError::ReportNeedsCompletion {
+                            kind: *report_kind,
+                            status,
+                        });
+                    }
+                }
+                ReportKind::Final => {
+                    if matches!(status, S::Reported | S::Evaluated | S::Closed) {
+                        return Err(lifecycle(kind, status));
+                    }
+                    if status != S::Completed {
+                        return Err(DomainError::ReportNeedsCompletion {
+                            kind: *report_kind,
+                            status,
+                        });
+                    }
+                }
+            }
+            check_beneficiaries(beneficiaries)?;
+            ReportSubmitted {
+                kind: *report_kind,
+                beneficiaries: beneficiaries.clone(),
+                spent: *spent,
+                narrative: narrative.clone(),
+            }
+            .into()
+        }
+        MeasureIndicator { code, value, .. } => {
+            require(
+                kind,
+                status,
+                &[
+                    S::Funded,
+                    S::InProgress,
+                    S::Completed,
+                    S::Reported,
+                    S::Evaluated,
+                ],
+            )?;
+            if !value.is_finite() {
+                return Err(DomainError::MeasureNotFinite);
+            }
+            if !a.indicators.iter().any(|r| &r.def.code == code) {
+                return Err(DomainError::IndicatorNotPlanned(code.clone()));
+            }
+            IndicatorMeasured {
+                code: code.clone(),
+                value: *value,
+            }
+            .into()
+        }
+        EvaluateAction {
+            rating,
+            findings,
+            recommendation,
+        } => {
+            if matches!(status, S::Evaluated | S::Closed) {
+                return Err(lifecycle(kind, status));
+            }
+            if status != S::Reported {
+                return Err(DomainError::EvaluationNeedsFinalReport { status });
+            }
+            ActionEvaluated {
+                rating: *rating,
+                findings: findings.clone(),
+                recommendation: *recommendation,
+            }
+            .into()
+        }
+        CloseAction => {
+            match status {
+                S::Evaluated => {}
+                S::NotRealised => {
+                    let outstanding = a.money.iter().fold(Money::ZERO, |acc, l| {
+                        acc.saturating_add(l.repayment_requested.saturating_sub(l.repaid))
+                    });
+                    if !outstanding.is_zero() {
+                        return Err(DomainError::CloseNotReady {
+                            status,
+                            repayments_outstanding: outstanding,
+                        });
+                    }
+                }
+                S::Closed => return Err(lifecycle(kind, status)),
+                _ => {
+                    return Err(DomainError::CloseNotReady {
+                        status,
+                        repayments_outstanding: Money::ZERO,
+                    });
+                }
+            }
+            ActionClosed {}.into()
+        }
+    };
+    Ok(Decided {
+        effective_on: on,
+        events: vec![event],
+        warnings,
+    })
+}
+
+/// Where money can be claimed back and received: once paid, until closed.
+const MONEY_BACK_STATUSES: &[ActionStatus] = &[
+    ActionStatus::Funded,
+    ActionStatus::InProgress,
+    ActionStatus::Completed,
+    ActionStatus::NotRealised,
+    ActionStatus::Reported,
+    ActionStatus::Evaluated,
+];
+
+fn check_beneficiaries(cells: &[BeneficiaryCount]) -> Result<(), DomainError> {
+    let mut seen = BTreeSet::new();
+    for c in cells {
+        if i64::from(c.count) > MAX_BENEFICIARY_COUNT {
+            return Err(DomainError::BeneficiariesInvalid(
+                BeneficiaryProblem::TooLarge(i64::from(c.count)),
+            ));
+        }
+        if !seen.insert((c.public, c.age_band, c.sex, c.qpv_resident)) {
+            return Err(DomainError::BeneficiariesInvalid(
+                BeneficiaryProblem::DuplicateCell {
+                    public: c.public,
+                    age_band: c.age_band,
+                    sex: c.sex,
+                    qpv_resident: c.qpv_resident,
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn propose(
+    state: &ActionState,
+    p: &ActionProposed,
+    option: Option<NaiveDate>,
+    ctx: &Context,
+) -> Result<Decided<ActionEvent>, DomainError> {
+    if state.version > 0 {
+        return Err(DomainError::Lifecycle {
+            command: CommandKind::ProposeAction,
+            stage: Stage::Exists,
+        });
+    }
+    let facts = programme_facts(ctx)?;
+    let holder = ctx
+        .holder
+        .as_ref()
+        .filter(|h| h.id == p.holder)
+        .ok_or_else(|| DomainError::NotFound(Missing::Partner(p.holder.clone())))?;
+    if !holder.active {
+        return Err(DomainError::PartnerInactive(p.holder.clone()));
+    }
+    let on = effective_date(None, option, ctx.today, None)?;
+    check_period(p.period_start, p.period_end)?;
+    check_axes(facts, &p.axis, &p.secondary_axes)?;
+    check_indicators(&p.indicators)?;
+    check_lines(&p.requested, "montants demandés")?;
+    check_funders(facts, &p.requested)?;
+    let warnings = check_request(p.total_cost, &p.requested, facts.request_cap_permille)?;
+    Ok(Decided {
+        effective_on: on,
+        events: vec![p.clone().into()],
+        warnings,
+    })
+}
+
+/// The amendment that really changes something, checked against the merged result.
+fn amend(
+    a: &Action,
+    changes: &ActionAmended,
+    ctx: &Context,
+) -> Result<(ActionAmended, Vec<Warning>), DomainError> {
+    use ActionStatus as S;
+    if !matches!(
+        a.status,
+        S::Proposed | S::ComplementsRequested | S::UnderReview | S::Deferred
+    ) {
+        return Err(DomainError::AmendAfterDecision { status: a.status });
+    }
+    let facts = programme_facts(ctx)?;
+    fn changed<T: PartialEq + Clone>(new: &Option<T>, current: &T) -> Option<T> {
+        new.as_ref().filter(|v| *v != current).cloned()
+    }
+    let event = ActionAmended {
+        title: changed(&changes.title, &a.title),
+        summary: changed(&changes.summary, &a.summary),
+        axis: changed(&changes.axis, &a.axis),
+        secondary_axes: changed(&changes.secondary_axes, &a.secondary_axes),
+        publics: changed(&changes.publics, &a.publics),
+        qpv: changed(&changes.qpv, &a.qpv),
+        period_start: changed(&changes.period_start, &a.period_start),
+        period_end: changed(&changes.period_end, &a.period_end),
+        total_cost: changed(&changes.total_cost, &a.total_cost),
+        requested: changed(&changes.requested, &a.requested),
+        indicators: changed(
+            &changes.indicators,
+            &a.indicators.iter().map(|r| r.def.clone()).collect(),
+        ),
+    };
+    if event == ActionAmended::default() {
+        return Err(DomainError::NothingToChange);
+    }
+    check_period(
+        event.period_start.unwrap_or(a.period_start),
+        event.period_end.unwrap_or(a.period_end),
+    )?;
+    if event.axis.is_some() || event.secondary_axes.is_some() {
+        check_axes(
+            facts,
+            event.axis.as_ref().unwrap_or(&a.axis),
+            event.secondary_axes.as_ref().unwrap_or(&a.secondary_axes),
+        )?;
+    }
+    if let Some(defs) = &event.indicators {
+        check_indicators(defs)?;
+    }
+    let mut warnings = Vec::new();
+    if event.total_cost.is_some() || event.requested.is_some() {
+        let requested = event.requested.as_ref().unwrap_or(&a.requested);
+        check_lines(requested, "montants demandés")?;
+        check_funders(facts, requested)?;
+        warnings = check_request(
+            event.total_cost.unwrap_or(a.total_cost),
+            requested,
+            facts.request_cap_permille,
+        )?;
+    }
+    Ok((event, warnings))
+}
+
+/// `recordCopilDecisions`: decides every action of `command` at its session, atomically.
+///
+/// `actions` holds the folded state of each action named (the command service loads them
+/// all); the context carries the session's facts. Returns the events per action, every one
+/// effective on the session's date, or [`DomainError::Decisions`] listing each failing action
+/// with its reason. The permission is checked once, for the whole call.
+pub fn decide_copil_decisions(
+    actions: &BTreeMap<ActionId, ActionState>,
+    command: &Command<RecordCopilDecisions>,
+    ctx: &Context,
+) -> Result<Vec<(ActionId, Decided<ActionEvent>)>, DomainError> {
+    authorize(
+        &ctx.actor,
+        CommandKind::RecordCopilDecisions,
+        &ctx.programme,
+        ctx.actor.partner.as_ref(),
+    )?;
+    let decisions = &command.command.decisions;
+    if decisions.is_empty() {
+        return Err(DomainError::EmptyList {
+            field: "décisions"
+        });
+    }
+    let mut seen = BTreeSet::new();
+    for d in decisions {
+        if !seen.insert(&d.action) {
+            return Err(DomainError::DuplicateAction(d.action.clone()));
+        }
+    }
+    let mut decided = Vec::with_capacity(decisions.len());
+    let mut failures = Vec::new();
+    for d in decisions {
+        let one = Command {
+            command: ActionCommand::TakeCopilDecision {
+                session: command.command.session.clone(),
+                outcome: d.outcome,
+                retained: d.retained.clone(),
+                reason: d.reason.clone(),
+            },
+            effective_on: command.effective_on,
+        };
+        let result = match actions.get(&d.action) {
+            Some(state) => decide(state, &one, ctx).map_err(|e| match e {
+                DomainError::NotFound(Missing::Target(StreamKind::Action)) => {
+                    DomainError::NotFound(Missing::Action(d.action.clone()))
+                }
+                other => other,
+            }),
+            None => Err(DomainError::NotFound(Missing::Action(d.action.clone()))),
+        };
+        match result {
+            Ok(events) => decided.push((d.action.clone(), events)),
+            Err(error) => failures.push(ActionFailure {
+                action: d.action.clone(),
+                error,
+            }),
+        }
+    }
+    if failures.is_empty() {
+        Ok(decided)
+    } else {
+        Err(DomainError::Decisions(failures))
+    }
+}
+
+/// The action stream as a [`Decider`].
+pub struct ActionDecider;
+
+impl Decider for ActionDecider {
+    type State = ActionState;
+    type Command = ActionCommand;
+    type Event = ActionEvent;
+
+    fn decide(
+        state: &ActionState,
+        command: &Command<ActionCommand>,
+        context: &Context,
+    ) -> Result<Decided<ActionEvent>, DomainError> {
+        decide(state, command, context)
+    }
+
+    fn evolve(state: ActionState, event: &Dated<ActionEvent>) -> ActionState {
+        evolve(state, event)
+    }
 }

@@ -284,6 +284,13 @@ pub enum DomainError {
         already_requested: Money,
         requested: Money,
     },
+    /// Cancelling this payment would leave less paid than the repayments already requested.
+    CancelBelowRepayments {
+        payment: PaymentId,
+        funder: FunderId,
+        paid_after: Money,
+        repayment_requested: Money,
+    },
     /// A repayment received above what was requested and not yet received.
     RepaymentExceedsRequested {
         funder: FunderId,
@@ -438,6 +445,7 @@ impl DomainError {
             PaymentExceedsGranted { .. } => "payment_exceeds_granted",
             PaymentAlreadyCancelled { .. } => "payment_already_cancelled",
             RepaymentExceedsPaid { .. } => "repayment_exceeds_paid",
+            CancelBelowRepayments { .. } => "repayment_exceeds_paid",
             RepaymentExceedsRequested { .. } => "repayment_exceeds_requested",
             ReportNeedsCompletion { .. } => "report_needs_completion",
             EvaluationNeedsFinalReport { .. } => "evaluation_needs_final_report",
@@ -724,6 +732,17 @@ impl fmt::Display for DomainError {
                 m(requested),
                 m(paid),
                 m(already_requested)
+            ),
+            CancelBelowRepayments {
+                payment,
+                funder,
+                paid_after,
+                repayment_requested,
+            } => write!(
+                f,
+                "Annuler le versement « {payment} » ramènerait les sommes versées par « {funder} » à {}, moins que les {} de reversement déjà demandés.",
+                m(paid_after),
+                m(repayment_requested)
             ),
             RepaymentExceedsRequested {
                 funder,

@@ -386,6 +386,10 @@ event_enum!(
 );
 
 /// Any event of Chronique.
+///
+/// Not boxed although `ActionEvent` is much larger than the others: events are short-lived
+/// values between decoding and folding, and other crates match on these variants directly.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DomainEvent {
     Programme(ProgrammeEvent),

@@ -9,14 +9,14 @@ use crate::values::*;
 use chrono::NaiveDate;
 
 /// The fold of a partner stream. `partner` is `None` until `PartnerRegistered`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PartnerState {
     pub partner: Option<Partner>,
     pub first_effective_on: Option<NaiveDate>,
     pub version: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Partner {
     pub id: PartnerId,
     pub name: Name,

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 // ------------------------------------------------------------------------------ state
 
 /// The fold of a programme stream. `programme` is `None` until `ProgrammeEstablished`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProgrammeState {
     pub programme: Option<Programme>,
     /// Effective date of the stream's first event (rule 12).
@@ -20,7 +20,7 @@ pub struct ProgrammeState {
     pub version: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Programme {
     pub id: ProgrammeId,
     pub name: Name,
@@ -40,7 +40,7 @@ pub struct Programme {
     pub body_history: Vec<BodyMembers>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Axis {
     pub code: AxisCode,
     pub title: Title,
@@ -50,14 +50,14 @@ pub struct Axis {
     pub retired_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Funder {
     pub id: FunderId,
     pub name: Name,
     pub kind: FunderKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Envelope {
     pub funder: FunderId,
     pub year: Year,
@@ -69,7 +69,7 @@ pub struct Envelope {
     pub revisions: Vec<EnvelopeRevision>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EnvelopeRevision {
     pub previous: Money,
     pub amount: Money,
@@ -78,7 +78,7 @@ pub struct EnvelopeRevision {
     pub revised_on: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BodyMembers {
     pub body: BodyKind,
     pub organisations: Vec<Name>,

@@ -9,14 +9,14 @@ use crate::values::*;
 use chrono::NaiveDate;
 
 /// The fold of a session stream. `session` is `None` until `SessionScheduled`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionState {
     pub session: Option<Session>,
     pub first_effective_on: Option<NaiveDate>,
     pub version: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     pub id: SessionId,
     pub body: BodyKind,

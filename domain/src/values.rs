@@ -398,7 +398,7 @@ impl Siret {
         }
         let values: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
         let valid = if digits.starts_with("356000000") {
-            values.iter().sum::<u32>() % 5 == 0
+            values.iter().sum::<u32>().is_multiple_of(5)
         } else {
             luhn_valid(&values)
         };
@@ -431,7 +431,7 @@ fn luhn_valid(digits: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Declares a closed list: a plain enum with serde, `ALL`, and its French label.

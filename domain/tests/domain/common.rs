@@ -278,3 +278,240 @@ pub fn not_realised() -> Vec<Dated<ActionEvent>> {
     ));
     events
 }
+
+// ------------------------------------------------------------------------------ contexts
+
+use domain::action::ActionDecider;
+use domain::actor::Actor;
+use domain::context::*;
+use domain::decider::{Command, Decided, Decider};
+use domain::error::{ApiCode, DomainError};
+
+pub fn coordinator() -> Actor {
+    Actor::of(Role::Coordinator, programme_id())
+}
+pub fn pilot() -> Actor {
+    Actor::of(Role::Pilot, programme_id())
+}
+pub fn evaluator() -> Actor {
+    Actor::of(Role::Evaluator, programme_id())
+}
+pub fn observer() -> Actor {
+    Actor::of(Role::Observer, programme_id())
+}
+pub fn porteur() -> Actor {
+    Actor::porteur(programme_id(), holder())
+}
+pub fn other_porteur() -> Actor {
+    Actor::porteur(programme_id(), other_partner())
+}
+
+/// Axes A1 and A2, A0 retired; funders etat, ville, caf; the default cap of 800 ‰.
+pub fn programme_facts() -> ProgrammeFacts {
+    ProgrammeFacts {
+        request_cap_permille: 800,
+        axes: vec![
+            AxisFact {
+                code: axis("A0"),
+                retired: true,
+            },
+            AxisFact {
+                code: axis("A1"),
+                retired: false,
+            },
+            AxisFact {
+                code: axis("A2"),
+                retired: false,
+            },
+        ],
+        funders: vec![etat(), ville(), caf()],
+    }
+}
+
+pub fn session_facts(id: SessionId, body: BodyKind, date: NaiveDate, held: bool) -> SessionFacts {
+    SessionFacts {
+        id,
+        body,
+        date,
+        held,
+        cancelled: false,
+    }
+}
+
+/// The March COPIL, held.
+pub fn copil_facts() -> SessionFacts {
+    session_facts(copil(), BodyKind::Copil, copil_on(), true)
+}
+/// The June COPIL, held.
+pub fn copil_june_facts() -> SessionFacts {
+    session_facts(copil_june(), BodyKind::Copil, copil_june_on(), true)
+}
+/// The February COTECH.
+pub fn cotech_facts() -> SessionFacts {
+    session_facts(cotech(), BodyKind::Cotech, cotech_on(), true)
+}
+pub fn cotech_june() -> SessionId {
+    SessionId::parse("cotech-juin").unwrap()
+}
+pub fn cotech_june_facts() -> SessionFacts {
+    session_facts(cotech_june(), BodyKind::Cotech, d(2026, 6, 5), true)
+}
+
+/// A coordinator of Grigny, on 30 June 2026, with the programme and the holder known.
+pub fn action_ctx() -> Context {
+    Context::new(coordinator(), today(), programme_id())
+        .with_programme(programme_facts())
+        .with_holder(PartnerFacts {
+            id: holder(),
+            active: true,
+        })
+}
+
+// ------------------------------------------------------------------------------ given / when / then
+
+pub struct Spec<D: Decider> {
+    given: Vec<Dated<D::Event>>,
+    ctx: Context,
+    /// Who gives the command unless [`Spec::by`] says: someone allowed to.
+    default_actor: Option<fn(&D::Command) -> Actor>,
+}
+
+/// The role DOMAIN.md allows for an action command (a coordinator, but the COPIL's pilot for
+/// decisions and an evaluator for evaluations).
+pub fn allowed_actor(command: &domain::action::ActionCommand) -> Actor {
+    use domain::permissions::CommandKind;
+    match command.kind() {
+        CommandKind::RecordCopilDecisions | CommandKind::ReviseDecision => pilot(),
+        CommandKind::EvaluateAction => evaluator(),
+        _ => coordinator(),
+    }
+}
+
+/// An action stream after `events`, seen by [`action_ctx`], the command given by someone
+/// allowed to (see [`allowed_actor`]) unless [`Spec::by`] names someone else.
+pub fn given(events: Vec<Dated<ActionEvent>>) -> Spec<ActionDecider> {
+    Spec {
+        given: events,
+        ctx: action_ctx(),
+        default_actor: Some(allowed_actor),
+    }
+}
+
+/// Any stream after `events`, seen by `ctx`.
+pub fn given_in<D: Decider>(events: Vec<Dated<D::Event>>, ctx: Context) -> Spec<D> {
+    Spec {
+        given: events,
+        ctx,
+        default_actor: None,
+    }
+}
+
+impl<D: Decider> Spec<D>
+where
+    D::Event: std::fmt::Debug + PartialEq,
+    D::State: std::fmt::Debug,
+{
+    pub fn by(mut self, actor: Actor) -> Self {
+        self.ctx.actor = actor;
+        self.default_actor = None;
+        self
+    }
+
+    pub fn today(mut self, today: NaiveDate) -> Self {
+        self.ctx.today = today;
+        self
+    }
+
+    pub fn session(mut self, facts: SessionFacts) -> Self {
+        self.ctx.session = Some(facts);
+        self
+    }
+
+    pub fn with(mut self, f: impl FnOnce(Context) -> Context) -> Self {
+        self.ctx = f(self.ctx);
+        self
+    }
+
+    pub fn when(mut self, command: impl Into<Command<D::Command>>) -> Then<D> {
+        let command = command.into();
+        if let Some(actor) = self.default_actor {
+            self.ctx.actor = actor(&command.command);
+        }
+        let state = D::fold(&self.given);
+        let result = D::decide(&state, &command, &self.ctx);
+        Then { state, result }
+    }
+}
+
+pub struct Then<D: Decider> {
+    state: D::State,
+    result: Result<Decided<D::Event>, DomainError>,
+}
+
+impl<D: Decider> Then<D>
+where
+    D::Event: std::fmt::Debug + PartialEq,
+    D::State: std::fmt::Debug,
+{
+    /// The command succeeds with exactly `expected`; returns the state after folding them.
+    pub fn then(self, expected: Vec<D::Event>) -> D::State {
+        let decided = self.decided();
+        assert_eq!(decided.0.events, expected, "events");
+        decided.1
+    }
+
+    /// Like [`Then::then`], and the events are effective on `on`.
+    pub fn then_on(self, on: NaiveDate, expected: Vec<D::Event>) -> D::State {
+        let (decided, state) = self.decided();
+        assert_eq!(decided.effective_on, on, "effective date");
+        assert_eq!(decided.events, expected, "events");
+        state
+    }
+
+    /// The decision and the state after folding it.
+    pub fn decided(self) -> (Decided<D::Event>, D::State) {
+        match self.result {
+            Ok(decided) => {
+                let state = decided
+                    .dated()
+                    .iter()
+                    .fold(self.state, |s, e| D::evolve(s, e));
+                (decided, state)
+            }
+            Err(e) => panic!("expected success, got {e:?}: {e}"),
+        }
+    }
+
+    pub fn then_error(self, expected: DomainError) {
+        assert_eq!(self.error(), expected);
+    }
+
+    /// A RULE_VIOLATION with this rule code.
+    pub fn then_rule(self, code: &str) -> DomainError {
+        let e = self.error();
+        assert_eq!(e.api_code(), ApiCode::RuleViolation, "{e:?}");
+        assert_eq!(e.rule_code(), code, "{e:?}");
+        e
+    }
+
+    pub fn then_code(self, api: ApiCode) -> DomainError {
+        let e = self.error();
+        assert_eq!(e.api_code(), api, "{e:?}");
+        e
+    }
+
+    pub fn then_forbidden(self) -> DomainError {
+        self.then_code(ApiCode::Forbidden)
+    }
+
+    pub fn error(self) -> DomainError {
+        match self.result {
+            Ok(decided) => panic!("expected an error, got {decided:?}"),
+            Err(e) => {
+                // Every error has a French sentence.
+                assert!(!e.to_string().is_empty());
+                e
+            }
+        }
+    }
+}

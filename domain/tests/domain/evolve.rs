@@ -10,9 +10,7 @@ use domain::session::{self, SessionState};
 use domain::values::*;
 
 fn fold_action(events: &[Dated<ActionEvent>]) -> ActionState {
-    events
-        .iter()
-        .fold(ActionState::default(), |s, e| action::evolve(s, e))
+    events.iter().fold(ActionState::default(), action::evolve)
 }
 
 #[test]
@@ -243,7 +241,7 @@ fn a_programme_keeps_axes_funders_envelopes_and_bodies() {
     ];
     let state = events
         .iter()
-        .fold(ProgrammeState::default(), |s, e| programme::evolve(s, e));
+        .fold(ProgrammeState::default(), programme::evolve);
     let p = state.programme.unwrap();
     assert_eq!(state.version, 8);
     assert!(p.axis(&axis("A1")).unwrap().retired);
@@ -278,7 +276,7 @@ fn a_session_is_held_or_cancelled() {
         ),
     ]
     .iter()
-    .fold(SessionState::default(), |s, e| session::evolve(s, e));
+    .fold(SessionState::default(), session::evolve);
     let s = held.session.unwrap();
     assert!(s.held && !s.cancelled);
     let cancelled = [
@@ -291,7 +289,7 @@ fn a_session_is_held_or_cancelled() {
         ),
     ]
     .iter()
-    .fold(SessionState::default(), |s, e| session::evolve(s, e));
+    .fold(SessionState::default(), session::evolve);
     let s = cancelled.session.unwrap();
     assert!(s.cancelled && !s.held);
 }
@@ -316,7 +314,7 @@ fn a_partner_that_leaves_is_no_longer_active() {
         ),
     ]
     .iter()
-    .fold(PartnerState::default(), |s, e| partner::evolve(s, e));
+    .fold(PartnerState::default(), partner::evolve);
     let p = state.partner.unwrap();
     assert!(!p.active);
     assert_eq!(p.left_on, Some(d(2026, 1, 1)));

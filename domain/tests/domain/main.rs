@@ -1,5 +1,5 @@
-//! Given / when / then tests of the domain: one module per stream kind, the rules, the
-//! permissions, and the folds.
+//! Given / when / then tests of the domain: one module per subject, sharing `common`.
 
 mod common;
 mod evolve;
+mod rules;
