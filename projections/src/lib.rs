@@ -1,3 +1,8 @@
 //! Read models folded from the event log, checkpoints and time travel.
 //!
-//! To be filled by the projections issue.
+//! Being written: [`registry`] (decoding stored payloads, upcasting old versions), [`recorded`]
+//! (an envelope around its decoded event), [`model`] (the fold of every programme).
+
+pub mod model;
+pub mod recorded;
+pub mod registry;

@@ -1,0 +1,89 @@
+//! An event as the read side sees it: the envelope's facts around the decoded domain event.
+
+use crate::registry::{self, DecodeError};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::events::DomainEvent;
+use domain::streams::StreamRef;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    pub position: u64,
+    pub event_id: Uuid,
+    pub stream: StreamRef,
+    pub stream_version: u64,
+    pub recorded_at: DateTime<Utc>,
+    pub effective_on: NaiveDate,
+    /// Who gave the command, as the command service wrote it (name and role of the token).
+    pub actor: String,
+    pub command_id: Option<String>,
+    pub event: DomainEvent,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("event at position {position}: {source}")]
+    Decode {
+        position: u64,
+        #[source]
+        source: DecodeError,
+    },
+    #[error("event at position {position}: stream id « {stream_id} » is not one of Chronique's")]
+    UnknownStream { position: u64, stream_id: String },
+    #[error(
+        "event at position {position}: a {event_type} cannot belong to stream « {stream_id} »"
+    )]
+    WrongStreamKind {
+        position: u64,
+        stream_id: String,
+        event_type: String,
+    },
+    #[error(transparent)]
+    Log(#[from] eventlog::Error),
+}
+
+impl RecordedEvent {
+    /// Decodes an envelope, upcasting old payload versions. An unknown type, version or stream is
+    /// an error that names it, never a silent skip.
+    pub fn from_envelope(envelope: &eventlog::Envelope) -> Result<RecordedEvent, ReadError> {
+        let stream =
+            StreamRef::parse(&envelope.stream_id).ok_or_else(|| ReadError::UnknownStream {
+                position: envelope.position,
+                stream_id: envelope.stream_id.clone(),
+            })?;
+        let event = registry::decode(
+            &envelope.event_type,
+            envelope.schema_version,
+            &envelope.payload,
+        )
+        .map_err(|source| ReadError::Decode {
+            position: envelope.position,
+            source,
+        })?;
+        let kind_matches = matches!(
+            (&stream, &event),
+            (StreamRef::Programme(_), DomainEvent::Programme(_))
+                | (StreamRef::Partner(..), DomainEvent::Partner(_))
+                | (StreamRef::Session(..), DomainEvent::Session(_))
+                | (StreamRef::Action(..), DomainEvent::Action(_))
+        );
+        if !kind_matches {
+            return Err(ReadError::WrongStreamKind {
+                position: envelope.position,
+                stream_id: envelope.stream_id.clone(),
+                event_type: envelope.event_type.clone(),
+            });
+        }
+        Ok(RecordedEvent {
+            position: envelope.position,
+            event_id: envelope.event_id,
+            stream,
+            stream_version: envelope.stream_version,
+            recorded_at: envelope.recorded_at,
+            effective_on: envelope.effective_on,
+            actor: envelope.actor.clone(),
+            command_id: envelope.command_id.clone(),
+            event,
+        })
+    }
+}

@@ -1,0 +1,155 @@
+//! The registry of stored payload versions: `(event_type, schema_version, bytes)` → the current
+//! domain event, decoding with the log's codec and upcasting old versions.
+//!
+//! Every `(event_type, schema_version)` ever written is listed here, with the frozen type it
+//! decodes into and its upcast. An unknown pair is an error that names it, never a silent skip.
+//! The golden files under `projections/tests/golden/<type>/v<N>.bin` pin every version's bytes.
+
+use domain::events::legacy::ProgrammeEstablishedV1;
+use domain::events::*;
+use serde::Serialize;
+
+/// An event ready for the log: its routing keys outside the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedEvent {
+    pub event_type: &'static str,
+    pub schema_version: u16,
+    pub payload: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("unknown event type or version: {event_type} v{schema_version}")]
+    Unknown {
+        event_type: String,
+        schema_version: u16,
+    },
+    #[error("payload of {event_type} v{schema_version} does not decode: {source}")]
+    Malformed {
+        event_type: String,
+        schema_version: u16,
+        source: eventlog::Error,
+    },
+}
+
+/// Encodes the payload of the current version of an event.
+pub fn encode(event: &DomainEvent) -> EncodedEvent {
+    fn payload<T: Serialize>(value: &T) -> Vec<u8> {
+        // Encoding a plain struct of strings, integers and enums into a Vec cannot fail.
+        eventlog::codec::encode(value).expect("domain events always encode")
+    }
+    macro_rules! by_variant {
+        ($enum_value:expr, $enum_name:ident { $($variant:ident),+ }) => {
+            match $enum_value { $($enum_name::$variant(e) => payload(e)),+ }
+        };
+    }
+    let bytes = match event {
+        DomainEvent::Programme(e) => by_variant!(e, ProgrammeEvent {
+            ProgrammeEstablished, AxisDefined, AxisRetired, FunderRegistered, EnvelopeNotified,
+            EnvelopeRevised, BodyMembershipChanged
+        }),
+        DomainEvent::Partner(e) => by_variant!(e, PartnerEvent { PartnerRegistered, PartnerLeftAlliance }),
+        DomainEvent::Session(e) => by_variant!(e, SessionEvent { SessionScheduled, SessionHeld, SessionCancelled }),
+        DomainEvent::Action(e) => by_variant!(e, ActionEvent {
+            ActionProposed, ActionAmended, ComplementsRequested, ComplementsProvided, OpinionGiven,
+            CopilDecisionTaken, DecisionRevised, ActionWithdrawn, GrantAwarded, GrantRefused,
+            PaymentRecorded, PaymentCancelled, ActionStarted, PeriodChanged, ActionCompleted,
+            NonRealisationAttested, RepaymentRequested, RepaymentReceived, ReportSubmitted,
+            IndicatorMeasured, ActionEvaluated, ActionClosed
+        }),
+    };
+    EncodedEvent {
+        event_type: event.event_type(),
+        schema_version: event.schema_version(),
+        payload: bytes,
+    }
+}
+
+/// Every `(event_type, schema_version)` the registry decodes, old versions included.
+pub fn known_versions() -> Vec<(&'static str, u16)> {
+    let mut all: Vec<(&'static str, u16)> = Vec::new();
+    all.extend(ProgrammeEvent::TYPES);
+    all.extend(PartnerEvent::TYPES);
+    all.extend(SessionEvent::TYPES);
+    all.extend(ActionEvent::TYPES);
+    all.extend(LEGACY_VERSIONS);
+    all.sort();
+    all
+}
+
+/// Versions no longer written, still read.
+const LEGACY_VERSIONS: &[(&str, u16)] = &[("ProgrammeEstablished", 1)];
+
+/// Decodes a stored payload into the current domain event, upcasting old versions.
+pub fn decode(
+    event_type: &str,
+    schema_version: u16,
+    payload: &[u8],
+) -> Result<DomainEvent, DecodeError> {
+    fn typed<T: serde::de::DeserializeOwned>(
+        event_type: &str,
+        schema_version: u16,
+        payload: &[u8],
+    ) -> Result<T, DecodeError> {
+        eventlog::codec::decode(payload).map_err(|source| DecodeError::Malformed {
+            event_type: event_type.to_owned(),
+            schema_version,
+            source,
+        })
+    }
+    macro_rules! route {
+        ($(($name:literal, $version:literal) => $wrap:expr, $ty:ty;)+) => {
+            match (event_type, schema_version) {
+                $(($name, $version) => {
+                    let value: $ty = typed(event_type, schema_version, payload)?;
+                    Ok($wrap(value))
+                })+
+                _ => Err(DecodeError::Unknown {
+                    event_type: event_type.to_owned(),
+                    schema_version,
+                }),
+            }
+        };
+    }
+    let p = |e: ProgrammeEvent| DomainEvent::Programme(e);
+    let pa = |e: PartnerEvent| DomainEvent::Partner(e);
+    let s = |e: SessionEvent| DomainEvent::Session(e);
+    let a = |e: ActionEvent| DomainEvent::Action(e);
+    route! {
+        ("ProgrammeEstablished", 1) => |v: ProgrammeEstablishedV1| p(ProgrammeEstablished::from(v).into()), ProgrammeEstablishedV1;
+        ("ProgrammeEstablished", 2) => |v: ProgrammeEstablished| p(v.into()), ProgrammeEstablished;
+        ("AxisDefined", 1) => |v: AxisDefined| p(v.into()), AxisDefined;
+        ("AxisRetired", 1) => |v: AxisRetired| p(v.into()), AxisRetired;
+        ("FunderRegistered", 1) => |v: FunderRegistered| p(v.into()), FunderRegistered;
+        ("EnvelopeNotified", 1) => |v: EnvelopeNotified| p(v.into()), EnvelopeNotified;
+        ("EnvelopeRevised", 1) => |v: EnvelopeRevised| p(v.into()), EnvelopeRevised;
+        ("BodyMembershipChanged", 1) => |v: BodyMembershipChanged| p(v.into()), BodyMembershipChanged;
+        ("PartnerRegistered", 1) => |v: PartnerRegistered| pa(v.into()), PartnerRegistered;
+        ("PartnerLeftAlliance", 1) => |v: PartnerLeftAlliance| pa(v.into()), PartnerLeftAlliance;
+        ("SessionScheduled", 1) => |v: SessionScheduled| s(v.into()), SessionScheduled;
+        ("SessionHeld", 1) => |v: SessionHeld| s(v.into()), SessionHeld;
+        ("SessionCancelled", 1) => |v: SessionCancelled| s(v.into()), SessionCancelled;
+        ("ActionProposed", 1) => |v: ActionProposed| a(v.into()), ActionProposed;
+        ("ActionAmended", 1) => |v: ActionAmended| a(v.into()), ActionAmended;
+        ("ComplementsRequested", 1) => |v: ComplementsRequested| a(v.into()), ComplementsRequested;
+        ("ComplementsProvided", 1) => |v: ComplementsProvided| a(v.into()), ComplementsProvided;
+        ("OpinionGiven", 1) => |v: OpinionGiven| a(v.into()), OpinionGiven;
+        ("CopilDecisionTaken", 1) => |v: CopilDecisionTaken| a(v.into()), CopilDecisionTaken;
+        ("DecisionRevised", 1) => |v: DecisionRevised| a(v.into()), DecisionRevised;
+        ("ActionWithdrawn", 1) => |v: ActionWithdrawn| a(v.into()), ActionWithdrawn;
+        ("GrantAwarded", 1) => |v: GrantAwarded| a(v.into()), GrantAwarded;
+        ("GrantRefused", 1) => |v: GrantRefused| a(v.into()), GrantRefused;
+        ("PaymentRecorded", 1) => |v: PaymentRecorded| a(v.into()), PaymentRecorded;
+        ("PaymentCancelled", 1) => |v: PaymentCancelled| a(v.into()), PaymentCancelled;
+        ("ActionStarted", 1) => |v: ActionStarted| a(v.into()), ActionStarted;
+        ("PeriodChanged", 1) => |v: PeriodChanged| a(v.into()), PeriodChanged;
+        ("ActionCompleted", 1) => |v: ActionCompleted| a(v.into()), ActionCompleted;
+        ("NonRealisationAttested", 1) => |v: NonRealisationAttested| a(v.into()), NonRealisationAttested;
+        ("RepaymentRequested", 1) => |v: RepaymentRequested| a(v.into()), RepaymentRequested;
+        ("RepaymentReceived", 1) => |v: RepaymentReceived| a(v.into()), RepaymentReceived;
+        ("ReportSubmitted", 1) => |v: ReportSubmitted| a(v.into()), ReportSubmitted;
+        ("IndicatorMeasured", 1) => |v: IndicatorMeasured| a(v.into()), IndicatorMeasured;
+        ("ActionEvaluated", 1) => |v: ActionEvaluated| a(v.into()), ActionEvaluated;
+        ("ActionClosed", 1) => |v: ActionClosed| a(v.into()), ActionClosed;
+    }
+}
