@@ -1,5 +1,10 @@
 //! Given / when / then tests of the domain: one module per subject, sharing `common`.
 
 mod common;
+mod copil;
+mod dates;
 mod evolve;
+mod lifecycle;
+mod permissions;
 mod rules;
+mod streams;

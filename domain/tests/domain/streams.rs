@@ -1,0 +1,294 @@
+//! The programme, partner and session streams: their commands and rules.
+
+use crate::common::*;
+use domain::actor::Actor;
+use domain::context::Context;
+use domain::error::{DomainError, Missing};
+use domain::events::*;
+use domain::partner::{PartnerCommand, PartnerDecider};
+use domain::programme::{ProgrammeCommand, ProgrammeDecider};
+use domain::session::{SessionCommand, SessionDecider};
+use domain::values::*;
+
+fn year() -> Year {
+    Year::parse(2026).unwrap()
+}
+
+fn pilot_ctx() -> Context {
+    Context::new(pilot(), today(), programme_id()).with_programme(programme_facts())
+}
+
+fn programme_events() -> Vec<Dated<ProgrammeEvent>> {
+    vec![
+        at(
+            d(2025, 1, 1),
+            ProgrammeEstablished {
+                programme: programme_id(),
+                name: name("Grigny"),
+                territory: vec![name("Grigny")],
+                qpv: vec![],
+                labelled_on: None,
+                request_cap_permille: 800,
+            },
+        ),
+        at(
+            d(2025, 1, 2),
+            AxisDefined {
+                code: axis("A1"),
+                title: title("Réussite"),
+                objective: NationalObjective::SchoolRole,
+            },
+        ),
+        at(
+            d(2025, 1, 3),
+            FunderRegistered {
+                funder: etat(),
+                name: name("État"),
+                kind: FunderKind::State,
+            },
+        ),
+        at(
+            d(2025, 1, 4),
+            EnvelopeNotified {
+                funder: etat(),
+                year: year(),
+                amount: eur(300_000),
+                reference: None,
+            },
+        ),
+    ]
+}
+
+fn programme() -> crate::common::Spec<ProgrammeDecider> {
+    given_in::<ProgrammeDecider>(programme_events(), pilot_ctx())
+}
+
+#[test]
+fn a_programme_is_established_once() {
+    let establish = ProgrammeCommand::EstablishProgramme {
+        programme: programme_id(),
+        name: name("Grigny"),
+        territory: vec![],
+        qpv: vec![],
+        labelled_on: None,
+        request_cap_permille: 800,
+    };
+    given_in::<ProgrammeDecider>(
+        programme_events(),
+        Context::new(Actor::admin(), today(), programme_id()),
+    )
+    .when(establish.clone())
+    .then_rule("lifecycle");
+    given_in::<ProgrammeDecider>(
+        vec![],
+        Context::new(Actor::admin(), today(), other_programme()),
+    )
+    .when(establish)
+    .then_code(domain::error::ApiCode::Validation);
+}
+
+#[test]
+fn a_request_cap_above_1000_per_mille_is_a_validation_error() {
+    given_in::<ProgrammeDecider>(
+        vec![],
+        Context::new(Actor::admin(), today(), programme_id()),
+    )
+    .when(ProgrammeCommand::EstablishProgramme {
+        programme: programme_id(),
+        name: name("Grigny"),
+        territory: vec![],
+        qpv: vec![],
+        labelled_on: None,
+        request_cap_permille: 1001,
+    })
+    .then_error(DomainError::CapInvalid { permille: 1001 });
+}
+
+#[test]
+fn commands_on_a_programme_not_established_are_not_found() {
+    given_in::<ProgrammeDecider>(vec![], pilot_ctx())
+        .when(ProgrammeCommand::RetireAxis { code: axis("A1") })
+        .then_error(DomainError::NotFound(Missing::Programme(programme_id())));
+}
+
+#[test]
+fn an_axis_code_is_defined_once() {
+    programme()
+        .when(ProgrammeCommand::DefineAxis {
+            code: axis("A1"),
+            title: title("Autre"),
+            objective: NationalObjective::WiderHorizons,
+        })
+        .then_rule("axis_already_defined");
+}
+
+#[test]
+fn retiring_an_axis_marks_it_retired_and_twice_is_refused() {
+    let state = programme()
+        .when(ProgrammeCommand::RetireAxis { code: axis("A1") })
+        .then(vec![AxisRetired { code: axis("A1") }.into()]);
+    assert!(state.programme.unwrap().axis(&axis("A1")).unwrap().retired);
+    let mut events = programme_events();
+    events.push(at(d(2025, 6, 1), AxisRetired { code: axis("A1") }));
+    given_in::<ProgrammeDecider>(events, pilot_ctx())
+        .when(ProgrammeCommand::RetireAxis { code: axis("A1") })
+        .then_rule("axis_retired");
+    programme()
+        .when(ProgrammeCommand::RetireAxis { code: axis("Z") })
+        .then_error(DomainError::NotFound(Missing::Axis(axis("Z"))));
+}
+
+#[test]
+fn a_funder_is_registered_once() {
+    programme()
+        .when(ProgrammeCommand::RegisterFunder {
+            funder: etat(),
+            name: name("État"),
+            kind: FunderKind::State,
+        })
+        .then_rule("funder_already_registered");
+}
+
+#[test]
+fn an_envelope_needs_a_registered_funder_and_is_notified_once_then_revised() {
+    programme()
+        .when(ProgrammeCommand::NotifyEnvelope {
+            funder: ville(),
+            year: year(),
+            amount: eur(1),
+            reference: None,
+        })
+        .then_error(DomainError::NotFound(Missing::Funder(ville())));
+    programme()
+        .when(ProgrammeCommand::NotifyEnvelope {
+            funder: etat(),
+            year: year(),
+            amount: eur(1),
+            reference: None,
+        })
+        .then_rule("envelope_already_notified");
+    let state = programme()
+        .when(ProgrammeCommand::ReviseEnvelope {
+            funder: etat(),
+            year: year(),
+            amount: eur(250_000),
+            reason: note("Gel."),
+        })
+        .decided()
+        .1;
+    let p = state.programme.unwrap();
+    let env = p.envelope(&etat(), year()).unwrap();
+    assert_eq!(env.amount, eur(250_000));
+    assert_eq!(env.revisions[0].previous, eur(300_000));
+}
+
+#[test]
+fn revising_an_envelope_never_notified_is_not_found() {
+    programme()
+        .when(ProgrammeCommand::ReviseEnvelope {
+            funder: etat(),
+            year: Year::parse(2027).unwrap(),
+            amount: eur(1),
+            reason: note("x"),
+        })
+        .then_code(domain::error::ApiCode::NotFound);
+}
+
+#[test]
+fn body_membership_is_history_with_its_date() {
+    let state = programme()
+        .when(ProgrammeCommand::ChangeBodyMembership {
+            body: BodyKind::Copil,
+            organisations: vec![name("Préfecture"), name("Mairie")],
+        })
+        .decided()
+        .1;
+    let p = state.programme.unwrap();
+    assert_eq!(p.members(BodyKind::Copil).unwrap().since, today());
+}
+
+#[test]
+fn a_partner_is_registered_once_and_leaves_once() {
+    let ctx =
+        Context::new(coordinator(), today(), programme_id()).with_programme(programme_facts());
+    let register = PartnerCommand::RegisterPartner {
+        partner: holder(),
+        name: name("Lire à Grigny"),
+        kind: PartnerKind::Association,
+        siret: Some(Siret::parse("732 829 320 00074").unwrap()),
+    };
+    let state = given_in::<PartnerDecider>(vec![], ctx.clone())
+        .when(register.clone())
+        .decided()
+        .1;
+    assert!(state.partner.as_ref().unwrap().active);
+    let registered = vec![at(
+        d(2026, 1, 1),
+        PartnerRegistered {
+            partner: holder(),
+            name: name("Lire à Grigny"),
+            kind: PartnerKind::Association,
+            siret: None,
+        },
+    )];
+    given_in::<PartnerDecider>(registered.clone(), ctx.clone())
+        .when(register)
+        .then_rule("lifecycle");
+    let mut left = registered.clone();
+    left.push(at(d(2026, 2, 1), PartnerLeftAlliance { reason: note("x") }));
+    given_in::<PartnerDecider>(left, ctx.clone())
+        .when(PartnerCommand::PartnerLeaves { reason: note("y") })
+        .then_rule("lifecycle");
+    given_in::<PartnerDecider>(vec![], ctx)
+        .when(PartnerCommand::PartnerLeaves { reason: note("y") })
+        .then_code(domain::error::ApiCode::NotFound);
+}
+
+#[test]
+fn a_partner_needs_an_established_programme() {
+    given_in::<PartnerDecider>(vec![], Context::new(pilot(), today(), programme_id()))
+        .when(PartnerCommand::RegisterPartner {
+            partner: holder(),
+            name: name("x"),
+            kind: PartnerKind::Other,
+            siret: None,
+        })
+        .then_error(DomainError::NotFound(Missing::Programme(programme_id())));
+}
+
+#[test]
+fn a_held_or_cancelled_session_is_final() {
+    let ctx = Context::new(coordinator(), today(), programme_id());
+    let scheduled = at(
+        d(2026, 3, 1),
+        SessionScheduled {
+            session: copil(),
+            body: BodyKind::Copil,
+            date: copil_on(),
+            title: title("COPIL"),
+        },
+    );
+    let held = vec![
+        scheduled.clone(),
+        at(copil_on(), SessionHeld { present: vec![] }),
+    ];
+    let cancelled = vec![
+        scheduled.clone(),
+        at(d(2026, 3, 2), SessionCancelled { reason: note("x") }),
+    ];
+    for events in [held, cancelled] {
+        given_in::<SessionDecider>(events.clone(), ctx.clone())
+            .when(SessionCommand::CancelSession { reason: note("y") })
+            .then_rule("lifecycle");
+        given_in::<SessionDecider>(events, ctx.clone())
+            .when(SessionCommand::RecordSessionHeld { present: vec![] })
+            .then_rule("lifecycle");
+    }
+    let state = given_in::<SessionDecider>(vec![scheduled], ctx)
+        .when(SessionCommand::CancelSession {
+            reason: note("Grève."),
+        })
+        .decided()
+        .1;
+    assert!(state.session.unwrap().cancelled);
+}
