@@ -122,9 +122,9 @@ impl EventLog {
             durability: options.durability,
             clock: options.clock.clone(),
             head,
-            head_tx,
+            head_tx: Arc::new(head_tx),
             versions: HashMap::new(),
-            failed: None,
+            failed: Arc::default(),
             closed: false,
         };
         let thread = std::thread::Builder::new()
@@ -465,6 +465,15 @@ fn load_head(log: &sled::Tree) -> Result<Head, Error> {
     let (key, bytes) = entry?;
     let position = keys::u64_value(&key[1..]).unwrap_or(0);
     let envelope = record::decode_record(&bytes, position)?;
+    // The last record is the one a crash or a bad disk would damage first; checking its hash
+    // costs one SHA-256 and turns silent damage into a clear error at start-up.
+    let (canonical, _) = record::split(&bytes, position)?;
+    if record::hash_canonical(canonical) != envelope.hash {
+        return Err(Error::Corruption {
+            at: Some(position),
+            detail: "the last record does not match its hash".to_owned(),
+        });
+    }
     if envelope.position != position {
         return Err(Error::Corruption {
             at: Some(position),

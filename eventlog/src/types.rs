@@ -252,6 +252,38 @@ pub struct Envelope {
     pub hash: [u8; 32],
 }
 
+impl Envelope {
+    /// The bytes the hash covers (GUARANTEES.md describes them field by field); they begin
+    /// with `prev_hash`.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        // Encoding plain fields into a Vec cannot fail; an empty result would make every
+        // hash check fail loudly rather than pass.
+        crate::record::encode_record(&crate::record::canonical_of(self))
+            .map(|(mut bytes, _)| {
+                bytes.truncate(bytes.len() - 32);
+                bytes
+            })
+            .unwrap_or_default()
+    }
+
+    /// `SHA-256(canonical_bytes)`: what `hash` must be.
+    pub fn computed_hash(&self) -> [u8; 32] {
+        crate::record::hash_canonical(&self.canonical_bytes())
+    }
+
+    /// The record as stored in the `log` tree: canonical bytes, then the stored hash.
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        let mut bytes = self.canonical_bytes();
+        bytes.extend_from_slice(&self.hash);
+        bytes
+    }
+
+    /// Decodes a stored record (without checking its hash).
+    pub fn from_stored_bytes(bytes: &[u8]) -> Result<Envelope, Error> {
+        crate::record::decode_record(bytes, 0)
+    }
+}
+
 /// The last acknowledged event: position 0 and a zero hash for an empty log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Head {

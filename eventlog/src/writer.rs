@@ -2,7 +2,9 @@
 //! requests into one sled batch and one flush (group commit), then publishes the new head.
 
 use std::collections::HashMap;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
+
+use parking_lot::Mutex;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{oneshot, watch};
@@ -79,18 +81,62 @@ pub(crate) struct Writer {
     pub durability: Durability,
     pub clock: Clock,
     pub head: Head,
-    pub head_tx: watch::Sender<Head>,
+    /// Published by the flusher (durable mode) or by the writer (buffered mode, import).
+    pub head_tx: Arc<watch::Sender<Head>>,
     /// Current version of streams the writer has seen (0 = no event); the writer is the only
     /// one who appends, so the cache cannot go stale.
     pub versions: HashMap<String, u64>,
     /// Set after an IO error during a commit: sled's state and ours may differ, so every later
     /// append is refused until the store is reopened.
-    pub failed: Option<String>,
+    /// Shared with the flusher thread, which is where a failed flush is noticed.
+    pub failed: Arc<Mutex<Option<String>>>,
     pub closed: bool,
 }
 
 impl Writer {
     pub(crate) fn run(mut self, receiver: mpsc::Receiver<Message>) {
+        // The flusher thread makes applied groups durable while this thread stages and applies
+        // the next ones: the fsync of one group overlaps the work of the next.
+        let (to_flusher, flusher_receiver) = mpsc::channel();
+        let flusher = Flusher {
+            db: self.db.clone(),
+            head_tx: self.head_tx.clone(),
+            failed: self.failed.clone(),
+        };
+        let flusher_thread = std::thread::Builder::new()
+            .name("eventlog-flusher".to_owned())
+            .spawn(move || flusher.run(flusher_receiver));
+        let flusher_thread = match flusher_thread {
+            Ok(thread) => thread,
+            Err(error) => {
+                *self.failed.lock() = Some(format!("cannot start the flusher thread: {error}"));
+                // Without a flusher nothing can be acknowledged durably: answer every request
+                // with the failure until the handles are dropped.
+                for message in receiver {
+                    self.refuse(message);
+                }
+                return;
+            }
+        };
+        self.run_loop(&receiver, &to_flusher);
+        drop(to_flusher);
+        let _ = flusher_thread.join();
+        // Every handle is gone: make everything durable before the store closes.
+        let _ = self.db.flush();
+    }
+
+    fn refuse(&self, message: Message) {
+        let error = self.refusal().unwrap_or(Error::Closed);
+        match message {
+            Message::Append { reply, .. } => reply.send(Err(error)),
+            Message::Flush { reply }
+            | Message::Close { reply }
+            | Message::Import { reply, .. }
+            | Message::AbortImport { reply } => reply.send(Err(error)),
+        }
+    }
+
+    fn run_loop(&mut self, receiver: &mpsc::Receiver<Message>, to_flusher: &mpsc::Sender<Pending>) {
         let mut appends = Vec::new();
         while let Ok(first) = receiver.recv() {
             // Take whatever else is already waiting: that is the group commit.
@@ -104,24 +150,24 @@ impl Writer {
                     }
                     other => {
                         // Keep the order of requests: commit what came before, then act.
-                        self.commit(std::mem::take(&mut appends));
+                        self.commit(std::mem::take(&mut appends), to_flusher);
                         n_events = 0;
-                        self.handle_other(other);
+                        self.handle_other(other, to_flusher);
                     }
                 }
                 if n_events < MAX_GROUP_EVENTS {
                     next = receiver.try_recv().ok();
                 }
             }
-            self.commit(std::mem::take(&mut appends));
+            self.commit(std::mem::take(&mut appends), to_flusher);
         }
-        // Every handle is gone: make everything durable before the store closes.
-        let _ = self.db.flush();
     }
 
-    fn handle_other(&mut self, message: Message) {
+    fn handle_other(&mut self, message: Message, to_flusher: &mpsc::Sender<Pending>) {
         match message {
-            Message::Append { request, reply } => self.commit(vec![(request, reply)]),
+            Message::Append { request, reply } => {
+                self.commit(vec![(request, reply)], to_flusher);
+            }
             Message::Flush { reply } => reply.send(self.flush()),
             Message::Close { reply } => {
                 self.closed = true;
@@ -140,7 +186,7 @@ impl Writer {
         if self.closed {
             return Some(Error::Closed);
         }
-        self.failed.as_ref().map(|why| {
+        self.failed.lock().as_ref().map(|why| {
             Error::Io(std::io::Error::other(format!(
                 "the writer stopped after an earlier failure ({why}); reopen the store"
             )))
@@ -160,8 +206,13 @@ impl Writer {
     }
 
     /// Commits a group of appends: checks each against the state left by the ones before it,
-    /// writes all the accepted ones in one sled batch, flushes once, then answers everyone.
-    fn commit(&mut self, appends: Vec<(AppendRequest, Reply<AppendOutcome>)>) {
+    /// writes all the accepted ones in one sled batch, then (durable mode) hands the group to
+    /// the flusher, which flushes once and answers everyone.
+    fn commit(
+        &mut self,
+        appends: Vec<(AppendRequest, Reply<AppendOutcome>)>,
+        to_flusher: &mpsc::Sender<Pending>,
+    ) {
         if appends.is_empty() {
             return;
         }
@@ -191,16 +242,9 @@ impl Writer {
             results.push((reply, result));
         }
         if group.written {
-            let committed = self
-                .log
-                .apply_batch(group.batch)
-                .map_err(Error::from)
-                .and_then(|()| match self.durability {
-                    Durability::Durable => self.flush(),
-                    Durability::Buffered => Ok(()),
-                });
-            if let Err(error) = committed {
-                self.failed = Some(error.to_string());
+            if let Err(error) = self.log.apply_batch(group.batch) {
+                let error = Error::from(error);
+                *self.failed.lock() = Some(error.to_string());
                 for (reply, result) in results {
                     reply.send(result.and_then(|_| Err(clone_error(&error))));
                 }
@@ -211,10 +255,27 @@ impl Writer {
                 self.versions.clear();
             }
             self.versions.extend(group.versions);
-            self.head_tx.send_replace(self.head);
         }
-        for (reply, result) in results {
-            reply.send(result);
+        match self.durability {
+            Durability::Durable => {
+                // Every answer waits for the flush, also conflicts and replays: they were
+                // computed against applied state that only the flush makes durable.
+                let pending = Pending {
+                    head: self.head,
+                    results,
+                };
+                if let Err(mpsc::SendError(pending)) = to_flusher.send(pending) {
+                    for (reply, _) in pending.results {
+                        reply.send(Err(Error::Bug("the flusher thread has stopped".to_owned())));
+                    }
+                }
+            }
+            Durability::Buffered => {
+                self.head_tx.send_replace(self.head);
+                for (reply, result) in results {
+                    reply.send(result);
+                }
+            }
         }
     }
 
@@ -346,6 +407,62 @@ impl Writer {
         self.versions.clear();
         self.head_tx.send_replace(self.head);
         Ok(())
+    }
+}
+
+/// A group applied by the writer, waiting for the flush that makes it durable.
+pub(crate) struct Pending {
+    head: Head,
+    results: Vec<(Reply<AppendOutcome>, Result<AppendOutcome, Error>)>,
+}
+
+/// Flushes applied groups, then publishes the new head and answers their callers. Groups that
+/// arrive during a flush share the next one.
+struct Flusher {
+    db: sled::Db,
+    head_tx: Arc<watch::Sender<Head>>,
+    failed: Arc<Mutex<Option<String>>>,
+}
+
+impl Flusher {
+    fn run(self, receiver: mpsc::Receiver<Pending>) {
+        while let Ok(first) = receiver.recv() {
+            let mut pending = vec![first];
+            pending.extend(receiver.try_iter());
+            let flushed = match self.failed.lock().clone() {
+                Some(why) => Err(Error::Io(std::io::Error::other(format!(
+                    "the writer stopped after an earlier failure ({why}); reopen the store"
+                )))),
+                None => self.db.flush().map(|_| ()).map_err(Error::from),
+            };
+            match flushed {
+                Ok(()) => {
+                    if let Some(last) = pending.last() {
+                        self.head_tx.send_if_modified(|head| {
+                            let moved = last.head.position > head.position;
+                            if moved {
+                                *head = last.head;
+                            }
+                            moved
+                        });
+                    }
+                    for group in pending {
+                        for (reply, result) in group.results {
+                            reply.send(result);
+                        }
+                    }
+                }
+                Err(error) => {
+                    // sled's state and what was acknowledged may now differ: stop appending.
+                    self.failed.lock().get_or_insert_with(|| error.to_string());
+                    for group in pending {
+                        for (reply, result) in group.results {
+                            reply.send(result.and_then(|_| Err(clone_error(&error))));
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
