@@ -60,6 +60,7 @@ pub mod codec;
 mod error;
 mod kv;
 mod log;
+mod mark;
 mod ndjson;
 mod record;
 mod subscription;

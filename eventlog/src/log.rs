@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 use tokio::sync::{oneshot, watch};
 
 use crate::kv::KvTree;
+use crate::mark::HeadMark;
 use crate::record::{self, keys};
 use crate::subscription::Subscription;
 use crate::types::validate_request;
@@ -114,6 +115,7 @@ impl EventLog {
             }
         }
         let head = load_head(&log)?;
+        check_mark(&path, &log, &head)?;
         let (head_tx, head_rx) = watch::channel(head);
         let (sender, receiver) = mpsc::channel();
         let writer = Writer {
@@ -126,6 +128,7 @@ impl EventLog {
             versions: HashMap::new(),
             failed: Arc::default(),
             closed: false,
+            mark: Arc::new(parking_lot::Mutex::new(HeadMark::new(&path))),
         };
         let thread = std::thread::Builder::new()
             .name("eventlog-writer".to_owned())
@@ -452,6 +455,39 @@ impl EventLog {
     pub fn size_on_disk(&self) -> Result<u64, Error> {
         Ok(self.inner.db.size_on_disk()?)
     }
+}
+
+/// Refuses a store whose sled log came back shorter than a head known to be durable, or
+/// whose record at that position is not the one that was marked (see `mark.rs`).
+fn check_mark(path: &Path, log: &sled::Tree, head: &Head) -> Result<(), Error> {
+    let Some((position, hash)) = HeadMark::read(path)? else {
+        return Ok(());
+    };
+    if position == 0 {
+        return Ok(());
+    }
+    if head.position < position {
+        return Err(Error::Corruption {
+            at: Some(head.position + 1),
+            detail: format!(
+                "sled recovered the log only up to position {}, but position {position} had been \
+                 acknowledged: the store's files are damaged (restore from an export)",
+                head.position
+            ),
+        });
+    }
+    let stored = log.get(keys::event(position))?;
+    let matches = stored
+        .as_deref()
+        .map(|bytes| record::split(bytes, position).map(|(_, stored_hash)| stored_hash == hash))
+        .transpose()?;
+    if matches != Some(true) {
+        return Err(Error::Corruption {
+            at: Some(position),
+            detail: "the record at the head mark is not the one acknowledged".to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Reads the last record to learn the head; an empty log has the zero head.

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
+use crate::mark::HeadMark;
 use crate::record::{self, CanonicalRef, keys};
 use crate::{
     AppendOutcome, AppendRequest, Clock, CommandRecord, Durability, Error, Head, StreamState, codec,
@@ -91,6 +92,8 @@ pub(crate) struct Writer {
     /// Shared with the flusher thread, which is where a failed flush is noticed.
     pub failed: Arc<Mutex<Option<String>>>,
     pub closed: bool,
+    /// Shared with the flusher; see `mark.rs`.
+    pub mark: Arc<Mutex<HeadMark>>,
 }
 
 impl Writer {
@@ -102,6 +105,7 @@ impl Writer {
             db: self.db.clone(),
             head_tx: self.head_tx.clone(),
             failed: self.failed.clone(),
+            mark: self.mark.clone(),
         };
         let flusher_thread = std::thread::Builder::new()
             .name("eventlog-flusher".to_owned())
@@ -122,7 +126,7 @@ impl Writer {
         drop(to_flusher);
         let _ = flusher_thread.join();
         // Every handle is gone: make everything durable before the store closes.
-        let _ = self.db.flush();
+        let _ = self.flush();
     }
 
     fn refuse(&self, message: Message) {
@@ -178,8 +182,10 @@ impl Writer {
         }
     }
 
+    /// Flushes everything applied so far, then records the applied head in the mark.
     fn flush(&mut self) -> Result<(), Error> {
-        self.db.flush().map(|_| ()).map_err(Error::from)
+        self.db.flush()?;
+        self.mark.lock().write(&self.head)
     }
 
     fn refusal(&self) -> Option<Error> {
@@ -402,8 +408,8 @@ impl Writer {
 
     fn abort_import(&mut self) -> Result<(), Error> {
         self.log.clear()?;
-        self.db.flush()?;
         self.head = Head::EMPTY;
+        self.flush()?;
         self.versions.clear();
         self.head_tx.send_replace(self.head);
         Ok(())
@@ -422,6 +428,7 @@ struct Flusher {
     db: sled::Db,
     head_tx: Arc<watch::Sender<Head>>,
     failed: Arc<Mutex<Option<String>>>,
+    mark: Arc<Mutex<HeadMark>>,
 }
 
 impl Flusher {
@@ -438,6 +445,7 @@ impl Flusher {
             match flushed {
                 Ok(()) => {
                     if let Some(last) = pending.last() {
+                        self.mark.lock().maybe_write(&last.head);
                         self.head_tx.send_if_modified(|head| {
                             let moved = last.head.position > head.position;
                             if moved {

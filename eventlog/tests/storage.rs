@@ -1,0 +1,224 @@
+//! The stored bytes: hash chain and `verify`, format version, corruption at open.
+//! These tests open the sled files directly to damage them as a disk or an attacker would.
+
+mod common;
+
+use common::{open, single};
+use eventlog::{Error, EventLog, ExpectedVersion, Options};
+
+fn event_key(position: u64) -> Vec<u8> {
+    let mut key = vec![b'e'];
+    key.extend_from_slice(&position.to_be_bytes());
+    key
+}
+
+/// Opens the raw sled store of a closed log and applies `damage` to its `log` tree.
+fn damage_raw(dir: &std::path::Path, damage: impl FnOnce(&sled::Db, &sled::Tree)) {
+    let db = sled::open(dir).unwrap();
+    let tree = db.open_tree("log").unwrap();
+    damage(&db, &tree);
+    db.flush().unwrap();
+}
+
+fn filled(n_appends: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path());
+    for i in 0..n_appends {
+        log.append_blocking(single(
+            &format!("action-p1.a{}", i % 3),
+            ExpectedVersion::Any,
+            2,
+        ))
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn verify_passes_on_an_untouched_log_and_on_an_empty_one() {
+    let empty = tempfile::tempdir().unwrap();
+    let report = open(empty.path()).verify().unwrap();
+    assert!(report.is_ok());
+    assert_eq!((report.head_position, report.verified_up_to), (0, 0));
+
+    let dir = filled(10);
+    let log = open(dir.path());
+    let report = log.verify().unwrap();
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(report.verified_up_to, 20);
+    assert_eq!(report.head_hash, log.head().hash);
+}
+
+#[test]
+fn verify_names_the_position_of_a_flipped_byte() {
+    // Byte offsets from the start of record 7: inside prev_hash, the position, the stream id
+    // length, the payload's last byte, and the stored hash.
+    for offset in [0usize, 40, 58, usize::MAX - 32, usize::MAX] {
+        let dir = filled(10);
+        damage_raw(dir.path(), |_, tree| {
+            let mut record = tree.get(event_key(7)).unwrap().unwrap().to_vec();
+            let index = match offset {
+                usize::MAX => record.len() - 1,
+                o if o > usize::MAX - 64 => record.len() - 33,
+                o => o,
+            };
+            record[index] ^= 0x01;
+            tree.insert(event_key(7), record).unwrap();
+        });
+        let log = open(dir.path());
+        let report = log.verify().unwrap();
+        let (position, reason) = report.first_broken.clone().expect("the flip is found");
+        assert_eq!(position, 7, "offset {offset}: {reason}");
+        assert_eq!(report.verified_up_to, 6);
+    }
+}
+
+#[test]
+fn verify_names_a_missing_record() {
+    let dir = filled(5);
+    damage_raw(dir.path(), |_, tree| {
+        tree.remove(event_key(4)).unwrap();
+    });
+    let log = open(dir.path());
+    let report = log.verify().unwrap();
+    assert_eq!(report.first_broken.map(|(p, _)| p), Some(4));
+}
+
+#[test]
+fn verify_names_a_record_replaced_by_a_valid_record_of_another_chain() {
+    // Rewriting a record with a correct hash of its own still breaks the link to the next one.
+    let dir = filled(5);
+    let log = open(dir.path());
+    let mut forged = log.get(3).unwrap().unwrap();
+    drop(log);
+    forged.payload = b"forged".to_vec();
+    forged.hash = forged.computed_hash();
+    damage_raw(dir.path(), |_, tree| {
+        tree.insert(event_key(3), forged.stored_bytes()).unwrap();
+    });
+    let report = open(dir.path()).verify().unwrap();
+    assert_eq!(report.first_broken.map(|(p, _)| p), Some(4));
+}
+
+#[test]
+fn opening_a_store_whose_last_record_is_damaged_is_a_corruption_error() {
+    let dir = filled(3);
+    damage_raw(dir.path(), |_, tree| {
+        let mut record = tree.get(event_key(6)).unwrap().unwrap().to_vec();
+        let last = record.len() - 40;
+        record[last] ^= 0xff;
+        tree.insert(event_key(6), record).unwrap();
+    });
+    match EventLog::open(dir.path(), Options::default()) {
+        Err(Error::Corruption { at: Some(6), .. }) => {}
+        other => panic!("expected corruption at 6, got {other:?}"),
+    }
+}
+
+#[test]
+fn opening_a_store_of_a_newer_format_is_refused() {
+    let dir = filled(1);
+    {
+        let db = sled::open(dir.path()).unwrap();
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert("format_version", &2u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    match EventLog::open(dir.path(), Options::default()) {
+        Err(Error::UnknownFormat(message)) => {
+            assert!(message.contains("format 2"), "{message}")
+        }
+        other => panic!("expected UnknownFormat, got {other:?}"),
+    }
+}
+
+#[test]
+fn opening_a_store_with_events_but_no_format_version_is_refused() {
+    let dir = filled(1);
+    {
+        let db = sled::open(dir.path()).unwrap();
+        db.open_tree("meta").unwrap().clear().unwrap();
+        db.flush().unwrap();
+    }
+    assert!(matches!(
+        EventLog::open(dir.path(), Options::default()),
+        Err(Error::UnknownFormat(_))
+    ));
+}
+
+#[test]
+fn a_new_store_records_the_current_format_version() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open(dir.path()));
+    let db = sled::open(dir.path()).unwrap();
+    let stored = db
+        .open_tree("meta")
+        .unwrap()
+        .get("format_version")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.as_ref(), &eventlog::FORMAT_VERSION.to_be_bytes());
+}
+
+#[test]
+fn damaged_sled_files_are_an_error_at_open_never_a_shorter_log() {
+    let dir = filled(50);
+    // Overwrite a region in the middle of every sled file with garbage.
+    for entry in walk(dir.path()) {
+        if entry.file_name().is_some_and(|n| n == "eventlog-head") {
+            continue;
+        }
+        let mut bytes = std::fs::read(&entry).unwrap();
+        if bytes.len() > 64 {
+            let start = bytes.len() / 4;
+            let end = (start + 4096).min(bytes.len());
+            for byte in &mut bytes[start..end] {
+                *byte = 0xa5;
+            }
+            std::fs::write(&entry, bytes).unwrap();
+        }
+    }
+    match EventLog::open(dir.path(), Options::default()) {
+        Err(Error::Corruption { .. }) => {}
+        Err(other) => panic!("expected a corruption error, got {other:?}"),
+        Ok(log) => {
+            // sled found nothing wrong: then nothing may be missing either.
+            let report = log.verify().unwrap();
+            assert!(
+                report.is_ok() && report.head_position == 100,
+                "opened a damaged store silently: {report:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_store_whose_sled_log_lost_acknowledged_events_is_refused() {
+    let dir = filled(5);
+    // Simulate sled recovering a shorter log than was acknowledged.
+    damage_raw(dir.path(), |_, tree| {
+        for position in 7..=10 {
+            tree.remove(event_key(position)).unwrap();
+        }
+    });
+    match EventLog::open(dir.path(), Options::default()) {
+        Err(Error::Corruption { at, detail }) => {
+            assert_eq!(at, Some(7));
+            assert!(detail.contains("only up to position 6"), "{detail}");
+        }
+        other => panic!("expected corruption, got {other:?}"),
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
