@@ -78,6 +78,8 @@ pub struct Action {
     pub proposed_on: NaiveDate,
     pub started_on: Option<NaiveDate>,
     pub completed_on: Option<NaiveDate>,
+    /// When its non-realisation was attested; nothing is left to pay from then on.
+    pub not_realised_on: Option<NaiveDate>,
     pub closed_on: Option<NaiveDate>,
 }
 
@@ -93,7 +95,7 @@ pub struct FundingLine {
     pub granted: Money,
     /// Payments not cancelled.
     pub paid: Money,
-    /// granted − paid, and zero once the action is NOT_REALISED.
+    /// granted − paid, and zero once the action is NOT_REALISED (and after, when closed).
     pub to_pay: Money,
     pub repayment_requested: Money,
     pub repaid: Money,
@@ -316,8 +318,7 @@ impl Action {
         for r in &self.refusals {
             line(&mut lines, &r.funder).refused = true;
         }
-        let not_realised = self.status == ActionStatus::NotRealised
-            || (self.status == ActionStatus::Closed && self.completed_on.is_none());
+        let not_realised = self.not_realised_on.is_some();
         for x in lines.values_mut() {
             x.to_pay = if not_realised {
                 Money::ZERO
@@ -387,6 +388,7 @@ pub fn evolve(mut state: ActionState, event: &Dated<ActionEvent>) -> ActionState
                 proposed_on: on,
                 started_on: None,
                 completed_on: None,
+                not_realised_on: None,
                 closed_on: None,
             };
             action.refresh_money();
@@ -583,6 +585,7 @@ pub fn evolve(mut state: ActionState, event: &Dated<ActionEvent>) -> ActionState
         }
         ActionEvent::NonRealisationAttested(e) => {
             a.status = ActionStatus::NotRealised;
+            a.not_realised_on = Some(on);
             a.last_reason = Some(e.reason.clone());
         }
         ActionEvent::RepaymentRequested(e) => {

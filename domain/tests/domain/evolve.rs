@@ -319,3 +319,16 @@ fn a_partner_that_leaves_is_no_longer_active() {
     assert!(!p.active);
     assert_eq!(p.left_on, Some(d(2026, 1, 1)));
 }
+
+/// Found by `random_action_commands_keep_every_invariant`: closing a non-realised action used to
+/// be told apart from closing a completed one by the absence of a completion date; the fold
+/// now records when the non-realisation was attested.
+#[test]
+fn a_non_realised_action_once_closed_still_has_nothing_left_to_pay() {
+    let mut events = not_realised();
+    events.push(at(d(2026, 6, 1), ActionClosed {}));
+    let a = fold_action(&events).action.unwrap();
+    assert_eq!(a.status, ActionStatus::Closed);
+    assert_eq!(a.not_realised_on, Some(d(2026, 5, 2)));
+    assert_eq!(a.line(&etat()).to_pay, Money::ZERO);
+}

@@ -1,0 +1,512 @@
+//! Property tests: random command sequences against the action and programme streams.
+//!
+//! - `decide` never panics, whatever the command, actor, session or state;
+//! - folding the events `decide` returned gives the state the next command sees, the same as
+//!   folding the whole stream from scratch, one event more per event;
+//! - every effective date lies between the stream's first event and today;
+//! - once corrections are applied, money per funder satisfies
+//!   repaid ≤ repayment requested ≤ paid ≤ granted ≤ retained ≤ requested.
+
+use chrono::NaiveDate;
+use domain::action::{self, ActionCommand, ActionState};
+use domain::actor::Actor;
+use domain::context::*;
+use domain::decider::Command;
+use domain::events::*;
+use domain::programme::{self, ProgrammeCommand, ProgrammeState};
+use domain::values::*;
+use proptest::prelude::*;
+
+fn d(day_of_2026: u32) -> NaiveDate {
+    NaiveDate::from_yo_opt(2026, day_of_2026.clamp(1, 365)).expect("a day of 2026")
+}
+fn programme_id() -> ProgrammeId {
+    ProgrammeId::parse("grigny").unwrap()
+}
+fn holder() -> PartnerId {
+    PartnerId::parse("asso").unwrap()
+}
+fn funder(i: usize) -> FunderId {
+    FunderId::parse(["etat", "ville", "caf"][i % 3]).unwrap()
+}
+fn title(s: &str) -> Title {
+    Title::parse("titre", s).unwrap()
+}
+fn note() -> Note {
+    Note::parse("motif", "motif").unwrap()
+}
+fn narrative() -> Narrative {
+    Narrative::parse("récit", "récit").unwrap()
+}
+fn axis(code: &str) -> AxisCode {
+    AxisCode::parse(code).unwrap()
+}
+
+/// The sessions a command may name: (id, body, day of 2026, held, cancelled).
+const SESSIONS: &[(&str, BodyKind, u32, bool, bool)] = &[
+    ("cotech-1", BodyKind::Cotech, 40, true, false),
+    ("cotech-2", BodyKind::SelectionCommittee, 120, true, false),
+    ("copil-1", BodyKind::Copil, 70, true, false),
+    ("copil-2", BodyKind::Copil, 160, true, false),
+    ("copil-3", BodyKind::Copil, 175, false, false),
+    ("copil-4", BodyKind::Copil, 100, true, true),
+];
+
+fn session(i: usize) -> (SessionId, SessionFacts) {
+    let (id, body, day, held, cancelled) = SESSIONS[i % SESSIONS.len()];
+    let id = SessionId::parse(id).unwrap();
+    (
+        id.clone(),
+        SessionFacts {
+            id,
+            body,
+            date: d(day),
+            held,
+            cancelled,
+        },
+    )
+}
+
+/// Mostly plausible amounts (whole thousands of euros up to 12 000 €), sometimes any amount
+/// up to 20 000 €, the convention threshold plus a cent, or the largest amount.
+fn money() -> impl Strategy<Value = Money> {
+    prop_oneof![
+        8 => (0i64..=12).prop_map(|k| Money::from_cents(k * 100_000).unwrap()),
+        2 => (0i64..=2_000_000).prop_map(|c| Money::from_cents(c).unwrap()),
+        1 => Just(Money::from_cents(2_300_001).unwrap()),
+        1 => Just(Money::from_cents(Money::MAX_CENTS).unwrap()),
+    ]
+}
+
+fn lines() -> impl Strategy<Value = Vec<MoneyLine>> {
+    prop::collection::vec((0usize..3, money()), 0..4).prop_map(|v| {
+        v.into_iter()
+            .map(|(f, amount)| MoneyLine::new(funder(f), amount))
+            .collect()
+    })
+}
+
+fn outcome() -> impl Strategy<Value = DecisionOutcome> {
+    prop::sample::select(DecisionOutcome::ALL.to_vec())
+}
+
+fn day() -> impl Strategy<Value = NaiveDate> {
+    (1u32..=200).prop_map(d)
+}
+
+fn proposal() -> impl Strategy<Value = ActionProposed> {
+    (money(), lines(), 0usize..3).prop_map(|(total_cost, requested, a)| ActionProposed {
+        action: ActionId::parse("a").unwrap(),
+        reference: title("2026-001"),
+        title: title("Action"),
+        summary: narrative(),
+        holder: holder(),
+        axis: axis(["A1", "A2", "A0"][a]),
+        secondary_axes: vec![],
+        publics: vec![PublicKind::Children],
+        qpv: vec![],
+        period_start: d(5),
+        period_end: d(300),
+        year: Year::parse(2026).unwrap(),
+        total_cost,
+        requested,
+        indicators: vec![IndicatorDef {
+            code: IndicatorCode::parse("i1").unwrap(),
+            label: title("Indicateur"),
+            target: None,
+        }],
+        external_refs: vec![],
+    })
+}
+
+fn command() -> impl Strategy<Value = ActionCommand> {
+    use ActionCommand::*;
+    prop_oneof![
+        1 => proposal().prop_map(ProposeAction),
+        2 => (prop::option::of(money()), prop::option::of(lines())).prop_map(|(total_cost, requested)| {
+            AmendAction(ActionAmended {
+                total_cost,
+                requested,
+                ..ActionAmended::default()
+            })
+        }),
+        1 => Just(RequestComplements {
+            items: vec![title("Devis")]
+        }),
+        2 => Just(ProvideComplements { note: note() }),
+        1 => Just(WithdrawAction { reason: note() }),
+        3 => (0usize..6, lines()).prop_map(|(s, proposed)| GiveOpinion {
+            session: session(s).0,
+            opinion: Opinion::Favourable,
+            proposed,
+            comment: None,
+        }),
+        6 => (0usize..6, outcome(), lines()).prop_map(|(s, outcome, retained)| TakeCopilDecision {
+            session: session(s).0,
+            outcome,
+            retained,
+            reason: None,
+        }),
+        3 => (0usize..6, outcome(), lines()).prop_map(|(s, outcome, retained)| ReviseDecision {
+            session: session(s).0,
+            outcome,
+            retained,
+            reason: note(),
+        }),
+        6 => (0usize..4, 0usize..3, money(), day(), any::<bool>()).prop_map(
+            |(g, f, amount, signed_on, convention)| AwardGrant {
+                grant: GrantId::parse(&format!("g{g}")).unwrap(),
+                funder: funder(f),
+                year: Year::parse(2026).unwrap(),
+                amount,
+                act: Act {
+                    kind: if convention {
+                        ActKind::Convention
+                    } else {
+                        ActKind::Arrete
+                    },
+                    reference: title("Acte"),
+                    signed_on,
+                },
+            }
+        ),
+        1 => (0usize..3).prop_map(|f| RefuseGrant {
+            funder: funder(f),
+            reason: note()
+        }),
+        8 => (0usize..5, 0usize..3, money(), day()).prop_map(|(p, f, amount, paid_on)| RecordPayment {
+            payment: PaymentId::parse(&format!("p{p}")).unwrap(),
+            funder: funder(f),
+            amount,
+            kind: PaymentKind::Instalment,
+            paid_on,
+        }),
+        3 => (0usize..5).prop_map(|p| CancelPayment {
+            payment: PaymentId::parse(&format!("p{p}")).unwrap(),
+            reason: note(),
+        }),
+        3 => day().prop_map(|started_on| StartAction { started_on }),
+        1 => (day(), day()).prop_map(|(period_start, period_end)| ChangePeriod {
+            period_start,
+            period_end,
+            reason: note(),
+        }),
+        2 => day().prop_map(|completed_on| CompleteAction { completed_on }),
+        1 => Just(AttestNonRealisation { reason: note() }),
+        4 => (0usize..3, money()).prop_map(|(f, amount)| RequestRepayment {
+            funder: funder(f),
+            amount,
+            reason: note(),
+        }),
+        4 => (0usize..3, money(), day()).prop_map(|(f, amount, received_on)| RecordRepayment {
+            funder: funder(f),
+            amount,
+            received_on,
+        }),
+        2 => (any::<bool>(), money()).prop_map(|(interim, spent)| SubmitReport {
+            kind: if interim {
+                ReportKind::Interim
+            } else {
+                ReportKind::Final
+            },
+            spent,
+            narrative: narrative(),
+            beneficiaries: vec![],
+        }),
+        2 => (any::<bool>(), -1.0e6f64..1.0e6, day()).prop_map(|(known, value, measured_on)| {
+            MeasureIndicator {
+                code: IndicatorCode::parse(if known { "i1" } else { "i2" }).unwrap(),
+                value,
+                measured_on,
+            }
+        }),
+        2 => Just(EvaluateAction {
+            rating: Rating::Achieved,
+            findings: narrative(),
+            recommendation: Recommendation::Renew,
+        }),
+        1 => Just(CloseAction),
+        // Plausible steps, so that sequences often go all the way to payments and closing.
+        8 => (2usize..4, 1i64..=10, 0usize..2).prop_map(|(s, k, f)| TakeCopilDecision {
+            session: session(s).0,
+            outcome: DecisionOutcome::Retained,
+            retained: vec![MoneyLine::new(funder(f), Money::from_cents(k * 50_000).unwrap())],
+            reason: None,
+        }),
+        8 => (0usize..2, 1i64..=10, 100u32..150).prop_map(|(f, k, day)| AwardGrant {
+            grant: GrantId::parse(&format!("g{f}")).unwrap(),
+            funder: funder(f),
+            year: Year::parse(2026).unwrap(),
+            amount: Money::from_cents(k * 50_000).unwrap(),
+            act: Act { kind: ActKind::Arrete, reference: title("Acte"), signed_on: d(day) },
+        }),
+        10 => (0usize..5, 0usize..2, 1i64..=8, 100u32..150).prop_map(|(p, f, k, day)| RecordPayment {
+            payment: PaymentId::parse(&format!("p{p}")).unwrap(),
+            funder: funder(f),
+            amount: Money::from_cents(k * 50_000).unwrap(),
+            kind: PaymentKind::Advance,
+            paid_on: d(day),
+        }),
+        4 => (0usize..2, 1i64..=4).prop_map(|(f, k)| RequestRepayment {
+            funder: funder(f),
+            amount: Money::from_cents(k * 50_000).unwrap(),
+            reason: note(),
+        }),
+        4 => (0usize..2, 1i64..=4, 140u32..150).prop_map(|(f, k, day)| RecordRepayment {
+            funder: funder(f),
+            amount: Money::from_cents(k * 50_000).unwrap(),
+            received_on: d(day),
+        }),
+        3 => (140u32..150).prop_map(|day| CompleteAction { completed_on: d(day) }),
+        3 => (120u32..140).prop_map(|day| StartAction { started_on: d(day) }),
+        3 => Just(SubmitReport {
+            kind: ReportKind::Final,
+            spent: Money::from_cents(1_000_000).unwrap(),
+            narrative: narrative(),
+            beneficiaries: vec![],
+        }),
+    ]
+}
+
+/// One step: who gives which command, with which option, on which day, with which envelope.
+#[derive(Debug, Clone)]
+struct Step {
+    command: ActionCommand,
+    actor: u8,
+    option: Option<NaiveDate>,
+    today: NaiveDate,
+    envelope: Option<(Money, Money)>,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    (
+        command(),
+        0u8..16,
+        prop::option::weighted(0.05, day()),
+        (150u32..=240).prop_map(d),
+        prop::option::of((money(), money())),
+    )
+        .prop_map(|(command, actor, option, today, envelope)| Step {
+            command,
+            actor,
+            option,
+            today,
+            envelope,
+        })
+}
+
+fn actor_for(step: &Step) -> Actor {
+    use domain::permissions::CommandKind::*;
+    let p = programme_id();
+    match step.actor {
+        0 => Actor::of(Role::Observer, p),
+        1 => Actor::porteur(p, PartnerId::parse("autre").unwrap()),
+        2 => Actor::porteur(p, holder()),
+        3 => Actor::of(Role::Pilot, ProgrammeId::parse("autre").unwrap()),
+        _ => match step.command.kind() {
+            RecordCopilDecisions | ReviseDecision => Actor::of(Role::Pilot, p),
+            EvaluateAction => Actor::of(Role::Evaluator, p),
+            _ => Actor::of(Role::Coordinator, p),
+        },
+    }
+}
+
+fn context(step: &Step) -> Context {
+    let mut ctx = Context::new(actor_for(step), step.today, programme_id())
+        .with_programme(ProgrammeFacts {
+            request_cap_permille: 800,
+            axes: vec![
+                AxisFact {
+                    code: axis("A0"),
+                    retired: true,
+                },
+                AxisFact {
+                    code: axis("A1"),
+                    retired: false,
+                },
+                AxisFact {
+                    code: axis("A2"),
+                    retired: false,
+                },
+            ],
+            funders: vec![funder(0), funder(1), funder(2)],
+        })
+        .with_holder(PartnerFacts {
+            id: holder(),
+            active: true,
+        });
+    if let ActionCommand::GiveOpinion { session: s, .. }
+    | ActionCommand::TakeCopilDecision { session: s, .. }
+    | ActionCommand::ReviseDecision { session: s, .. } = &step.command
+    {
+        let i = SESSIONS
+            .iter()
+            .position(|(id, ..)| *id == s.as_str())
+            .unwrap_or(0);
+        ctx = ctx.with_session(session(i).1);
+    }
+    if let Some((amount, granted)) = step.envelope {
+        ctx = ctx.with_envelope(EnvelopeFacts { amount, granted });
+    }
+    ctx
+}
+
+/// A proposal every sequence starts from, so that most steps reach the rules.
+fn start() -> Vec<Dated<ActionEvent>> {
+    vec![Dated {
+        effective_on: d(10),
+        event: ActionProposed {
+            action: ActionId::parse("a").unwrap(),
+            reference: title("2026-001"),
+            title: title("Action"),
+            summary: narrative(),
+            holder: holder(),
+            axis: axis("A1"),
+            secondary_axes: vec![],
+            publics: vec![PublicKind::Children],
+            qpv: vec![],
+            period_start: d(5),
+            period_end: d(300),
+            year: Year::parse(2026).unwrap(),
+            total_cost: Money::from_cents(2_000_000).unwrap(),
+            requested: vec![
+                MoneyLine::new(funder(0), Money::from_cents(1_000_000).unwrap()),
+                MoneyLine::new(funder(1), Money::from_cents(500_000).unwrap()),
+            ],
+            indicators: vec![IndicatorDef {
+                code: IndicatorCode::parse("i1").unwrap(),
+                label: title("Indicateur"),
+                target: Some(10.0),
+            }],
+            external_refs: vec![],
+        }
+        .into(),
+    }]
+}
+
+fn fold(events: &[Dated<ActionEvent>]) -> ActionState {
+    events.iter().fold(ActionState::default(), action::evolve)
+}
+
+fn check_money(state: &ActionState) -> Result<(), TestCaseError> {
+    let Some(a) = &state.action else {
+        return Ok(());
+    };
+    for l in &a.money {
+        prop_assert!(l.repaid <= l.repayment_requested, "{l:?}");
+        prop_assert!(l.repayment_requested <= l.paid, "{l:?}");
+        prop_assert!(l.paid <= l.granted, "{l:?}");
+        prop_assert!(l.granted <= l.retained, "{l:?}");
+        prop_assert!(l.retained <= l.requested, "{l:?}");
+        if a.not_realised_on.is_some() {
+            prop_assert_eq!(l.to_pay, Money::ZERO);
+        } else {
+            prop_assert_eq!(l.to_pay, l.granted.saturating_sub(l.paid));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_action_commands_keep_every_invariant(
+        steps in prop::collection::vec(step(), 1..120),
+        from_scratch in prop::bool::weighted(0.1),
+    ) {
+        let mut events = if from_scratch { Vec::new() } else { start() };
+        let mut state = fold(&events);
+        for step in &steps {
+            let command = Command { command: step.command.clone(), effective_on: step.option };
+            let ctx = context(step);
+            let result = action::decide(&state, &command, &ctx);
+            // Deciding is a function of its inputs.
+            prop_assert_eq!(&result, &action::decide(&state, &command, &ctx));
+            let Ok(decided) = result else { continue };
+            prop_assert!(!decided.events.is_empty());
+            prop_assert!(decided.effective_on <= step.today);
+            if let Some(first) = state.first_effective_on {
+                prop_assert!(decided.effective_on >= first);
+            }
+            let version = state.version;
+            let dated = decided.dated();
+            state = dated.iter().fold(state, action::evolve);
+            events.extend(dated);
+            prop_assert_eq!(state.version, version + decided.events.len() as u64);
+            prop_assert_eq!(&state, &fold(&events));
+            check_money(&state)?;
+        }
+    }
+
+    #[test]
+    fn folding_never_panics_on_any_sequence_of_recorded_events(
+        steps in prop::collection::vec(step(), 0..40),
+    ) {
+        // Events that `decide` would refuse are facts too once recorded: fold them blindly.
+        let mut state = fold(&start());
+        for step in &steps {
+            let event = match &step.command {
+                ActionCommand::RecordPayment { payment, funder, amount, kind, .. } => {
+                    PaymentRecorded { payment: payment.clone(), funder: funder.clone(), amount: *amount, kind: *kind }.into()
+                }
+                ActionCommand::AwardGrant { grant, funder, year, amount, act } => GrantAwarded {
+                    grant: grant.clone(), funder: funder.clone(), year: *year, amount: *amount, act: act.clone(),
+                }.into(),
+                ActionCommand::ReviseDecision { session, outcome, retained, reason } => DecisionRevised {
+                    session: session.clone(), decision_no: 7, supersedes: 3, outcome: *outcome,
+                    retained: retained.clone(), reason: reason.clone(),
+                }.into(),
+                ActionCommand::CancelPayment { payment, reason } => PaymentCancelled { payment: payment.clone(), reason: reason.clone() }.into(),
+                ActionCommand::RequestRepayment { funder, amount, reason } => RepaymentRequested { funder: funder.clone(), amount: *amount, reason: reason.clone() }.into(),
+                ActionCommand::CloseAction => ActionClosed {}.into(),
+                _ => ActionStarted {}.into(),
+            };
+            let before = state.version;
+            state = action::evolve(state, &Dated { effective_on: step.today, event });
+            prop_assert_eq!(state.version, before + 1);
+        }
+    }
+
+    #[test]
+    fn random_programme_commands_never_panic_and_fold_consistently(
+        commands in prop::collection::vec((0u8..7, 0usize..3, money(), 2025i32..2028), 1..40),
+    ) {
+        let ctx = Context::new(Actor::of(Role::Pilot, programme_id()), d(180), programme_id());
+        let mut events = vec![Dated {
+            effective_on: d(1),
+            event: ProgrammeEstablished {
+                programme: programme_id(),
+                name: Name::parse("nom", "Grigny").unwrap(),
+                territory: vec![],
+                qpv: vec![],
+                labelled_on: None,
+                request_cap_permille: 800,
+            }.into(),
+        }];
+        let mut state = events.iter().fold(ProgrammeState::default(), programme::evolve);
+        for (kind, f, amount, year) in commands {
+            let year = Year::parse(year).unwrap();
+            let command = match kind {
+                0 => ProgrammeCommand::DefineAxis { code: axis(["A1", "A2", "A3"][f]), title: title("Axe"), objective: NationalObjective::SchoolRole },
+                1 => ProgrammeCommand::RetireAxis { code: axis(["A1", "A2", "A3"][f]) },
+                2 => ProgrammeCommand::RegisterFunder { funder: funder(f), name: Name::parse("nom", "Financeur").unwrap(), kind: FunderKind::Other },
+                3 => ProgrammeCommand::NotifyEnvelope { funder: funder(f), year, amount, reference: None },
+                4 => ProgrammeCommand::ReviseEnvelope { funder: funder(f), year, amount, reason: note() },
+                5 => ProgrammeCommand::ChangeBodyMembership { body: BodyKind::ALL[f], organisations: vec![] },
+                _ => ProgrammeCommand::EstablishProgramme { programme: programme_id(), name: Name::parse("nom", "x").unwrap(), territory: vec![], qpv: vec![], labelled_on: None, request_cap_permille: 800 },
+            };
+            let Ok(decided) = programme::decide(&state, &command.into(), &ctx) else { continue };
+            let dated = decided.dated();
+            state = dated.iter().fold(state, programme::evolve);
+            events.extend(dated);
+            prop_assert_eq!(&state, &events.iter().fold(ProgrammeState::default(), programme::evolve));
+            let p = state.programme.as_ref().unwrap();
+            // Envelopes are one per funder and year, and only for registered funders.
+            for e in &p.envelopes {
+                prop_assert!(p.funder(&e.funder).is_some());
+                prop_assert_eq!(p.envelopes.iter().filter(|x| x.funder == e.funder && x.year == e.year).count(), 1);
+            }
+        }
+    }
+}
