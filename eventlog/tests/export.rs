@@ -1,0 +1,243 @@
+//! NDJSON export and import, and the key-value area (which is never exported).
+
+mod common;
+
+use std::io::Cursor;
+
+use common::{all, multi, open, single};
+use eventlog::{Error, ExpectedVersion, KvBatch};
+
+fn exported(log: &eventlog::EventLog) -> String {
+    let mut out = Vec::new();
+    log.export_ndjson(&mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn sample_log(dir: &std::path::Path) -> eventlog::EventLog {
+    let log = open(dir);
+    log.append_blocking(single("programme-p1", ExpectedVersion::NoStream, 1))
+        .unwrap();
+    log.append_blocking(
+        multi(&[
+            ("action-p1.a", ExpectedVersion::NoStream, 2),
+            ("session-p1.s", ExpectedVersion::NoStream, 1),
+        ])
+        .with_command("p1/decide", [8; 32]),
+    )
+    .unwrap();
+    log.append_blocking(
+        single("action-p1.a", ExpectedVersion::Exact(2), 1).with_command("p1/pay", [9; 32]),
+    )
+    .unwrap();
+    log
+}
+
+#[test]
+fn export_writes_one_line_per_event_with_base64_payload_and_hex_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = sample_log(dir.path());
+    let text = exported(&log);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5);
+    let first: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(first["position"], 1);
+    assert_eq!(first["stream_id"], "programme-p1");
+    assert_eq!(first["payload"], "cHJvZ3JhbW1lLXAxLTA="); // base64 of "programme-p1-0"
+    assert_eq!(first["prev_hash"], "0".repeat(64));
+    assert_eq!(
+        first["hash"],
+        hex::encode(log.get(1).unwrap().unwrap().hash)
+    );
+    let second: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(second["command_id"], "p1/decide");
+    assert_eq!(second["command_fingerprint"], hex::encode([8u8; 32]));
+    assert_eq!(second["prev_hash"], first["hash"]);
+}
+
+#[test]
+fn import_of_an_export_reproduces_the_head_hash_every_event_and_the_command_index() {
+    let source_dir = tempfile::tempdir().unwrap();
+    let source = sample_log(source_dir.path());
+    let text = exported(&source);
+
+    let target_dir = tempfile::tempdir().unwrap();
+    let target = open(target_dir.path());
+    let report = target.import_ndjson(Cursor::new(text.as_bytes())).unwrap();
+    assert_eq!(report.n_events, 5);
+    assert_eq!(report.head, source.head());
+    assert_eq!(target.head(), source.head());
+    assert_eq!(all(&target), all(&source));
+    assert!(target.verify().unwrap().is_ok());
+    assert_eq!(
+        target.command("p1/decide").unwrap(),
+        source.command("p1/decide").unwrap()
+    );
+    assert_eq!(
+        target.command("p1/pay").unwrap().unwrap().positions(),
+        vec![5]
+    );
+    assert_eq!(target.stream_version("action-p1.a").unwrap(), Some(3));
+    // The imported store goes on where the source stopped.
+    let next = target
+        .append_blocking(single("action-p1.a", ExpectedVersion::Exact(3), 1))
+        .unwrap();
+    assert_eq!(next.positions, vec![6]);
+    assert_eq!(
+        target.get(6).unwrap().unwrap().prev_hash,
+        source.head().hash
+    );
+    // And it survives a reopen.
+    let head = target.head();
+    drop(target);
+    assert_eq!(open(target_dir.path()).head(), head);
+}
+
+#[test]
+fn import_into_a_store_with_events_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = sample_log(dir.path());
+    let text = exported(&source);
+    match source.import_ndjson(Cursor::new(text.as_bytes())) {
+        Err(Error::InvalidInput(message)) => assert!(message.contains("without events")),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(source.head().position, 5);
+}
+
+fn refused_import(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let target = open(dir.path());
+    let message = match target.import_ndjson(Cursor::new(text.as_bytes())) {
+        Err(Error::InvalidInput(message)) => message,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(target.head().position, 0, "nothing stays after a refusal");
+    assert_eq!(target.read_all(1).count(), 0);
+    assert_eq!(target.command("p1/decide").unwrap(), None);
+    // The store is usable afterwards.
+    target
+        .append_blocking(single("action-p1.a", ExpectedVersion::NoStream, 1))
+        .unwrap();
+    message
+}
+
+#[test]
+fn import_refuses_a_tampered_payload_and_leaves_the_store_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = exported(&sample_log(dir.path()));
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    lines[3]["payload"] = "Zm9yZ2Vk".into(); // "forged"
+    let tampered: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let message = refused_import(&tampered);
+    assert!(
+        message.contains("line 4") && message.contains("position 4"),
+        "{message}"
+    );
+}
+
+#[test]
+fn import_refuses_a_missing_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = exported(&sample_log(dir.path()));
+    let without_third: String = text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i != 2)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let message = refused_import(&without_third);
+    assert!(
+        message.contains("position 4 where 3 was expected"),
+        "{message}"
+    );
+}
+
+#[test]
+fn import_refuses_a_rehashed_record_that_breaks_the_chain() {
+    // Recomputing the hash of a changed record is not enough: the next record's prev_hash
+    // still names the original.
+    let dir = tempfile::tempdir().unwrap();
+    let log = sample_log(dir.path());
+    let text = exported(&log);
+    let mut forged = log.get(2).unwrap().unwrap();
+    forged.actor = "mallory".into();
+    forged.hash = forged.computed_hash();
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    lines[1]["actor"] = "mallory".into();
+    lines[1]["hash"] = hex::encode(forged.hash).into();
+    let tampered: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let message = refused_import(&tampered);
+    assert!(
+        message.contains("chain is broken at position 3"),
+        "{message}"
+    );
+}
+
+#[test]
+fn import_refuses_a_line_that_is_not_json() {
+    let message = refused_import("{\"position\": 1,\n");
+    assert!(message.contains("line 1"), "{message}");
+}
+
+#[test]
+fn kv_batch_is_applied_atomically_and_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path());
+    let tree = log.kv_tree("projection-snapshots").unwrap();
+    let mut batch = KvBatch::default();
+    batch.insert(b"snapshot/timeline", b"state bytes");
+    batch.insert(b"checkpoint/timeline", 42u64.to_be_bytes());
+    batch.insert(b"old", b"x");
+    batch.remove(b"old");
+    tree.apply(batch).unwrap();
+    tree.flush().unwrap();
+    drop(tree);
+    drop(log);
+    let log = open(dir.path());
+    let tree = log.kv_tree("projection-snapshots").unwrap();
+    assert_eq!(
+        tree.get(b"snapshot/timeline").unwrap().unwrap(),
+        b"state bytes"
+    );
+    assert_eq!(tree.get(b"old").unwrap(), None);
+    let checkpoints: Vec<_> = tree
+        .scan_prefix(b"checkpoint/")
+        .map(|e| e.unwrap())
+        .collect();
+    assert_eq!(checkpoints.len(), 1);
+    tree.remove(b"snapshot/timeline").unwrap();
+    assert_eq!(tree.get(b"snapshot/timeline").unwrap(), None);
+}
+
+#[test]
+fn kv_trees_are_not_part_of_the_log_or_its_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = sample_log(dir.path());
+    let before = exported(&log);
+    let head = log.head();
+    let tokens = log.kv_tree("tokens").unwrap();
+    tokens.insert(b"token-hash", b"ADMIN").unwrap();
+    assert_eq!(exported(&log), before);
+    assert!(!before.contains("token-hash"));
+    assert_eq!(log.head(), head);
+    assert!(log.verify().unwrap().is_ok());
+}
+
+#[test]
+fn kv_tree_names_are_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path());
+    for bad in ["", "Tokens", "a/b", "a b", &"x".repeat(65)] {
+        assert!(
+            matches!(log.kv_tree(bad), Err(Error::InvalidInput(_))),
+            "{bad:?}"
+        );
+    }
+    assert!(log.kv_tree("token-store-2").is_ok());
+}
