@@ -1382,6 +1382,15 @@ pub fn decide(
                     requested: *amount,
                 });
             }
+            if let Some(g) = a.grant_of(funder)
+                && on < g.act.signed_on
+            {
+                return Err(DomainError::PaymentBeforeGrant {
+                    funder: funder.clone(),
+                    paid_on: on,
+                    signed_on: g.act.signed_on,
+                });
+            }
             PaymentRecorded {
                 payment: payment.clone(),
                 funder: funder.clone(),

@@ -277,6 +277,12 @@ pub enum DomainError {
     PaymentAlreadyCancelled {
         payment: PaymentId,
     },
+    /// A payment dated before the act that granted the money was signed.
+    PaymentBeforeGrant {
+        funder: FunderId,
+        paid_on: NaiveDate,
+        signed_on: NaiveDate,
+    },
     /// A repayment request above what was paid and not yet claimed back.
     RepaymentExceedsPaid {
         funder: FunderId,
@@ -444,6 +450,7 @@ impl DomainError {
             GrantAlreadyRefused { .. } => "grant_already_refused",
             PaymentExceedsGranted { .. } => "payment_exceeds_granted",
             PaymentAlreadyCancelled { .. } => "payment_already_cancelled",
+            PaymentBeforeGrant { .. } => "payment_before_grant",
             RepaymentExceedsPaid { .. } => "repayment_exceeds_paid",
             CancelBelowRepayments { .. } => "repayment_exceeds_paid",
             RepaymentExceedsRequested { .. } => "repayment_exceeds_requested",
@@ -475,6 +482,20 @@ impl DomainError {
             DomainError::Decisions(f) => f,
             _ => &[],
         }
+    }
+}
+
+/// « de démarrer », « d'enregistrer »: the preposition before an infinitive, elided before a
+/// vowel.
+fn de(infinitive: &str) -> String {
+    let elided = infinitive
+        .chars()
+        .next()
+        .is_some_and(|c| "aeéèêiîoôuh".contains(c));
+    if elided {
+        format!("d'{infinitive}")
+    } else {
+        format!("de {infinitive}")
     }
 }
 
@@ -520,9 +541,9 @@ impl fmt::Display for DomainError {
         match self {
             Forbidden { role, command } => write!(
                 f,
-                "Le rôle « {} » ne permet pas de {}.",
+                "Le rôle « {} » ne permet pas {}.",
                 role.label(),
-                command.label()
+                de(command.label())
             ),
             ForbiddenProgramme { bound_to, target } => match bound_to {
                 Some(p) => write!(
@@ -718,6 +739,16 @@ impl fmt::Display for DomainError {
                 m(granted),
                 m(already_paid)
             ),
+            PaymentBeforeGrant {
+                funder,
+                paid_on,
+                signed_on,
+            } => write!(
+                f,
+                "Un versement de « {funder} » ne peut pas dater du {}, avant la signature de l'acte d'attribution le {}.",
+                fr::date(*paid_on),
+                fr::date(*signed_on)
+            ),
             PaymentAlreadyCancelled { payment } => {
                 write!(f, "Le versement « {payment} » est déjà annulé.")
             }
@@ -820,8 +851,8 @@ impl fmt::Display for DomainError {
             },
             Lifecycle { command, stage } => write!(
                 f,
-                "Impossible de {} : {}.",
-                command.label(),
+                "Impossible {} : {}.",
+                de(command.label()),
                 stage_label(*stage)
             ),
             EffectiveDateInFuture { date, today } => write!(

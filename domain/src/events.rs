@@ -100,7 +100,9 @@ pub struct PartnerLeftAlliance {
 
 // ------------------------------------------------------------------------------ session
 
-/// The session's date is this event's effective date too.
+/// Effective when the session was scheduled (today or the `effectiveOn` option), or on the
+/// session's date when it is entered after it took place; never after the session's date, so
+/// that `SessionHeld`, effective on that date, never precedes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionScheduled {
     pub session: SessionId,

@@ -54,6 +54,19 @@ fn pay(id: &str, funder: FunderId, amount: Money) -> ActionCommand {
     }
 }
 
+trait PaidOn {
+    fn with_paid_on(self, day: chrono::NaiveDate) -> Self;
+}
+
+impl PaidOn for ActionCommand {
+    fn with_paid_on(mut self, day: chrono::NaiveDate) -> Self {
+        if let ActionCommand::RecordPayment { paid_on, .. } = &mut self {
+            *paid_on = day;
+        }
+        self
+    }
+}
+
 fn request_repayment(amount: Money) -> ActionCommand {
     ActionCommand::RequestRepayment {
         funder: etat(),
@@ -975,6 +988,24 @@ fn payments_are_allowed_until_evaluated() {
 }
 
 #[test]
+fn a_payment_dated_before_its_grant_was_signed_is_refused() {
+    let e = given(funded())
+        .when(pay("v2", etat(), eur(1)).with_paid_on(d(2026, 3, 31)))
+        .then_rule("payment_before_grant");
+    assert_eq!(
+        e,
+        DomainError::PaymentBeforeGrant {
+            funder: etat(),
+            paid_on: d(2026, 3, 31),
+            signed_on: signed_on()
+        }
+    );
+    given(funded())
+        .when(pay("v2", etat(), eur(1)).with_paid_on(signed_on()))
+        .decided();
+}
+
+#[test]
 fn a_payment_id_already_used_is_a_validation_error() {
     given(in_progress())
         .when(pay("v1", etat(), eur(1)))
@@ -1468,6 +1499,26 @@ fn errors_speak_french_with_the_figures() {
     };
     assert!(e.to_string().contains("1er juillet 2026"));
     assert!(e.to_string().contains("30 juin 2026"));
+}
+
+#[test]
+fn forbidden_messages_elide_before_a_vowel() {
+    let e = DomainError::Forbidden {
+        role: Role::Coordinator,
+        command: domain::permissions::CommandKind::RecordCopilDecisions,
+    };
+    assert_eq!(
+        e.to_string(),
+        "Le rôle « coordination » ne permet pas d'enregistrer les décisions du COPIL."
+    );
+}
+
+#[test]
+fn a_generated_reference_is_the_year_and_three_digits() {
+    assert_eq!(
+        domain::action::generated_reference(Year::parse(2026).unwrap(), 7).as_str(),
+        "2026-007"
+    );
 }
 
 #[test]
