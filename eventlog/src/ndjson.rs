@@ -232,7 +232,11 @@ impl ImportState {
         {
             return Err(format!("recorded time goes back at position {position}"));
         }
-        if envelope.recorded_at.timestamp_subsec_nanos() % 1000 != 0 {
+        if !envelope
+            .recorded_at
+            .timestamp_subsec_nanos()
+            .is_multiple_of(1000)
+        {
             return Err(format!(
                 "recorded time at position {position} is finer than a microsecond"
             ));

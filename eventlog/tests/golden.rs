@@ -168,7 +168,7 @@ fn codec_encoding_of_serde_values_is_unchanged() {
         Sample::Unit,
         Sample::Tuple(-5, Some("é".into())),
         Sample::Struct {
-            cents: 1_250_00,
+            cents: 125_000,
             date: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
             tags: vec!["copil".into()],
         },
