@@ -1526,3 +1526,60 @@ fn every_command_option_default_is_no_effective_date() {
     let c: Command<ActionCommand> = ActionCommand::CloseAction.into();
     assert_eq!(c.effective_on, None);
 }
+
+#[test]
+fn a_revision_at_a_cotech_or_cancelled_session_is_refused() {
+    let mut cancelled = copil_june_facts();
+    cancelled.cancelled = true;
+    let cotech = session_facts(copil_june(), BodyKind::Cotech, copil_june_on(), true);
+    for facts in [cancelled, cotech] {
+        given(retained())
+            .session(facts)
+            .when(revise(DecisionOutcome::Deferred, vec![]))
+            .then_rule("session_invalid");
+    }
+}
+
+#[test]
+fn an_amendment_raising_the_requested_amounts_above_the_cost_is_refused() {
+    given(deferred())
+        .when(ActionCommand::AmendAction(ActionAmended {
+            requested: Some(vec![line(etat(), eur(20_000)), line(caf(), eur(1))]),
+            ..ActionAmended::default()
+        }))
+        .then_rule("requested_exceeds_cost");
+}
+
+#[test]
+fn retained_amounts_whose_sum_overflows_are_refused() {
+    let max = Money::from_cents(Money::MAX_CENTS).unwrap();
+    given(under_review())
+        .session(copil_june_facts())
+        .when(decide_at_copil(
+            DecisionOutcome::Retained,
+            vec![line(etat(), max), line(ville(), max)],
+        ))
+        .then_rule("money_invalid");
+}
+
+#[test]
+fn a_revision_retaining_more_than_requested_is_refused() {
+    given(funded())
+        .session(copil_june_facts())
+        .when(revise(
+            DecisionOutcome::Retained,
+            vec![line(etat(), cents(1_000_001))],
+        ))
+        .then_rule("retained_exceeds_requested");
+}
+
+#[test]
+fn a_repayment_is_claimed_back_only_from_a_funder_that_paid() {
+    given(not_realised())
+        .when(ActionCommand::RequestRepayment {
+            funder: ville(),
+            amount: eur(1),
+            reason: note("x"),
+        })
+        .then_rule("repayment_exceeds_paid");
+}
