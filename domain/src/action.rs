@@ -263,7 +263,13 @@ impl Action {
 
     /// Rebuilds the money lines from the records, corrections applied. Saturates, never fails.
     fn refresh_money(&mut self) {
-        let mut lines: BTreeMap<FunderId, FundingLine> = BTreeMap::new();
+        // A funder once named keeps its line, even when an amendment or a later opinion no
+        // longer names it ("one line per funder named anywhere in the action's life").
+        let mut lines: BTreeMap<FunderId, FundingLine> = self
+            .money
+            .iter()
+            .map(|l| (l.funder.clone(), FundingLine::new(l.funder.clone())))
+            .collect();
         fn line<'a>(
             lines: &'a mut BTreeMap<FunderId, FundingLine>,
             funder: &FunderId,

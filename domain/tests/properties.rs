@@ -510,3 +510,64 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn a_copil_call_decides_every_action_or_names_every_failure(
+        decisions in prop::collection::vec((0usize..4, outcome(), lines()), 1..6),
+        s in 0usize..6,
+    ) {
+        use domain::action::{CopilDecision, RecordCopilDecisions, decide_copil_decisions};
+        use std::collections::BTreeMap;
+        let ids = ["a", "b", "c", "d"].map(|id| ActionId::parse(id).unwrap());
+        // Three actions exist (the fourth does not): proposed, then each at its own stage.
+        let mut states = BTreeMap::new();
+        for id in &ids[..3] {
+            let mut events = start();
+            if let ActionEvent::ActionProposed(p) = &mut events[0].event {
+                p.action = id.clone();
+            }
+            states.insert(id.clone(), fold(&events));
+        }
+        let (session_id, facts) = session(s);
+        let command = Command::new(RecordCopilDecisions {
+            session: session_id,
+            decisions: decisions
+                .iter()
+                .map(|(a, outcome, retained)| CopilDecision {
+                    action: ids[*a].clone(),
+                    outcome: *outcome,
+                    retained: retained.clone(),
+                    reason: None,
+                })
+                .collect(),
+        });
+        let ctx = Context::new(Actor::of(Role::Pilot, programme_id()), d(200), programme_id())
+            .with_session(facts);
+        let named: Vec<&ActionId> = command.command.decisions.iter().map(|d| &d.action).collect();
+        let distinct: std::collections::BTreeSet<&ActionId> = named.iter().copied().collect();
+        match decide_copil_decisions(&states, &command, &ctx) {
+            Ok(decided) => {
+                prop_assert_eq!(decided.len(), named.len());
+                for ((action, d), expected) in decided.iter().zip(&named) {
+                    prop_assert_eq!(action, *expected);
+                    prop_assert_eq!(d.events.len(), 1);
+                    prop_assert_eq!(d.effective_on, ctx.session.as_ref().unwrap().date);
+                }
+            }
+            Err(e) if distinct.len() < named.len() => {
+                prop_assert_eq!(e.rule_code(), "duplicate_action");
+            }
+            Err(e) => {
+                prop_assert!(!e.failures().is_empty(), "{e:?}");
+                for f in e.failures() {
+                    prop_assert!(distinct.contains(&f.action));
+                }
+                // The fourth action does not exist: it always fails when named.
+                if distinct.contains(&ids[3]) {
+                    prop_assert!(e.failures().iter().any(|f| f.action == ids[3]));
+                }
+            }
+        }
+    }
+}

@@ -332,3 +332,19 @@ fn a_non_realised_action_once_closed_still_has_nothing_left_to_pay() {
     assert_eq!(a.not_realised_on, Some(d(2026, 5, 2)));
     assert_eq!(a.line(&etat()).to_pay, Money::ZERO);
 }
+
+#[test]
+fn a_funder_once_named_keeps_its_line_after_an_amendment_drops_it() {
+    let mut events = proposed();
+    events.push(at(
+        d(2026, 1, 15),
+        ActionAmended {
+            requested: Some(vec![line(etat(), eur(12_000))]),
+            ..ActionAmended::default()
+        },
+    ));
+    let a = fold_action(&events).action.unwrap();
+    assert_eq!(a.money.len(), 2);
+    assert_eq!(a.line(&ville()).requested, Money::ZERO);
+    assert_eq!(a.line(&etat()).requested, eur(12_000));
+}
