@@ -857,7 +857,7 @@ fn a_grant_above_23_000_euros_needs_a_convention() {
 #[test]
 fn a_second_grant_from_the_same_funder_is_refused() {
     given(funded())
-        .when(grant(etat(), eur(0).max(cents(1)), ActKind::Arrete))
+        .when(grant(etat(), cents(1), ActKind::Arrete))
         .then_rule("grant_already_awarded");
 }
 
