@@ -133,8 +133,17 @@ pub fn run(
 
     for n_writers in [16, 64] {
         let log = EventLog::open(directory.join(format!("c{n_writers}")), Options::default())?;
+        let before = log.stats();
         let rate = concurrent_appends(&log, n_writers, settings.append_duration)?;
+        let after = log.stats();
         emit(&format!("append_durable_c{n_writers}"), rate, "events/s");
+        let flushes = after.flushes.saturating_sub(before.flushes).max(1);
+        let events = after.events_written.saturating_sub(before.events_written);
+        emit(
+            &format!("events_per_flush_c{n_writers}"),
+            events as f64 / flushes as f64,
+            "events",
+        );
     }
 
     // Buffered, 16 writers: also fills the store the read figures use.

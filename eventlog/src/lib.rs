@@ -74,6 +74,6 @@ pub use ndjson::ImportReport;
 pub use subscription::Subscription;
 pub use types::{
     AppendOutcome, AppendRequest, Clock, CommandKey, CommandRecord, Direction, Durability,
-    Envelope, ExpectedVersion, FORMAT_VERSION, Head, NewEvent, Options, StreamAppend, VerifyReport,
-    validate_stream_id,
+    Envelope, ExpectedVersion, FORMAT_VERSION, Head, NewEvent, Options, Stats, StreamAppend,
+    VerifyReport, validate_stream_id,
 };

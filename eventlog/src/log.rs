@@ -11,11 +11,11 @@ use crate::kv::KvTree;
 use crate::mark::HeadMark;
 use crate::record::{self, keys};
 use crate::subscription::Subscription;
-use crate::types::validate_request;
+use crate::types::{StatsCounters, validate_request};
 use crate::writer::{self, Message, Reply, Writer};
 use crate::{
     AppendOutcome, AppendRequest, CommandRecord, Direction, Envelope, Error, FORMAT_VERSION, Head,
-    Options, VerifyReport, validate_stream_id,
+    Options, Stats, VerifyReport, validate_stream_id,
 };
 
 const FORMAT_KEY: &[u8] = b"format_version";
@@ -37,6 +37,7 @@ struct Inner {
     head: watch::Receiver<Head>,
     options: Options,
     path: PathBuf,
+    stats: Arc<StatsCounters>,
     // Never read: it is here for its `Drop`, which joins the writer.
     _writer_thread: WriterThread,
 }
@@ -118,6 +119,7 @@ impl EventLog {
         check_mark(&path, &log, &head)?;
         let (head_tx, head_rx) = watch::channel(head);
         let (sender, receiver) = mpsc::channel();
+        let stats = Arc::new(StatsCounters::default());
         let writer = Writer {
             db: db.clone(),
             log: log.clone(),
@@ -129,6 +131,7 @@ impl EventLog {
             failed: Arc::default(),
             closed: false,
             mark: Arc::new(parking_lot::Mutex::new(HeadMark::new(&path))),
+            stats: stats.clone(),
         };
         let thread = std::thread::Builder::new()
             .name("eventlog-writer".to_owned())
@@ -141,6 +144,7 @@ impl EventLog {
                 head: head_rx,
                 options,
                 path,
+                stats,
                 _writer_thread: WriterThread(Some(thread)),
             }),
         })
@@ -175,7 +179,17 @@ impl EventLog {
     }
 
     fn send(&self, message: Message) -> Result<(), Error> {
-        self.inner.sender.send(message).map_err(|_| Error::Closed)
+        let is_append = matches!(message, Message::Append { .. });
+        self.inner.sender.send(message).map_err(|_| Error::Closed)?;
+        if is_append {
+            StatsCounters::add(&self.inner.stats.appends_sent, 1);
+        }
+        Ok(())
+    }
+
+    /// Counters of the writer since the log was opened.
+    pub fn stats(&self) -> Stats {
+        self.inner.stats.snapshot()
     }
 
     pub(crate) fn request_blocking<T>(

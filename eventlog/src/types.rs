@@ -309,6 +309,44 @@ pub enum Direction {
     Backward,
 }
 
+/// Counters of the writer since the log was opened (for metrics and for the tests of group
+/// commit).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Append requests handed to the writer (after validation).
+    pub appends_sent: u64,
+    /// Groups the writer committed (one sled batch each, possibly empty of writes).
+    pub groups: u64,
+    /// Events written.
+    pub events_written: u64,
+    /// sled flushes done to acknowledge appends in `Durable` mode.
+    pub flushes: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct StatsCounters {
+    pub appends_sent: std::sync::atomic::AtomicU64,
+    pub groups: std::sync::atomic::AtomicU64,
+    pub events_written: std::sync::atomic::AtomicU64,
+    pub flushes: std::sync::atomic::AtomicU64,
+}
+
+impl StatsCounters {
+    pub(crate) fn add(counter: &std::sync::atomic::AtomicU64, n: u64) {
+        counter.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> Stats {
+        let get = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        Stats {
+            appends_sent: get(&self.appends_sent),
+            groups: get(&self.groups),
+            events_written: get(&self.events_written),
+            flushes: get(&self.flushes),
+        }
+    }
+}
+
 /// The result of [`crate::EventLog::verify`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {

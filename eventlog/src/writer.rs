@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::mark::HeadMark;
 use crate::record::{self, CanonicalRef, keys};
+use crate::types::StatsCounters;
 use crate::{
     AppendOutcome, AppendRequest, Clock, CommandRecord, Durability, Error, Head, StreamState, codec,
 };
@@ -94,6 +95,7 @@ pub(crate) struct Writer {
     pub closed: bool,
     /// Shared with the flusher; see `mark.rs`.
     pub mark: Arc<Mutex<HeadMark>>,
+    pub stats: Arc<StatsCounters>,
 }
 
 impl Writer {
@@ -106,6 +108,7 @@ impl Writer {
             head_tx: self.head_tx.clone(),
             failed: self.failed.clone(),
             mark: self.mark.clone(),
+            stats: self.stats.clone(),
         };
         let flusher_thread = std::thread::Builder::new()
             .name("eventlog-flusher".to_owned())
@@ -228,6 +231,7 @@ impl Writer {
             }
             return;
         }
+        StatsCounters::add(&self.stats.groups, 1);
         let mut group = Group {
             batch: sled::Batch::default(),
             head: self.head,
@@ -256,6 +260,10 @@ impl Writer {
                 }
                 return;
             }
+            StatsCounters::add(
+                &self.stats.events_written,
+                group.head.position - self.head.position,
+            );
             self.head = group.head;
             if self.versions.len() + group.versions.len() > MAX_CACHED_STREAMS {
                 self.versions.clear();
@@ -429,6 +437,7 @@ struct Flusher {
     head_tx: Arc<watch::Sender<Head>>,
     failed: Arc<Mutex<Option<String>>>,
     mark: Arc<Mutex<HeadMark>>,
+    stats: Arc<StatsCounters>,
 }
 
 impl Flusher {
@@ -440,7 +449,10 @@ impl Flusher {
                 Some(why) => Err(Error::Io(std::io::Error::other(format!(
                     "the writer stopped after an earlier failure ({why}); reopen the store"
                 )))),
-                None => self.db.flush().map(|_| ()).map_err(Error::from),
+                None => {
+                    StatsCounters::add(&self.stats.flushes, 1);
+                    self.db.flush().map(|_| ()).map_err(Error::from)
+                }
             };
             match flushed {
                 Ok(()) => {

@@ -784,3 +784,57 @@ fn payload_and_fields_round_trip_through_the_store_exactly() {
     assert_eq!(read, payloads);
     assert!(events(0, "none").is_empty());
 }
+
+#[test]
+fn concurrent_appends_share_one_group_commit_and_one_flush() {
+    // The clock is read once per group. Holding it on the first read keeps the writer inside
+    // the first group while ten more appends queue up; they must then form one group.
+    let dir = temp();
+    let gate = Arc::new(std::sync::Barrier::new(2));
+    let first_read = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let clock: eventlog::Clock = {
+        let (gate, first_read) = (gate.clone(), first_read.clone());
+        Arc::new(move || {
+            if first_read.swap(false, Ordering::SeqCst) {
+                gate.wait(); // the writer is inside the first group
+                gate.wait(); // the others have queued
+            }
+            Utc::now()
+        })
+    };
+    let log = EventLog::open(
+        dir.path(),
+        Options {
+            clock,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    std::thread::scope(|scope| {
+        let first =
+            scope.spawn(|| log.append_blocking(single("action-p1.first", ExpectedVersion::Any, 1)));
+        gate.wait();
+        let others: Vec<_> = (0..10)
+            .map(|i| {
+                let log = &log;
+                scope.spawn(move || {
+                    log.append_blocking(single(&format!("action-p1.o{i}"), ExpectedVersion::Any, 1))
+                })
+            })
+            .collect();
+        // Wait until the ten requests are in the writer's queue (the counter is bumped right
+        // after a request is queued); this is a condition, not a timing.
+        while log.stats().appends_sent < 11 {
+            std::thread::yield_now();
+        }
+        gate.wait();
+        first.join().unwrap().unwrap();
+        for other in others {
+            other.join().unwrap().unwrap();
+        }
+    });
+    let stats = log.stats();
+    assert_eq!(stats.groups, 2, "{stats:?}");
+    assert_eq!(stats.events_written, 11);
+    assert!(stats.flushes <= 2, "{stats:?}");
+}
