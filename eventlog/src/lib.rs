@@ -3,8 +3,12 @@
 //! # Its job
 //!
 //! `eventlog` stores *envelopes* around opaque payloads: every decision of the register is one
-//! event, appended once and never changed. One writer thread owns every append; readers read
-//! sled directly. The crate is the only one of the workspace that names `sled` or `bincode`.
+//! event, appended once and never changed. One writer thread owns every append: it takes every
+//! request already waiting (group commit), checks expected versions and command ids, assigns
+//! positions, stamps and hashes the records and applies them in one sled batch; a flusher
+//! thread then flushes, publishes the new head and answers the callers, while the writer works
+//! on the next group. Readers read sled directly, up to the published head. The crate is the
+//! only one of the workspace that names `sled` or `bincode`.
 //!
 //! # Invariants (each one is tested; `GUARANTEES.md` names the tests)
 //!
@@ -38,7 +42,12 @@
 //! - tree `log`: `e ‖ position` → record; `s ‖ stream id ‖ 0x00 ‖ version` → position;
 //!   `c ‖ command id` → [`CommandRecord`]; positions and versions are `u64` big-endian so that
 //!   sled's key order is numeric order;
-//! - trees `kv/<name>`: the key-value area.
+//! - trees `kv/<name>`: the key-value area;
+//! - the file `eventlog-head` beside sled's files: a position and hash known to be durable, so
+//!   that a sled log recovered shorter than what was acknowledged is refused at open.
+//!
+//! `GUARANTEES.md` (in the crate's folder) states what is durable when and which bytes are
+//! hashed, with the test that proves each line.
 //!
 //! # Example
 //!
