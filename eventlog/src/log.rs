@@ -225,6 +225,9 @@ impl EventLog {
         limit: usize,
     ) -> Result<Vec<Envelope>, Error> {
         validate_stream_id(stream_id)?;
+        if limit == 0 || (direction == Direction::Backward && from_version == 0) {
+            return Ok(Vec::new());
+        }
         let head = self.head().position;
         let log = &self.inner.log;
         let entries = match direction {

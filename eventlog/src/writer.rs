@@ -456,12 +456,12 @@ impl Flusher {
             };
             match flushed {
                 Ok(()) => {
-                    if let Some(last) = pending.last() {
-                        self.mark.lock().maybe_write(&last.head);
+                    let last_head = pending.last().map(|group| group.head);
+                    if let Some(last) = last_head {
                         self.head_tx.send_if_modified(|head| {
-                            let moved = last.head.position > head.position;
+                            let moved = last.position > head.position;
                             if moved {
-                                *head = last.head;
+                                *head = last;
                             }
                             moved
                         });
@@ -470,6 +470,10 @@ impl Flusher {
                         for (reply, result) in group.results {
                             reply.send(result);
                         }
+                    }
+                    // After the answers, so that the mark's own fsync delays nobody.
+                    if let Some(last) = last_head {
+                        self.mark.lock().maybe_write(&last);
                     }
                 }
                 Err(error) => {

@@ -600,6 +600,8 @@ fn read_stream_goes_forward_and_backward_from_a_version_with_a_limit() {
     assert_eq!(versions(a(4, Direction::Backward, 10)), vec![4, 3, 2, 1]);
     assert_eq!(versions(a(u64::MAX, Direction::Backward, 2)), vec![5, 4]);
     assert_eq!(versions(a(6, Direction::Forward, 10)), Vec::<u64>::new());
+    assert_eq!(versions(a(0, Direction::Backward, 10)), Vec::<u64>::new());
+    assert_eq!(versions(a(3, Direction::Forward, 0)), Vec::<u64>::new());
     assert!(
         log.read_stream("action-p1.zz", 1, Direction::Forward, 10)
             .unwrap()
