@@ -4,5 +4,8 @@
 //! (an envelope around its decoded event), [`model`] (the fold of every programme).
 
 pub mod model;
+pub mod query;
 pub mod recorded;
 pub mod registry;
+pub mod render;
+pub mod visibility;

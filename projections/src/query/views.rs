@@ -1,0 +1,482 @@
+//! The view types shared by the queries, and how an action becomes an [`ActionView`] for a
+//! viewer.
+
+use super::{QueryError, check_programme};
+use crate::model::ProgrammeView;
+use crate::visibility::{self, ActionAccess};
+use chrono::NaiveDate;
+use domain::action::{self as da, Action};
+use domain::actor::Actor;
+use domain::values::*;
+
+/// A funder as the API shows it; an id never registered shows as its own name, kind OTHER.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunderView {
+    pub id: FunderId,
+    pub name: String,
+    pub kind: FunderKind,
+}
+
+impl FunderView {
+    pub fn of(view: &ProgrammeView, id: &FunderId) -> FunderView {
+        match view.programme.programme.as_ref().and_then(|p| p.funder(id)) {
+            Some(f) => FunderView {
+                id: f.id.clone(),
+                name: f.name.to_string(),
+                kind: f.kind,
+            },
+            None => FunderView {
+                id: id.clone(),
+                name: id.to_string(),
+                kind: FunderKind::Other,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoneyLineView {
+    pub funder: FunderView,
+    pub amount: Money,
+}
+
+fn money_lines(view: &ProgrammeView, lines: &[MoneyLine]) -> Vec<MoneyLineView> {
+    lines
+        .iter()
+        .map(|l| MoneyLineView {
+            funder: FunderView::of(view, &l.funder),
+            amount: l.amount,
+        })
+        .collect()
+}
+
+pub(crate) fn money_lines_of(view: &ProgrammeView, lines: &[MoneyLine]) -> Vec<MoneyLineView> {
+    money_lines(view, lines)
+}
+
+/// A partner; an unknown holder shows as its id, kind OTHER, inactive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerView {
+    pub id: PartnerId,
+    pub name: String,
+    pub kind: PartnerKind,
+    pub siret: Option<String>,
+    pub active: bool,
+}
+
+impl PartnerView {
+    pub fn of(view: &ProgrammeView, id: &PartnerId) -> PartnerView {
+        match view.partner(id) {
+            Some(p) => PartnerView {
+                id: p.id.clone(),
+                name: p.name.to_string(),
+                kind: p.kind,
+                siret: p.siret.as_ref().map(|s| s.as_str().to_owned()),
+                active: p.active,
+            },
+            None => PartnerView {
+                id: id.clone(),
+                name: id.to_string(),
+                kind: PartnerKind::Other,
+                siret: None,
+                active: false,
+            },
+        }
+    }
+}
+
+/// An axis; an unknown code shows as itself, objective SCHOOL_ROLE, retired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AxisView {
+    pub code: AxisCode,
+    pub title: String,
+    pub objective: NationalObjective,
+    pub retired: bool,
+}
+
+impl AxisView {
+    pub fn of(view: &ProgrammeView, code: &AxisCode) -> AxisView {
+        match view.programme.programme.as_ref().and_then(|p| p.axis(code)) {
+            Some(a) => AxisView {
+                code: a.code.clone(),
+                title: a.title.to_string(),
+                objective: a.objective,
+                retired: a.retired,
+            },
+            None => AxisView {
+                code: code.clone(),
+                title: code.to_string(),
+                objective: NationalObjective::SchoolRole,
+                retired: true,
+            },
+        }
+    }
+}
+
+/// `FundingLine` of api.graphql. `restricted`: the viewer sees the action as an observer, so
+/// `requested` and `proposed` are withheld and read 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundingLineView {
+    pub funder: FunderView,
+    pub requested: Money,
+    pub proposed: Money,
+    pub retained: Money,
+    pub granted: Money,
+    pub paid: Money,
+    pub to_pay: Money,
+    pub repayment_requested: Money,
+    pub repaid: Money,
+    pub refused: bool,
+    pub restricted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantView {
+    pub id: GrantId,
+    pub funder: FunderView,
+    pub year: i32,
+    pub amount: Money,
+    pub act_kind: ActKind,
+    pub reference: String,
+    pub signed_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentView {
+    pub id: PaymentId,
+    pub funder: FunderView,
+    pub amount: Money,
+    pub kind: PaymentKind,
+    pub paid_on: NaiveDate,
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplementView {
+    pub requested_on: NaiveDate,
+    pub items: Vec<String>,
+    pub provided_on: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+/// `OpinionRecord`: the API resolves `session` by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpinionView {
+    pub session: SessionId,
+    pub opinion: Opinion,
+    pub proposed: Vec<MoneyLineView>,
+    pub comment: Option<String>,
+    pub given_on: NaiveDate,
+}
+
+/// `DecisionRecord`: the decision in force; the API resolves `session` by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionView {
+    pub session: SessionId,
+    pub number: u32,
+    pub outcome: DecisionOutcome,
+    pub retained: Vec<MoneyLineView>,
+    pub reason: Option<String>,
+    pub decided_on: NaiveDate,
+    /// It is a revision (`DecisionRevised`).
+    pub revised: bool,
+}
+
+/// A cell of beneficiaries: `count` is `None` and `hidden` true when withheld.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BeneficiaryView {
+    pub public: PublicKind,
+    pub age_band: AgeBand,
+    pub sex: Sex,
+    pub qpv_resident: bool,
+    pub count: Option<u32>,
+    pub hidden: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportView {
+    pub kind: ReportKind,
+    pub submitted_on: NaiveDate,
+    pub spent: Money,
+    pub summary: String,
+    pub beneficiaries: Vec<BeneficiaryView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorView {
+    pub code: String,
+    pub label: String,
+    pub target: Option<f64>,
+    /// The latest measurement.
+    pub measured: Option<f64>,
+    pub measured_on: Option<NaiveDate>,
+    /// Oldest first.
+    pub measurements: Vec<da::Measurement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluationView {
+    pub rating: Rating,
+    pub findings: String,
+    pub recommendation: Recommendation,
+    pub evaluated_on: NaiveDate,
+}
+
+/// `Action` of api.graphql, redacted for its viewer (history: [`super::action_history`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionView {
+    pub id: ActionId,
+    pub reference: String,
+    pub title: String,
+    pub summary: String,
+    pub status: ActionStatus,
+    pub holder: PartnerView,
+    pub axis: AxisView,
+    pub secondary_axes: Vec<AxisView>,
+    pub publics: Vec<PublicKind>,
+    pub qpv: Vec<String>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub year: i32,
+    pub total_cost: Money,
+    pub external_refs: Vec<String>,
+    pub money: Vec<FundingLineView>,
+    pub grants: Vec<GrantView>,
+    pub payments: Vec<PaymentView>,
+    pub complements: Vec<ComplementView>,
+    /// Empty when restricted.
+    pub opinions: Vec<OpinionView>,
+    pub decision: Option<DecisionView>,
+    pub reports: Vec<ReportView>,
+    pub indicators: Vec<IndicatorView>,
+    pub evaluation: Option<EvaluationView>,
+    pub last_reason: Option<String>,
+    pub version: u64,
+    /// The viewer sees this action as an observer (see [`crate::visibility`]).
+    pub restricted: bool,
+}
+
+/// Every partner of the programme, in id order. Partners are public to every reader of the
+/// programme.
+pub fn partners(view: &ProgrammeView, viewer: &Actor) -> Result<Vec<PartnerView>, QueryError> {
+    check_programme(view, viewer)?;
+    Ok(view
+        .partners
+        .iter()
+        .filter(|(_, s)| s.partner.is_some())
+        .map(|(id, _)| PartnerView::of(view, id))
+        .collect())
+}
+
+/// The funding lines of an action as `access` shows them.
+pub(crate) fn funding_lines(
+    view: &ProgrammeView,
+    action: &Action,
+    access: ActionAccess,
+) -> Vec<FundingLineView> {
+    let restricted = access == ActionAccess::Restricted;
+    action
+        .money
+        .iter()
+        .filter(|l| {
+            !restricted
+                || l.refused
+                || [
+                    l.retained,
+                    l.granted,
+                    l.paid,
+                    l.to_pay,
+                    l.repayment_requested,
+                    l.repaid,
+                ]
+                .iter()
+                .any(|m| !m.is_zero())
+        })
+        .map(|l| FundingLineView {
+            funder: FunderView::of(view, &l.funder),
+            requested: if restricted { Money::ZERO } else { l.requested },
+            proposed: if restricted { Money::ZERO } else { l.proposed },
+            retained: l.retained,
+            granted: l.granted,
+            paid: l.paid,
+            to_pay: l.to_pay,
+            repayment_requested: l.repayment_requested,
+            repaid: l.repaid,
+            refused: l.refused,
+            restricted,
+        })
+        .collect()
+}
+
+pub(crate) fn beneficiaries(
+    cells: &[BeneficiaryCount],
+    access: ActionAccess,
+) -> Vec<BeneficiaryView> {
+    cells
+        .iter()
+        .map(|b| {
+            let shown = visibility::beneficiary_count_shown(access, b.count);
+            BeneficiaryView {
+                public: b.public,
+                age_band: b.age_band,
+                sex: b.sex,
+                qpv_resident: b.qpv_resident,
+                count: shown.then_some(b.count),
+                hidden: !shown,
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn decision_view(view: &ProgrammeView, d: &da::DecisionRecord) -> DecisionView {
+    DecisionView {
+        session: d.session.clone(),
+        number: d.number,
+        outcome: d.outcome,
+        retained: money_lines(view, &d.retained),
+        reason: d.reason.as_ref().map(|r| r.to_string()),
+        decided_on: d.decided_on,
+        revised: d.revised,
+    }
+}
+
+pub(crate) fn opinion_view(view: &ProgrammeView, o: &da::OpinionRecord) -> OpinionView {
+    OpinionView {
+        session: o.session.clone(),
+        opinion: o.opinion,
+        proposed: money_lines(view, &o.proposed),
+        comment: o.comment.as_ref().map(|c| c.to_string()),
+        given_on: o.given_on,
+    }
+}
+
+/// The action as `access` shows it; `None` when hidden.
+pub(crate) fn action_view(
+    view: &ProgrammeView,
+    action: &Action,
+    version: u64,
+    access: ActionAccess,
+) -> Option<ActionView> {
+    if !access.is_visible() {
+        return None;
+    }
+    let restricted = access == ActionAccess::Restricted;
+    Some(ActionView {
+        id: action.id.clone(),
+        reference: action.reference.to_string(),
+        title: action.title.to_string(),
+        summary: action.summary.to_string(),
+        status: action.status,
+        holder: PartnerView::of(view, &action.holder),
+        axis: AxisView::of(view, &action.axis),
+        secondary_axes: action
+            .secondary_axes
+            .iter()
+            .map(|c| AxisView::of(view, c))
+            .collect(),
+        publics: action.publics.clone(),
+        qpv: action.qpv.iter().map(|q| q.to_string()).collect(),
+        period_start: action.period_start,
+        period_end: action.period_end,
+        year: action.year.get(),
+        total_cost: action.total_cost,
+        external_refs: action.external_refs.iter().map(|r| r.to_string()).collect(),
+        money: funding_lines(view, action, access),
+        grants: action
+            .grants
+            .iter()
+            .map(|g| GrantView {
+                id: g.id.clone(),
+                funder: FunderView::of(view, &g.funder),
+                year: g.year.get(),
+                amount: g.amount,
+                act_kind: g.act.kind,
+                reference: g.act.reference.to_string(),
+                signed_on: g.act.signed_on,
+            })
+            .collect(),
+        payments: action
+            .payments
+            .iter()
+            .map(|p| PaymentView {
+                id: p.id.clone(),
+                funder: FunderView::of(view, &p.funder),
+                amount: p.amount,
+                kind: p.kind,
+                paid_on: p.paid_on,
+                cancelled: p.cancelled,
+            })
+            .collect(),
+        complements: action
+            .complements
+            .iter()
+            .map(|c| ComplementView {
+                requested_on: c.requested_on,
+                items: c.items.iter().map(|i| i.to_string()).collect(),
+                provided_on: c.provided_on,
+                note: c.note.as_ref().map(|n| n.to_string()),
+            })
+            .collect(),
+        opinions: if restricted {
+            Vec::new()
+        } else {
+            action
+                .opinions
+                .iter()
+                .map(|o| opinion_view(view, o))
+                .collect()
+        },
+        decision: action.decision().map(|d| decision_view(view, d)),
+        reports: action
+            .reports
+            .iter()
+            .map(|r| ReportView {
+                kind: r.kind,
+                submitted_on: r.submitted_on,
+                spent: r.spent,
+                summary: r.narrative.to_string(),
+                beneficiaries: beneficiaries(&r.beneficiaries, access),
+            })
+            .collect(),
+        indicators: action
+            .indicators
+            .iter()
+            .map(|i| {
+                let last = i.measurements.last();
+                IndicatorView {
+                    code: i.def.code.to_string(),
+                    label: i.def.label.to_string(),
+                    target: i.def.target,
+                    measured: last.map(|m| m.value),
+                    measured_on: last.map(|m| m.measured_on),
+                    measurements: i.measurements.clone(),
+                }
+            })
+            .collect(),
+        evaluation: action.evaluation.as_ref().map(|e| EvaluationView {
+            rating: e.rating,
+            findings: e.findings.to_string(),
+            recommendation: e.recommendation,
+            evaluated_on: e.evaluated_on,
+        }),
+        last_reason: action.last_reason.as_ref().map(|r| r.to_string()),
+        version,
+        restricted,
+    })
+}
+
+/// The view of the action `id` for `viewer`, `None` when absent or hidden.
+pub(crate) fn visible_action(
+    view: &ProgrammeView,
+    viewer: &Actor,
+    id: &ActionId,
+) -> Option<ActionView> {
+    let state = view.actions.get(id)?;
+    let action = state.action.as_ref()?;
+    action_view(
+        view,
+        action,
+        state.version,
+        visibility::action_access(viewer, action),
+    )
+}
