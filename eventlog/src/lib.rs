@@ -39,7 +39,8 @@
 //! # Storage layout (format version 1)
 //!
 //! - tree `meta`: `format_version` → `u32` big-endian;
-//! - tree `log`: `e ‖ position` → record; `s ‖ stream id ‖ 0x00 ‖ version` → position;
+//! - tree `log`: `e ‖ first position` → a chunk of up to 32 records (see `chunk.rs`);
+//!   `s ‖ stream id ‖ 0x00 ‖ version` → position;
 //!   `c ‖ command id` → [`CommandRecord`]; positions and versions are `u64` big-endian so that
 //!   sled's key order is numeric order;
 //! - trees `kv/<name>`: the key-value area;
@@ -65,6 +66,7 @@
 //! ```
 
 pub mod bench;
+mod chunk;
 pub mod codec;
 mod error;
 mod kv;

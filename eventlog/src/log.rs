@@ -7,6 +7,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::{oneshot, watch};
 
+use crate::chunk;
 use crate::kv::KvTree;
 use crate::mark::HeadMark;
 use crate::record::{self, keys};
@@ -131,6 +132,7 @@ impl EventLog {
             failed: Arc::default(),
             closed: false,
             mark: Arc::new(parking_lot::Mutex::new(HeadMark::new(&path))),
+            tail: chunk::load_tail(&log)?,
             stats: stats.clone(),
         };
         let thread = std::thread::Builder::new()
@@ -271,7 +273,7 @@ impl EventLog {
         if position == 0 || position > self.head().position {
             return Ok(None);
         }
-        match self.inner.log.get(keys::event(position))? {
+        match chunk::find(&self.inner.log, position)? {
             None => Err(Error::Corruption {
                 at: Some(position),
                 detail: "record missing below the head".to_owned(),
@@ -306,29 +308,11 @@ impl EventLog {
         from: u64,
         to_inclusive: u64,
     ) -> impl Iterator<Item = Result<(u64, sled::IVec), Error>> + Send + 'static {
-        let from = from.max(1);
-        let to = to_inclusive.min(self.head().position);
-        let mut expected = from;
-        let range = (from <= to).then(|| self.inner.log.range(keys::event(from)..=keys::event(to)));
-        let mut done = false;
-        range.into_iter().flatten().map_while(move |entry| {
-            if done {
-                return None;
-            }
-            let result = entry.map_err(Error::from).and_then(|(key, value)| {
-                let position = keys::u64_value(&key[1..]).unwrap_or(0);
-                if position != expected {
-                    return Err(Error::Corruption {
-                        at: Some(expected),
-                        detail: format!("record missing (next record found at {position})"),
-                    });
-                }
-                expected += 1;
-                Ok((position, value))
-            });
-            done = result.is_err();
-            Some(result)
-        })
+        chunk::RangeIter::new(
+            &self.inner.log,
+            from,
+            to_inclusive.min(self.head().position),
+        )
     }
 
     /// The last acknowledged position and hash.
@@ -493,7 +477,7 @@ fn check_mark(path: &Path, log: &sled::Tree, head: &Head) -> Result<(), Error> {
             ),
         });
     }
-    let stored = log.get(keys::event(position))?;
+    let stored = chunk::find(log, position)?;
     let matches = stored
         .as_deref()
         .map(|bytes| record::split(bytes, position).map(|(_, stored_hash)| stored_hash == hash))
@@ -509,14 +493,15 @@ fn check_mark(path: &Path, log: &sled::Tree, head: &Head) -> Result<(), Error> {
 
 /// Reads the last record to learn the head; an empty log has the zero head.
 fn load_head(log: &sled::Tree) -> Result<Head, Error> {
-    let Some(entry) = log
-        .range(keys::event(0)..=keys::event(u64::MAX))
-        .next_back()
-    else {
+    let tail = chunk::load_tail(log)?;
+    if tail.count == 0 {
         return Ok(Head::EMPTY);
-    };
-    let (key, bytes) = entry?;
-    let position = keys::u64_value(&key[1..]).unwrap_or(0);
+    }
+    let position = tail.first + tail.count - 1;
+    let bytes = chunk::find(log, position)?.ok_or_else(|| Error::Corruption {
+        at: Some(position),
+        detail: "the last record cannot be found".to_owned(),
+    })?;
     let envelope = record::decode_record(&bytes, position)?;
     // The last record is the one a crash or a bad disk would damage first; checking its hash
     // costs one SHA-256 and turns silent damage into a clear error at start-up.

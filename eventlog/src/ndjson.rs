@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::chunk::Tail;
 use crate::record::{self, keys};
 use crate::writer::{ImportChunk, Message};
 use crate::{CommandRecord, Envelope, Error, EventLog, Head, codec, validate_stream_id};
@@ -135,6 +136,7 @@ impl EventLog {
             versions: std::collections::HashMap::new(),
             writes: Vec::new(),
             n_in_chunk: 0,
+            tail: Tail::empty(1),
             command: None,
             seen_commands: HashSet::new(),
         };
@@ -163,6 +165,13 @@ impl EventLog {
     }
 
     fn send_chunk(&self, state: &mut ImportState) -> Result<(), Error> {
+        if state.tail.count > 0 {
+            let tail = (
+                keys::event(state.tail.first).to_vec(),
+                state.tail.bytes.clone(),
+            );
+            state.writes.push(tail);
+        }
         if state.writes.is_empty() {
             return Ok(());
         }
@@ -184,6 +193,8 @@ struct ImportState {
     versions: std::collections::HashMap<String, u64>,
     writes: Vec<(Vec<u8>, Vec<u8>)>,
     n_in_chunk: usize,
+    /// The chunk being filled; written (again) with every message to the writer.
+    tail: Tail,
     /// The command whose events are being read; its events are contiguous in the log.
     command: Option<(String, CommandRecord)>,
     seen_commands: HashSet<String>,
@@ -257,7 +268,12 @@ impl ImportState {
             ));
         }
         self.track_command(&envelope, line.command_fingerprint.as_deref())?;
-        self.writes.push((keys::event(position).to_vec(), bytes));
+        if !self.tail.accepts(bytes.len()) {
+            let full = std::mem::replace(&mut self.tail, Tail::empty(position));
+            self.writes
+                .push((keys::event(full.first).to_vec(), full.bytes));
+        }
+        self.tail.push(&bytes);
         self.writes.push((
             keys::stream(&envelope.stream_id, envelope.stream_version),
             position.to_be_bytes().to_vec(),

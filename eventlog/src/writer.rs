@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
+use crate::chunk::{self, Tail};
 use crate::mark::HeadMark;
 use crate::record::{self, CanonicalRef, keys};
 use crate::types::StatsCounters;
@@ -96,6 +97,8 @@ pub(crate) struct Writer {
     /// Shared with the flusher; see `mark.rs`.
     pub mark: Arc<Mutex<HeadMark>>,
     pub stats: Arc<StatsCounters>,
+    /// The last chunk of the log, kept in memory so that appends extend it without reading.
+    pub tail: Tail,
 }
 
 impl Writer {
@@ -238,6 +241,7 @@ impl Writer {
             versions: HashMap::new(),
             commands: HashMap::new(),
             written: false,
+            tail_dirty: false,
         };
         // One stamp per group: max(now, previous) keeps recorded time non-decreasing even when
         // the clock steps back; truncated to microseconds because that is what is stored.
@@ -252,6 +256,11 @@ impl Writer {
             results.push((reply, result));
         }
         if group.written {
+            if group.tail_dirty {
+                group
+                    .batch
+                    .insert(&keys::event(self.tail.first), self.tail.bytes.clone());
+            }
             if let Err(error) = self.log.apply_batch(group.batch) {
                 let error = Error::from(error);
                 *self.failed.lock() = Some(error.to_string());
@@ -330,7 +339,8 @@ impl Writer {
         }
         // Writes are staged locally and join the group only once the whole append is encoded,
         // so that a failing append leaves nothing half-staged in the batch.
-        let mut writes: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(2 * request.n_events() + 1);
+        let mut writes: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(request.n_events() + 1);
+        let mut records: Vec<Vec<u8>> = Vec::with_capacity(request.n_events());
         let mut head = group.head;
         let mut new_versions = Vec::with_capacity(request.streams.len());
         let first_position = head.position + 1;
@@ -359,7 +369,7 @@ impl Writer {
                     payload: &event.payload,
                 };
                 let (bytes, hash) = record::encode_record(&canonical)?;
-                writes.push((keys::event(position).to_vec(), bytes));
+                records.push(bytes);
                 writes.push((
                     keys::stream(&stream.stream_id, version),
                     position.to_be_bytes().to_vec(),
@@ -386,28 +396,44 @@ impl Writer {
         for (key, value) in writes {
             group.batch.insert(key, value);
         }
+        for record in records {
+            if !self.tail.accepts(record.len()) {
+                // The tail is full: write it one last time (if this group changed it) and
+                // start the next chunk.
+                if group.tail_dirty {
+                    group.batch.insert(
+                        &keys::event(self.tail.first),
+                        std::mem::take(&mut self.tail.bytes),
+                    );
+                }
+                self.tail = Tail::empty(self.tail.first + self.tail.count);
+            }
+            self.tail.push(&record);
+            group.tail_dirty = true;
+        }
         group.versions.extend(new_versions);
         group.head = head;
         group.written = true;
         Ok(recorded.outcome(false))
     }
 
-    fn import(&mut self, chunk: ImportChunk) -> Result<(), Error> {
+    fn import(&mut self, import: ImportChunk) -> Result<(), Error> {
         if let Some(error) = self.refusal() {
             return Err(error);
         }
-        if (self.head.position, self.head.hash) != chunk.after {
+        if (self.head.position, self.head.hash) != import.after {
             return Err(Error::InvalidInput(
                 "import chunk does not continue the log (was something appended during the import?)"
                     .to_owned(),
             ));
         }
         let mut batch = sled::Batch::default();
-        for (key, value) in chunk.writes {
+        for (key, value) in import.writes {
             batch.insert(key, value);
         }
         self.log.apply_batch(batch)?;
-        self.head = chunk.head;
+        self.head = import.head;
+        self.tail = chunk::load_tail(&self.log)?;
         // Stream versions changed underneath the cache; reload them from disk on demand.
         self.versions.clear();
         self.head_tx.send_replace(self.head);
@@ -417,6 +443,7 @@ impl Writer {
     fn abort_import(&mut self) -> Result<(), Error> {
         self.log.clear()?;
         self.head = Head::EMPTY;
+        self.tail = Tail::empty(1);
         self.flush()?;
         self.versions.clear();
         self.head_tx.send_replace(self.head);
@@ -496,6 +523,9 @@ struct Group {
     versions: HashMap<String, u64>,
     commands: HashMap<String, CommandRecord>,
     written: bool,
+    /// Whether this group added records to the writer's tail chunk, which must then be
+    /// written with the group.
+    tail_dirty: bool,
 }
 
 fn truncate_to_micros(time: DateTime<Utc>) -> DateTime<Utc> {

@@ -12,6 +12,32 @@ fn event_key(position: u64) -> Vec<u8> {
     key
 }
 
+/// Edits the records of the chunk that holds `position` (records are stored in chunks:
+/// `e ‖ first position` → for each record, its length as u32 little-endian, then its bytes).
+/// `edit` gets the chunk's records and the index of `position` among them.
+fn edit_chunk(tree: &sled::Tree, position: u64, edit: impl FnOnce(&mut Vec<Vec<u8>>, usize)) {
+    let (key, chunk) = tree
+        .range(event_key(0)..=event_key(position))
+        .next_back()
+        .expect("a chunk holds the position")
+        .unwrap();
+    let first = u64::from_be_bytes(key[1..].try_into().unwrap());
+    let mut records = Vec::new();
+    let mut offset = 0;
+    while offset < chunk.len() {
+        let length = u32::from_le_bytes(chunk[offset..offset + 4].try_into().unwrap()) as usize;
+        records.push(chunk[offset + 4..offset + 4 + length].to_vec());
+        offset += 4 + length;
+    }
+    edit(&mut records, (position - first) as usize);
+    let mut rebuilt = Vec::new();
+    for record in &records {
+        rebuilt.extend_from_slice(&(record.len() as u32).to_le_bytes());
+        rebuilt.extend_from_slice(record);
+    }
+    tree.insert(key, rebuilt).unwrap();
+}
+
 /// Opens the raw sled store of a closed log and applies `damage` to its `log` tree.
 fn damage_raw(dir: &std::path::Path, damage: impl FnOnce(&sled::Db, &sled::Tree)) {
     let db = sled::open(dir).unwrap();
@@ -56,14 +82,15 @@ fn verify_names_the_position_of_a_flipped_byte() {
     for offset in [0usize, 40, 58, usize::MAX - 32, usize::MAX] {
         let dir = filled(10);
         damage_raw(dir.path(), |_, tree| {
-            let mut record = tree.get(event_key(7)).unwrap().unwrap().to_vec();
-            let index = match offset {
-                usize::MAX => record.len() - 1,
-                o if o > usize::MAX - 64 => record.len() - 33,
-                o => o,
-            };
-            record[index] ^= 0x01;
-            tree.insert(event_key(7), record).unwrap();
+            edit_chunk(tree, 7, |records, i| {
+                let record = &mut records[i];
+                let index = match offset {
+                    usize::MAX => record.len() - 1,
+                    o if o > usize::MAX - 64 => record.len() - 33,
+                    o => o,
+                };
+                record[index] ^= 0x01;
+            });
         });
         let log = open(dir.path());
         let report = log.verify().unwrap();
@@ -75,9 +102,13 @@ fn verify_names_the_position_of_a_flipped_byte() {
 
 #[test]
 fn verify_names_a_missing_record() {
-    let dir = filled(5);
+    // 40 events: the record removed is in the first chunk, not the last one (whose damage
+    // `open` itself refuses).
+    let dir = filled(20);
     damage_raw(dir.path(), |_, tree| {
-        tree.remove(event_key(4)).unwrap();
+        edit_chunk(tree, 4, |records, i| {
+            records.remove(i);
+        });
     });
     let log = open(dir.path());
     let report = log.verify().unwrap();
@@ -94,7 +125,7 @@ fn verify_names_a_record_replaced_by_a_valid_record_of_another_chain() {
     forged.payload = b"forged".to_vec();
     forged.hash = forged.computed_hash();
     damage_raw(dir.path(), |_, tree| {
-        tree.insert(event_key(3), forged.stored_bytes()).unwrap();
+        edit_chunk(tree, 3, |records, i| records[i] = forged.stored_bytes());
     });
     let report = open(dir.path()).verify().unwrap();
     assert_eq!(report.first_broken.map(|(p, _)| p), Some(4));
@@ -104,10 +135,10 @@ fn verify_names_a_record_replaced_by_a_valid_record_of_another_chain() {
 fn opening_a_store_whose_last_record_is_damaged_is_a_corruption_error() {
     let dir = filled(3);
     damage_raw(dir.path(), |_, tree| {
-        let mut record = tree.get(event_key(6)).unwrap().unwrap().to_vec();
-        let last = record.len() - 40;
-        record[last] ^= 0xff;
-        tree.insert(event_key(6), record).unwrap();
+        edit_chunk(tree, 6, |records, i| {
+            let last = records[i].len() - 40;
+            records[i][last] ^= 0xff;
+        });
     });
     match EventLog::open(dir.path(), Options::default()) {
         Err(Error::Corruption { at: Some(6), .. }) => {}
@@ -197,9 +228,7 @@ fn a_store_whose_sled_log_lost_acknowledged_events_is_refused() {
     let dir = filled(5);
     // Simulate sled recovering a shorter log than was acknowledged.
     damage_raw(dir.path(), |_, tree| {
-        for position in 7..=10 {
-            tree.remove(event_key(position)).unwrap();
-        }
+        edit_chunk(tree, 7, |records, i| records.truncate(i));
     });
     match EventLog::open(dir.path(), Options::default()) {
         Err(Error::Corruption { at, detail }) => {
@@ -221,4 +250,58 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+#[test]
+fn reads_cross_chunk_boundaries_and_a_reopen_continues_a_partial_chunk() {
+    // Records are grouped in chunks of at most 16 records or 6 KiB; a larger record gets a
+    // chunk of its own. Mixed sizes and reopenings put boundaries everywhere.
+    let dir = tempfile::tempdir().unwrap();
+    let mut expected = Vec::new();
+    for round in 0..4 {
+        let log = open(dir.path());
+        for i in 0..15 {
+            let size = match (round + i) % 5 {
+                0 => 10_000,
+                1 => 3_000,
+                _ => 40,
+            };
+            let mut event = common::event("x");
+            event.payload = vec![(round * 16 + i) as u8; size];
+            expected.push(event.payload.clone());
+            log.append_blocking(eventlog::AppendRequest::single(
+                "action-p1.a",
+                ExpectedVersion::Any,
+                vec![event],
+            ))
+            .unwrap();
+        }
+        drop(log);
+    }
+    let log = open(dir.path());
+    let n = expected.len() as u64;
+    assert_eq!(log.head().position, n);
+    for position in 1..=n {
+        let envelope = log.get(position).unwrap().unwrap();
+        assert_eq!(envelope.position, position);
+        assert_eq!(envelope.payload, expected[position as usize - 1]);
+    }
+    for from in 1..=n {
+        for to in [from, from + 1, from + 17, n, n + 5] {
+            let positions: Vec<u64> = log
+                .read_range(from, to)
+                .map(|e| e.unwrap().position)
+                .collect();
+            assert_eq!(
+                positions,
+                (from..=to.min(n)).collect::<Vec<_>>(),
+                "{from}..={to}"
+            );
+        }
+    }
+    let stream = log
+        .read_stream("action-p1.a", 1, eventlog::Direction::Forward, usize::MAX)
+        .unwrap();
+    assert_eq!(stream.len() as u64, n);
+    assert!(log.verify().unwrap().is_ok());
 }
