@@ -7,7 +7,7 @@ pub mod model;
 pub mod query;
 pub mod recorded;
 pub mod registry;
+pub mod render;
 pub mod runner;
 pub mod time_travel;
-pub mod render;
 pub mod visibility;

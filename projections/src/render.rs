@@ -235,7 +235,11 @@ fn session_sentence(view: &ProgrammeView, event: &RecordedEvent, e: &SessionEven
     };
     let named = |fallback_body: BodyKind, fallback_date: NaiveDate| match session {
         Some(s) => format!("{} du {}", body_label(s.body), fr::date(s.date)),
-        None => format!("{} du {}", body_label(fallback_body), fr::date(fallback_date)),
+        None => format!(
+            "{} du {}",
+            body_label(fallback_body),
+            fr::date(fallback_date)
+        ),
     };
     match e {
         SessionEvent::SessionScheduled(x) => format!(
@@ -372,12 +376,10 @@ fn action_clause(
             x.kind.label(),
             funder_name(view, &x.funder)
         ),
-        ActionEvent::PaymentCancelled(x) => {
-            match action.and_then(|a| a.payment(&x.payment)) {
-                Some(p) => format!("versement de {} annulé : {}", fr::money(p.amount), x.reason),
-                None => format!("versement {} annulé : {}", x.payment, x.reason),
-            }
-        }
+        ActionEvent::PaymentCancelled(x) => match action.and_then(|a| a.payment(&x.payment)) {
+            Some(p) => format!("versement de {} annulé : {}", fr::money(p.amount), x.reason),
+            None => format!("versement {} annulé : {}", x.payment, x.reason),
+        },
         ActionEvent::ActionStarted(_) => {
             format!("action démarrée le {}", fr::date(event.effective_on))
         }

@@ -114,7 +114,14 @@ mod tests {
     #[test]
     fn observers_see_retained_statuses_only() {
         use ActionStatus::*;
-        for s in [Proposed, ComplementsRequested, UnderReview, Deferred, Rejected, Withdrawn] {
+        for s in [
+            Proposed,
+            ComplementsRequested,
+            UnderReview,
+            Deferred,
+            Rejected,
+            Withdrawn,
+        ] {
             assert!(!observer_may_see_status(s), "{s:?}");
         }
         for s in [

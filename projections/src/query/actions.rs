@@ -1,9 +1,7 @@
 //! The fiches actions: one, or a filtered page of them.
 
 use super::views::{ActionView, action_view, visible_action};
-use super::{
-    Page, PageInfo, QueryError, check_programme, decode_cursor, encode_cursor, fold_text,
-};
+use super::{Page, PageInfo, QueryError, check_programme, decode_cursor, encode_cursor, fold_text};
 use crate::model::ProgrammeView;
 use crate::visibility;
 use domain::actor::Actor;

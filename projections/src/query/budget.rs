@@ -153,7 +153,12 @@ pub fn budget(view: &ProgrammeView, viewer: &Actor, year: i32) -> Result<BudgetV
             total.envelope = Some(total.envelope.unwrap_or(Money::ZERO).saturating_add(e));
             enveloped_granted = enveloped_granted.saturating_add(f.granted);
         }
-        lines.push(line(Some(FunderView::of(view, id)), &f, f.granted, requested_hidden));
+        lines.push(line(
+            Some(FunderView::of(view, id)),
+            &f,
+            f.granted,
+            requested_hidden,
+        ));
     }
     let mut total_line = line(None, &total, enveloped_granted, requested_hidden);
     if !enveloped {

@@ -37,8 +37,8 @@ pub use timeline::{
 };
 pub use views::{
     ActionView, AxisView, BeneficiaryView, ComplementView, DecisionView, EvaluationView,
-    FunderView, FundingLineView, GrantView, IndicatorView, MoneyLineView, OpinionView,
-    PartnerView, PaymentView, ReportView, partners,
+    FunderView, FundingLineView, GrantView, IndicatorView, MoneyLineView, OpinionView, PartnerView,
+    PaymentView, ReportView, partners,
 };
 
 use crate::model::ProgrammeView;

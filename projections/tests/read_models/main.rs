@@ -1,0 +1,12 @@
+//! The read models and their queries, over programmes built from events chosen by hand.
+
+mod actions;
+mod budget;
+mod changes;
+mod fixture;
+mod log_source;
+mod sentences;
+mod sessions;
+mod snapshot;
+mod timeline;
+mod visibility;
