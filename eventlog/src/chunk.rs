@@ -1,58 +1,82 @@
 //! Chunks: how records are grouped into sled values.
 //!
 //! sled pays a fixed cost per key (node entries, an allocation per value when a page is read
-//! back), which made reading the log one key per event slow. Records are therefore stored in
-//! chunks of up to 16 records or 6 KiB: key `e ‖ position of the chunk's first record`, value
-//! the records one after the other, each preceded by its length (u32 little-endian). The writer
-//! keeps the last chunk in memory and rewrites it as records join it, inside the same sled
-//! batch as the rest of the append, so a chunk is always replaced whole.
+//! back), which made reading the log one key per event slow. Records are therefore sealed into
+//! chunks of 16 records (or about 6 KiB): key `e ‖ position of the chunk's first record`, value
+//! the records one after the other, each preceded by its length (u32 little-endian).
+//!
+//! The records after the last chunk (the *tail*, fewer than 16) are stored one per key,
+//! `f ‖ position`. When the tail fills up, the same sled batch that appends its last record
+//! writes the sealed chunk and removes the tail keys, so a record is always in exactly one of
+//! the two places. Chunks are written once and never rewritten: rewriting a growing chunk on
+//! every append multiplied sled's writes (a 100 000-event log took 1.1 GB instead of 0.2 GB).
+//! The tail keys sort after every chunk key, so they sit in their own small sled leaf.
 
 use sled::IVec;
 
 use crate::Error;
 use crate::record::keys;
 
-/// Most records in one chunk.
-pub(crate) const MAX_CHUNK_RECORDS: u64 = 16;
-/// A chunk takes no record that would make it larger than this (a single larger record gets a
-/// chunk of its own). sled splits a leaf above 16 entries and writes a page of more than
-/// 128 KiB as a separate blob file: 16 chunks of 6 KiB stay well below that.
+/// Records in a full chunk.
+pub(crate) const MAX_CHUNK_RECORDS: usize = 16;
+/// A tail holding this many bytes is sealed even with fewer records, so that a sled leaf (16
+/// entries) stays well below the 128 KiB above which sled writes a page as a separate blob.
 pub(crate) const MAX_CHUNK_BYTES: usize = 6 * 1024;
 
-/// The last chunk of the log, as the writer builds it.
+/// The records of the tail, as the writer keeps them to seal them without reading.
 #[derive(Debug, Clone)]
 pub(crate) struct Tail {
     pub first: u64,
-    pub count: u64,
-    pub bytes: Vec<u8>,
+    pub records: Vec<Vec<u8>>,
+    pub n_bytes: usize,
 }
 
 impl Tail {
     pub(crate) fn empty(first: u64) -> Tail {
         Tail {
             first,
-            count: 0,
-            bytes: Vec::new(),
+            records: Vec::new(),
+            n_bytes: 0,
         }
     }
 
-    /// Whether a record of this length may join the chunk.
-    pub(crate) fn accepts(&self, record_len: usize) -> bool {
-        self.count == 0
-            || (self.count < MAX_CHUNK_RECORDS
-                && self.bytes.len() + 4 + record_len <= MAX_CHUNK_BYTES)
+    pub(crate) fn push(&mut self, record: Vec<u8>) {
+        self.n_bytes += 4 + record.len();
+        self.records.push(record);
     }
 
-    pub(crate) fn push(&mut self, record: &[u8]) {
-        push(&mut self.bytes, record);
-        self.count += 1;
+    pub(crate) fn is_full(&self) -> bool {
+        self.records.len() >= MAX_CHUNK_RECORDS || self.n_bytes >= MAX_CHUNK_BYTES
     }
-}
 
-pub(crate) fn push(chunk: &mut Vec<u8>, record: &[u8]) {
-    // Records are far below 4 GiB (payloads are limited to a few MiB by the options).
-    chunk.extend_from_slice(&(record.len() as u32).to_le_bytes());
-    chunk.extend_from_slice(record);
+    /// The sealed chunk of these records.
+    pub(crate) fn chunk_bytes(&self) -> Vec<u8> {
+        let mut chunk = Vec::with_capacity(self.n_bytes);
+        for record in &self.records {
+            // Records are far below 4 GiB (payloads are limited to a few MiB).
+            chunk.extend_from_slice(&(record.len() as u32).to_le_bytes());
+            chunk.extend_from_slice(record);
+        }
+        chunk
+    }
+
+    /// The position after the last record.
+    pub(crate) fn next_position(&self) -> u64 {
+        self.first + self.records.len() as u64
+    }
+
+    /// Adds the writes for one more record to `batch`, sealing the tail when it is full.
+    pub(crate) fn append(&mut self, batch: &mut sled::Batch, position: u64, record: Vec<u8>) {
+        batch.insert(&keys::tail(position), record.as_slice());
+        self.push(record);
+        if self.is_full() {
+            batch.insert(&keys::event(self.first), self.chunk_bytes());
+            for position in self.first..self.next_position() {
+                batch.remove(&keys::tail(position));
+            }
+            *self = Tail::empty(self.next_position());
+        }
+    }
 }
 
 /// The `(offset, length)` of each record of a chunk.
@@ -77,33 +101,48 @@ pub(crate) fn records(chunk: &[u8]) -> impl Iterator<Item = Result<(usize, usize
     })
 }
 
-/// Loads the last chunk of the log (an empty tail at position 1 for an empty log).
-pub(crate) fn load_tail(log: &sled::Tree) -> Result<Tail, Error> {
-    let Some(entry) = log
-        .range(keys::event(0)..=keys::event(u64::MAX))
-        .next_back()
-    else {
-        return Ok(Tail::empty(1));
-    };
-    let (key, bytes) = entry?;
-    let first = keys::u64_value(&key[1..]).unwrap_or(0);
-    let mut count = 0;
-    for record in records(&bytes) {
-        record.map_err(|detail| Error::Corruption {
-            at: Some(first + count),
-            detail,
-        })?;
-        count += 1;
-    }
-    Ok(Tail {
-        first,
-        count,
-        bytes: bytes.to_vec(),
-    })
+fn key_position(key: &[u8]) -> u64 {
+    keys::u64_value(&key[1..]).unwrap_or(0)
 }
 
-/// The record at `position`, whatever the head (callers cap at the head).
-pub(crate) fn find(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Error> {
+/// Loads the tail (the records after the last chunk) at open.
+pub(crate) fn load_tail(log: &sled::Tree) -> Result<Tail, Error> {
+    let after_chunks = match log
+        .range(keys::event(0)..=keys::event(u64::MAX))
+        .next_back()
+    {
+        None => 1,
+        Some(entry) => {
+            let (key, chunk) = entry?;
+            let first = key_position(&key);
+            let mut count = 0;
+            for record in records(&chunk) {
+                record.map_err(|detail| Error::Corruption {
+                    at: Some(first + count),
+                    detail,
+                })?;
+                count += 1;
+            }
+            first + count
+        }
+    };
+    let mut tail = Tail::empty(after_chunks);
+    for entry in log.range(keys::tail(0)..=keys::tail(u64::MAX)) {
+        let (key, record) = entry?;
+        let position = key_position(&key);
+        if position != tail.next_position() {
+            return Err(Error::Corruption {
+                at: Some(tail.next_position()),
+                detail: format!("the tail of the log jumps to position {position}"),
+            });
+        }
+        tail.push(record.to_vec());
+    }
+    Ok(tail)
+}
+
+/// The record at `position` in a chunk, if a chunk holds it.
+fn find_in_chunks(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Error> {
     let Some(entry) = log
         .range(keys::event(0)..=keys::event(position))
         .next_back()
@@ -111,8 +150,7 @@ pub(crate) fn find(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Erro
         return Ok(None);
     };
     let (key, chunk) = entry?;
-    let first = keys::u64_value(&key[1..]).unwrap_or(0);
-    let index = (position - first) as usize;
+    let index = (position - key_position(&key)) as usize;
     match records(&chunk).nth(index) {
         None => Ok(None),
         Some(Ok((offset, length))) => Ok(Some(chunk.subslice(offset, length))),
@@ -123,46 +161,54 @@ pub(crate) fn find(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Erro
     }
 }
 
-/// Records with `from <= position <= to`, in order, checked to be gapless: a missing record
-/// (or a chunk that does not start where the previous one ended) is a `Corruption` at the
-/// first missing position, after which the iterator ends.
+/// The record at `position`, whatever the head (callers cap at the head).
+pub(crate) fn find(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Error> {
+    // The tail first: a record sealed in between is then found in its chunk (the move is one
+    // atomic batch), whereas looking in the chunks first could miss it in both places.
+    if let Some(record) = log.get(keys::tail(position))? {
+        return Ok(Some(record));
+    }
+    find_in_chunks(log, position)
+}
+
+/// Records with `from <= position <= to`, in order, checked to be gapless: a missing record is
+/// a `Corruption` at its position, after which the iterator ends. Chunks are read in one
+/// pass; positions no chunk holds (the tail, or a chunk sealed after the pass went by) are
+/// looked up one by one.
 pub(crate) struct RangeIter {
+    log: sled::Tree,
     chunks: Option<sled::Iter>,
     current: Option<(IVec, u64, usize)>,
+    /// A chunk read ahead that starts after the next position.
+    ahead: Option<(IVec, u64)>,
     expected: u64,
     to: u64,
-    started: bool,
     done: bool,
 }
 
 impl RangeIter {
     pub(crate) fn new(log: &sled::Tree, from: u64, to: u64) -> RangeIter {
         let from = from.max(1);
-        if from > to {
-            return RangeIter {
-                chunks: None,
-                current: None,
-                expected: from,
-                to,
-                started: false,
-                done: true,
-            };
-        }
-        // The chunk holding `from` may start before it.
-        let start = log
-            .range(keys::event(0)..=keys::event(from))
-            .next_back()
-            .and_then(Result::ok)
-            .and_then(|(key, _)| keys::u64_value(&key[1..]))
-            .unwrap_or(from);
-        RangeIter {
-            chunks: Some(log.range(keys::event(start)..=keys::event(to))),
+        let mut iter = RangeIter {
+            log: log.clone(),
+            chunks: None,
             current: None,
+            ahead: None,
             expected: from,
             to,
-            started: false,
-            done: false,
+            done: from > to,
+        };
+        if !iter.done {
+            // The chunk holding `from` may start before it.
+            let start = log
+                .range(keys::event(0)..=keys::event(from))
+                .next_back()
+                .and_then(Result::ok)
+                .map(|(key, _)| key_position(&key))
+                .unwrap_or(from);
+            iter.chunks = Some(log.range(keys::event(start)..=keys::event(to)));
         }
+        iter
     }
 
     fn fail(&mut self, detail: String) -> Option<Result<(u64, IVec), Error>> {
@@ -171,6 +217,29 @@ impl RangeIter {
             at: Some(self.expected),
             detail,
         }))
+    }
+
+    /// The next record of the current chunk, skipping those before `expected`.
+    fn from_current(&mut self) -> Option<Result<IVec, String>> {
+        let (chunk, position, offset) = self.current.as_mut()?;
+        while *offset < chunk.len() {
+            let (start, length) = match records(&chunk[*offset..]).next()? {
+                Ok(record) => record,
+                Err(detail) => return Some(Err(detail)),
+            };
+            let at = *offset + start;
+            *offset = at + length;
+            let this = *position;
+            *position += 1;
+            if this == self.expected {
+                return Some(Ok(chunk.subslice(at, length)));
+            }
+            if this > self.expected {
+                return Some(Err(format!("record missing (chunk holds {this} next)")));
+            }
+        }
+        self.current = None;
+        None
     }
 }
 
@@ -182,51 +251,44 @@ impl Iterator for RangeIter {
             if self.done || self.expected > self.to {
                 return None;
             }
-            if let Some((chunk, position, offset)) = &mut self.current {
-                if *offset < chunk.len() {
-                    let record = records(&chunk[*offset..]).next();
-                    match record {
-                        Some(Ok((start, length))) => {
-                            let at = *offset + start;
-                            *offset = at + length;
-                            let this = *position;
-                            *position += 1;
-                            if this < self.expected {
-                                continue;
-                            }
-                            if this > self.expected {
-                                let detail =
-                                    format!("record missing (next record found at {this})");
-                                return self.fail(detail);
-                            }
-                            self.expected += 1;
-                            return Some(Ok((this, chunk.subslice(at, length))));
-                        }
-                        Some(Err(detail)) => return self.fail(detail),
-                        None => {}
-                    }
+            match self.from_current() {
+                Some(Ok(record)) => {
+                    let position = self.expected;
+                    self.expected += 1;
+                    return Some(Ok((position, record)));
                 }
-                self.current = None;
+                Some(Err(detail)) => return self.fail(detail),
+                None => {}
             }
-            let next_chunk = self.chunks.as_mut().and_then(Iterator::next);
-            match next_chunk {
-                None => {
-                    return self.fail("record missing below the head".to_owned());
-                }
-                Some(Err(error)) => {
-                    self.done = true;
-                    return Some(Err(error.into()));
-                }
-                Some(Ok((key, chunk))) => {
-                    let first = keys::u64_value(&key[1..]).unwrap_or(0);
-                    // Only the first chunk may start before the range; every later one must
-                    // start right after the previous one.
-                    if first > self.expected || (self.started && first != self.expected) {
-                        let detail = format!("record missing (a chunk starts at {first})");
-                        return self.fail(detail);
+            // Take the next chunk if it starts at or before the next position.
+            if self.ahead.is_none() {
+                match self.chunks.as_mut().and_then(Iterator::next) {
+                    Some(Ok((key, chunk))) => self.ahead = Some((chunk, key_position(&key))),
+                    Some(Err(error)) => {
+                        self.done = true;
+                        return Some(Err(error.into()));
                     }
-                    self.started = true;
+                    None => self.chunks = None,
+                }
+            }
+            if let Some((chunk, first)) = self.ahead.take() {
+                if first <= self.expected {
                     self.current = Some((chunk, first, 0));
+                    continue;
+                }
+                self.ahead = Some((chunk, first));
+            }
+            // No chunk holds the next position: it is in the tail (or was sealed meanwhile).
+            match find(&self.log, self.expected) {
+                Ok(Some(record)) => {
+                    let position = self.expected;
+                    self.expected += 1;
+                    return Some(Ok((position, record)));
+                }
+                Ok(None) => return self.fail("record missing below the head".to_owned()),
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(error));
                 }
             }
         }

@@ -494,10 +494,10 @@ fn check_mark(path: &Path, log: &sled::Tree, head: &Head) -> Result<(), Error> {
 /// Reads the last record to learn the head; an empty log has the zero head.
 fn load_head(log: &sled::Tree) -> Result<Head, Error> {
     let tail = chunk::load_tail(log)?;
-    if tail.count == 0 {
+    if tail.next_position() == 1 {
         return Ok(Head::EMPTY);
     }
-    let position = tail.first + tail.count - 1;
+    let position = tail.next_position() - 1;
     let bytes = chunk::find(log, position)?.ok_or_else(|| Error::Corruption {
         at: Some(position),
         detail: "the last record cannot be found".to_owned(),

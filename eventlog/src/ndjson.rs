@@ -137,6 +137,7 @@ impl EventLog {
             writes: Vec::new(),
             n_in_chunk: 0,
             tail: Tail::empty(1),
+            written: Head::EMPTY,
             command: None,
             seen_commands: HashSet::new(),
         };
@@ -153,24 +154,27 @@ impl EventLog {
             state.add(parsed).map_err(refuse)?;
             n_events += 1;
             if state.n_in_chunk >= IMPORT_CHUNK_EVENTS {
-                self.send_chunk(&mut state)?;
+                self.send_chunk(&mut state, false)?;
             }
         }
         state.finish_command();
-        self.send_chunk(&mut state)?;
+        self.send_chunk(&mut state, true)?;
         Ok(ImportReport {
             n_events,
             head: state.head,
         })
     }
 
-    fn send_chunk(&self, state: &mut ImportState) -> Result<(), Error> {
-        if state.tail.count > 0 {
-            let tail = (
-                keys::event(state.tail.first).to_vec(),
-                state.tail.bytes.clone(),
-            );
-            state.writes.push(tail);
+    /// Sends what is ready to the writer: sealed chunks (and their index entries), and on the
+    /// last call the records of the unsealed tail.
+    fn send_chunk(&self, state: &mut ImportState, last: bool) -> Result<(), Error> {
+        if last {
+            for (position, record) in (state.tail.first..).zip(&state.tail.records) {
+                state
+                    .writes
+                    .push((keys::tail(position).to_vec(), record.clone()));
+            }
+            state.written = state.head;
         }
         if state.writes.is_empty() {
             return Ok(());
@@ -178,10 +182,10 @@ impl EventLog {
         let chunk = ImportChunk {
             after: (state.chunk_start.position, state.chunk_start.hash),
             writes: std::mem::take(&mut state.writes),
-            head: state.head,
+            head: state.written,
         };
         self.request_blocking(|reply| Message::Import { chunk, reply })?;
-        state.chunk_start = state.head;
+        state.chunk_start = state.written;
         state.n_in_chunk = 0;
         Ok(())
     }
@@ -193,8 +197,11 @@ struct ImportState {
     versions: std::collections::HashMap<String, u64>,
     writes: Vec<(Vec<u8>, Vec<u8>)>,
     n_in_chunk: usize,
-    /// The chunk being filled; written (again) with every message to the writer.
+    /// The records not yet sealed into a chunk.
     tail: Tail,
+    /// The head of the last record written (sealed), which is what the writer's head becomes
+    /// after a message.
+    written: Head,
     /// The command whose events are being read; its events are contiguous in the log.
     command: Option<(String, CommandRecord)>,
     seen_commands: HashSet<String>,
@@ -268,12 +275,7 @@ impl ImportState {
             ));
         }
         self.track_command(&envelope, line.command_fingerprint.as_deref())?;
-        if !self.tail.accepts(bytes.len()) {
-            let full = std::mem::replace(&mut self.tail, Tail::empty(position));
-            self.writes
-                .push((keys::event(full.first).to_vec(), full.bytes));
-        }
-        self.tail.push(&bytes);
+        self.tail.push(bytes);
         self.writes.push((
             keys::stream(&envelope.stream_id, envelope.stream_version),
             position.to_be_bytes().to_vec(),
@@ -284,6 +286,14 @@ impl ImportState {
             hash,
             recorded_at: Some(envelope.recorded_at),
         };
+        if self.tail.is_full() {
+            self.writes.push((
+                keys::event(self.tail.first).to_vec(),
+                self.tail.chunk_bytes(),
+            ));
+            self.tail = Tail::empty(position + 1);
+            self.written = self.head;
+        }
         Ok(())
     }
 

@@ -152,12 +152,21 @@ pub(crate) fn canonical_of(envelope: &Envelope) -> CanonicalRef<'_> {
 /// single sled batch (atomic, also across a crash) carries it.
 pub(crate) mod keys {
     pub(crate) const EVENT: u8 = b'e';
+    pub(crate) const TAIL: u8 = b'f';
     pub(crate) const STREAM: u8 = b's';
     pub(crate) const COMMAND: u8 = b'c';
 
     pub(crate) fn event(position: u64) -> [u8; 9] {
         let mut key = [0u8; 9];
         key[0] = EVENT;
+        key[1..].copy_from_slice(&position.to_be_bytes());
+        key
+    }
+
+    /// A record of the tail, not yet sealed into a chunk (see `chunk.rs`).
+    pub(crate) fn tail(position: u64) -> [u8; 9] {
+        let mut key = [0u8; 9];
+        key[0] = TAIL;
         key[1..].copy_from_slice(&position.to_be_bytes());
         key
     }

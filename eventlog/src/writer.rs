@@ -97,7 +97,7 @@ pub(crate) struct Writer {
     /// Shared with the flusher; see `mark.rs`.
     pub mark: Arc<Mutex<HeadMark>>,
     pub stats: Arc<StatsCounters>,
-    /// The last chunk of the log, kept in memory so that appends extend it without reading.
+    /// The records after the last chunk, kept in memory so that sealing them needs no read.
     pub tail: Tail,
 }
 
@@ -241,7 +241,6 @@ impl Writer {
             versions: HashMap::new(),
             commands: HashMap::new(),
             written: false,
-            tail_dirty: false,
         };
         // One stamp per group: max(now, previous) keeps recorded time non-decreasing even when
         // the clock steps back; truncated to microseconds because that is what is stored.
@@ -256,11 +255,6 @@ impl Writer {
             results.push((reply, result));
         }
         if group.written {
-            if group.tail_dirty {
-                group
-                    .batch
-                    .insert(&keys::event(self.tail.first), self.tail.bytes.clone());
-            }
             if let Err(error) = self.log.apply_batch(group.batch) {
                 let error = Error::from(error);
                 *self.failed.lock() = Some(error.to_string());
@@ -396,20 +390,8 @@ impl Writer {
         for (key, value) in writes {
             group.batch.insert(key, value);
         }
-        for record in records {
-            if !self.tail.accepts(record.len()) {
-                // The tail is full: write it one last time (if this group changed it) and
-                // start the next chunk.
-                if group.tail_dirty {
-                    group.batch.insert(
-                        &keys::event(self.tail.first),
-                        std::mem::take(&mut self.tail.bytes),
-                    );
-                }
-                self.tail = Tail::empty(self.tail.first + self.tail.count);
-            }
-            self.tail.push(&record);
-            group.tail_dirty = true;
+        for (position, record) in (first_position..).zip(records) {
+            self.tail.append(&mut group.batch, position, record);
         }
         group.versions.extend(new_versions);
         group.head = head;
@@ -523,9 +505,6 @@ struct Group {
     versions: HashMap<String, u64>,
     commands: HashMap<String, CommandRecord>,
     written: bool,
-    /// Whether this group added records to the writer's tail chunk, which must then be
-    /// written with the group.
-    tail_dirty: bool,
 }
 
 fn truncate_to_micros(time: DateTime<Utc>) -> DateTime<Utc> {

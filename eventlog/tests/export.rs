@@ -241,3 +241,35 @@ fn kv_tree_names_are_validated() {
     }
     assert!(log.kv_tree("token-store-2").is_ok());
 }
+
+#[test]
+fn import_of_a_large_export_is_sent_in_pieces_and_reads_back_whole() {
+    // More than one import message (10 000 events each) and a partial chunk at the end.
+    let source_dir = tempfile::tempdir().unwrap();
+    let source = open(source_dir.path());
+    for i in 0..11 {
+        source
+            .append_blocking(single(
+                &format!("action-p1.b{}", i % 3),
+                ExpectedVersion::Any,
+                1_001,
+            ))
+            .unwrap();
+    }
+    let text = exported(&source);
+    let target_dir = tempfile::tempdir().unwrap();
+    let target = open(target_dir.path());
+    let report = target.import_ndjson(Cursor::new(text.as_bytes())).unwrap();
+    assert_eq!(report.n_events, 11_011);
+    assert_eq!(target.head(), source.head());
+    assert_eq!(target.read_all(1).count(), 11_011);
+    assert_eq!(target.get(11_011).unwrap(), source.get(11_011).unwrap());
+    assert!(target.verify().unwrap().is_ok());
+    drop(target);
+    let reopened = open(target_dir.path());
+    assert_eq!(reopened.head(), source.head());
+    reopened
+        .append_blocking(single("action-p1.b0", ExpectedVersion::Exact(4_004), 1))
+        .unwrap();
+    assert!(reopened.verify().unwrap().is_ok());
+}

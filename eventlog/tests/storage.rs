@@ -12,10 +12,29 @@ fn event_key(position: u64) -> Vec<u8> {
     key
 }
 
-/// Edits the records of the chunk that holds `position` (records are stored in chunks:
-/// `e ‖ first position` → for each record, its length as u32 little-endian, then its bytes).
-/// `edit` gets the chunk's records and the index of `position` among them.
+fn tail_key(position: u64) -> Vec<u8> {
+    let mut key = vec![b'f'];
+    key.extend_from_slice(&position.to_be_bytes());
+    key
+}
+
+/// Edits the records around `position`: records are sealed in chunks of 16
+/// (`e ‖ first position` → for each record, its length as u32 little-endian, then its bytes);
+/// the last ones (the tail) are stored one per key (`f ‖ position`). `edit` gets the records of
+/// the chunk (or the single tail record) and the index of `position` among them.
 fn edit_chunk(tree: &sled::Tree, position: u64, edit: impl FnOnce(&mut Vec<Vec<u8>>, usize)) {
+    if let Some(record) = tree.get(tail_key(position)).unwrap() {
+        let mut records = vec![record.to_vec()];
+        edit(&mut records, 0);
+        match records.first() {
+            None => tree.remove(tail_key(position)).map(|_| ()).unwrap(),
+            Some(record) => tree
+                .insert(tail_key(position), record.clone())
+                .map(|_| ())
+                .unwrap(),
+        }
+        return;
+    }
     let (key, chunk) = tree
         .range(event_key(0)..=event_key(position))
         .next_back()
@@ -228,7 +247,9 @@ fn a_store_whose_sled_log_lost_acknowledged_events_is_refused() {
     let dir = filled(5);
     // Simulate sled recovering a shorter log than was acknowledged.
     damage_raw(dir.path(), |_, tree| {
-        edit_chunk(tree, 7, |records, i| records.truncate(i));
+        for position in (7..=10).rev() {
+            edit_chunk(tree, position, |records, i| records.truncate(i));
+        }
     });
     match EventLog::open(dir.path(), Options::default()) {
         Err(Error::Corruption { at, detail }) => {
