@@ -339,9 +339,15 @@ const PARTNERS: &[(&str, PartnerKind)] = &[
     ("Association Lire et faire lire", PartnerKind::Association),
     ("Association Sport dans la ville", PartnerKind::Sport),
     ("Centre social des Tilleuls", PartnerKind::Social),
-    ("Service municipal de la jeunesse", PartnerKind::MunicipalService),
+    (
+        "Service municipal de la jeunesse",
+        PartnerKind::MunicipalService,
+    ),
     ("Médiathèque municipale", PartnerKind::Culture),
-    ("Association Les Petits Débrouillards", PartnerKind::Association),
+    (
+        "Association Les Petits Débrouillards",
+        PartnerKind::Association,
+    ),
     ("Conservatoire à rayonnement communal", PartnerKind::Culture),
     ("Maison de santé pluriprofessionnelle", PartnerKind::Health),
     ("Bailleur social Habitat du quartier", PartnerKind::Housing),
@@ -594,7 +600,7 @@ fn siret(rng: &mut Rng) -> Option<Siret> {
                 }
             })
             .sum();
-        if sum % 10 == 0 {
+        if sum.is_multiple_of(10) {
             let s: String = all.iter().map(|d| char::from(b'0' + *d as u8)).collect();
             return Siret::parse(&s).ok();
         }
@@ -688,15 +694,27 @@ impl Sim<'_> {
                 let year = params.first_year + y;
                 let r = self.rng.range(0, 6) as u32;
                 let specs = [
-                    (BodyKind::Cotech, date(year, 3, 17 + r), "COTECH de printemps"),
-                    (BodyKind::Copil, date(year, 4, 8 + r), "COPIL de programmation"),
+                    (
+                        BodyKind::Cotech,
+                        date(year, 3, 17 + r),
+                        "COTECH de printemps",
+                    ),
+                    (
+                        BodyKind::Copil,
+                        date(year, 4, 8 + r),
+                        "COPIL de programmation",
+                    ),
                     (BodyKind::Copil, date(year, 10, 8 + r), "COPIL d'automne"),
                 ];
                 for (body, day, label) in specs {
                     prog.sessions.push(SessionSim {
                         id: SessionId::parse(&format!(
                             "{}-{}-{}",
-                            if body == BodyKind::Copil { "copil" } else { "cotech" },
+                            if body == BodyKind::Copil {
+                                "copil"
+                            } else {
+                                "cotech"
+                            },
                             year,
                             day.month()
                         ))?,
@@ -720,10 +738,9 @@ impl Sim<'_> {
             // fates go to the last year, where they are natural.
             let n = params.actions_per_programme;
             for a in 0..n {
-                let fate = if a < FIRST_FATES.len() {
-                    FIRST_FATES[a]
-                } else {
-                    random_fate(&mut self.rng)
+                let fate = match FIRST_FATES.get(a) {
+                    Some(fate) => *fate,
+                    None => random_fate(&mut self.rng),
                 };
                 let early = matches!(
                     fate,
@@ -847,7 +864,10 @@ impl Sim<'_> {
             };
             left -= amount;
             if amount > 0 {
-                requested.push(MoneyLine::new(FunderId::parse(FUNDERS[f].0)?, euros(amount)));
+                requested.push(MoneyLine::new(
+                    FunderId::parse(FUNDERS[f].0)?,
+                    euros(amount),
+                ));
             }
         }
         let school_year = rng.percent(70);
@@ -903,7 +923,10 @@ impl Sim<'_> {
             requested,
             indicators,
             external_refs: if rng.percent(60) {
-                vec![title(&format!("DAUPHIN-{year}-{:05}", rng.range(1, 99_999)))?]
+                vec![title(&format!(
+                    "DAUPHIN-{year}-{:05}",
+                    rng.range(1, 99_999)
+                ))?]
             } else {
                 Vec::new()
             },
@@ -930,7 +953,13 @@ impl Sim<'_> {
         })
     }
 
-    fn schedule(&mut self, programme: usize, task: Task, effective: NaiveDate, recorded: NaiveDate) {
+    fn schedule(
+        &mut self,
+        programme: usize,
+        task: Task,
+        effective: NaiveDate,
+        recorded: NaiveDate,
+    ) {
         self.seq += 1;
         let recorded = recorded.max(effective).max(self.today);
         self.queue.push(Reverse(Scheduled {
@@ -951,7 +980,12 @@ impl Sim<'_> {
 
     // -------------------------------------------------------------------------- appending
 
-    fn push(&mut self, stream_id: String, version_before: u64, events: Vec<NewEvent>) -> Result<(), GeneratorError> {
+    fn push(
+        &mut self,
+        stream_id: String,
+        version_before: u64,
+        events: Vec<NewEvent>,
+    ) -> Result<(), GeneratorError> {
         if events.is_empty() {
             return Ok(());
         }
@@ -1064,7 +1098,13 @@ impl Sim<'_> {
         ctx
     }
 
-    fn programme_cmd(&mut self, p: usize, role: Role, on: NaiveDate, command: ProgrammeCommand) -> Result<(), GeneratorError> {
+    fn programme_cmd(
+        &mut self,
+        p: usize,
+        role: Role,
+        on: NaiveDate,
+        command: ProgrammeCommand,
+    ) -> Result<(), GeneratorError> {
         let ctx = self.context(p, role, &command.needs());
         let prog = &mut self.programmes[p];
         let stream = streams::programme_stream(&prog.id);
@@ -1089,20 +1129,25 @@ impl Sim<'_> {
         self.push(stream, before, out)
     }
 
-    fn partner_cmd(&mut self, p: usize, i: usize, on: NaiveDate, command: PartnerCommand) -> Result<(), GeneratorError> {
+    fn partner_cmd(
+        &mut self,
+        p: usize,
+        i: usize,
+        on: NaiveDate,
+        command: PartnerCommand,
+    ) -> Result<(), GeneratorError> {
         let role = Role::Coordinator;
         let ctx = self.context(p, role, &command.needs());
         let prog = &mut self.programmes[p];
         let stream = streams::partner_stream(&prog.id, &prog.partners[i].0);
         let command = Command::new(command).effective_on(on);
         let state = &mut prog.partners[i].1;
-        let decided = partner::decide(state, &command, &ctx).map_err(|error| {
-            GeneratorError::Refused {
+        let decided =
+            partner::decide(state, &command, &ctx).map_err(|error| GeneratorError::Refused {
                 stream: stream.clone(),
                 command: format!("{:?}", command.command.kind()),
                 error,
-            }
-        })?;
+            })?;
         let before = state.version;
         let mut out = Vec::new();
         for event in decided.dated() {
@@ -1116,7 +1161,13 @@ impl Sim<'_> {
         self.push(stream, before, out)
     }
 
-    fn session_cmd(&mut self, p: usize, s: usize, on: Option<NaiveDate>, command: SessionCommand) -> Result<(), GeneratorError> {
+    fn session_cmd(
+        &mut self,
+        p: usize,
+        s: usize,
+        on: Option<NaiveDate>,
+        command: SessionCommand,
+    ) -> Result<(), GeneratorError> {
         let role = Role::Coordinator;
         let ctx = self.context(p, role, &command.needs());
         let prog = &mut self.programmes[p];
@@ -1124,13 +1175,12 @@ impl Sim<'_> {
         let mut command = Command::new(command);
         command.effective_on = on;
         let state = &mut prog.sessions[s].state;
-        let decided = session::decide(state, &command, &ctx).map_err(|error| {
-            GeneratorError::Refused {
+        let decided =
+            session::decide(state, &command, &ctx).map_err(|error| GeneratorError::Refused {
                 stream: stream.clone(),
                 command: format!("{:?}", command.command.kind()),
                 error,
-            }
-        })?;
+            })?;
         let before = state.version;
         let mut out = Vec::new();
         for event in decided.dated() {
@@ -1145,7 +1195,14 @@ impl Sim<'_> {
     }
 
     /// `on`: the `effectiveOn` option, for commands that name no date.
-    fn action_cmd(&mut self, p: usize, a: usize, role: Role, on: Option<NaiveDate>, command: ActionCommand) -> Result<(), GeneratorError> {
+    fn action_cmd(
+        &mut self,
+        p: usize,
+        a: usize,
+        role: Role,
+        on: Option<NaiveDate>,
+        command: ActionCommand,
+    ) -> Result<(), GeneratorError> {
         let ctx = self.context(p, role, &command.needs());
         let prog = &mut self.programmes[p];
         let sim = &mut prog.actions[a];
@@ -1228,7 +1285,11 @@ impl Sim<'_> {
                     name("Direction académique – principal du collège chef de file")?,
                     name(&format!("Ville de {}", self.programmes[p].commune))?,
                     name("Caisse d'allocations familiales")?,
-                    name(if year % 2 == 0 { "Conseil départemental" } else { "Délégué du préfet" })?,
+                    name(if year % 2 == 0 {
+                        "Conseil départemental"
+                    } else {
+                        "Délégué du préfet"
+                    })?,
                 ];
                 self.programme_cmd(
                     p,
@@ -1247,7 +1308,9 @@ impl Sim<'_> {
                     last,
                     on,
                     PartnerCommand::PartnerLeaves {
-                        reason: note("Le bailleur a transféré son patrimoine à un autre organisme.")?,
+                        reason: note(
+                            "Le bailleur a transféré son patrimoine à un autre organisme.",
+                        )?,
                     },
                 )
             }
@@ -1326,11 +1389,20 @@ impl Sim<'_> {
                     requested: Some(requested),
                     summary: Some(Narrative::parse(
                         "résumé",
-                        &format!("{} Projet resserré après l'ajournement du COPIL.", current.summary.as_str()),
+                        &format!(
+                            "{} Projet resserré après l'ajournement du COPIL.",
+                            current.summary.as_str()
+                        ),
                     )?),
                     ..ActionAmended::default()
                 };
-                self.action_cmd(p, a, Role::Coordinator, Some(on), ActionCommand::AmendAction(amended))
+                self.action_cmd(
+                    p,
+                    a,
+                    Role::Coordinator,
+                    Some(on),
+                    ActionCommand::AmendAction(amended),
+                )
             }
             Task::Withdraw(a) => {
                 if !matches!(
@@ -1353,10 +1425,15 @@ impl Sim<'_> {
             Task::Advance(a) => self.advance(p, a, on),
             Task::WrongPayment(a) => {
                 use ActionStatus as S;
-                if !matches!(self.status(p, a), Some(S::Funded | S::InProgress | S::Completed | S::Reported | S::Evaluated)) {
+                if !matches!(
+                    self.status(p, a),
+                    Some(S::Funded | S::InProgress | S::Completed | S::Reported | S::Evaluated)
+                ) {
                     return Ok(());
                 }
-                let Some(x) = self.action(p, a) else { return Ok(()) };
+                let Some(x) = self.action(p, a) else {
+                    return Ok(());
+                };
                 let Some(line) = x.money.iter().find(|l| l.to_pay.cents() >= 1000).cloned() else {
                     return Ok(());
                 };
@@ -1366,7 +1443,8 @@ impl Sim<'_> {
                 Ok(())
             }
             Task::CancelWrongPayment(a) => {
-                let payment = PaymentId::parse(&format!("v{}", self.programmes[p].actions[a].n_payments))?;
+                let payment =
+                    PaymentId::parse(&format!("v{}", self.programmes[p].actions[a].n_payments))?;
                 self.action_cmd(
                     p,
                     a,
@@ -1386,7 +1464,10 @@ impl Sim<'_> {
             Task::Start(a) => self.start(p, a, on),
             Task::Measure(a) => {
                 use ActionStatus as S;
-                if !matches!(self.status(p, a), Some(S::Funded | S::InProgress | S::Completed | S::Reported | S::Evaluated)) {
+                if !matches!(
+                    self.status(p, a),
+                    Some(S::Funded | S::InProgress | S::Completed | S::Reported | S::Evaluated)
+                ) {
                     return Ok(());
                 }
                 let target = self.rng.range(10, 130) as f64;
@@ -1403,7 +1484,10 @@ impl Sim<'_> {
                 )
             }
             Task::Interim(a) => {
-                if !matches!(self.status(p, a), Some(ActionStatus::InProgress | ActionStatus::Completed)) {
+                if !matches!(
+                    self.status(p, a),
+                    Some(ActionStatus::InProgress | ActionStatus::Completed)
+                ) {
                     return Ok(());
                 }
                 let spent = self.action(p, a).map_or(0, |x| x.total_cost.cents() / 2);
@@ -1422,10 +1506,15 @@ impl Sim<'_> {
                 )
             }
             Task::ChangePeriod(a) => {
-                if !matches!(self.status(p, a), Some(ActionStatus::Retained | ActionStatus::Funded | ActionStatus::InProgress)) {
+                if !matches!(
+                    self.status(p, a),
+                    Some(ActionStatus::Retained | ActionStatus::Funded | ActionStatus::InProgress)
+                ) {
                     return Ok(());
                 }
-                let Some(x) = self.action(p, a) else { return Ok(()) };
+                let Some(x) = self.action(p, a) else {
+                    return Ok(());
+                };
                 let (start, end) = (x.period_start, plus(x.period_end, 45));
                 self.action_cmd(
                     p,
@@ -1435,7 +1524,9 @@ impl Sim<'_> {
                     ActionCommand::ChangePeriod {
                         period_start: start,
                         period_end: end,
-                        reason: note("Démarrage retardé par les travaux du gymnase : période prolongée.")?,
+                        reason: note(
+                            "Démarrage retardé par les travaux du gymnase : période prolongée.",
+                        )?,
                     },
                 )
             }
@@ -1446,10 +1537,14 @@ impl Sim<'_> {
                     Role::Coordinator,
                     Some(on),
                     ActionCommand::AttestNonRealisation {
-                        reason: note("L'association a cessé son activité ; l'action n'a pas eu lieu.")?,
+                        reason: note(
+                            "L'association a cessé son activité ; l'action n'a pas eu lieu.",
+                        )?,
                     },
                 )?;
-                let paid = self.action(p, a).is_some_and(|x| x.money.iter().any(|l| !l.paid.is_zero()));
+                let paid = self
+                    .action(p, a)
+                    .is_some_and(|x| x.money.iter().any(|l| !l.paid.is_zero()));
                 if paid {
                     self.follow(p, Task::RequestRepayment(a), on, (10, 20), (0, 3));
                 } else if self.programmes[p].actions[a].fate == Fate::NotRealisedClosed {
@@ -1460,7 +1555,13 @@ impl Sim<'_> {
             Task::RequestRepayment(a) => {
                 let lines: Vec<(FunderId, Money)> = self
                     .action(p, a)
-                    .map(|x| x.money.iter().filter(|l| !l.paid.is_zero()).map(|l| (l.funder.clone(), l.paid)).collect())
+                    .map(|x| {
+                        x.money
+                            .iter()
+                            .filter(|l| !l.paid.is_zero())
+                            .map(|l| (l.funder.clone(), l.paid))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 for (funder, amount) in lines {
                     self.action_cmd(
@@ -1487,7 +1588,12 @@ impl Sim<'_> {
                         x.money
                             .iter()
                             .filter(|l| l.repayment_requested > l.repaid)
-                            .map(|l| (l.funder.clone(), l.repayment_requested.saturating_sub(l.repaid)))
+                            .map(|l| {
+                                (
+                                    l.funder.clone(),
+                                    l.repayment_requested.saturating_sub(l.repaid),
+                                )
+                            })
                             .collect()
                     })
                     .unwrap_or_default();
@@ -1511,7 +1617,13 @@ impl Sim<'_> {
                 if self.status(p, a) != Some(ActionStatus::InProgress) {
                     return Ok(());
                 }
-                self.action_cmd(p, a, Role::Coordinator, None, ActionCommand::CompleteAction { completed_on: on })?;
+                self.action_cmd(
+                    p,
+                    a,
+                    Role::Coordinator,
+                    None,
+                    ActionCommand::CompleteAction { completed_on: on },
+                )?;
                 if self.programmes[p].actions[a].fate != Fate::Completed {
                     self.follow(p, Task::FinalReport(a), on, (20, 60), (0, 5));
                 }
@@ -1542,7 +1654,13 @@ impl Sim<'_> {
             Task::Balance(a) => {
                 let lines: Vec<(FunderId, Money)> = self
                     .action(p, a)
-                    .map(|x| x.money.iter().filter(|l| !l.to_pay.is_zero()).map(|l| (l.funder.clone(), l.to_pay)).collect())
+                    .map(|x| {
+                        x.money
+                            .iter()
+                            .filter(|l| !l.to_pay.is_zero())
+                            .map(|l| (l.funder.clone(), l.to_pay))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 for (funder, amount) in lines {
                     self.pay(p, a, on, funder, amount, PaymentKind::Balance)?;
@@ -1578,7 +1696,13 @@ impl Sim<'_> {
                 }
                 Ok(())
             }
-            Task::Close(a) => self.action_cmd(p, a, Role::Coordinator, Some(on), ActionCommand::CloseAction),
+            Task::Close(a) => self.action_cmd(
+                p,
+                a,
+                Role::Coordinator,
+                Some(on),
+                ActionCommand::CloseAction,
+            ),
         }
     }
 
@@ -1635,7 +1759,14 @@ impl Sim<'_> {
                 },
             )?;
         }
-        self.programme_cmd(p, Role::Pilot, on, ProgrammeCommand::RetireAxis { code: AxisCode::parse(AXES[5].0)? })?;
+        self.programme_cmd(
+            p,
+            Role::Pilot,
+            on,
+            ProgrammeCommand::RetireAxis {
+                code: AxisCode::parse(AXES[5].0)?,
+            },
+        )?;
         for (funder, funder_name, kind) in FUNDERS {
             let funder_name = if *kind == FunderKind::Municipality {
                 format!("Ville de {commune}")
@@ -1654,14 +1785,35 @@ impl Sim<'_> {
             )?;
         }
         for (body, members) in [
-            (BodyKind::Copil, vec!["Préfecture", "Direction académique", "Ville"]),
-            (BodyKind::Cotech, vec!["Cheffe de projet opérationnelle", "Collège chef de file", "Centre social", "CAF"]),
+            (
+                BodyKind::Copil,
+                vec!["Préfecture", "Direction académique", "Ville"],
+            ),
+            (
+                BodyKind::Cotech,
+                vec![
+                    "Cheffe de projet opérationnelle",
+                    "Collège chef de file",
+                    "Centre social",
+                    "CAF",
+                ],
+            ),
         ] {
-            let organisations = members.into_iter().map(name).collect::<Result<Vec<_>, _>>()?;
-            self.programme_cmd(p, Role::Pilot, on, ProgrammeCommand::ChangeBodyMembership { body, organisations })?;
+            let organisations = members
+                .into_iter()
+                .map(name)
+                .collect::<Result<Vec<_>, _>>()?;
+            self.programme_cmd(
+                p,
+                Role::Pilot,
+                on,
+                ProgrammeCommand::ChangeBodyMembership {
+                    body,
+                    organisations,
+                },
+            )?;
         }
-        for i in 0..PARTNERS.len() {
-            let (partner_name, kind) = PARTNERS[i];
+        for (i, &(partner_name, kind)) in PARTNERS.iter().enumerate() {
             let siret = if kind == PartnerKind::Association || self.rng.percent(30) {
                 siret(&mut self.rng)
             } else {
@@ -1685,7 +1837,11 @@ impl Sim<'_> {
 
     fn year_start(&mut self, p: usize, year: i32, on: NaiveDate) -> Result<(), GeneratorError> {
         for (f, (funder, _, kind)) in FUNDERS.iter().enumerate() {
-            let planned = self.programmes[p].planned.get(&(f, year)).copied().unwrap_or(0);
+            let planned = self.programmes[p]
+                .planned
+                .get(&(f, year))
+                .copied()
+                .unwrap_or(0);
             // Sized on the year's requests: a little short, so that choices are needed.
             let factor = if *kind == FunderKind::State { 92 } else { 85 };
             let amount = (planned / 100 * factor / 100_000).max(1) * 100_000;
@@ -1711,7 +1867,13 @@ impl Sim<'_> {
 
     fn propose(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
         let proposal = self.programmes[p].actions[a].proposal.clone();
-        self.action_cmd(p, a, Role::Coordinator, Some(on), ActionCommand::ProposeAction(proposal))?;
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            Some(on),
+            ActionCommand::ProposeAction(proposal),
+        )?;
         let sim = &self.programmes[p].actions[a];
         let (complements, fate, year) = (sim.complements, sim.fate, sim.year);
         if complements {
@@ -1733,7 +1895,10 @@ impl Sim<'_> {
             let sim = &self.programmes[p].actions[a];
             if sim.year != year
                 || matches!(sim.fate, Fate::Proposed | Fate::ComplementsRequested)
-                || !matches!(self.status(p, a), Some(ActionStatus::Proposed | ActionStatus::UnderReview))
+                || !matches!(
+                    self.status(p, a),
+                    Some(ActionStatus::Proposed | ActionStatus::UnderReview)
+                )
             {
                 continue;
             }
@@ -1745,7 +1910,11 @@ impl Sim<'_> {
                 Vec::new()
             };
             let opinion = if favourable {
-                if self.rng.percent(15) { Opinion::Reserved } else { Opinion::Favourable }
+                if self.rng.percent(15) {
+                    Opinion::Reserved
+                } else {
+                    Opinion::Favourable
+                }
             } else {
                 Opinion::Unfavourable
             };
@@ -1780,17 +1949,29 @@ impl Sim<'_> {
             if sim.year != year {
                 continue;
             }
-            if autumn && sim.revised && matches!(status, Some(ActionStatus::Retained | ActionStatus::Funded | ActionStatus::InProgress)) {
+            if autumn
+                && sim.revised
+                && matches!(
+                    status,
+                    Some(ActionStatus::Retained | ActionStatus::Funded | ActionStatus::InProgress)
+                )
+            {
                 revisions.push(a);
                 continue;
             }
-            if matches!(sim.fate, Fate::Proposed | Fate::ComplementsRequested | Fate::UnderReview | Fate::Withdrawn) {
+            if matches!(
+                sim.fate,
+                Fate::Proposed | Fate::ComplementsRequested | Fate::UnderReview | Fate::Withdrawn
+            ) {
                 continue;
             }
             let decidable = if autumn {
                 status == Some(ActionStatus::Deferred) && sim.fate != Fate::Deferred
             } else {
-                matches!(status, Some(ActionStatus::Proposed | ActionStatus::UnderReview))
+                matches!(
+                    status,
+                    Some(ActionStatus::Proposed | ActionStatus::UnderReview)
+                )
             };
             if !decidable {
                 continue;
@@ -1799,27 +1980,59 @@ impl Sim<'_> {
             let sim = &self.programmes[p].actions[a];
             let Some(x) = self.action(p, a) else { continue };
             let (outcome, retained, reason) = if sim.fate == Fate::Rejected {
-                (DecisionOutcome::Rejected, Vec::new(), Some(note("Projet hors des priorités du plan d'actions.")?))
+                (
+                    DecisionOutcome::Rejected,
+                    Vec::new(),
+                    Some(note("Projet hors des priorités du plan d'actions.")?),
+                )
             } else if sim.deferred_first && !autumn {
-                (DecisionOutcome::Deferred, Vec::new(), Some(note("Plan de financement à revoir ; à représenter au COPIL d'automne.")?))
+                (
+                    DecisionOutcome::Deferred,
+                    Vec::new(),
+                    Some(note(
+                        "Plan de financement à revoir ; à représenter au COPIL d'automne.",
+                    )?),
+                )
             } else {
                 let lines = x
                     .requested
                     .iter()
-                    .map(|l| MoneyLine::new(l.funder.clone(), euros((l.amount.cents() * pct / 100 / 10_000).max(1) * 10_000)))
                     .map(|l| {
-                        let max = x.requested.iter().find(|r| r.funder == l.funder).map_or(l.amount, |r| r.amount);
+                        MoneyLine::new(
+                            l.funder.clone(),
+                            euros((l.amount.cents() * pct / 100 / 10_000).max(1) * 10_000),
+                        )
+                    })
+                    .map(|l| {
+                        let max = x
+                            .requested
+                            .iter()
+                            .find(|r| r.funder == l.funder)
+                            .map_or(l.amount, |r| r.amount);
                         MoneyLine::new(l.funder, l.amount.min(max))
                     })
                     .collect();
                 (DecisionOutcome::Retained, lines, None)
             };
-            decisions.push((a, CopilDecision { action: x.id.clone(), outcome, retained, reason }));
+            decisions.push((
+                a,
+                CopilDecision {
+                    action: x.id.clone(),
+                    outcome,
+                    retained,
+                    reason,
+                },
+            ));
         }
         if !decisions.is_empty() {
             let states: BTreeMap<ActionId, ActionState> = decisions
                 .iter()
-                .map(|(a, d)| (d.action.clone(), self.programmes[p].actions[*a].state.clone()))
+                .map(|(a, d)| {
+                    (
+                        d.action.clone(),
+                        self.programmes[p].actions[*a].state.clone(),
+                    )
+                })
                 .collect();
             let command = Command::new(RecordCopilDecisions {
                 session: session.clone(),
@@ -1830,12 +2043,18 @@ impl Sim<'_> {
                 ..Default::default()
             };
             let ctx = self.context(p, Role::Pilot, &needs);
-            let decided = action::decide_copil_decisions(&states, &command, &ctx).map_err(|error| GeneratorError::Refused {
-                stream: streams::session_stream(&self.programmes[p].id, &session),
-                command: "RecordCopilDecisions".to_owned(),
-                error,
-            })?;
-            let by_id: HashMap<ActionId, usize> = decisions.iter().map(|(a, d)| (d.action.clone(), *a)).collect();
+            let decided =
+                action::decide_copil_decisions(&states, &command, &ctx).map_err(|error| {
+                    GeneratorError::Refused {
+                        stream: streams::session_stream(&self.programmes[p].id, &session),
+                        command: "RecordCopilDecisions".to_owned(),
+                        error,
+                    }
+                })?;
+            let by_id: HashMap<ActionId, usize> = decisions
+                .iter()
+                .map(|(a, d)| (d.action.clone(), *a))
+                .collect();
             for (id, result) in decided {
                 let a = by_id[&id];
                 let prog = &mut self.programmes[p];
@@ -1851,7 +2070,11 @@ impl Sim<'_> {
                     ));
                     sim.state = action::evolve(std::mem::take(&mut sim.state), &event);
                 }
-                let retained = sim.state.action.as_ref().is_some_and(|x| x.status == ActionStatus::Retained);
+                let retained = sim
+                    .state
+                    .action
+                    .as_ref()
+                    .is_some_and(|x| x.status == ActionStatus::Retained);
                 let fate = sim.fate;
                 if self.summary.backdated_decision.is_none() && self.today > session_date {
                     self.summary.backdated_decision = Some(BackdatedDecision {
@@ -1864,9 +2087,19 @@ impl Sim<'_> {
                 }
                 self.push(stream, before, out)?;
                 if retained && fate != Fate::Retained {
-                    self.follow(p, Task::Grants(a), session_date.max(self.today), (20, 50), (0, 5));
+                    self.follow(
+                        p,
+                        Task::Grants(a),
+                        session_date.max(self.today),
+                        (20, 50),
+                        (0, 5),
+                    );
                 }
-                if !retained && self.programmes[p].actions[a].deferred_first && !autumn && self.programmes[p].actions[a].amended {
+                if !retained
+                    && self.programmes[p].actions[a].deferred_first
+                    && !autumn
+                    && self.programmes[p].actions[a].amended
+                {
                     self.follow(p, Task::Amend(a), self.today, (20, 40), (0, 2));
                 }
             }
@@ -1894,7 +2127,13 @@ impl Sim<'_> {
         Ok(())
     }
 
-    fn act_for(&mut self, funder: &FunderId, amount: Money, year: i32, on: NaiveDate) -> Result<Act, GeneratorError> {
+    fn act_for(
+        &mut self,
+        funder: &FunderId,
+        amount: Money,
+        year: i32,
+        on: NaiveDate,
+    ) -> Result<Act, GeneratorError> {
         let kind = if amount > action::CONVENTION_THRESHOLD {
             ActKind::Convention
         } else {
@@ -1906,20 +2145,35 @@ impl Sim<'_> {
             }
         };
         let reference = match kind {
-            ActKind::Convention => format!("Convention n° {year}-CE-{:04}", self.rng.range(1, 9999)),
-            ActKind::Arrete => format!("Arrêté attributif n° {year}-{:04}", self.rng.range(1, 9999)),
-            ActKind::EpleDecision => format!("Décision du chef d'établissement n° {year}-{:03}", self.rng.range(1, 999)),
-            ActKind::Deliberation => format!("Délibération n° {year}-{:03}", self.rng.range(1, 999)),
+            ActKind::Convention => {
+                format!("Convention n° {year}-CE-{:04}", self.rng.range(1, 9999))
+            }
+            ActKind::Arrete => {
+                format!("Arrêté attributif n° {year}-{:04}", self.rng.range(1, 9999))
+            }
+            ActKind::EpleDecision => format!(
+                "Décision du chef d'établissement n° {year}-{:03}",
+                self.rng.range(1, 999)
+            ),
+            ActKind::Deliberation => {
+                format!("Délibération n° {year}-{:03}", self.rng.range(1, 999))
+            }
             ActKind::Other => format!("Notification n° {year}-{:04}", self.rng.range(1, 9999)),
         };
-        Ok(Act { kind, reference: title(&reference)?, signed_on: on })
+        Ok(Act {
+            kind,
+            reference: title(&reference)?,
+            signed_on: on,
+        })
     }
 
     fn grants(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
         if self.status(p, a) != Some(ActionStatus::Retained) {
             return Ok(());
         }
-        let Some(x) = self.action(p, a) else { return Ok(()) };
+        let Some(x) = self.action(p, a) else {
+            return Ok(());
+        };
         let year = x.year;
         let lines: Vec<(FunderId, Money)> = x
             .money
@@ -1935,7 +2189,11 @@ impl Sim<'_> {
                 .as_ref()
                 .and_then(|x| x.envelope(&funder, year))
                 .map(|e| e.amount);
-            let already = self.programmes[p].granted.get(&(funder.clone(), year)).copied().unwrap_or(Money::ZERO);
+            let already = self.programmes[p]
+                .granted
+                .get(&(funder.clone(), year))
+                .copied()
+                .unwrap_or(Money::ZERO);
             let room = envelope.map_or(retained, |e| e.saturating_sub(already));
             let amount = retained.min(room);
             if amount.is_zero() || (refuse_one && i > 0) {
@@ -1944,7 +2202,16 @@ impl Sim<'_> {
                 } else {
                     "Le financeur n'a pas retenu l'action dans sa programmation."
                 };
-                self.action_cmd(p, a, Role::Coordinator, Some(on), ActionCommand::RefuseGrant { funder, reason: note(reason)? })?;
+                self.action_cmd(
+                    p,
+                    a,
+                    Role::Coordinator,
+                    Some(on),
+                    ActionCommand::RefuseGrant {
+                        funder,
+                        reason: note(reason)?,
+                    },
+                )?;
                 continue;
             }
             let act = self.act_for(&funder, amount, year.get(), on)?;
@@ -1954,7 +2221,13 @@ impl Sim<'_> {
                 a,
                 Role::Coordinator,
                 None,
-                ActionCommand::AwardGrant { grant, funder, year, amount, act },
+                ActionCommand::AwardGrant {
+                    grant,
+                    funder,
+                    year,
+                    amount,
+                    act,
+                },
             )?;
         }
         if self.status(p, a) != Some(ActionStatus::Funded) {
@@ -1964,7 +2237,15 @@ impl Sim<'_> {
         Ok(())
     }
 
-    fn pay(&mut self, p: usize, a: usize, on: NaiveDate, funder: FunderId, amount: Money, kind: PaymentKind) -> Result<(), GeneratorError> {
+    fn pay(
+        &mut self,
+        p: usize,
+        a: usize,
+        on: NaiveDate,
+        funder: FunderId,
+        amount: Money,
+        kind: PaymentKind,
+    ) -> Result<(), GeneratorError> {
         let n = {
             let sim = &mut self.programmes[p].actions[a];
             sim.n_payments += 1;
@@ -1976,14 +2257,26 @@ impl Sim<'_> {
             a,
             Role::Coordinator,
             None,
-            ActionCommand::RecordPayment { payment, funder, amount, kind, paid_on: on },
+            ActionCommand::RecordPayment {
+                payment,
+                funder,
+                amount,
+                kind,
+                paid_on: on,
+            },
         )
     }
 
     fn advance(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
         let lines: Vec<(FunderId, Money)> = self
             .action(p, a)
-            .map(|x| x.money.iter().filter(|l| !l.to_pay.is_zero()).map(|l| (l.funder.clone(), l.to_pay)).collect())
+            .map(|x| {
+                x.money
+                    .iter()
+                    .filter(|l| !l.to_pay.is_zero())
+                    .map(|l| (l.funder.clone(), l.to_pay))
+                    .collect()
+            })
             .unwrap_or_default();
         for (funder, to_pay) in lines {
             let amount = euros(to_pay.cents() / 2);
@@ -2018,7 +2311,13 @@ impl Sim<'_> {
         if self.status(p, a) != Some(ActionStatus::Funded) {
             return Ok(());
         }
-        self.action_cmd(p, a, Role::Coordinator, None, ActionCommand::StartAction { started_on: on })?;
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            None,
+            ActionCommand::StartAction { started_on: on },
+        )?;
         let sim = &self.programmes[p].actions[a];
         let (fate, period_changed) = (sim.fate, sim.period_changed);
         self.follow(p, Task::Measure(a), on, (40, 80), (0, 5));
