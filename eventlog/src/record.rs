@@ -152,7 +152,7 @@ pub(crate) fn canonical_of(envelope: &Envelope) -> CanonicalRef<'_> {
 /// single sled batch (atomic, also across a crash) carries it.
 pub(crate) mod keys {
     pub(crate) const EVENT: u8 = b'e';
-    pub(crate) const TAIL: u8 = b'f';
+    pub(crate) const TAIL: u8 = b'z';
     pub(crate) const STREAM: u8 = b's';
     pub(crate) const COMMAND: u8 = b'c';
 

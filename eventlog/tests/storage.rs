@@ -13,14 +13,14 @@ fn event_key(position: u64) -> Vec<u8> {
 }
 
 fn tail_key(position: u64) -> Vec<u8> {
-    let mut key = vec![b'f'];
+    let mut key = vec![b'z'];
     key.extend_from_slice(&position.to_be_bytes());
     key
 }
 
 /// Edits the records around `position`: records are sealed in chunks of 16
 /// (`e ‖ first position` → for each record, its length as u32 little-endian, then its bytes);
-/// the last ones (the tail) are stored one per key (`f ‖ position`). `edit` gets the records of
+/// the last ones (the tail) are stored one per key (`z ‖ position`). `edit` gets the records of
 /// the chunk (or the single tail record) and the index of `position` among them.
 fn edit_chunk(tree: &sled::Tree, position: u64, edit: impl FnOnce(&mut Vec<Vec<u8>>, usize)) {
     if let Some(record) = tree.get(tail_key(position)).unwrap() {
