@@ -23,7 +23,7 @@ const FORMAT_KEY: &[u8] = b"format_version";
 
 /// A handle on an open log. Cloning is cheap (an `Arc`); the store closes when the last clone
 /// (including those held by subscriptions) is dropped, after the writer has drained its queue
-/// and flushed.
+/// and flushed: that drop blocks for the flush, so avoid it on a latency-critical async task.
 #[derive(Clone)]
 pub struct EventLog {
     inner: Arc<Inner>,
@@ -158,6 +158,9 @@ impl EventLog {
     }
 
     /// Appends atomically; returns once the append is durable (or, in `Buffered` mode, applied).
+    ///
+    /// Dropping the future after it has started does not cancel the append: the request is
+    /// already with the writer. Retry with the same command id to learn its outcome.
     pub async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, Error> {
         validate_request(&request, &self.inner.options)?;
         let (sender, receiver) = oneshot::channel();
