@@ -1,6 +1,199 @@
 //! `chronique`: the register of decisions of a Cité éducative.
+//!
+//! One binary: `serve` runs the server over an embedded store; `demo` fills a fresh store
+//! with a realistic programme and serves it; the other commands work on a stopped store
+//! (tokens, export, import, verify, rebuild) or measure (bench). Exit status 0 on success;
+//! otherwise one line in French on standard error and a non-zero status.
 
-fn main() {
-    eprintln!("chronique : le serveur n'est pas encore disponible dans cette version.");
-    std::process::exit(2);
+mod demo;
+mod run;
+mod store;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Chronique : le registre des décisions d'une Cité éducative.
+///
+/// Chaque décision (proposition, avis, décision du COPIL, attribution, versement, bilan,
+/// évaluation…) est un événement inscrit pour toujours dans un journal chaîné par empreintes.
+/// Commencez par `chronique demo` pour voir une cité éducative fictive, ou par
+/// `chronique token create --role ADMIN --name "Votre nom"` puis `chronique serve`.
+#[derive(Debug, Parser)]
+#[command(name = "chronique", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lance le serveur : API GraphQL (/graphql), page chronologique (/), /health, /metrics.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        listen: ListenArgs,
+    },
+    /// Remplit un registre neuf avec une cité éducative fictive, crée un jeton par rôle et le
+    /// sert. Relancée sur le même dossier, sert la démonstration déjà faite (avec de nouveaux
+    /// jetons).
+    Demo {
+        /// Dossier du registre de démonstration.
+        #[arg(long, env = "CHRONIQUE_DATA_DIR", default_value = "./chronique-demo")]
+        data_dir: PathBuf,
+        #[command(flatten)]
+        listen: ListenArgs,
+    },
+    /// Gère les jetons d'accès (serveur arrêté ; en marche, passez par l'API).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Écrit tout le journal en NDJSON (une ligne par événement, avec ses empreintes). Les
+    /// jetons n'en font pas partie.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Fichier à écrire (la sortie standard sinon).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Importe un export NDJSON dans un registre sans événement, en vérifiant chaque
+    /// empreinte ; refuse une chaîne rompue.
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Le fichier NDJSON produit par `chronique export`.
+        file: PathBuf,
+    },
+    /// Vérifie toute la chaîne d'empreintes ; statut 0 seulement si elle est intacte.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Reconstruit les vues (projections) depuis le journal et enregistre leur instantané.
+    Rebuild {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Mesure les performances (dans un dossier temporaire) et écrit des lignes
+    /// `bench <nom> <valeur> <unité>`.
+    Bench {
+        /// Durée de chaque mesure d'écriture, en secondes.
+        #[arg(long, default_value_t = 4)]
+        seconds: u64,
+        /// Dossier de travail (un dossier temporaire sinon).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Crée un jeton et l'écrit seul sur la dernière ligne (il ne sera plus jamais montré).
+    /// Fonctionne sur un registre neuf, et pour une cité éducative pas encore créée.
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Rôle du jeton.
+        #[arg(long, value_enum, ignore_case = true)]
+        role: RoleArg,
+        /// Cité éducative du jeton (obligatoire sauf pour ADMIN), par exemple `grigny`.
+        #[arg(long)]
+        programme: Option<String>,
+        /// Partenaire du jeton (obligatoire pour PORTEUR, interdit sinon).
+        #[arg(long)]
+        partner: Option<String>,
+        /// Nom de la personne ou de l'usage, pour s'y retrouver.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Liste les jetons (sans leur secret).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Révoque un jeton : il ne donne plus accès.
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Identifiant du jeton (colonne « id » de `chronique token list`).
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct StoreArgs {
+    /// Dossier du registre.
+    #[arg(long, env = "CHRONIQUE_DATA_DIR", default_value = "./chronique-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct ListenArgs {
+    /// Adresse d'écoute ; le port 0 en choisit un libre (l'adresse réelle est écrite sur une
+    /// ligne `listening on http://ADRESSE`).
+    #[arg(long, env = "CHRONIQUE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+}
+
+/// The roles of DOMAIN.md, as written on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+enum RoleArg {
+    Admin,
+    Pilot,
+    Coordinator,
+    Porteur,
+    Evaluator,
+    Observer,
+}
+
+impl From<RoleArg> for domain::values::Role {
+    fn from(role: RoleArg) -> Self {
+        use domain::values::Role;
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Pilot => Role::Pilot,
+            RoleArg::Coordinator => Role::Coordinator,
+            RoleArg::Porteur => Role::Porteur,
+            RoleArg::Evaluator => Role::Evaluator,
+            RoleArg::Observer => Role::Observer,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    run::init_logging();
+    let result = match cli.command {
+        Command::Serve { store, listen } => run::serve(&store.data_dir, &listen.listen),
+        Command::Demo { data_dir, listen } => demo::run(&data_dir, &listen.listen),
+        Command::Token { command } => match command {
+            TokenCommand::Create {
+                store,
+                role,
+                programme,
+                partner,
+                name,
+            } => run::token_create(&store.data_dir, role.into(), programme, partner, name),
+            TokenCommand::List { store } => run::token_list(&store.data_dir),
+            TokenCommand::Revoke { store, id } => run::token_revoke(&store.data_dir, &id),
+        },
+        Command::Export { store, out } => run::export(&store.data_dir, out.as_deref()),
+        Command::Import { store, file } => run::import(&store.data_dir, &file),
+        Command::Verify { store } => run::verify(&store.data_dir),
+        Command::Rebuild { store } => run::rebuild(&store.data_dir),
+        Command::Bench { seconds, dir } => run::bench(seconds, dir.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line, the whole chain of causes: scripts read it, people too.
+            let message = format!("{error:#}").replace('\n', " ");
+            eprintln!("chronique : {message}");
+            ExitCode::FAILURE
+        }
+    }
 }

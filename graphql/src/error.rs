@@ -1,0 +1,522 @@
+//! The one place where errors become GraphQL errors: `extensions.code`, a French `message`.
+//!
+//! Every error a resolver returns is an [`ApiError`]; `impl From<ApiError> for
+//! async_graphql::Error` gives it the shape api.graphql promises:
+//!
+//! | variant | `extensions` |
+//! |---|---|
+//! | [`ApiError::Unauthenticated`] | `code: UNAUTHENTICATED` |
+//! | [`ApiError::Forbidden`] | `code: FORBIDDEN` |
+//! | [`ApiError::NotFound`] | `code: NOT_FOUND` |
+//! | [`ApiError::Validation`] | `code: VALIDATION` |
+//! | [`ApiError::RuleViolation`] | `code: RULE_VIOLATION`, `rule` |
+//! | [`ApiError::Conflict`] | `code: CONFLICT`, `currentVersion` |
+//! | [`ApiError::Limit`] | `code: LIMIT` |
+//! | [`ApiError::Failures`] | the most pressing code, `rule`, `failures: [{actionId, code, rule, message, currentVersion}]` |
+//! | [`ApiError::Internal`] | `code: INTERNAL`, `reference` |
+//!
+//! An internal error never shows its cause to the client: the message is an opaque French
+//! sentence with a short reference, and the whole source chain goes to the log under that
+//! reference (zero2prod's `error_chain_fmt`), so that an operator can find it.
+//!
+//! The errors async-graphql produces itself (syntax, unknown fields, depth and complexity
+//! limits, badly typed arguments) carry no code; [`crate::schema`]'s `ErrorCodes` extension gives
+//! them one with [`code_for_engine_error`].
+//!
+//! `async-graphql` is built with its `custom-error-conversion` feature, so that no error
+//! becomes a GraphQL error by accident through `?`: only `ApiError` (and plain strings)
+//! convert.
+
+use async_graphql::ErrorExtensions;
+use domain::error::{ApiCode, DomainError};
+use domain::values::InvalidValue;
+use std::fmt::{self, Write as _};
+
+/// The codes of api.graphql's header comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Validation,
+    RuleViolation,
+    Conflict,
+    Limit,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Unauthenticated => "UNAUTHENTICATED",
+            Code::Forbidden => "FORBIDDEN",
+            Code::NotFound => "NOT_FOUND",
+            Code::Validation => "VALIDATION",
+            Code::RuleViolation => "RULE_VIOLATION",
+            Code::Conflict => "CONFLICT",
+            Code::Limit => "LIMIT",
+            Code::Internal => "INTERNAL",
+        }
+    }
+
+    fn from_domain(code: ApiCode) -> Code {
+        match code {
+            ApiCode::RuleViolation => Code::RuleViolation,
+            ApiCode::Forbidden => Code::Forbidden,
+            ApiCode::Validation => Code::Validation,
+            ApiCode::NotFound => Code::NotFound,
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The opaque message of every internal error; the reference is appended.
+const INTERNAL_MESSAGE: &str = "Une erreur interne est survenue ; rien n'a été enregistré par cette demande. Si elle se reproduit, transmettez cette référence à l'administrateur";
+
+/// Why a request failed, in the terms of api.graphql. Messages are French sentences for a
+/// person.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No token, an unknown token or a revoked token.
+    #[error(
+        "Jeton absent, inconnu ou révoqué : authentifiez-vous avec « Authorization: Bearer <jeton> »."
+    )]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Validation(String),
+    /// A rule of DOMAIN.md; `rule` is its stable code (`grant_exceeds_envelope`).
+    #[error("{message}")]
+    RuleViolation { rule: String, message: String },
+    /// The stream is not at the version the client expected.
+    #[error("{message}")]
+    Conflict {
+        current_version: u64,
+        message: String,
+    },
+    /// Too deep, too complex, a page too large, a body too big, too slow.
+    #[error("{0}")]
+    Limit(String),
+    /// Several items failed at once (recordCopilDecisions): `code` and `rule` are the most
+    /// pressing of the failures', each failure is listed in `extensions.failures`.
+    #[error("{message}")]
+    Failures {
+        code: Code,
+        rule: Option<String>,
+        message: String,
+        failures: Vec<Failure>,
+    },
+    /// Anything the client cannot act on: the source is logged, never shown.
+    #[error("erreur interne")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl ApiError {
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::Forbidden(message.into())
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::NotFound(message.into())
+    }
+
+    pub fn validation(message: impl Into<String>) -> ApiError {
+        ApiError::Validation(message.into())
+    }
+
+    pub fn limit(message: impl Into<String>) -> ApiError {
+        ApiError::Limit(message.into())
+    }
+
+    /// A CONFLICT with a French message naming both versions.
+    pub fn conflict(expected: u64, current_version: u64) -> ApiError {
+        ApiError::Conflict {
+            current_version,
+            message: format!(
+                "Quelqu'un a modifié ce dossier entre-temps : vous pensiez modifier la version {expected}, il en est à la version {current_version}. Rechargez-le puis recommencez."
+            ),
+        }
+    }
+
+    /// An unexpected failure of the server: logged in full, shown as an opaque message.
+    pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+        ApiError::Internal(Box::new(error))
+    }
+
+    /// An unexpected failure described in words (an invariant that did not hold).
+    pub fn bug(what: impl Into<String>) -> ApiError {
+        ApiError::Internal(what.into().into())
+    }
+
+    /// The code this error is answered with.
+    pub fn code(&self) -> Code {
+        match self {
+            ApiError::Unauthenticated => Code::Unauthenticated,
+            ApiError::Forbidden(_) => Code::Forbidden,
+            ApiError::NotFound(_) => Code::NotFound,
+            ApiError::Validation(_) => Code::Validation,
+            ApiError::RuleViolation { .. } => Code::RuleViolation,
+            ApiError::Conflict { .. } => Code::Conflict,
+            ApiError::Limit(_) => Code::Limit,
+            ApiError::Failures { code, .. } => *code,
+            ApiError::Internal(_) => Code::Internal,
+        }
+    }
+
+    /// Builds the GraphQL error. For an internal error, this is where its chain is logged.
+    pub fn to_graphql(&self) -> async_graphql::Error {
+        let code = self.code().as_str();
+        match self {
+            ApiError::Internal(source) => {
+                let reference = new_reference();
+                tracing::error!(
+                    reference = %reference,
+                    error = %error_chain(source.as_ref()),
+                    "internal error answered with INTERNAL"
+                );
+                async_graphql::Error::new(format!("{INTERNAL_MESSAGE} : {reference}.")).extend_with(
+                    |_, e| {
+                        e.set("code", code);
+                        e.set("reference", reference.as_str());
+                    },
+                )
+            }
+            ApiError::RuleViolation { rule, message } => async_graphql::Error::new(message)
+                .extend_with(|_, e| {
+                    e.set("code", code);
+                    e.set("rule", rule.as_str());
+                }),
+            ApiError::Conflict {
+                current_version,
+                message,
+            } => async_graphql::Error::new(message).extend_with(|_, e| {
+                e.set("code", code);
+                e.set("currentVersion", *current_version);
+            }),
+            ApiError::Failures {
+                rule,
+                message,
+                failures,
+                ..
+            } => {
+                let list: Vec<async_graphql::Value> =
+                    failures.iter().map(Failure::to_value).collect();
+                async_graphql::Error::new(message).extend_with(|_, e| {
+                    e.set("code", code);
+                    if let Some(rule) = rule {
+                        e.set("rule", rule.as_str());
+                    }
+                    e.set("failures", async_graphql::Value::List(list.clone()));
+                })
+            }
+            other => async_graphql::Error::new(other.to_string()).extend_with(|_, e| {
+                e.set("code", code);
+            }),
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        error.to_graphql()
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        self.to_graphql()
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        let code = Code::from_domain(error.api_code());
+        if let DomainError::Decisions(list) = &error {
+            let failures = list
+                .iter()
+                .map(|f| Failure::from_domain(f.action.as_str(), &f.error))
+                .collect();
+            return ApiError::Failures {
+                code,
+                rule: (code == Code::RuleViolation).then(|| error.rule_code().to_owned()),
+                message: error.to_string(),
+                failures,
+            };
+        }
+        let message = error.to_string();
+        match code {
+            Code::Forbidden => ApiError::Forbidden(message),
+            Code::NotFound => ApiError::NotFound(message),
+            Code::Validation => ApiError::Validation(message),
+            _ => ApiError::RuleViolation {
+                rule: error.rule_code().to_owned(),
+                message,
+            },
+        }
+    }
+}
+
+impl From<InvalidValue> for ApiError {
+    fn from(error: InvalidValue) -> Self {
+        ApiError::Validation(format!("Valeur invalide : {error}."))
+    }
+}
+
+impl From<eventlog::Error> for ApiError {
+    /// A version conflict is the client's to resolve; every other failure of the log is not.
+    fn from(error: eventlog::Error) -> Self {
+        match error {
+            eventlog::Error::Conflict {
+                expected, actual, ..
+            } => {
+                let current = match actual {
+                    eventlog::StreamState::NoStream => 0,
+                    eventlog::StreamState::At(version) => version,
+                };
+                let expected = match expected {
+                    eventlog::ExpectedVersion::Exact(version) => version,
+                    _ => 0,
+                };
+                ApiError::conflict(expected, current)
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// One failing item of a many-at-once command (`extensions.failures` of
+/// recordCopilDecisions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub action_id: String,
+    pub code: Code,
+    pub rule: Option<String>,
+    pub message: String,
+    pub current_version: Option<u64>,
+}
+
+impl Failure {
+    /// A failure for a business reason of the domain.
+    pub fn from_domain(action_id: &str, error: &DomainError) -> Failure {
+        let code = Code::from_domain(error.api_code());
+        Failure {
+            action_id: action_id.to_owned(),
+            code,
+            rule: (code == Code::RuleViolation).then(|| error.rule_code().to_owned()),
+            message: error.to_string(),
+            current_version: None,
+        }
+    }
+
+    /// A failure because the action's stream is not at the version the client gave.
+    pub fn conflict(action_id: &str, expected: u64, current_version: u64) -> Failure {
+        let ApiError::Conflict { message, .. } = ApiError::conflict(expected, current_version)
+        else {
+            unreachable!("ApiError::conflict builds a Conflict")
+        };
+        Failure {
+            action_id: action_id.to_owned(),
+            code: Code::Conflict,
+            rule: None,
+            message,
+            current_version: Some(current_version),
+        }
+    }
+
+    fn to_value(&self) -> async_graphql::Value {
+        use async_graphql::{Name, Value};
+        let text = |s: &str| Value::String(s.to_owned());
+        let mut map = async_graphql::indexmap::IndexMap::new();
+        map.insert(Name::new("actionId"), text(&self.action_id));
+        map.insert(Name::new("code"), text(self.code.as_str()));
+        map.insert(
+            Name::new("rule"),
+            self.rule.as_deref().map_or(Value::Null, text),
+        );
+        map.insert(Name::new("message"), text(&self.message));
+        map.insert(
+            Name::new("currentVersion"),
+            self.current_version
+                .map_or(Value::Null, |v| Value::Number(v.into())),
+        );
+        Value::Object(map)
+    }
+}
+
+impl ApiError {
+    /// The error of a many-at-once command from its failures: the most pressing code wins
+    /// (FORBIDDEN, then VALIDATION, NOT_FOUND, CONFLICT, RULE_VIOLATION), as in
+    /// `DomainError::api_code`.
+    pub fn from_failures(message: impl Into<String>, failures: Vec<Failure>) -> ApiError {
+        let order = [
+            Code::Forbidden,
+            Code::Validation,
+            Code::NotFound,
+            Code::Conflict,
+            Code::RuleViolation,
+        ];
+        let code = order
+            .into_iter()
+            .find(|c| failures.iter().any(|f| f.code == *c))
+            .unwrap_or(Code::RuleViolation);
+        let rule = failures
+            .iter()
+            .find(|f| f.code == code)
+            .and_then(|f| f.rule.clone());
+        ApiError::Failures {
+            code,
+            rule,
+            message: message.into(),
+            failures,
+        }
+    }
+}
+
+/// Every error of a chain, outermost first: « a : b : c ».
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut current = error.source();
+    while let Some(cause) = current {
+        let _ = write!(out, ": {cause}");
+        current = cause.source();
+    }
+    out
+}
+
+/// A short random reference tying an answer to its log line.
+fn new_reference() -> String {
+    use rand::Rng;
+    let bytes: [u8; 4] = rand::thread_rng().r#gen();
+    hex::encode(bytes)
+}
+
+/// What async-graphql's own messages mean for a client, in French with their code: the
+/// limits are LIMIT, everything else about the query itself is VALIDATION.
+pub fn code_for_engine_error(message: &str) -> (Code, String) {
+    match message {
+        "Query is nested too deep." => (
+            Code::Limit,
+            format!(
+                "La requête est trop profonde (au plus {} niveaux d'imbrication) : simplifiez-la.",
+                crate::schema::MAX_DEPTH
+            ),
+        ),
+        "Query is too complex." => (
+            Code::Limit,
+            format!(
+                "La requête est trop complexe (complexité au plus {}) : demandez moins de champs ou des pages plus petites.",
+                crate::schema::MAX_COMPLEXITY
+            ),
+        ),
+        other => (
+            Code::Validation,
+            format!("La requête GraphQL n'est pas valide : {other}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::values::{FunderId, Money, ProgrammeId};
+
+    fn extensions(error: &async_graphql::Error) -> serde_json::Value {
+        serde_json::to_value(&error.extensions).unwrap()
+    }
+
+    #[test]
+    fn a_rule_violation_carries_its_rule_code() {
+        let domain = DomainError::PaymentExceedsGranted {
+            funder: FunderId::parse("etat").unwrap(),
+            granted: Money::from_cents(100).unwrap(),
+            already_paid: Money::ZERO,
+            requested: Money::from_cents(200).unwrap(),
+        };
+        let error = async_graphql::Error::from(ApiError::from(domain));
+        let ext = extensions(&error);
+        assert_eq!(ext["code"], "RULE_VIOLATION");
+        assert_eq!(ext["rule"], "payment_exceeds_granted");
+        assert!(error.message.starts_with("Le versement"));
+    }
+
+    #[test]
+    fn a_programme_mismatch_is_validation_and_forbidden_stays_forbidden() {
+        let p = ProgrammeId::parse("nord").unwrap();
+        let q = ProgrammeId::parse("sud").unwrap();
+        let mismatch = ApiError::from(DomainError::ProgrammeMismatch {
+            command: p.clone(),
+            stream: q.clone(),
+        });
+        assert_eq!(mismatch.code(), Code::Validation);
+        let forbidden = ApiError::from(DomainError::ForbiddenProgramme {
+            bound_to: Some(p),
+            target: q,
+        });
+        assert_eq!(forbidden.code(), Code::Forbidden);
+    }
+
+    #[test]
+    fn a_log_conflict_gives_the_current_version() {
+        let error = ApiError::from(eventlog::Error::Conflict {
+            stream: "action-nord.a1".to_owned(),
+            expected: eventlog::ExpectedVersion::Exact(3),
+            actual: eventlog::StreamState::At(5),
+        });
+        let ext = extensions(&error.to_graphql());
+        assert_eq!(ext["code"], "CONFLICT");
+        assert_eq!(ext["currentVersion"], 5);
+    }
+
+    #[test]
+    fn an_internal_error_hides_its_cause() {
+        let error = ApiError::from(eventlog::Error::Io(std::io::Error::other(
+            "disque plein sur /var/secret",
+        )));
+        let graphql = error.to_graphql();
+        assert_eq!(extensions(&graphql)["code"], "INTERNAL");
+        assert!(!graphql.message.contains("secret"), "{}", graphql.message);
+        assert!(graphql.message.contains("référence"));
+    }
+
+    #[test]
+    fn failures_are_listed_with_the_most_pressing_code() {
+        let domain = DomainError::RetainedNothing;
+        let error = ApiError::from_failures(
+            "Aucune décision n'a été enregistrée.",
+            vec![
+                Failure::from_domain("a1", &domain),
+                Failure::conflict("a2", 1, 2),
+            ],
+        );
+        assert_eq!(error.code(), Code::Conflict);
+        let ext = extensions(&error.to_graphql());
+        assert_eq!(ext["failures"][0]["actionId"], "a1");
+        assert_eq!(ext["failures"][0]["rule"], "retained_exceeds_requested");
+        assert_eq!(ext["failures"][1]["currentVersion"], 2);
+        assert_eq!(ext["failures"][1]["rule"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn engine_limits_are_limit_and_other_engine_errors_validation() {
+        assert_eq!(
+            code_for_engine_error("Query is nested too deep.").0,
+            Code::Limit
+        );
+        assert_eq!(
+            code_for_engine_error("Query is too complex.").0,
+            Code::Limit
+        );
+        assert_eq!(
+            code_for_engine_error("Unknown field \"x\" on type \"Query\".").0,
+            Code::Validation
+        );
+    }
+}

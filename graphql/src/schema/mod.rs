@@ -1,0 +1,177 @@
+//! The GraphQL schema: its roots, its limits, and the extension that codes engine errors.
+//!
+//! # Adding resolvers
+//!
+//! Each part of the API is an object in its own file (`#[derive(Default)] pub struct
+//! DomainQuery;` with `#[Object] impl DomainQuery { … }`), listed in the merged roots below:
+//! [`QueryRoot`], [`MutationRoot`] and [`SubscriptionRoot`]. The files written with the
+//! server are [`base`] (`me`, `tokens`, `createToken`, `revokeToken`, `integrity`) and
+//! [`events`] (the raw audit log); the domain's queries and mutations go in `domain_*.rs`
+//! files and are added to the tuples.
+//!
+//! Resolvers reach the shared state with `ctx.data_unchecked::<AppState>()` and the caller
+//! with [`crate::auth::Viewer::of`]; they return `async_graphql::Result<T>` and build errors
+//! as [`crate::error::ApiError`] (its `?` conversion gives `extensions.code`).
+//!
+//! # Limits
+//!
+//! Depth ([`MAX_DEPTH`]) and complexity ([`MAX_COMPLEXITY`]) are checked before anything runs
+//! (LIMIT); page sizes by the resolvers with [`check_page_size`]; the body size and the time
+//! by the router ([`crate::server`]).
+
+pub mod base;
+pub mod enums;
+pub mod events;
+pub mod page;
+pub mod scalars;
+
+use crate::error::{Code, code_for_engine_error};
+use crate::state::AppState;
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe,
+};
+use async_graphql::futures_util::stream::{BoxStream, StreamExt};
+use async_graphql::{
+    MergedObject, MergedSubscription, Response, Schema, SchemaBuilder, ServerError,
+};
+use std::sync::Arc;
+
+/// Deepest query accepted (GraphiQL's introspection query is 13 levels deep).
+pub const MAX_DEPTH: usize = 16;
+/// Most complex query accepted (each field counts 1 unless its resolver says more).
+pub const MAX_COMPLEXITY: usize = 20_000;
+/// Largest `first` of a paginated field.
+pub const MAX_PAGE_SIZE: usize = 500;
+
+/// Every query field. Add the domain's query objects here.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(base::BaseQuery, events::EventsQuery);
+
+/// Every mutation. Add the domain's mutation objects here.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(base::TokenMutation);
+
+/// Every subscription. Add the domain's subscription objects here.
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(base::IntegritySubscription);
+
+pub type ChroniqueSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// The schema's builder with its limits, its error extension and `state` as data; add more
+/// data before `finish()` if needed.
+pub fn schema_builder(state: AppState) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .extension(ErrorCodes)
+    .data(state)
+}
+
+/// The schema served by [`crate::server::app`].
+pub fn build_schema(state: AppState) -> ChroniqueSchema {
+    schema_builder(state).finish()
+}
+
+/// The page size of a `first` argument: VALIDATION below 0, LIMIT above [`MAX_PAGE_SIZE`].
+pub fn check_page_size(first: i32) -> Result<usize, crate::error::ApiError> {
+    let Ok(first) = usize::try_from(first) else {
+        return Err(crate::error::ApiError::validation(format!(
+            "« first » ne peut pas être négatif ({first} donné)."
+        )));
+    };
+    if first > MAX_PAGE_SIZE {
+        return Err(crate::error::ApiError::limit(format!(
+            "Une page contient au plus {MAX_PAGE_SIZE} éléments ({first} demandés) : utilisez « after » pour lire la suite."
+        )));
+    }
+    Ok(first)
+}
+
+/// Gives every error that async-graphql raised itself (parsing, validation, limits, argument
+/// coercion) an `extensions.code` and a French message. Errors of resolvers already carry a
+/// code and are left as they are.
+struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        code_errors(&mut response.errors);
+        response
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream)
+            .map(|mut response| {
+                code_errors(&mut response.errors);
+                response
+            })
+            .boxed()
+    }
+}
+
+/// Whether an error already carries `extensions.code`.
+fn has_code(error: &ServerError) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some())
+}
+
+fn code_errors(errors: &mut [ServerError]) {
+    for error in errors {
+        if let Some(rest) = error.message.strip_prefix("Failed to parse ") {
+            // An input that did not coerce: `Failed to parse "Cents": <our French reason>`.
+            let (what, reason) = rest.split_once(": ").unwrap_or((rest, ""));
+            error.message = format!(
+                "Valeur invalide pour {} : {reason}.",
+                what.trim_matches('"')
+            );
+            set_code(error, Code::Validation);
+            continue;
+        }
+        if has_code(error) {
+            continue;
+        }
+        let (code, message) = if error.path.is_empty()
+            || error.message.starts_with("Invalid value for argument")
+        {
+            code_for_engine_error(&error.message)
+        } else {
+            // A field error without a code did not come through `ApiError`: it is a bug of
+            // ours, not something the client can fix.
+            tracing::error!(message = %error.message, path = ?error.path, "uncoded resolver error");
+            (
+                Code::Internal,
+                "Une erreur interne est survenue.".to_owned(),
+            )
+        };
+        error.message = message;
+        set_code(error, code);
+    }
+}
+
+fn set_code(error: &mut ServerError, code: Code) {
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+}
+
+#[cfg(test)]
+mod tests;

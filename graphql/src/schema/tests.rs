@@ -1,0 +1,1 @@
+//! Tests of the schema through `schema.execute`, without HTTP.

@@ -1,0 +1,96 @@
+//! What every handler and resolver shares: [`AppState`].
+
+use crate::clock::Clock;
+use crate::integrity::ChainWatch;
+use crate::metrics::{Gauges, Metrics};
+use crate::tokens::{TokenError, TokenStore};
+use eventlog::EventLog;
+use projections::runner::Projector;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Limits and settings of the HTTP server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest request body accepted (LIMIT, HTTP 413, above it).
+    pub max_body_bytes: usize,
+    /// Longest time one GraphQL request may run (LIMIT after it).
+    pub request_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The state shared by the router and the schema. Cheap to clone.
+///
+/// The command service is added as a field here when it lands; resolvers reach everything
+/// through `ctx.data_unchecked::<AppState>()`.
+#[derive(Clone)]
+pub struct AppState {
+    pub log: EventLog,
+    pub tokens: TokenStore,
+    pub metrics: Arc<Metrics>,
+    pub chain: ChainWatch,
+    pub clock: Clock,
+    pub config: Arc<Config>,
+    /// The live read models. `None` only in tests of the server's own parts: `chronique serve`
+    /// always starts one.
+    pub projector: Option<Projector>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("log", &self.log)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// The state of a server over `log`, with default limits and no projector.
+    pub fn new(log: EventLog, clock: Clock) -> Result<AppState, TokenError> {
+        Ok(AppState {
+            tokens: TokenStore::open(&log, clock.clone())?,
+            log,
+            metrics: Arc::new(Metrics::new()),
+            chain: ChainWatch::new(),
+            clock,
+            config: Arc::new(Config::default()),
+            projector: None,
+        })
+    }
+
+    pub fn with_config(mut self, config: Config) -> AppState {
+        self.config = Arc::new(config);
+        self
+    }
+
+    pub fn with_projector(mut self, projector: Projector) -> AppState {
+        self.projector = Some(projector);
+        self
+    }
+
+    /// Events acknowledged but not yet in the read models; `None` without a projector.
+    pub fn projection_lag(&self) -> Option<u64> {
+        self.projector.as_ref().map(Projector::lag)
+    }
+
+    /// The figures `/metrics` reads at render time.
+    pub fn gauges(&self) -> Gauges {
+        let status = self.chain.status();
+        let head = self.log.head().position;
+        Gauges {
+            head_position: head,
+            projection_lag: self.projection_lag(),
+            verified_up_to: status.verified_up_to,
+            verified: status.verified_to(head),
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! The commands, one function each, plus the server's start-up and shutdown.
+
+use crate::store;
+use anyhow::{Context as _, anyhow, bail};
+use domain::values::Role;
+use eventlog::{EventLog, Options};
+use graphql::tokens::{NewToken, TokenInfo, TokenStore};
+use graphql::{AppState, Clock};
+use projections::runner::{Projector, ProjectorOptions};
+use std::io::{BufReader, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// Logs go to standard error, filtered by `CHRONIQUE_LOG` (or `RUST_LOG`), e.g.
+/// `CHRONIQUE_LOG=debug`; by default, information and above.
+pub fn init_logging() {
+    let filter = std::env::var("CHRONIQUE_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info,sled=warn".to_owned());
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("impossible de démarrer le moteur asynchrone")
+}
+
+pub fn serve(dir: &Path, listen: &str) -> anyhow::Result<()> {
+    let clock = Clock::system();
+    let log = store::open(dir, log_options(&clock))?;
+    runtime()?.block_on(serve_log(log, clock, listen, |_, _| Ok(())))
+}
+
+pub fn log_options(clock: &Clock) -> Options {
+    Options {
+        clock: clock.for_eventlog(),
+        ..Options::default()
+    }
+}
+
+/// Resolves at the first SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+/// Starts the read models, listens, prints `listening on http://ADDR`, calls `announce`,
+/// serves until SIGINT or SIGTERM, then stops the read models (saving their snapshot) and
+/// flushes the log.
+pub async fn serve_log(
+    log: EventLog,
+    clock: Clock,
+    listen: &str,
+    announce: impl FnOnce(&AppState, SocketAddr) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let projector = {
+        let log = log.clone();
+        tokio::task::spawn_blocking(move || Projector::start(&log, ProjectorOptions::default()))
+            .await
+            .context("le démarrage des vues a échoué")?
+            .context("impossible de construire les vues du registre")?
+    };
+    let state = AppState::new(log.clone(), clock)
+        .context("impossible d'ouvrir les jetons du registre")?
+        .with_projector(projector.clone());
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("impossible d'écouter sur {listen}"))?;
+    let address = listener.local_addr().context("adresse d'écoute inconnue")?;
+    announce(&state, address)?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "listening on http://{address}")?;
+        stdout.flush()?;
+    }
+    tracing::info!(%address, head = log.head().position, "serving");
+    let served = graphql::serve(listener, state, shutdown_signal()).await;
+    let stopped = projector.shutdown_async().await;
+    let flushed = tokio::task::spawn_blocking(move || log.flush()).await;
+    served.context("le serveur s'est arrêté sur une erreur")?;
+    stopped.context("l'instantané des vues n'a pas pu être enregistré")?;
+    flushed
+        .context("l'écriture finale du registre a échoué")?
+        .context("l'écriture finale du registre a échoué")?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "ADMIN",
+        Role::Pilot => "PILOT",
+        Role::Coordinator => "COORDINATOR",
+        Role::Porteur => "PORTEUR",
+        Role::Evaluator => "EVALUATOR",
+        Role::Observer => "OBSERVER",
+    }
+}
+
+pub fn create_token(
+    tokens: &TokenStore,
+    role: Role,
+    programme: Option<String>,
+    partner: Option<String>,
+    name: Option<String>,
+) -> anyhow::Result<(TokenInfo, String)> {
+    let name = name.unwrap_or_else(|| format!("jeton {}", role.label()));
+    tokens
+        .create(NewToken {
+            role,
+            programme,
+            partner,
+            name,
+        })
+        .map_err(|e| anyhow!("{}", e.to_string().trim_end_matches('.')))
+        .context("jeton refusé")
+}
+
+pub fn token_create(
+    dir: &Path,
+    role: Role,
+    programme: Option<String>,
+    partner: Option<String>,
+    name: Option<String>,
+) -> anyhow::Result<()> {
+    let clock = Clock::system();
+    let log = store::open(dir, log_options(&clock))?;
+    let tokens = TokenStore::open(&log, clock).map_err(|e| anyhow!(e))?;
+    let (info, secret) = create_token(&tokens, role, programme, partner, name)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "jeton {} créé : rôle {}{}{}, nom « {} »",
+        info.id,
+        role_name(info.role),
+        info.programme
+            .as_ref()
+            .map(|p| format!(", cité éducative {p}"))
+            .unwrap_or_default(),
+        info.partner
+            .as_ref()
+            .map(|p| format!(", partenaire {p}"))
+            .unwrap_or_default(),
+        info.name
+    )?;
+    writeln!(
+        out,
+        "conservez ce secret : il ne sera plus jamais affiché (en-tête « Authorization: Bearer … »)"
+    )?;
+    writeln!(out, "{secret}")?;
+    out.flush()?;
+    Ok(())
+}
+
+pub fn token_list(dir: &Path) -> anyhow::Result<()> {
+    let clock = Clock::system();
+    let log = store::open_existing(dir, log_options(&clock))?;
+    let tokens = TokenStore::open(&log, clock).map_err(|e| anyhow!(e))?;
+    let list = tokens.list().map_err(|e| anyhow!(e))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "id\trôle\tprogramme\tpartenaire\tcréé le\tétat\tnom")?;
+    for token in list {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            token.id,
+            role_name(token.role),
+            token
+                .programme
+                .as_ref()
+                .map_or("-".to_owned(), |p| p.to_string()),
+            token
+                .partner
+                .as_ref()
+                .map_or("-".to_owned(), |p| p.to_string()),
+            token.created_at.format("%Y-%m-%dT%H:%M:%SZ"),
+            if token.revoked { "révoqué" } else { "actif" },
+            token.name
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn token_revoke(dir: &Path, id: &str) -> anyhow::Result<()> {
+    let clock = Clock::system();
+    let log = store::open_existing(dir, log_options(&clock))?;
+    let tokens = TokenStore::open(&log, clock).map_err(|e| anyhow!(e))?;
+    let info = tokens.revoke(id).map_err(|e| anyhow!(e))?;
+    println!(
+        "jeton {} révoqué ({}, « {} »)",
+        info.id,
+        role_name(info.role),
+        info.name
+    );
+    Ok(())
+}
+
+pub fn export(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+    let log = store::open_existing(dir, Options::default())?;
+    match out {
+        None => {
+            let stdout = std::io::stdout().lock();
+            log.export_ndjson(std::io::BufWriter::new(stdout))
+                .map_err(|e| store::explain(e, dir))
+                .context("l'export a échoué")?;
+        }
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("impossible de créer {}", path.display()))?;
+            let n_events = log
+                .export_ndjson(std::io::BufWriter::new(file))
+                .map_err(|e| store::explain(e, dir))
+                .context("l'export a échoué")?;
+            let head = log.head();
+            println!(
+                "{n_events} événements exportés vers {} ; tête : position {}, empreinte {}",
+                path.display(),
+                head.position,
+                hex_hash(&head.hash)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn hex_hash(hash: &[u8; 32]) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn import(dir: &Path, file: &Path) -> anyhow::Result<()> {
+    let input = std::fs::File::open(file)
+        .with_context(|| format!("impossible de lire {}", file.display()))?;
+    let log = store::open(dir, Options::default())?;
+    if log.head().position != 0 {
+        bail!(
+            "le registre {} contient déjà {} événements : l'import se fait dans un registre vide",
+            dir.display(),
+            log.head().position
+        );
+    }
+    let report = log
+        .import_ndjson(BufReader::new(input))
+        .map_err(|error| match error {
+            eventlog::Error::Corruption { at, detail } => anyhow!(
+                "chaîne rompue{} : {detail} ; rien n'a été importé",
+                at.map(|p| format!(" à la position {p}"))
+                    .unwrap_or_default()
+            ),
+            eventlog::Error::InvalidInput(detail) => {
+                anyhow!("fichier refusé : {detail} ; rien n'a été importé")
+            }
+            other => store::explain(other, dir),
+        })
+        .with_context(|| format!("import de {} refusé", file.display()))?;
+    println!(
+        "{} événements importés ; tête : position {}, empreinte {}",
+        report.n_events,
+        report.head.position,
+        hex_hash(&report.head.hash)
+    );
+    Ok(())
+}
+
+pub fn verify(dir: &Path) -> anyhow::Result<()> {
+    let log = store::open_existing(dir, Options::default())?;
+    let report = log.verify().map_err(|e| store::explain(e, dir))?;
+    println!(
+        "tête : position {}, empreinte {}",
+        report.head_position,
+        hex_hash(&report.head_hash)
+    );
+    match report.first_broken {
+        None => {
+            println!(
+                "chaîne intacte : {} événements vérifiés",
+                report.verified_up_to
+            );
+            Ok(())
+        }
+        Some((position, reason)) => Err(anyhow!(
+            "chaîne rompue à la position {position} ({reason}) ; vérifiée jusqu'à la position {}",
+            report.verified_up_to
+        )),
+    }
+}
+
+pub fn rebuild(dir: &Path) -> anyhow::Result<()> {
+    let log = store::open_existing(dir, Options::default())?;
+    let model =
+        projections::runner::rebuild(&log).context("la reconstruction des vues a échoué")?;
+    projections::runner::save_snapshot(&log, &model)
+        .context("l'instantané des vues n'a pas pu être enregistré")?;
+    log.flush().map_err(|e| store::explain(e, dir))?;
+    println!(
+        "vues reconstruites jusqu'à la position {}",
+        model.position()
+    );
+    Ok(())
+}
+
+pub fn bench(seconds: u64, dir: Option<&Path>) -> anyhow::Result<()> {
+    let (dir, temporary) = match dir {
+        Some(dir) => (dir.to_path_buf(), false),
+        None => (
+            std::env::temp_dir().join(format!("chronique-bench-{}", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("impossible de créer {}", dir.display()))?;
+    let settings = eventlog::bench::Settings {
+        append_duration: std::time::Duration::from_secs(seconds.max(1)),
+        ..eventlog::bench::Settings::default()
+    };
+    let result = eventlog::bench::run(&dir.join("eventlog"), &settings, |figure| {
+        println!("{figure}");
+        let _ = std::io::stdout().flush();
+    });
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result
+        .map_err(|e| anyhow!(e))
+        .context("la mesure du journal a échoué")?;
+    Ok(())
+}
