@@ -46,8 +46,8 @@ impl ActionFilter {
                 .status
                 .as_ref()
                 .map(|list| list.iter().map(|&s| s.into()).collect()),
-            axis: self.axis.as_deref().map(AxisCode::parse).transpose()?,
-            holder: self.holder.as_deref().map(PartnerId::parse).transpose()?,
+            axis: self.axis.as_deref().map(|s| AxisCode::parse(s)).transpose()?,
+            holder: self.holder.as_deref().map(|s| PartnerId::parse(s)).transpose()?,
             year: self.year,
             text: self.text.clone(),
         })
@@ -75,12 +75,12 @@ impl TimelineFilter {
             from: self.from.map(|d| d.0),
             to: self.to.map(|d| d.0),
             kinds: self.kinds.clone(),
-            axis: self.axis.as_deref().map(AxisCode::parse).transpose()?,
-            action_id: self.action_id.as_deref().map(ActionId::parse).transpose()?,
+            axis: self.axis.as_deref().map(|s| AxisCode::parse(s)).transpose()?,
+            action_id: self.action_id.as_deref().map(|s| ActionId::parse(s)).transpose()?,
             session_id: self
                 .session_id
                 .as_deref()
-                .map(SessionId::parse)
+                .map(|s| SessionId::parse(s))
                 .transpose()?,
         })
     }
@@ -283,7 +283,7 @@ impl DomainQuery {
         from: AsOf,
         to: AsOf,
     ) -> Result<ChangeSetObject> {
-        let programme = programme_id(&programme_id)?;
+        let programme = super::reading::programme_id(&programme_id)?;
         let to_bound = required_bound(ctx, &programme, Some(to)).await?;
         let state = app_state(ctx);
         let from_bound = bound_at(state, &programme, Some(from)).await?;
@@ -327,7 +327,7 @@ impl DomainQuery {
                 "« withinDays » ne peut pas être négatif ({within_days} donné)."
             ))
         })?;
-        let programme = programme_id(&programme_id)?;
+        let programme = super::reading::programme_id(&programme_id)?;
         Viewer::of(ctx)?.require_programme(&programme)?;
         let state = app_state(ctx);
         let bound =
