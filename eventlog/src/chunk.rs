@@ -5,11 +5,14 @@
 //! chunks of 16 records (or about 6 KiB): key `e ‖ position of the chunk's first record`, value
 //! the records one after the other, each preceded by its length (u32 little-endian).
 //!
-//! The records after the last chunk (the *tail*, fewer than 16) are stored one per key,
-//! `z ‖ position`. When the tail fills up, the same sled batch that appends its last record
-//! writes the sealed chunk and removes the tail keys, so a record is always in exactly one of
-//! the two places. Chunks are written once and never rewritten: rewriting a growing chunk on
-//! every append multiplied sled's writes (a 100 000-event log took 1.1 GB instead of 0.2 GB).
+//! The records after the last chunk (the *tail*, fewer than 16) are stored one per key in 16
+//! slots, `z ‖ position mod 16`. When the tail fills up, the same sled batch that appends its
+//! last record writes the sealed chunk; the slots are simply overwritten by the next records,
+//! so a record is always in its chunk or in its slot (or, for a while, identical in both).
+//! A slot is trusted only if the record in it says the position looked for (bytes 32..40 of
+//! every record, see GUARANTEES.md). Chunks are written once and never rewritten: rewriting a
+//! growing chunk on every append multiplied sled's writes (a 100 000-event log took 1.1 GB
+//! instead of 0.2 GB), and slots cost no deletion.
 //! The tail keys sort after every other key of the tree, away from the chunks: a sled leaf
 //! that empties merges into its left neighbour, and a tail leaf merged into a leaf of large
 //! chunks made every later tail insert rewrite those chunks (7.7 KB written per event).
@@ -21,6 +24,8 @@ use crate::record::keys;
 
 /// Records in a full chunk.
 pub(crate) const MAX_CHUNK_RECORDS: usize = 16;
+/// Slots of the tail: one per record a chunk can hold.
+pub(crate) const TAIL_SLOTS: u64 = MAX_CHUNK_RECORDS as u64;
 /// A tail holding this many bytes is sealed even with fewer records, so that a sled leaf (16
 /// entries) stays well below the 128 KiB above which sled writes a page as a separate blob.
 pub(crate) const MAX_CHUNK_BYTES: usize = 6 * 1024;
@@ -73,9 +78,6 @@ impl Tail {
         self.push(record);
         if self.is_full() {
             batch.insert(&keys::event(self.first), self.chunk_bytes());
-            for position in self.first..self.next_position() {
-                batch.remove(&keys::tail(position));
-            }
             *self = Tail::empty(self.next_position());
         }
     }
@@ -129,16 +131,13 @@ pub(crate) fn load_tail(log: &sled::Tree) -> Result<Tail, Error> {
         }
     };
     let mut tail = Tail::empty(after_chunks);
-    for entry in log.range(keys::tail(0)..=keys::tail(u64::MAX)) {
-        let (key, record) = entry?;
-        let position = key_position(&key);
-        if position != tail.next_position() {
-            return Err(Error::Corruption {
-                at: Some(tail.next_position()),
-                detail: format!("the tail of the log jumps to position {position}"),
-            });
+    // The tail is the run of slots holding the positions right after the last chunk; slots
+    // holding older positions are leftovers of sealed records.
+    while (tail.records.len() as u64) < TAIL_SLOTS {
+        match slot(log, tail.next_position())? {
+            Some(record) => tail.push(record.to_vec()),
+            None => break,
         }
-        tail.push(record.to_vec());
     }
     Ok(tail)
 }
@@ -165,12 +164,30 @@ fn find_in_chunks(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Error
 
 /// The record at `position`, whatever the head (callers cap at the head).
 pub(crate) fn find(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Error> {
-    // The tail first: a record sealed in between is then found in its chunk (the move is one
-    // atomic batch), whereas looking in the chunks first could miss it in both places.
-    if let Some(record) = log.get(keys::tail(position))? {
+    // Chunks first: a slot may still hold a copy of a sealed record, and only the chunk is
+    // what `verify` checks. If neither the chunks nor the slot have it, the record may have
+    // been sealed (and its slot reused) between the two looks: the chunks then have it.
+    if let Some(record) = find_in_chunks(log, position)? {
+        return Ok(Some(record));
+    }
+    if let Some(record) = slot(log, position)? {
         return Ok(Some(record));
     }
     find_in_chunks(log, position)
+}
+
+/// The record at `position` if its tail slot still holds it.
+fn slot(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Error> {
+    let Some(record) = log.get(keys::tail(position))? else {
+        return Ok(None);
+    };
+    Ok((record_position(&record) == Some(position)).then_some(record))
+}
+
+/// The position a stored record says it is at: bytes 32..40 (after the previous hash),
+/// little-endian.
+pub(crate) fn record_position(record: &[u8]) -> Option<u64> {
+    Some(u64::from_le_bytes(record.get(32..40)?.try_into().ok()?))
 }
 
 /// Records with `from <= position <= to`, in order, checked to be gapless: a missing record is

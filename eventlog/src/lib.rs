@@ -40,7 +40,7 @@
 //!
 //! - tree `meta`: `format_version` → `u32` big-endian;
 //! - tree `log`: `e ‖ first position` → a sealed chunk of 16 records (or about 6 KiB);
-//!   `z ‖ position` → a record of the tail, not yet sealed (see `chunk.rs`);
+//!   `z ‖ position mod 16` → a slot of the tail, for records not yet sealed (see `chunk.rs`);
 //!   `s ‖ stream id ‖ 0x00 ‖ version` → position;
 //!   `c ‖ command id` → [`CommandRecord`]; positions and versions are `u64` big-endian so that
 //!   sled's key order is numeric order;

@@ -174,6 +174,8 @@ impl EventLog {
                     .writes
                     .push((keys::tail(position).to_vec(), record.clone()));
             }
+            // Slots not written here may hold nothing or a record of another position; both
+            // are ignored by readers, who check the position a slot's record says.
             state.written = state.head;
         }
         if state.writes.is_empty() {

@@ -163,11 +163,12 @@ pub(crate) mod keys {
         key
     }
 
-    /// A record of the tail, not yet sealed into a chunk (see `chunk.rs`).
+    /// The slot of the tail where the record at `position` is kept until (and a while after)
+    /// it is sealed into a chunk: `z ‖ position mod 16` (see `chunk.rs`).
     pub(crate) fn tail(position: u64) -> [u8; 9] {
         let mut key = [0u8; 9];
         key[0] = TAIL;
-        key[1..].copy_from_slice(&position.to_be_bytes());
+        key[1..].copy_from_slice(&(position % crate::chunk::TAIL_SLOTS).to_be_bytes());
         key
     }
 

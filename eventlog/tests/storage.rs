@@ -14,16 +14,37 @@ fn event_key(position: u64) -> Vec<u8> {
 
 fn tail_key(position: u64) -> Vec<u8> {
     let mut key = vec![b'z'];
-    key.extend_from_slice(&position.to_be_bytes());
+    key.extend_from_slice(&(position % 16).to_be_bytes());
     key
+}
+
+/// The position a stored record says (bytes 32..40, after the previous hash).
+fn record_position(record: &[u8]) -> u64 {
+    u64::from_le_bytes(record[32..40].try_into().unwrap())
 }
 
 /// Edits the records around `position`: records are sealed in chunks of 16
 /// (`e ‖ first position` → for each record, its length as u32 little-endian, then its bytes);
-/// the last ones (the tail) are stored one per key (`z ‖ position`). `edit` gets the records of
-/// the chunk (or the single tail record) and the index of `position` among them.
+/// the last ones (the tail) are kept in 16 slots (`z ‖ position mod 16`). `edit` gets the
+/// records of the chunk (or the single tail record) and the index of `position` among them.
 fn edit_chunk(tree: &sled::Tree, position: u64, edit: impl FnOnce(&mut Vec<Vec<u8>>, usize)) {
-    if let Some(record) = tree.get(tail_key(position)).unwrap() {
+    let in_chunk = tree
+        .range(event_key(0)..=event_key(position))
+        .next_back()
+        .map(|entry| entry.unwrap())
+        .is_some_and(|(key, chunk)| {
+            let first = u64::from_be_bytes(key[1..].try_into().unwrap());
+            let mut offset = 0;
+            let mut count = 0;
+            while offset < chunk.len() {
+                let length = u32::from_le_bytes(chunk[offset..offset + 4].try_into().unwrap());
+                offset += 4 + length as usize;
+                count += 1;
+            }
+            position < first + count
+        });
+    let slot = tree.get(tail_key(position)).unwrap();
+    if let Some(record) = slot.filter(|r| !in_chunk && record_position(r) == position) {
         let mut records = vec![record.to_vec()];
         edit(&mut records, 0);
         match records.first() {
@@ -325,4 +346,21 @@ fn reads_cross_chunk_boundaries_and_a_reopen_continues_a_partial_chunk() {
         .unwrap();
     assert_eq!(stream.len() as u64, n);
     assert!(log.verify().unwrap().is_ok());
+}
+
+#[test]
+fn verify_names_a_flipped_byte_in_a_record_not_yet_sealed_into_a_chunk() {
+    // 10 events: all still in the tail slots. Offsets: the payload area and the position.
+    for offset in [100usize, 35] {
+        let dir = filled(5);
+        damage_raw(dir.path(), |_, tree| {
+            edit_chunk(tree, 7, |records, i| records[i][offset] ^= 0x01);
+        });
+        let report = open(dir.path()).verify().unwrap();
+        assert_eq!(
+            report.first_broken.map(|(p, _)| p),
+            Some(7),
+            "offset {offset}"
+        );
+    }
 }
