@@ -54,7 +54,7 @@
 //! # Example
 //!
 //! ```
-//! use eventlog::{AppendRequest, EventLog, ExpectedVersion, NewEvent, Options, StreamAppend};
+//! use eventlog::{AppendRequest, EventLog, ExpectedVersion, NewEvent, Options};
 //! # fn main() -> Result<(), eventlog::Error> {
 //! # let dir = std::env::temp_dir().join(format!("eventlog-doc-{}", std::process::id()));
 //! let log = EventLog::open(&dir, Options::default())?;
