@@ -14,25 +14,27 @@
 //! - one [`EventRef`] per event (position, effective date, recorded time, [`EventKind`], the
 //!   stream, the session it names, the action's axis at that time, the amount it carries, and
 //!   the position of the later event that superseded it);
-//! - the superseding keys: the position of each payment (by action and payment id), of each
-//!   decision (by action and decision number), and of the last notification or revision of each
-//!   envelope (by funder and year);
+//! - the superseding keys: the positions of each action's payments and decisions (parallel to
+//!   its `payments` and `decisions`), and of the last notification or revision of each envelope
+//!   (by funder and year); a `PaymentCancelled` supersedes the `PaymentRecorded` of the same
+//!   payment id, a `DecisionRevised` the decision whose number it names, an `EnvelopeRevised`
+//!   (or a second `EnvelopeNotified`) the previous notification or revision;
 //! - the relevé of each session: which actions got an opinion, a decision or a revision there.
 //!
-//! Ids are interned once per programme ([`Subject`]), so that an [`EventRef`] stays a few
-//! dozen bytes.
+//! Ids are interned once per programme ([`Subject`]), so that an [`EventRef`] stays 56 bytes.
+//! The id → index lookup is a cache: not in snapshots, not compared, rebuilt on the next event
+//! (queries scan the interned ids until then).
 
 use crate::recorded::RecordedEvent;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::events::{ActionEvent, Dated, DomainEvent, ProgrammeEvent};
 use domain::streams::StreamRef;
 use domain::values::{
-    ActionId, AxisCode, FunderId, Money, PartnerId, PaymentId, ProgrammeId, SessionId, Year,
+    ActionId, AxisCode, FunderId, Money, PartnerId, ProgrammeId, SessionId, Year,
 };
 use domain::{action, partner, programme, session};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::num::NonZeroU64;
+use std::collections::{BTreeMap, HashMap};
 
 macro_rules! event_kinds {
     ($($name:ident),+ $(,)?) => {
@@ -111,6 +113,9 @@ pub enum Subject {
 
 /// Where one event of a programme stands, and what the read models need of it without reading
 /// it back from the log.
+///
+/// Kept to 56 bytes (one million of them live in memory): the optional facts are stored with a
+/// sentinel and read through their accessors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRef {
     pub position: u64,
@@ -119,18 +124,44 @@ pub struct EventRef {
     pub kind: EventKind,
     /// The event's stream, as an index of [`ProgrammeView::subject`].
     pub stream: u32,
+    /// `u32::MAX` for none.
+    session: u32,
+    /// `u16::MAX` for none.
+    axis: u16,
+    /// Cents; -1 for none.
+    amount: i64,
+    /// 0 for none (positions start at 1).
+    superseded_by: u64,
+}
+
+impl EventRef {
     /// The session the event belongs to or names (opinions, decisions, revisions), as an index
     /// of [`ProgrammeView::subject`].
-    pub session: Option<u32>,
+    pub fn session(&self) -> Option<u32> {
+        (self.session != u32::MAX).then_some(self.session)
+    }
+
     /// For an action's event: its primary axis once the event was folded, as an index of
     /// [`ProgrammeView::axis_code`].
-    pub axis: Option<u16>,
+    pub fn axis(&self) -> Option<u16> {
+        (self.axis != u16::MAX).then_some(self.axis)
+    }
+
     /// The amount the event carries: the sum of its lines (requested, proposed, retained), a
     /// grant, a payment (for a cancellation, the cancelled payment's), a repayment, an envelope,
     /// the spending of a report.
-    pub amount: Option<Money>,
+    pub fn amount(&self) -> Option<Money> {
+        Money::from_cents(self.amount)
+    }
+
     /// The position of the later event that superseded this one.
-    pub superseded_by: Option<NonZeroU64>,
+    pub fn superseded_by(&self) -> Option<u64> {
+        (self.superseded_by != 0).then_some(self.superseded_by)
+    }
+
+    fn set_amount(&mut self, amount: Option<Money>) {
+        self.amount = amount.map_or(-1, Money::cents);
+    }
 }
 
 /// What an action got at a session, in the order recorded (the relevé de décisions).
@@ -198,15 +229,14 @@ pub struct ProgrammeView {
     pub actions: BTreeMap<ActionId, action::ActionState>,
     /// Every event of the programme, in log order.
     events: Vec<EventRef>,
-    /// Interned subjects, and their indexes.
+    /// Interned subjects; an [`EventRef`] names its stream and session by index here.
     subjects: Vec<Subject>,
-    subject_index: BTreeMap<Subject, u32>,
+    /// Positions of each action's payments and decisions, parallel to `subjects`.
+    marks: Vec<StreamMarks>,
+    /// Where each subject is in `subjects`: derived, rebuilt after a snapshot is loaded.
+    lookup: Derived<SubjectLookup>,
     /// Interned axis codes.
     axis_codes: Vec<AxisCode>,
-    /// Position of each `PaymentRecorded`, by action index and payment id.
-    payment_positions: BTreeMap<(u32, PaymentId), u64>,
-    /// Position of each decision or revision, by action index and decision number.
-    decision_positions: BTreeMap<(u32, u32), u64>,
     /// Position of the last notification or revision of each envelope.
     envelope_positions: BTreeMap<(FunderId, Year), u64>,
     /// The relevé of each session, by session index.
@@ -223,10 +253,9 @@ impl ProgrammeView {
             actions: BTreeMap::new(),
             events: Vec::new(),
             subjects: Vec::new(),
-            subject_index: BTreeMap::new(),
+            marks: Vec::new(),
+            lookup: Derived::default(),
             axis_codes: Vec::new(),
-            payment_positions: BTreeMap::new(),
-            decision_positions: BTreeMap::new(),
             envelope_positions: BTreeMap::new(),
             session_acts: BTreeMap::new(),
         }
@@ -257,7 +286,16 @@ impl ProgrammeView {
 
     /// The index of `subject`, if an event ever named it.
     pub fn subject_index(&self, subject: &Subject) -> Option<u32> {
-        self.subject_index.get(subject).copied()
+        let (kind, id) = subject.key();
+        if self.lookup.0.n_subjects == self.subjects.len() {
+            self.lookup.0.get(kind, id)
+        } else {
+            // Right after a snapshot was loaded, before the next event rebuilds the lookup.
+            self.subjects
+                .iter()
+                .position(|s| s == subject)
+                .and_then(|i| u32::try_from(i).ok())
+        }
     }
 
     /// The axis code interned at `index`.
@@ -283,7 +321,7 @@ impl ProgrammeView {
 
     /// The session an entry belongs to or names, if any.
     pub fn session_of(&self, entry: &EventRef) -> Option<&SessionId> {
-        match self.subject(entry.session?)? {
+        match self.subject(entry.session()?)? {
             Subject::Session(id) => Some(id),
             _ => None,
         }
@@ -309,23 +347,28 @@ impl ProgrammeView {
         self.partners.get(id)?.partner.as_ref()
     }
 
-    fn intern(&mut self, subject: Subject) -> u32 {
-        if let Some(&i) = self.subject_index.get(&subject) {
+    /// The index of the subject `(kind, id)`, interning it when new.
+    fn intern(&mut self, kind: SubjectKind, id: &str) -> u32 {
+        if self.lookup.0.n_subjects != self.subjects.len() {
+            self.lookup.0 = SubjectLookup::of(&self.subjects);
+        }
+        if let Some(i) = self.lookup.0.get(kind, id) {
             return i;
         }
+        let subject = match kind {
+            SubjectKind::Programme => Some(Subject::Programme),
+            SubjectKind::Partner => PartnerId::parse(id).ok().map(Subject::Partner),
+            SubjectKind::Session => SessionId::parse(id).ok().map(Subject::Session),
+            SubjectKind::Action => ActionId::parse(id).ok().map(Subject::Action),
+        };
+        let Some(subject) = subject else {
+            return u32::MAX;
+        };
         let i = u32::try_from(self.subjects.len()).unwrap_or(u32::MAX);
-        self.subjects.push(subject.clone());
-        self.subject_index.insert(subject, i);
+        self.subjects.push(subject);
+        self.marks.push(StreamMarks::default());
+        self.lookup.0.insert(kind, id, i);
         i
-    }
-
-    fn intern_axis(&mut self, code: &AxisCode) -> Option<u16> {
-        if let Some(i) = self.axis_index(code) {
-            return Some(i);
-        }
-        let i = u16::try_from(self.axis_codes.len()).ok()?;
-        self.axis_codes.push(code.clone());
-        Some(i)
     }
 
     fn supersede(&mut self, old_position: u64, by: u64) {
@@ -333,7 +376,7 @@ impl ProgrammeView {
             .events
             .binary_search_by_key(&old_position, |e| e.position)
         {
-            self.events[i].superseded_by = NonZeroU64::new(by);
+            self.events[i].superseded_by = by;
         }
     }
 
@@ -341,23 +384,22 @@ impl ProgrammeView {
     pub fn apply(&mut self, event: &RecordedEvent) {
         let on = event.effective_on;
         let position = event.position;
-        let subject = match &event.stream {
-            StreamRef::Programme(_) => Subject::Programme,
-            StreamRef::Partner(_, id) => Subject::Partner(id.clone()),
-            StreamRef::Session(_, id) => Subject::Session(id.clone()),
-            StreamRef::Action(_, id) => Subject::Action(id.clone()),
+        let stream = match &event.stream {
+            StreamRef::Programme(_) => self.intern(SubjectKind::Programme, ""),
+            StreamRef::Partner(_, id) => self.intern(SubjectKind::Partner, id.as_str()),
+            StreamRef::Session(_, id) => self.intern(SubjectKind::Session, id.as_str()),
+            StreamRef::Action(_, id) => self.intern(SubjectKind::Action, id.as_str()),
         };
-        let stream = self.intern(subject);
         let mut entry = EventRef {
             position,
             effective_on: on,
             recorded_at: event.recorded_at,
             kind: EventKind::of(&event.event),
             stream,
-            session: None,
-            axis: None,
-            amount: None,
-            superseded_by: None,
+            session: u32::MAX,
+            axis: u16::MAX,
+            amount: -1,
+            superseded_by: 0,
         };
         match (&event.stream, &event.event) {
             (StreamRef::Programme(_), DomainEvent::Programme(e)) => {
@@ -365,11 +407,11 @@ impl ProgrammeView {
                 self.programme = programme::evolve(state, &dated(on, e));
                 match e {
                     ProgrammeEvent::EnvelopeNotified(x) => {
-                        entry.amount = Some(x.amount);
+                        entry.set_amount(Some(x.amount));
                         self.envelope_moved(x.funder.clone(), x.year, position);
                     }
                     ProgrammeEvent::EnvelopeRevised(x) => {
-                        entry.amount = Some(x.amount);
+                        entry.set_amount(Some(x.amount));
                         self.envelope_moved(x.funder.clone(), x.year, position);
                     }
                     _ => {}
@@ -380,24 +422,23 @@ impl ProgrammeView {
                 *slot = partner::evolve(std::mem::take(slot), &dated(on, e));
             }
             (StreamRef::Session(_, id), DomainEvent::Session(e)) => {
-                entry.session = Some(stream);
+                entry.session = stream;
                 let slot = self.sessions.entry(id.clone()).or_default();
                 *slot = session::evolve(std::mem::take(slot), &dated(on, e));
             }
             (StreamRef::Action(_, id), DomainEvent::Action(e)) => {
-                let before = self.actions.get(id).and_then(|s| s.action.as_ref());
-                let n_opinions = before.map_or(0, |a| a.opinions.len());
-                let cancelled_amount = match e {
-                    ActionEvent::PaymentCancelled(x) => {
-                        before.and_then(|a| a.payment(&x.payment)).map(|p| p.amount)
-                    }
-                    _ => None,
+                if !self.actions.contains_key(id) {
+                    self.actions.insert(id.clone(), Default::default());
+                }
+                let Some(slot) = self.actions.get_mut(id) else {
+                    return;
                 };
-                let slot = self.actions.entry(id.clone()).or_default();
                 *slot = action::evolve(std::mem::take(slot), &dated(on, e));
-                let axis = slot.action.as_ref().map(|a| a.axis.clone());
-                entry.axis = axis.and_then(|code| self.intern_axis(&code));
-                self.index_action_event(&mut entry, e, n_opinions, cancelled_amount);
+                if let Some(a) = slot.action.as_ref() {
+                    entry.axis = intern_axis(&mut self.axis_codes, &a.axis);
+                    let facts = ActionFacts::of(a, e);
+                    self.index_action_event(&mut entry, e, facts);
+                }
             }
             // `RecordedEvent::from_envelope` refuses an event of another stream's kind.
             _ => {}
@@ -406,8 +447,8 @@ impl ProgrammeView {
     }
 
     fn record_act(&mut self, entry: &mut EventRef, session: &SessionId, what: SessionActKind) {
-        let s = self.intern(Subject::Session(session.clone()));
-        entry.session = Some(s);
+        let s = self.intern(SubjectKind::Session, session.as_str());
+        entry.session = s;
         self.session_acts.entry(s).or_default().push(SessionAct {
             action: entry.stream,
             position: entry.position,
@@ -421,54 +462,217 @@ impl ProgrammeView {
         }
     }
 
+    /// Indexes an action's event, once folded into `self.actions`.
     fn index_action_event(
         &mut self,
         entry: &mut EventRef,
         event: &ActionEvent,
-        n_opinions_before: usize,
-        cancelled_amount: Option<Money>,
+        facts: ActionFacts,
     ) {
-        let action = entry.stream;
+        let stream = entry.stream as usize;
         let position = entry.position;
+        let ActionFacts {
+            n_payments,
+            n_decisions,
+            n_opinions,
+            cancelled,
+            superseded_decision,
+        } = facts;
+        let Some(marks) = self.marks.get_mut(stream) else {
+            return;
+        };
+        // Positions are kept parallel to the action's `payments` and `decisions`: push when
+        // `evolve` pushed one.
+        if marks.payments.len() < n_payments {
+            marks.payments.push(position);
+        }
+        if marks.decisions.len() < n_decisions {
+            marks.decisions.push(position);
+        }
+        let superseded = match event {
+            ActionEvent::PaymentCancelled(_) => {
+                cancelled.and_then(|(k, _)| marks.payments.get(k).copied())
+            }
+            ActionEvent::DecisionRevised(_) => {
+                superseded_decision.and_then(|k| marks.decisions.get(k).copied())
+            }
+            _ => None,
+        };
+        if let Some(old) = superseded {
+            self.supersede(old, position);
+        }
         match event {
-            ActionEvent::ActionProposed(e) => entry.amount = Some(sum(&e.requested)),
+            ActionEvent::ActionProposed(e) => entry.set_amount(Some(sum(&e.requested))),
             ActionEvent::OpinionGiven(e) => {
-                entry.amount = Some(sum(&e.proposed));
-                let index = u32::try_from(n_opinions_before).unwrap_or(u32::MAX);
+                entry.set_amount(Some(sum(&e.proposed)));
+                let index = u32::try_from(n_opinions.saturating_sub(1)).unwrap_or(u32::MAX);
                 self.record_act(entry, &e.session, SessionActKind::Opinion(index));
             }
             ActionEvent::CopilDecisionTaken(e) => {
-                entry.amount = Some(sum(&e.retained));
+                entry.set_amount(Some(sum(&e.retained)));
                 self.record_act(entry, &e.session, SessionActKind::Decision(e.decision_no));
-                self.decision_positions
-                    .insert((action, e.decision_no), position);
             }
             ActionEvent::DecisionRevised(e) => {
-                entry.amount = Some(sum(&e.retained));
+                entry.set_amount(Some(sum(&e.retained)));
                 self.record_act(entry, &e.session, SessionActKind::Revision(e.decision_no));
-                if let Some(&old) = self.decision_positions.get(&(action, e.supersedes)) {
-                    self.supersede(old, position);
-                }
-                self.decision_positions
-                    .insert((action, e.decision_no), position);
             }
-            ActionEvent::GrantAwarded(e) => entry.amount = Some(e.amount),
-            ActionEvent::PaymentRecorded(e) => {
-                entry.amount = Some(e.amount);
-                self.payment_positions
-                    .insert((action, e.payment.clone()), position);
-            }
-            ActionEvent::PaymentCancelled(e) => {
-                entry.amount = cancelled_amount;
-                if let Some(&old) = self.payment_positions.get(&(action, e.payment.clone())) {
-                    self.supersede(old, position);
-                }
-            }
-            ActionEvent::RepaymentRequested(e) => entry.amount = Some(e.amount),
-            ActionEvent::RepaymentReceived(e) => entry.amount = Some(e.amount),
-            ActionEvent::ReportSubmitted(e) => entry.amount = Some(e.spent),
+            ActionEvent::GrantAwarded(e) => entry.set_amount(Some(e.amount)),
+            ActionEvent::PaymentRecorded(e) => entry.set_amount(Some(e.amount)),
+            ActionEvent::PaymentCancelled(_) => entry.set_amount(cancelled.map(|(_, m)| m)),
+            ActionEvent::RepaymentRequested(e) => entry.set_amount(Some(e.amount)),
+            ActionEvent::RepaymentReceived(e) => entry.set_amount(Some(e.amount)),
+            ActionEvent::ReportSubmitted(e) => entry.set_amount(Some(e.spent)),
             _ => {}
         }
+    }
+}
+
+/// What the index needs of an action just folded, read while it is borrowed.
+struct ActionFacts {
+    n_payments: usize,
+    n_decisions: usize,
+    n_opinions: usize,
+    /// For a cancellation: the cancelled payment's index and amount.
+    cancelled: Option<(usize, Money)>,
+    /// For a revision: the index of the decision it supersedes.
+    superseded_decision: Option<usize>,
+}
+
+impl ActionFacts {
+    fn of(action: &action::Action, event: &ActionEvent) -> ActionFacts {
+        ActionFacts {
+            n_payments: action.payments.len(),
+            n_decisions: action.decisions.len(),
+            n_opinions: action.opinions.len(),
+            cancelled: match event {
+                ActionEvent::PaymentCancelled(e) => action
+                    .payments
+                    .iter()
+                    .position(|p| p.id == e.payment)
+                    .map(|k| (k, action.payments[k].amount)),
+                _ => None,
+            },
+            superseded_decision: match event {
+                ActionEvent::DecisionRevised(e) => action
+                    .decisions
+                    .iter()
+                    .position(|d| d.number == e.supersedes),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The index of `code` among the interned axis codes, interning it when new (`u16::MAX` when
+/// the table is full).
+fn intern_axis(codes: &mut Vec<AxisCode>, code: &AxisCode) -> u16 {
+    if let Some(i) = codes.iter().position(|c| c == code) {
+        return u16::try_from(i).unwrap_or(u16::MAX);
+    }
+    match u16::try_from(codes.len()) {
+        Ok(i) if i != u16::MAX => {
+            codes.push(code.clone());
+            i
+        }
+        _ => u16::MAX,
+    }
+}
+
+/// Positions of an action's payments and decisions, in the order of its `payments` and
+/// `decisions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct StreamMarks {
+    payments: Vec<u64>,
+    decisions: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SubjectKind {
+    Programme,
+    Partner,
+    Session,
+    Action,
+}
+
+impl Subject {
+    fn key(&self) -> (SubjectKind, &str) {
+        match self {
+            Subject::Programme => (SubjectKind::Programme, ""),
+            Subject::Partner(id) => (SubjectKind::Partner, id.as_str()),
+            Subject::Session(id) => (SubjectKind::Session, id.as_str()),
+            Subject::Action(id) => (SubjectKind::Action, id.as_str()),
+        }
+    }
+}
+
+/// Subject → index, by kind, looked up with a borrowed id (no allocation per event).
+#[derive(Debug, Clone, Default)]
+struct SubjectLookup {
+    /// How many subjects it covers; stale when it differs from `subjects.len()`.
+    n_subjects: usize,
+    programme: Option<u32>,
+    partners: HashMap<String, u32>,
+    sessions: HashMap<String, u32>,
+    actions: HashMap<String, u32>,
+}
+
+impl SubjectLookup {
+    fn of(subjects: &[Subject]) -> SubjectLookup {
+        let mut lookup = SubjectLookup::default();
+        for (i, s) in subjects.iter().enumerate() {
+            let (kind, id) = s.key();
+            lookup.insert(kind, id, u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        lookup
+    }
+
+    fn get(&self, kind: SubjectKind, id: &str) -> Option<u32> {
+        match kind {
+            SubjectKind::Programme => self.programme,
+            SubjectKind::Partner => self.partners.get(id).copied(),
+            SubjectKind::Session => self.sessions.get(id).copied(),
+            SubjectKind::Action => self.actions.get(id).copied(),
+        }
+    }
+
+    fn insert(&mut self, kind: SubjectKind, id: &str, index: u32) {
+        match kind {
+            SubjectKind::Programme => self.programme = Some(index),
+            SubjectKind::Partner => {
+                self.partners.insert(id.to_owned(), index);
+            }
+            SubjectKind::Session => {
+                self.sessions.insert(id.to_owned(), index);
+            }
+            SubjectKind::Action => {
+                self.actions.insert(id.to_owned(), index);
+            }
+        }
+        self.n_subjects += 1;
+    }
+}
+
+/// Data derived from the rest of the view: not part of snapshots (it is rebuilt), and not
+/// compared (two views with the same facts are equal whatever their caches hold).
+#[derive(Debug, Clone, Default)]
+struct Derived<T>(T);
+
+impl<T> PartialEq for Derived<T> {
+    fn eq(&self, _: &Derived<T>) -> bool {
+        true
+    }
+}
+
+impl<T> Serialize for Derived<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl<'de, T: Default> Deserialize<'de> for Derived<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <()>::deserialize(deserializer)?;
+        Ok(Derived(T::default()))
     }
 }
 
@@ -504,5 +708,10 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, EventKind::ALL.len());
+    }
+
+    #[test]
+    fn an_event_ref_stays_small() {
+        assert!(std::mem::size_of::<EventRef>() <= 56);
     }
 }

@@ -34,6 +34,28 @@ fn a_view_with_its_indexes_survives_the_snapshot_codec() {
         .unwrap()
     };
     assert_eq!(page(&back), page(&f.view));
+    // Before any new event, the decoded view answers by scanning its interned ids.
+    assert_eq!(
+        query::session_decisions(&back, &pilot(), &sid("copil-1"))
+            .unwrap()
+            .len(),
+        1
+    );
+    // Folding on from the decoded view gives what folding on from the live one gives.
+    let mut back = back;
+    let paid = f.pay("a1", "v-2", ETAT, 2_000, "2026-04-20");
+    let cancel = f.action(
+        "a1",
+        "2026-04-21",
+        PaymentCancelled {
+            payment: PaymentId::parse("v-2").unwrap(),
+            reason: note("Erreur"),
+        },
+    );
+    back.apply(&f.events[paid as usize - 1]);
+    back.apply(&f.events[cancel as usize - 1]);
+    assert_eq!(back, f.view);
+    assert_eq!(back.event_at(paid).unwrap().superseded_by(), Some(cancel));
     assert_eq!(
         query::session_decisions(&back, &pilot(), &sid("copil-1"))
             .unwrap()
