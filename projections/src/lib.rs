@@ -3,6 +3,7 @@
 //! Being written: [`registry`] (decoding stored payloads, upcasting old versions), [`recorded`]
 //! (an envelope around its decoded event), [`model`] (the fold of every programme).
 
+pub mod bench;
 pub mod generator;
 pub mod model;
 pub mod query;
