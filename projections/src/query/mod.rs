@@ -11,13 +11,14 @@
 //!   [`timeline_entry`]: events in words;
 //! - [`sessions`], [`session`], [`session_agenda`], [`session_decisions`]: sessions, their
 //!   agenda and relevé de décisions;
-//! - [`partners`];
+//! - [`programme`], [`programmes`], [`partners`];
 //! - [`budget`], [`granted_in_year`]: suivi financier and programmation annuelle;
 //! - [`reports_due`];
 //! - [`changes`]: what changed between two views.
 
 mod actions;
 mod budget;
+mod programme;
 mod sessions;
 mod timeline;
 mod views;
@@ -27,6 +28,7 @@ pub use budget::{
     BudgetLineView, BudgetView, ProgrammationRow, ReportDueView, budget, granted_in_year,
     reports_due,
 };
+pub use programme::{BodyMembersView, EnvelopeView, ProgrammeInfo, programme, programmes};
 pub use sessions::{
     SessionDecisionView, SessionView, session, session_agenda, session_decisions, sessions,
 };

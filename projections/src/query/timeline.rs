@@ -135,7 +135,7 @@ fn redacted_amount(entry: &EventRef, redaction: Redaction) -> Option<Money> {
     {
         None
     } else {
-        entry.amount
+        entry.amount()
     }
 }
 
@@ -152,7 +152,7 @@ fn history_entry(
         effective_on: entry.effective_on,
         recorded_at: entry.recorded_at,
         actor: event.actor.clone(),
-        superseded_by: entry.superseded_by.map(|p| p.get()),
+        superseded_by: entry.superseded_by(),
     }
 }
 
@@ -171,9 +171,9 @@ fn timeline_node(
         actor: event.actor.clone(),
         action_id: view.action_of(entry).cloned(),
         session_id: view.session_of(entry).cloned(),
-        axis: entry.axis.and_then(|i| view.axis_code(i)).cloned(),
+        axis: entry.axis().and_then(|i| view.axis_code(i)).cloned(),
         amount: redacted_amount(entry, redaction),
-        superseded_by: entry.superseded_by.map(|p| p.get()),
+        superseded_by: entry.superseded_by(),
     }
 }
 
@@ -286,9 +286,9 @@ pub fn timeline(
             filter.from.is_none_or(|d| e.effective_on >= d)
                 && filter.to.is_none_or(|d| e.effective_on <= d)
                 && kinds.as_ref().is_none_or(|ks| ks.contains(&Some(e.kind)))
-                && axis.is_none_or(|a| a.is_some() && e.axis == a)
+                && axis.is_none_or(|a| a.is_some() && e.axis() == a)
                 && action.is_none_or(|a| a == Some(e.stream))
-                && session.is_none_or(|s| s.is_some() && e.session == s)
+                && session.is_none_or(|s| s.is_some() && e.session() == s)
         })
         .filter_map(|e| entry_redaction(view, viewer, e).map(|r| (e, r)))
         .collect();

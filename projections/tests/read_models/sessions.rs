@@ -226,3 +226,39 @@ fn partners_are_listed_for_every_reader() {
     assert_eq!(names, ["Association Réussite", "Collège Jean Moulin"]);
     assert!(partners.iter().all(|p| p.active));
 }
+
+#[test]
+fn the_programme_shows_its_axes_funders_and_current_envelopes() {
+    let mut f = Fixture::base();
+    f.programme("2026-02-01", AxisRetired { code: axis("A2") });
+    f.programme(
+        "2026-05-01",
+        EnvelopeRevised {
+            funder: funder(ETAT),
+            year: year(2026),
+            amount: euros(90_000),
+            reason: note("Gel de crédits"),
+        },
+    );
+    f.envelope(VILLE, 2025, 10_000, "2026-01-10");
+    let p = query::programme(&f.view, &observer()).unwrap().unwrap();
+    assert_eq!(p.name, "Cité éducative de Grigny");
+    assert_eq!(p.axes_of(false).count(), 1);
+    assert_eq!(p.axes_of(true).count(), 2);
+    assert_eq!(p.funders.len(), 3);
+    let envelopes: Vec<(i32, Money)> = p.envelopes.iter().map(|e| (e.year, e.amount)).collect();
+    assert_eq!(envelopes, [(2025, euros(10_000)), (2026, euros(90_000))]);
+    assert_eq!(p.envelopes_of(Some(2026)).count(), 1);
+    assert_eq!(p.version, 10);
+    let mut model = projections::model::ReadModel::default();
+    for e in &f.events {
+        model.apply(e);
+    }
+    assert_eq!(query::programmes(&model, &pilot()).len(), 1);
+    let stranger = domain::actor::Actor::of(Role::Observer, ProgrammeId::parse("clichy").unwrap());
+    assert!(query::programmes(&model, &stranger).is_empty());
+    assert_eq!(
+        query::programmes(&model, &domain::actor::Actor::admin()).len(),
+        1
+    );
+}
