@@ -18,7 +18,11 @@
 //! - a session's agenda is empty and [`crate::query::SessionView::agenda_hidden`] is true (a
 //!   porteur's agenda lists its own actions only);
 //! - opinions are left out of actions, relevés, histories and timelines; the amounts of a
-//!   proposal or an amendment are left out of their sentences and their `amount`.
+//!   proposal or an amendment are left out of their sentences and their `amount`; the other
+//!   events of an action the observer may see (its proposal, complements, decisions) are shown;
+//! - the programme's, partners' and sessions' own events are shown to every reader of the
+//!   programme; a changeset's `from` status is `None` for an action the viewer could not see
+//!   at the first bound.
 //!
 //! The raw event log is not served by this crate; the API checks [`may_read_raw_log`].
 

@@ -86,6 +86,7 @@ impl EventSource for Vec<RecordedEvent> {
     }
 }
 
+/// Why a query has no answer. [`QueryError::code`] gives the API's `extensions.code`.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     /// The viewer may not read this programme (FORBIDDEN).
@@ -99,6 +100,18 @@ pub enum QueryError {
     MissingEvent { position: u64 },
     #[error(transparent)]
     Read(#[from] ReadError),
+}
+
+impl QueryError {
+    /// The `extensions.code` of api.graphql: FORBIDDEN, VALIDATION, or INTERNAL when the log
+    /// and the model disagree or the log cannot be read.
+    pub fn code(&self) -> &'static str {
+        match self {
+            QueryError::Forbidden { .. } => "FORBIDDEN",
+            QueryError::InvalidCursor { .. } => "VALIDATION",
+            QueryError::MissingEvent { .. } | QueryError::Read(_) => "INTERNAL",
+        }
+    }
 }
 
 /// A page request: at most `first` items after the opaque cursor `after`. The caller validates

@@ -3,6 +3,7 @@
 mod actions;
 mod budget;
 mod changes;
+mod decided;
 mod fixture;
 mod log_source;
 mod sentences;
