@@ -1,6 +1,7 @@
 //! What every handler and resolver shares: [`AppState`].
 
 use crate::clock::Clock;
+use crate::error::ApiError;
 use crate::integrity::ChainWatch;
 use crate::metrics::{Gauges, Metrics};
 use crate::tokens::{TokenError, TokenStore};
@@ -75,6 +76,13 @@ impl AppState {
     pub fn with_projector(mut self, projector: Projector) -> AppState {
         self.projector = Some(projector);
         self
+    }
+
+    /// The projector the queries read; INTERNAL when the state was built without one.
+    pub fn projector(&self) -> Result<&Projector, ApiError> {
+        self.projector
+            .as_ref()
+            .ok_or_else(|| ApiError::bug("this server was started without a projector"))
     }
 
     /// Events acknowledged but not yet in the read models; `None` without a projector.

@@ -20,9 +20,13 @@
 //! by the router ([`crate::server`]).
 
 pub mod base;
+pub mod domain_queries;
+pub mod domain_subscription;
 pub mod enums;
 pub mod events;
+pub mod objects;
 pub mod page;
+pub mod reading;
 pub mod scalars;
 
 use crate::error::{Code, code_for_engine_error};
@@ -45,7 +49,11 @@ pub const MAX_PAGE_SIZE: usize = 500;
 
 /// Every query field. Add the domain's query objects here.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(base::BaseQuery, events::EventsQuery);
+pub struct QueryRoot(
+    base::BaseQuery,
+    events::EventsQuery,
+    domain_queries::DomainQuery,
+);
 
 /// Every mutation. Add the domain's mutation objects here.
 #[derive(MergedObject, Default)]
@@ -53,7 +61,10 @@ pub struct MutationRoot(base::TokenMutation);
 
 /// Every subscription. Add the domain's subscription objects here.
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(base::IntegritySubscription);
+pub struct SubscriptionRoot(
+    base::IntegritySubscription,
+    domain_subscription::DomainSubscription,
+);
 
 pub type ChroniqueSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
