@@ -121,11 +121,26 @@ fn outcome(response: &async_graphql::Response) -> String {
         .unwrap_or_else(|| "ok".to_owned())
 }
 
+/// The name of the operation for the metrics: `operationName` when given, else the name in
+/// the document (`query Journal(…) {…}`), else none (counted as `anonymous`).
 fn operation_name(request: &BatchRequest) -> Option<String> {
-    match request {
-        BatchRequest::Single(r) => r.operation_name.clone(),
-        BatchRequest::Batch(list) => list.first().and_then(|r| r.operation_name.clone()),
+    let first = match request {
+        BatchRequest::Single(r) => Some(r),
+        BatchRequest::Batch(list) => list.first(),
+    }?;
+    if let Some(name) = &first.operation_name {
+        return Some(name.clone());
     }
+    let text = first.query.trim_start();
+    let rest = ["query", "mutation", "subscription"]
+        .iter()
+        .find_map(|keyword| text.strip_prefix(keyword))?;
+    let name: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 async fn graphql_http(

@@ -143,7 +143,13 @@ async fn only_an_admin_creates_lists_and_revokes_tokens() {
     )
     .await;
     assert_eq!(first_code(&response), "FORBIDDEN");
-    let response = run(&f, Some(of(Role::Coordinator, "grigny")), "{ tokens { id } }", json!({})).await;
+    let response = run(
+        &f,
+        Some(of(Role::Coordinator, "grigny")),
+        "{ tokens { id } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(first_code(&response), "FORBIDDEN");
 
     let response = run(
@@ -160,7 +166,13 @@ async fn only_an_admin_creates_lists_and_revokes_tokens() {
     let token = f.state.tokens.authenticate(secret).unwrap().unwrap();
     assert_eq!(token.id, id);
 
-    let response = run(&f, Some(admin()), "{ tokens { id name revoked } }", json!({})).await;
+    let response = run(
+        &f,
+        Some(admin()),
+        "{ tokens { id name revoked } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(response["data"]["tokens"][0]["name"], "INJEP");
 
     let response = run(
@@ -231,7 +243,15 @@ async fn the_enums_have_the_names_of_the_contract() {
     }
     assert_eq!(
         names(enums::AgeBand::items()),
-        ["AGE_0_2", "AGE_3_5", "AGE_6_10", "AGE_11_14", "AGE_15_17", "AGE_18_25", "ADULT"]
+        [
+            "AGE_0_2",
+            "AGE_3_5",
+            "AGE_6_10",
+            "AGE_11_14",
+            "AGE_15_17",
+            "AGE_18_25",
+            "ADULT"
+        ]
     );
     assert_eq!(
         names(enums::FunderKind::items()),
@@ -270,7 +290,13 @@ async fn the_enums_have_the_names_of_the_contract() {
     );
     assert_eq!(
         names(enums::ActKind::items()),
-        ["CONVENTION", "ARRETE", "DELIBERATION", "EPLE_DECISION", "OTHER"]
+        [
+            "CONVENTION",
+            "ARRETE",
+            "DELIBERATION",
+            "EPLE_DECISION",
+            "OTHER"
+        ]
     );
     assert_eq!(
         names(enums::Rating::items()),
@@ -290,8 +316,14 @@ fn cents_refuse_negative_fractional_and_huge_amounts_with_validation() {
         Value::from(1.5),
         Value::from("12"),
     ] {
-        let error = Cents::parse(bad).unwrap_err().into_server_error(Default::default());
-        let code = error.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        let error = Cents::parse(bad)
+            .unwrap_err()
+            .into_server_error(Default::default());
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .cloned();
         assert_eq!(code, Some(Value::from("VALIDATION")));
     }
 }
@@ -321,7 +353,9 @@ async fn events_page_through_one_programme_with_decoded_payloads() {
         )
         .await;
         let connection = &response["data"]["events"];
-        let edges = connection["edges"].as_array().unwrap_or_else(|| panic!("{response}"));
+        let edges = connection["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{response}"));
         assert!(edges.len() <= 5);
         for edge in edges {
             let node = &edge["node"];
@@ -335,7 +369,9 @@ async fn events_page_through_one_programme_with_decoded_payloads() {
         if connection["pageInfo"]["hasNextPage"] == false {
             break;
         }
-        after = connection["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        after = connection["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
     }
     assert!(positions.windows(2).all(|w| w[0] < w[1]));
     assert!(!positions.is_empty() && (positions.len() as u64) < head);
@@ -388,7 +424,13 @@ async fn tokens_created_through_the_store_are_listed_without_secret() {
             name: "Opératrice".to_owned(),
         })
         .unwrap();
-    let response = run(&f, Some(admin()), "{ tokens { id role name createdAt } }", json!({})).await;
+    let response = run(
+        &f,
+        Some(admin()),
+        "{ tokens { id role name createdAt } }",
+        json!({}),
+    )
+    .await;
     let token = &response["data"]["tokens"][0];
     assert_eq!(token["role"], "ADMIN");
     assert!(token["createdAt"].as_str().unwrap().ends_with('Z'));

@@ -1,0 +1,230 @@
+//! End-to-end helpers: the real `chronique` binary on a fresh temporary directory (zero2prod's
+//! `spawn_app`), a blocking HTTP client, and ways to stop it (SIGTERM) or kill it (SIGKILL)
+//! and start it again on the same store.
+
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How long a server may take to start or stop before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_chronique");
+
+/// The binary with a clean environment: no `CHRONIQUE_*` variable of the developer's shell.
+pub fn command() -> Command {
+    let mut command = Command::new(BIN);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CHRONIQUE_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("CHRONIQUE_LOG", "warn");
+    command
+}
+
+/// Runs `chronique ARGS…` to completion.
+pub fn chronique(args: &[&str]) -> Output {
+    command().args(args).output().expect("run chronique")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `chronique token create …` on `dir`; returns the secret (the last line of its output).
+pub fn create_token(
+    dir: &Path,
+    role: &str,
+    programme: Option<&str>,
+    partner: Option<&str>,
+) -> String {
+    let dir = dir.to_str().unwrap();
+    let mut args = vec![
+        "token",
+        "create",
+        "--data-dir",
+        dir,
+        "--role",
+        role,
+        "--name",
+        "Test",
+    ];
+    if let Some(programme) = programme {
+        args.extend(["--programme", programme]);
+    }
+    if let Some(partner) = partner {
+        args.extend(["--partner", partner]);
+    }
+    let output = chronique(&args);
+    assert!(
+        output.status.success(),
+        "token create failed: {}",
+        stderr(&output)
+    );
+    stdout(&output).lines().last().unwrap().to_owned()
+}
+
+/// Fills `dir` with a small generated log (the real deciders and encoding), closed afterwards.
+pub fn generate(dir: &Path) -> String {
+    let log = eventlog::EventLog::open(dir, eventlog::Options::default()).unwrap();
+    let params = projections::generator::GeneratorParams::small(11, 1, 4);
+    let summary = projections::generator::generate(&log, &params).unwrap();
+    summary.programmes[0].to_string()
+}
+
+/// A running `chronique serve` (or `demo`).
+pub struct TestApp {
+    pub address: String,
+    pub data_dir: PathBuf,
+    /// Lines the server printed on standard output before `listening on`.
+    pub preamble: Vec<String>,
+    pub client: reqwest::blocking::Client,
+    child: Option<Child>,
+}
+
+/// Starts `chronique serve --listen 127.0.0.1:0 --data-dir DIR`.
+pub fn spawn_app(dir: &Path) -> TestApp {
+    spawn(&["serve"], dir)
+}
+
+/// Starts `chronique SUBCOMMAND --listen 127.0.0.1:0 --data-dir DIR` and waits for its
+/// `listening on` line.
+pub fn spawn(subcommand: &[&str], dir: &Path) -> TestApp {
+    let mut child = command()
+        .args(subcommand)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start chronique");
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let started = Instant::now();
+    let mut preamble = Vec::new();
+    let address = loop {
+        let left = DEADLINE.saturating_sub(started.elapsed());
+        match receiver.recv_timeout(left) {
+            Ok(line) => match line.strip_prefix("listening on ") {
+                Some(address) => break address.to_owned(),
+                None => preamble.push(line),
+            },
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the server did not print `listening on` in time; it printed {preamble:?}");
+            }
+        }
+    };
+    // Lines printed after `listening on` (the demo's URLs) are drained in the background.
+    std::thread::spawn(move || while receiver.recv().is_ok() {});
+    TestApp {
+        address,
+        data_dir: dir.to_path_buf(),
+        preamble,
+        client: reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap(),
+        child: Some(child),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.client.get(self.url(path)).send().expect("GET")
+    }
+
+    /// POSTs a GraphQL operation; returns the HTTP status and the JSON body.
+    pub fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().expect("POST /graphql");
+        let status = response.status().as_u16();
+        (status, response.json().expect("a JSON body"))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// SIGKILL: the process dies at once, as in a crash.
+    pub fn kill(mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// SIGTERM, then waits (with a deadline) for the exit status.
+    pub fn terminate(mut self) -> ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if started.elapsed() > DEADLINE {
+                let _ = child.kill();
+                panic!("the server did not stop within {DEADLINE:?} after SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL, then `serve` again on the same store.
+    pub fn kill_and_restart(self) -> TestApp {
+        let dir = self.data_dir.clone();
+        self.kill();
+        spawn_app(&dir)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub fn first_code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+        .to_owned()
+}
