@@ -34,8 +34,19 @@ struct Ack {
     n_events: u64,
 }
 
-fn spawn_child(mode: &str, dir: &std::path::Path, run: u64) -> Child {
-    Command::new(CHILD)
+/// Kills the child when dropped, so that a failing assertion never leaves a process appending
+/// for ever.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_child(mode: &str, dir: &std::path::Path, run: u64) -> KillOnDrop {
+    let child = Command::new(CHILD)
         .arg(mode)
         .arg(dir)
         .arg(run.to_string())
@@ -43,7 +54,8 @@ fn spawn_child(mode: &str, dir: &std::path::Path, run: u64) -> Child {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("the test child starts")
+        .expect("the test child starts");
+    KillOnDrop(child)
 }
 
 /// Reads the child's stdout on a thread; returns once `ready` is seen, with the acks it
@@ -146,12 +158,12 @@ fn acknowledged_appends_survive_sigkill_and_batches_are_never_half_visible() {
     let n_kills = 22;
     for kill in 0..n_kills {
         let mut child = spawn_child("append", dir.path(), kill);
-        let (reader, acks) = follow(&mut child);
+        let (reader, acks) = follow(&mut child.0);
         // A random moment between 5 and 120 ms after the store is open: this picks where the
         // kill lands, it asserts nothing about timing.
         std::thread::sleep(Duration::from_millis(5 + random.next() % 115));
-        child.kill().expect("SIGKILL");
-        child.wait().expect("the child is reaped");
+        child.0.kill().expect("SIGKILL");
+        child.0.wait().expect("the child is reaped");
         reader
             .join()
             .expect("the reader thread ends with the child");
@@ -171,7 +183,7 @@ fn acknowledged_appends_survive_sigkill_and_batches_are_never_half_visible() {
 fn opening_a_store_held_by_another_process_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = spawn_child("hold", dir.path(), 0);
-    let (reader, _) = follow(&mut child);
+    let (reader, _) = follow(&mut child.0);
     let started = Instant::now();
     let error = EventLog::open(dir.path(), Options::default()).unwrap_err();
     assert!(
@@ -184,8 +196,8 @@ fn opening_a_store_held_by_another_process_is_refused_at_once() {
     }
     assert!(error.to_string().contains("in use by another process"));
     // Closing the child's stdin lets it exit; then the store opens.
-    drop(child.stdin.take());
-    let status = child.wait().unwrap();
+    drop(child.0.stdin.take());
+    let status = child.0.wait().unwrap();
     assert!(status.success());
     reader.join().unwrap();
     let log = EventLog::open(dir.path(), Options::default()).expect("free again");
