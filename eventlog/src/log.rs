@@ -73,6 +73,13 @@ impl EventLog {
     /// [`Error::Corruption`] when sled or the last record does not read back.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<EventLog, Error> {
         let path = path.as_ref().to_path_buf();
+        // Records are framed with a u32 length inside chunks; keep far below that.
+        if options.max_payload_bytes > 256 * 1024 * 1024 {
+            return Err(Error::InvalidInput(format!(
+                "max_payload_bytes is {}, more than the 256 MiB this log can frame",
+                options.max_payload_bytes
+            )));
+        }
         let with_path = |error: sled::Error| match Error::from(error) {
             Error::Locked { .. } => Error::Locked {
                 path: path.display().to_string(),

@@ -35,7 +35,7 @@ pub struct Options {
     pub cache_capacity_bytes: u64,
     /// Source of `recorded_at`; defaults to `Utc::now`.
     pub clock: Clock,
-    /// Largest payload of one event (default 1 MiB).
+    /// Largest payload of one event (default 1 MiB, at most 256 MiB).
     pub max_payload_bytes: usize,
     /// Most events in one append (default 10 000).
     pub max_events_per_append: usize,
