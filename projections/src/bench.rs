@@ -8,9 +8,11 @@
 //! - `generate_1m`: events/s of the generator (deciders, encoding, appends);
 //! - `rebuild`: events/s of [`crate::runner::rebuild`] on the store just reopened (sled's cache
 //!   cold), and `rebuild_read_decode` the same pass without the fold, to show what dominates;
-//! - `memory_1m`: resident memory (VmRSS, MB) once a [`Projector`] has loaded the whole log;
-//!   it includes sled's page cache and whatever the allocator kept from the generation and the
-//!   rebuild run earlier in the same process (`memory_1m_before_load` says how much that was);
+//! - `memory_1m`: resident memory (VmRSS, MB) once a [`Projector`] has loaded the whole log
+//!   (sled's page cache included); meaningful when [`load`] runs in a fresh process, as the
+//!   `cargo bench` program does (in [`run`] it also counts what the allocator kept from the
+//!   generation and the rebuild);
+//! - `start_without_snapshot_1m`: ms for that start (catching up the whole log);
 //! - `as_of_query_1m`: ms for one programme's budget as of the middle of the log (fold of the
 //!   programme from the log, then [`crate::query::budget`]); the median over several programmes,
 //!   `as_of_query_1m_max` the slowest;
@@ -96,31 +98,57 @@ fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
-/// Runs every figure in a fresh sub-directory of `dir`, calling `report` as each is measured
-/// (so that a long run shows progress), and returns them all.
+/// The store the figures are measured on, inside the directory given.
+pub fn store_path(dir: &Path) -> std::path::PathBuf {
+    dir.join("projections-bench")
+}
+
+/// Runs every figure in one process: [`prepare`], then [`load`]. `memory_1m` then includes
+/// what the allocator kept from the generation and the rebuild; the `cargo bench` program runs
+/// [`load`] in a fresh process instead, as a server starting on that store would.
 pub fn run(
     dir: &Path,
     settings: &Settings,
     mut report: impl FnMut(&Figure),
 ) -> Result<Vec<Figure>, BenchError> {
-    let mut figures = Vec::new();
-    let mut push = |name: &str, value: f64, unit: &'static str| {
+    let mut figures = prepare(dir, settings, &mut report)?;
+    figures.extend(load(dir, settings, &mut report)?);
+    Ok(figures)
+}
+
+struct Figures<'a, F: FnMut(&Figure)> {
+    figures: Vec<Figure>,
+    report: &'a mut F,
+}
+
+impl<F: FnMut(&Figure)> Figures<'_, F> {
+    fn push(&mut self, name: &str, value: f64, unit: &'static str) {
         let figure = Figure {
             name: name.to_owned(),
             value,
             unit,
         };
-        report(&figure);
-        figures.push(figure);
+        (self.report)(&figure);
+        self.figures.push(figure);
+    }
+}
+
+/// Generates the log in a fresh store under `dir` (`generate_1m`, `log_events`), then rebuilds
+/// it on the reopened store (`rebuild`, `rebuild_read_decode`).
+pub fn prepare(
+    dir: &Path,
+    settings: &Settings,
+    report: &mut impl FnMut(&Figure),
+) -> Result<Vec<Figure>, BenchError> {
+    let mut out = Figures {
+        figures: Vec::new(),
+        report,
     };
-    let path = dir.join("projections-bench");
+    let path = store_path(dir);
     if path.exists() {
         std::fs::remove_dir_all(&path).map_err(|e| BenchError::Other(e.to_string()))?;
     }
-
-    // Generation.
     let clock = SimulatedClock::new();
-    let n_events;
     {
         let options = Options {
             durability: Durability::Buffered,
@@ -132,8 +160,12 @@ pub fn run(
         let started = Instant::now();
         let summary = generator::generate(&log, &params)?;
         log.flush()?;
-        n_events = summary.n_events;
-        push("generate_1m", per_second(n_events, started), "events/s");
+        out.push(
+            "generate_1m",
+            per_second(summary.n_events, started),
+            "events/s",
+        );
+        out.push("log_events", summary.n_events as f64, "events");
         log.close()?;
     }
     clock.release();
@@ -142,7 +174,7 @@ pub fn run(
     let log = EventLog::open(&path, Options::default())?;
     let started = Instant::now();
     let model = runner::rebuild(&log)?;
-    push("rebuild", per_second(model.position(), started), "events/s");
+    out.push("rebuild", per_second(model.position(), started), "events/s");
     drop(model);
     let started = Instant::now();
     let mut n = 0u64;
@@ -151,24 +183,38 @@ pub fn run(
         std::hint::black_box(&event);
         n += 1;
     }
-    push("rebuild_read_decode", per_second(n, started), "events/s");
+    out.push("rebuild_read_decode", per_second(n, started), "events/s");
+    Ok(out.figures)
+}
 
-    // The live model.
-    if let Some(before) = resident_mb() {
-        push("memory_1m_before_load", before, "MB");
-    }
+/// On the store [`prepare`] made: starts a [`Projector`] with no snapshot (`memory_1m`), times
+/// the as-of budget query (`as_of_query_1m`, `as_of_query_1m_max`), saving a snapshot
+/// (`snapshot_save_1m`) and starting from it (`start_from_snapshot_1m`).
+pub fn load(
+    dir: &Path,
+    settings: &Settings,
+    report: &mut impl FnMut(&Figure),
+) -> Result<Vec<Figure>, BenchError> {
+    let mut out = Figures {
+        figures: Vec::new(),
+        report,
+    };
+    let log = EventLog::open(store_path(dir), Options::default())?;
     runner::discard_snapshot(&log)?;
+    let started = Instant::now();
     let projector = Projector::start(&log, ProjectorOptions { snapshot_every: 0 })?;
+    out.push("start_without_snapshot_1m", ms(started), "ms");
     if let Some(after) = resident_mb() {
-        push("memory_1m", after, "MB");
+        out.push("memory_1m", after, "MB");
     }
 
     // As of the middle of the log: fold one programme, then its budget.
     let middle = log.head().position / 2;
     let ids: Vec<_> = projector.read(|m| m.programmes().map(|v| v.id.clone()).collect());
     let mut timings = Vec::new();
-    let step = (ids.len() / settings.n_queries.max(1)).max(1);
-    for id in ids.iter().step_by(step).take(settings.n_queries.max(1)) {
+    let n_queries = settings.n_queries.max(1);
+    let step = (ids.len() / n_queries).max(1);
+    for id in ids.iter().step_by(step).take(n_queries) {
         let live = projector
             .read(|m| m.programme(id).cloned())
             .ok_or_else(|| BenchError::Other(format!("programme {id} vanished")))?;
@@ -187,20 +233,19 @@ pub fn run(
     }
     timings.sort_by(f64::total_cmp);
     if let (Some(median), Some(max)) = (timings.get(timings.len() / 2), timings.last()) {
-        push("as_of_query_1m", *median, "ms");
-        push("as_of_query_1m_max", *max, "ms");
+        out.push("as_of_query_1m", *median, "ms");
+        out.push("as_of_query_1m_max", *max, "ms");
     }
 
     // Snapshots.
     let started = Instant::now();
     projector.save_snapshot()?;
-    push("snapshot_save_1m", ms(started), "ms");
+    out.push("snapshot_save_1m", ms(started), "ms");
     projector.shutdown()?;
     drop(projector);
     let started = Instant::now();
-    let projector = Projector::start(&log, ProjectorOptions::default())?;
-    push("start_from_snapshot_1m", ms(started), "ms");
+    let projector = Projector::start(&log, ProjectorOptions { snapshot_every: 0 })?;
+    out.push("start_from_snapshot_1m", ms(started), "ms");
     projector.shutdown()?;
-    let _ = n_events;
-    Ok(figures)
+    Ok(out.figures)
 }

@@ -73,11 +73,11 @@ impl GeneratorParams {
         }
     }
 
-    /// About one million events: 250 programmes of 240 actions over six years, all lives done.
+    /// About one million events: 250 programmes of 320 actions over six years, all lives done.
     pub fn million() -> GeneratorParams {
         GeneratorParams {
             programmes: 250,
-            actions_per_programme: 240,
+            actions_per_programme: 320,
             years: 6,
             first_year: 2019,
             today: date(2026, 11, 20),

@@ -201,17 +201,9 @@ impl Projector {
                 saving: Mutex::new(()),
             }),
         };
-        // A long catch-up is worth keeping: the next start begins from here.
-        let every = projector.inner.options.snapshot_every;
+        // A long catch-up is worth keeping: the runner thread saves a snapshot first thing
+        // (not here, so that serving starts without waiting for it).
         let since_snapshot = applied - snapshot_position.unwrap_or(0);
-        let since_snapshot = if every > 0 && since_snapshot >= every {
-            if let Err(error) = projector.save_snapshot() {
-                tracing::warn!(%error, "cannot save the projection snapshot after catching up");
-            }
-            0
-        } else {
-            since_snapshot
-        };
         let weak = Arc::downgrade(&projector.inner);
         let thread = std::thread::Builder::new()
             .name("projections".to_owned())
@@ -392,6 +384,15 @@ fn live_loop(
     };
     let mut subscription = log.subscribe(next);
     drop(log);
+    if let Some(inner) = inner.upgrade() {
+        let every = inner.options.snapshot_every;
+        if every > 0 && since_snapshot >= every {
+            since_snapshot = 0;
+            if let Err(error) = (Projector { inner }).save_snapshot() {
+                tracing::warn!(%error, "cannot save the projection snapshot after catching up");
+            }
+        }
+    }
     runtime.block_on(async move {
         let mut batch: Vec<RecordedEvent> = Vec::with_capacity(BATCH);
         loop {
@@ -466,23 +467,88 @@ fn fail(inner: &Inner, reason: String) {
 }
 
 /// Decodes and applies the events `from..=to` (capped at the head); returns how many.
+///
+/// Long ranges (start-up, rebuild) are pipelined: a reader thread reads and decodes chunks of
+/// events while this thread folds the previous ones, so that the two halves of the work use
+/// the two cores. Events still reach the fold one by one, in log order.
 fn apply_range(
     log: &EventLog,
     model: &mut ReadModel,
     from: u64,
     to: u64,
 ) -> Result<u64, ProjectorError> {
-    let mut n = 0;
+    let to = to.min(log.head().position);
     if from > to {
         return Ok(0);
     }
-    for envelope in log.read_range(from, to) {
-        let event = RecordedEvent::from_envelope(&envelope?)?;
-        model.apply(&event);
-        n += 1;
+    if to - from < PIPELINE_THRESHOLD {
+        let mut n = 0;
+        for envelope in log.read_range(from, to) {
+            model.apply(&RecordedEvent::from_envelope(&envelope?)?);
+            n += 1;
+        }
+        return Ok(n);
     }
-    Ok(n)
+    let (sender, receiver) =
+        std::sync::mpsc::sync_channel::<Result<Vec<RecordedEvent>, ProjectorError>>(8);
+    let reader_log = log.clone();
+    let reader = std::thread::Builder::new()
+        .name("projections-reader".to_owned())
+        .spawn(move || {
+            let mut chunk = Vec::with_capacity(PIPELINE_CHUNK);
+            for envelope in reader_log.read_range(from, to) {
+                let event = envelope
+                    .map_err(ProjectorError::from)
+                    .and_then(|e| RecordedEvent::from_envelope(&e).map_err(ProjectorError::from));
+                match event {
+                    Ok(event) => chunk.push(event),
+                    Err(error) => {
+                        let _ = sender.send(Err(error));
+                        return;
+                    }
+                }
+                if chunk.len() == PIPELINE_CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(PIPELINE_CHUNK));
+                    if sender.send(Ok(full)).is_err() {
+                        return;
+                    }
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = sender.send(Ok(chunk));
+            }
+        })?;
+    let mut n = 0;
+    let mut failure = None;
+    for chunk in receiver {
+        match chunk {
+            Ok(events) => {
+                for event in &events {
+                    model.apply(event);
+                }
+                n += events.len() as u64;
+            }
+            Err(error) => {
+                failure = Some(error);
+                break;
+            }
+        }
+    }
+    if reader.join().is_err() {
+        return Err(ProjectorError::Thread(std::io::Error::other(
+            "the projection reader thread panicked",
+        )));
+    }
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(n),
+    }
 }
+
+/// Below this many events, catching up reads and folds on the calling thread.
+const PIPELINE_THRESHOLD: u64 = 4_096;
+/// Events decoded per message of the pipeline.
+const PIPELINE_CHUNK: usize = 1_024;
 
 /// The model from position 1 to the head, ignoring any snapshot (`chronique rebuild`).
 pub fn rebuild(log: &EventLog) -> Result<ReadModel, ProjectorError> {
