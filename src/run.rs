@@ -341,12 +341,24 @@ pub fn bench(seconds: u64, dir: Option<&Path>) -> anyhow::Result<()> {
     let result = eventlog::bench::run(&dir.join("eventlog"), &settings, |figure| {
         println!("{figure}");
         let _ = std::io::stdout().flush();
+    })
+    .map_err(|e| anyhow!(e))
+    .context("la mesure du journal a échoué")
+    .and_then(|_| {
+        projections::bench::run(
+            &dir.join("projections"),
+            &projections::bench::Settings::default(),
+            |figure| {
+                println!("{figure}");
+                let _ = std::io::stdout().flush();
+            },
+        )
+        .map_err(|e| anyhow!(e))
+        .context("la mesure des vues a échoué")
     });
     if temporary {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    result
-        .map_err(|e| anyhow!(e))
-        .context("la mesure du journal a échoué")?;
+    result?;
     Ok(())
 }
