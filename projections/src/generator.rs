@@ -17,6 +17,14 @@
 //! Each action is given a *fate*, the stage its life stops at, so that every status of
 //! `ActionStatus` occurs in every programme of at least fifteen actions (when `today` leaves
 //! time for the lives to unfold).
+//!
+//! Appends: every command's events go to a pending append, flushed when the simulated day
+//! changes, when a stream would appear twice in it, or at 4 000 events; with 250 programmes
+//! that is a few hundred events per append. Measured in release on the shared 2-core machine
+//! (load average about 10): 1 026 004 events in 89 s (11 500 events/s) with
+//! `Durability::Buffered`; a profile shows about two thirds of the CPU in the log's writer and
+//! sled (hashing, inserts, background flushes) and most of the rest in `domain::action::evolve`
+//! (`Action::refresh_money`) and allocation, the generator's own logic being a small part.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
@@ -59,8 +67,10 @@ pub struct GeneratorParams {
 }
 
 impl GeneratorParams {
-    /// `chronique demo`: one programme of about thirty actions over the three budget years up to
-    /// `today` (the current year's actions are still under way).
+    /// `chronique demo`: one programme (`grigny`) of thirty actions over the three budget years
+    /// up to `today` (the current year's actions are still under way). For realistic recorded
+    /// times, open the store with a [`SimulatedClock`], pass it with
+    /// [`GeneratorParams::with_clock`], and [`SimulatedClock::release`] it before serving.
     pub fn demo(today: NaiveDate) -> GeneratorParams {
         GeneratorParams {
             programmes: 1,

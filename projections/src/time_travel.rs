@@ -15,8 +15,12 @@
 //! A programme that did not exist at the bound (no `ProgrammeEstablished` folded) is `None`; a
 //! position beyond the log head is [`TimeTravelError::BeyondHead`].
 //!
-//! Cost: one random read and one decode per selected event (a programme of a national log has
-//! a few thousand events); no per-programme checkpoint is kept in memory.
+//! Cost: one random read, one decode and one fold per selected event (a programme of a
+//! national log has a few thousand events); no per-programme checkpoint is kept in memory.
+//! The random reads and decodes cost more than the fold (about 7-9 µs against 2-7 µs per event,
+//! measured on a store of 206 000 events), so half of them run on a second thread.
+//! Per-programme checkpoints (a folded view every few hundred events) would bound the work
+//! further, at the price of memory the live model already lacks.
 //!
 //! The live view may lag the log head by the runner's lag: events acknowledged but not yet
 //! applied are not selected. Callers that need them wait for the position first
@@ -52,7 +56,7 @@ pub enum TimeTravelError {
 
 /// Where time travel reads events from: the log, or anything that can give an envelope by
 /// position (tests, a cache).
-pub trait EventSource {
+pub trait EventSource: Sync {
     /// The last acknowledged position.
     fn head_position(&self) -> u64;
     /// The envelope at `position`, `None` past the head.
@@ -105,16 +109,56 @@ pub fn programme_as_of(
         // Everything is included: the live view is that fold already.
         live.clone()
     } else {
-        let mut view = ProgrammeView::new(live.id.clone());
-        for entry in selection {
-            let envelope = source
-                .envelope(entry.position)?
-                .ok_or(TimeTravelError::Missing(entry.position))?;
-            view.apply(&RecordedEvent::from_envelope(&envelope)?);
-        }
-        view
+        let positions: Vec<u64> = selection.iter().map(|e| e.position).collect();
+        fold_positions(source, ProgrammeView::new(live.id.clone()), &positions)?
     };
     Ok(view.programme.programme.is_some().then_some(view))
+}
+
+fn read_events(
+    source: &impl EventSource,
+    positions: &[u64],
+) -> Result<Vec<RecordedEvent>, TimeTravelError> {
+    positions
+        .iter()
+        .map(|&position| {
+            let envelope = source
+                .envelope(position)?
+                .ok_or(TimeTravelError::Missing(position))?;
+            Ok(RecordedEvent::from_envelope(&envelope)?)
+        })
+        .collect()
+}
+
+/// Folds the events at `positions` (in log order) into `view`. Random reads dominate the cost,
+/// so the second half is read and decoded on another thread while this one reads and folds the
+/// first half.
+fn fold_positions(
+    source: &impl EventSource,
+    mut view: ProgrammeView,
+    positions: &[u64],
+) -> Result<ProgrammeView, TimeTravelError> {
+    const PARALLEL_FROM: usize = 256;
+    if positions.len() < PARALLEL_FROM {
+        for event in read_events(source, positions)? {
+            view.apply(&event);
+        }
+        return Ok(view);
+    }
+    let (first, second) = positions.split_at(positions.len() / 2);
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| read_events(source, second));
+        for event in read_events(source, first)? {
+            view.apply(&event);
+        }
+        let later = later
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        for event in &later {
+            view.apply(event);
+        }
+        Ok(view)
+    })
 }
 
 /// The log position a bound corresponds to, for `ChangeSet.fromPosition/toPosition`:
