@@ -32,6 +32,7 @@
 pub mod assets;
 pub mod auth;
 pub mod clock;
+pub mod commands;
 pub mod error;
 pub mod integrity;
 pub mod metrics;

@@ -1,6 +1,7 @@
 //! What every handler and resolver shares: [`AppState`].
 
 use crate::clock::Clock;
+use crate::commands::CommandService;
 use crate::error::ApiError;
 use crate::integrity::ChainWatch;
 use crate::metrics::{Gauges, Metrics};
@@ -43,6 +44,8 @@ pub struct AppState {
     /// The live read models. `None` only in tests of the server's own parts: `chronique serve`
     /// always starts one.
     pub projector: Option<Projector>,
+    /// The only write path; made with the projector, whose positions it waits for.
+    pub commands: Option<CommandService>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -65,6 +68,7 @@ impl AppState {
             clock,
             config: Arc::new(Config::default()),
             projector: None,
+            commands: None,
         })
     }
 
@@ -73,9 +77,23 @@ impl AppState {
         self
     }
 
+    /// Adds the read models, and the command service that writes through them.
     pub fn with_projector(mut self, projector: Projector) -> AppState {
+        self.commands = Some(CommandService::new(
+            self.log.clone(),
+            projector.clone(),
+            self.clock.clone(),
+        ));
         self.projector = Some(projector);
         self
+    }
+
+    /// The command service the mutations use; INTERNAL when the state was built without a
+    /// projector.
+    pub fn commands(&self) -> Result<CommandService, ApiError> {
+        self.commands
+            .clone()
+            .ok_or_else(|| ApiError::bug("this server was started without a command service"))
     }
 
     /// The projector the queries read; INTERNAL when the state was built without one.

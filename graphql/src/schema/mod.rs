@@ -20,6 +20,7 @@
 //! by the router ([`crate::server`]).
 
 pub mod base;
+pub mod domain_mutations;
 pub mod domain_queries;
 pub mod domain_subscription;
 pub mod enums;
@@ -57,7 +58,7 @@ pub struct QueryRoot(
 
 /// Every mutation. Add the domain's mutation objects here.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(base::TokenMutation);
+pub struct MutationRoot(base::TokenMutation, domain_mutations::DomainMutation);
 
 /// Every subscription. Add the domain's subscription objects here.
 #[derive(MergedSubscription, Default)]

@@ -1,0 +1,1210 @@
+//! The domain's mutations: each turns its input into a domain command, hands it to the
+//! [`CommandService`], and answers with the payload of api.graphql once the write is durable and
+//! visible in the read models.
+//!
+//! Resolvers only translate (ARCHITECTURE.md): strings become validated values (a malformed one
+//! is `VALIDATION`), enums become domain enums, options become [`CommandMeta`], and the
+//! service's errors become `extensions.code`.
+
+use super::enums::{
+    ActKind, AgeBand, BodyKind, DecisionOutcome, FunderKind, NationalObjective, Opinion,
+    PartnerKind, PaymentKind, PublicKind, Rating, Recommendation, ReportKind, Sex,
+};
+use super::objects::{ActionObject, PartnerObject, ProgrammeObject, SessionObject};
+use super::scalars::{Cents, Date};
+use crate::auth::Viewer;
+use crate::commands::{
+    CommandError, CommandMeta, CommandService, DecisionFailure, FailureReason, Issuer, Outcome,
+    fingerprint, placeholder_grant_id, placeholder_payment_id, placeholder_reference,
+};
+use crate::error::{ApiError, Failure};
+use crate::state::AppState;
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Value};
+use domain::action::{ActionCommand, CopilDecision, RecordCopilDecisions};
+use domain::decider::Command;
+use domain::events::{ActionAmended, ActionProposed};
+use domain::partner::PartnerCommand;
+use domain::programme::ProgrammeCommand;
+use domain::session::SessionCommand;
+use domain::values::{
+    Act, ActionId, AxisCode, BeneficiaryCount, FunderId, IndicatorCode, IndicatorDef, MoneyLine,
+    PartnerId, PaymentId, ProgrammeId, SessionId, Siret, Text, Year,
+};
+use std::collections::BTreeMap;
+
+// ---------------------------------------------------------------------------------- inputs
+
+/// Common to every mutation.
+#[derive(InputObject, Default)]
+pub struct CommandOptions {
+    /// Idempotency key, scoped to the programme: the same key with the same command returns the
+    /// first result and writes nothing new; with a different command it is VALIDATION.
+    pub command_id: Option<ID>,
+    /// Optimistic concurrency on the target stream: CONFLICT if its version differs.
+    pub expected_version: Option<i32>,
+    /// The effective date of the fact (when it happened in the world).
+    pub effective_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct MoneyLineInput {
+    pub funder_id: ID,
+    pub amount: Cents,
+}
+
+#[derive(InputObject)]
+pub struct IndicatorInput {
+    pub code: String,
+    pub label: String,
+    pub target: Option<f64>,
+}
+
+#[derive(InputObject)]
+pub struct BeneficiaryInput {
+    pub public: PublicKind,
+    pub age_band: AgeBand,
+    pub sex: Sex,
+    pub qpv_resident: bool,
+    pub count: i32,
+}
+
+#[derive(InputObject)]
+pub struct ActInput {
+    pub kind: ActKind,
+    pub reference: String,
+    pub signed_on: Date,
+}
+
+#[derive(InputObject)]
+pub struct EstablishProgrammeInput {
+    pub id: ID,
+    pub name: String,
+    pub territory: Vec<String>,
+    pub qpv: Vec<String>,
+    pub labelled_on: Option<Date>,
+    #[graphql(default = 800)]
+    pub request_cap_permille: i32,
+}
+
+#[derive(InputObject)]
+pub struct DefineAxisInput {
+    pub code: ID,
+    pub title: String,
+    pub objective: NationalObjective,
+}
+
+#[derive(InputObject)]
+pub struct RegisterFunderInput {
+    pub id: ID,
+    pub name: String,
+    pub kind: FunderKind,
+}
+
+#[derive(InputObject)]
+pub struct NotifyEnvelopeInput {
+    pub funder_id: ID,
+    pub year: i32,
+    pub amount: Cents,
+    pub reference: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RegisterPartnerInput {
+    pub id: ID,
+    pub name: String,
+    pub kind: PartnerKind,
+    pub siret: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ScheduleSessionInput {
+    pub id: ID,
+    pub body: BodyKind,
+    pub date: Date,
+    pub title: String,
+}
+
+#[derive(InputObject)]
+pub struct ProposeActionInput {
+    pub id: ID,
+    pub reference: Option<String>,
+    pub title: String,
+    pub summary: String,
+    pub holder_id: ID,
+    pub axis: ID,
+    pub secondary_axes: Option<Vec<ID>>,
+    pub publics: Vec<PublicKind>,
+    pub qpv: Option<Vec<String>>,
+    pub period_start: Date,
+    pub period_end: Date,
+    pub year: i32,
+    pub total_cost: Cents,
+    pub requested: Vec<MoneyLineInput>,
+    pub indicators: Option<Vec<IndicatorInput>>,
+    pub external_refs: Option<Vec<String>>,
+}
+
+#[derive(InputObject)]
+pub struct AmendActionInput {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub axis: Option<ID>,
+    pub secondary_axes: Option<Vec<ID>>,
+    pub publics: Option<Vec<PublicKind>>,
+    pub qpv: Option<Vec<String>>,
+    pub period_start: Option<Date>,
+    pub period_end: Option<Date>,
+    pub total_cost: Option<Cents>,
+    pub requested: Option<Vec<MoneyLineInput>>,
+    pub indicators: Option<Vec<IndicatorInput>>,
+}
+
+#[derive(InputObject)]
+pub struct CopilDecisionInput {
+    pub action_id: ID,
+    pub expected_version: Option<i32>,
+    pub outcome: DecisionOutcome,
+    pub retained: Option<Vec<MoneyLineInput>>,
+    pub reason: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------- payloads
+
+/// `position`: the last position the mutation wrote. `warnings`: rule codes accepted with a
+/// warning, e.g. request_above_cap.
+#[derive(SimpleObject)]
+pub struct ActionPayload {
+    pub action: ActionObject,
+    pub position: i64,
+    pub warnings: Vec<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ProgrammePayload {
+    pub programme: ProgrammeObject,
+    pub position: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct SessionPayload {
+    pub session: SessionObject,
+    pub position: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct PartnerPayload {
+    pub partner: PartnerObject,
+    pub position: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct DecisionsPayload {
+    pub actions: Vec<ActionObject>,
+    pub position: i64,
+}
+
+// ---------------------------------------------------------------------------------- parsing
+
+fn programme_id(id: &str) -> Result<ProgrammeId, ApiError> {
+    Ok(ProgrammeId::parse(id)?)
+}
+fn action_id(id: &str) -> Result<ActionId, ApiError> {
+    Ok(ActionId::parse(id)?)
+}
+fn session_id(id: &str) -> Result<SessionId, ApiError> {
+    Ok(SessionId::parse(id)?)
+}
+fn partner_id(id: &str) -> Result<PartnerId, ApiError> {
+    Ok(PartnerId::parse(id)?)
+}
+fn funder_id(id: &str) -> Result<FunderId, ApiError> {
+    Ok(FunderId::parse(id)?)
+}
+fn axis(code: &str) -> Result<AxisCode, ApiError> {
+    Ok(AxisCode::parse(code)?)
+}
+fn text<const MAX: usize>(field: &'static str, value: &str) -> Result<Text<MAX>, ApiError> {
+    Ok(Text::<MAX>::parse(field, value)?)
+}
+fn texts<const MAX: usize>(
+    field: &'static str,
+    values: &[String],
+) -> Result<Vec<Text<MAX>>, ApiError> {
+    values.iter().map(|v| text::<MAX>(field, v)).collect()
+}
+fn year(value: i32) -> Result<Year, ApiError> {
+    Ok(Year::parse(value)?)
+}
+fn money_lines(lines: &[MoneyLineInput]) -> Result<Vec<MoneyLine>, ApiError> {
+    lines
+        .iter()
+        .map(|l| {
+            Ok(MoneyLine {
+                funder: funder_id(&l.funder_id)?,
+                amount: l.amount.0,
+            })
+        })
+        .collect()
+}
+fn indicators(inputs: &[IndicatorInput]) -> Result<Vec<IndicatorDef>, ApiError> {
+    inputs
+        .iter()
+        .map(|i| {
+            if let Some(target) = i.target
+                && !target.is_finite()
+            {
+                return Err(ApiError::validation(format!(
+                    "la cible de l'indicateur « {} » doit être un nombre",
+                    i.code
+                )));
+            }
+            Ok(IndicatorDef {
+                code: IndicatorCode::parse(&i.code)?,
+                label: text("libellé de l'indicateur", &i.label)?,
+                target: i.target,
+            })
+        })
+        .collect()
+}
+fn axes(codes: &[ID]) -> Result<Vec<AxisCode>, ApiError> {
+    codes.iter().map(|c| axis(c)).collect()
+}
+fn nonnegative(field: &str, value: i32) -> Result<u64, ApiError> {
+    u64::try_from(value)
+        .map_err(|_| ApiError::validation(format!("{field} ne peut pas être négatif ({value})")))
+}
+
+/// The canonical text of a mutation's arguments, without its command id: the same command sent
+/// twice, even with its fields in another order, gives the same text.
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<_> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for key in keys {
+                if key.as_str() == "commandId" {
+                    continue;
+                }
+                out.push_str(key.as_str());
+                out.push(':');
+                canonical(&map[key], out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+        Value::List(items) => {
+            out.push('[');
+            for item in items {
+                canonical(item, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The service's view of the options, with the fingerprint of the mutation as sent.
+fn meta(ctx: &Context<'_>, options: &Option<CommandOptions>) -> Result<CommandMeta, ApiError> {
+    let arguments = ctx
+        .field()
+        .arguments()
+        .map_err(|e| ApiError::bug(format!("arguments of a mutation: {}", e.message)))?;
+    let mut text = String::new();
+    let mut sorted: Vec<_> = arguments.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, value) in sorted {
+        text.push_str(name.as_str());
+        text.push('=');
+        canonical(value, &mut text);
+        text.push(';');
+    }
+    let options = options.as_ref();
+    let command_id = options
+        .and_then(|o| o.command_id.as_ref())
+        .map(|id| id.to_string());
+    if let Some(id) = &command_id
+        && (id.is_empty() || id.len() > 200)
+    {
+        return Err(ApiError::validation(
+            "commandId doit contenir de 1 à 200 caractères",
+        ));
+    }
+    let expected_version = options
+        .and_then(|o| o.expected_version)
+        .map(|v| nonnegative("expectedVersion", v))
+        .transpose()?;
+    Ok(CommandMeta {
+        command_id,
+        fingerprint: fingerprint(ctx.field().name(), &text),
+        expected_version,
+    })
+}
+
+fn effective_on(options: &Option<CommandOptions>) -> Option<chrono::NaiveDate> {
+    options.as_ref().and_then(|o| o.effective_on).map(|d| d.0)
+}
+
+fn command<C>(command: C, options: &Option<CommandOptions>) -> Command<C> {
+    Command {
+        command,
+        effective_on: effective_on(options),
+    }
+}
+
+/// The caller, its issuer for the log, the state and the command service.
+fn context<'a>(
+    ctx: &Context<'a>,
+) -> Result<(&'a Viewer, Issuer, &'a AppState, CommandService), ApiError> {
+    let viewer = Viewer::of(ctx)?;
+    let state = ctx.data_unchecked::<AppState>();
+    let service = state.commands()?;
+    let issuer = Issuer {
+        actor: viewer.actor.clone(),
+        name: viewer.display_name(),
+    };
+    Ok((viewer, issuer, state, service))
+}
+
+impl From<CommandError> for ApiError {
+    fn from(error: CommandError) -> ApiError {
+        match error {
+            CommandError::Domain(e) => ApiError::from(e),
+            CommandError::Conflict {
+                expected, current, ..
+            } => ApiError::conflict(expected, current),
+            CommandError::CommandIdReused(_) | CommandError::ExpectedVersionOnBatch => {
+                ApiError::validation(error.to_string())
+            }
+            CommandError::Decisions(ref failures) => {
+                ApiError::from_failures(error.to_string(), failures.iter().map(failure).collect())
+            }
+            CommandError::Log(e) => ApiError::from(e),
+            CommandError::Read(e) => ApiError::internal(e),
+            CommandError::NotVisible(e) => ApiError::internal(e),
+        }
+    }
+}
+
+fn failure(f: &DecisionFailure) -> Failure {
+    match &f.error {
+        FailureReason::Domain(e) => Failure::from_domain(f.action.as_str(), e),
+        FailureReason::Conflict { expected, current } => {
+            Failure::conflict(f.action.as_str(), *expected, *current)
+        }
+    }
+}
+
+fn position(outcome: &Outcome) -> i64 {
+    i64::try_from(outcome.position).unwrap_or(i64::MAX)
+}
+
+// ---------------------------------------------------------------------------------- mutations
+
+#[derive(Default)]
+pub struct DomainMutation;
+
+impl DomainMutation {
+    async fn programme_command(
+        ctx: &Context<'_>,
+        programme: &str,
+        command_value: ProgrammeCommand,
+        options: &Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let meta = meta(ctx, options)?;
+        let (viewer, issuer, _, service) = context(ctx)?;
+        let programme = programme_id(programme)?;
+        let outcome = service
+            .programme(&issuer, &programme, command(command_value, options), &meta)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ProgrammePayload {
+            programme: ProgrammeObject::current(ctx, viewer, &programme)?,
+            position: position(&outcome),
+        })
+    }
+
+    async fn partner_command(
+        ctx: &Context<'_>,
+        programme: &str,
+        partner: &PartnerId,
+        command_value: PartnerCommand,
+        options: &Option<CommandOptions>,
+    ) -> Result<PartnerPayload> {
+        let meta = meta(ctx, options)?;
+        let (viewer, issuer, _, service) = context(ctx)?;
+        let programme = programme_id(programme)?;
+        let outcome = service
+            .partner(
+                &issuer,
+                &programme,
+                partner,
+                command(command_value, options),
+                &meta,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        Ok(PartnerPayload {
+            partner: PartnerObject::current(ctx, viewer, &programme, partner)?,
+            position: position(&outcome),
+        })
+    }
+
+    async fn session_command(
+        ctx: &Context<'_>,
+        programme: &str,
+        session: &SessionId,
+        command_value: SessionCommand,
+        options: &Option<CommandOptions>,
+    ) -> Result<SessionPayload> {
+        let meta = meta(ctx, options)?;
+        let (viewer, issuer, _, service) = context(ctx)?;
+        let programme = programme_id(programme)?;
+        let outcome = service
+            .session(
+                &issuer,
+                &programme,
+                session,
+                command(command_value, options),
+                &meta,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        Ok(SessionPayload {
+            session: SessionObject::current(ctx, viewer, &programme, session)?,
+            position: position(&outcome),
+        })
+    }
+
+    async fn action_command(
+        ctx: &Context<'_>,
+        programme: &str,
+        action: &str,
+        command_value: ActionCommand,
+        options: &Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let meta = meta(ctx, options)?;
+        let (viewer, issuer, _, service) = context(ctx)?;
+        let programme = programme_id(programme)?;
+        let action = action_id(action)?;
+        let outcome = service
+            .action(
+                &issuer,
+                &programme,
+                &action,
+                command(command_value, options),
+                &meta,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ActionPayload {
+            action: ActionObject::current(ctx, viewer, &programme, &action)?,
+            position: position(&outcome),
+            warnings: outcome.warnings,
+        })
+    }
+}
+
+#[Object]
+impl DomainMutation {
+    async fn establish_programme(
+        &self,
+        ctx: &Context<'_>,
+        input: EstablishProgrammeInput,
+        options: Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let cap = u16::try_from(input.request_cap_permille).map_err(|_| {
+            ApiError::validation(format!(
+                "requestCapPermille doit être compris entre 0 et 1000 ({} donné)",
+                input.request_cap_permille
+            ))
+        })?;
+        let programme = programme_id(&input.id)?;
+        let cmd = ProgrammeCommand::EstablishProgramme {
+            programme: programme.clone(),
+            name: text("nom", &input.name)?,
+            territory: texts("territoire", &input.territory)?,
+            qpv: texts("QPV", &input.qpv)?,
+            labelled_on: input.labelled_on.map(|d| d.0),
+            request_cap_permille: cap,
+        };
+        Self::programme_command(ctx, programme.as_str(), cmd, &options).await
+    }
+
+    async fn define_axis(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        input: DefineAxisInput,
+        options: Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let cmd = ProgrammeCommand::DefineAxis {
+            code: axis(&input.code)?,
+            title: text("titre de l'axe", &input.title)?,
+            objective: input.objective.into(),
+        };
+        Self::programme_command(ctx, &programme_id, cmd, &options).await
+    }
+
+    async fn retire_axis(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        code: ID,
+        options: Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let cmd = ProgrammeCommand::RetireAxis { code: axis(&code)? };
+        Self::programme_command(ctx, &programme_id, cmd, &options).await
+    }
+
+    async fn register_funder(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        input: RegisterFunderInput,
+        options: Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let cmd = ProgrammeCommand::RegisterFunder {
+            funder: funder_id(&input.id)?,
+            name: text("nom du financeur", &input.name)?,
+            kind: FunderKind::into(input.kind),
+        };
+        Self::programme_command(ctx, &programme_id, cmd, &options).await
+    }
+
+    async fn notify_envelope(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        input: NotifyEnvelopeInput,
+        options: Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let cmd = ProgrammeCommand::NotifyEnvelope {
+            funder: funder_id(&input.funder_id)?,
+            year: year(input.year)?,
+            amount: input.amount.0,
+            reference: input
+                .reference
+                .as_deref()
+                .map(|r| text("référence", r))
+                .transpose()?,
+        };
+        Self::programme_command(ctx, &programme_id, cmd, &options).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn revise_envelope(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        funder_id: ID,
+        year: i32,
+        amount: Cents,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let cmd = ProgrammeCommand::ReviseEnvelope {
+            funder: self::funder_id(&funder_id)?,
+            year: self::year(year)?,
+            amount: amount.0,
+            reason: text("motif", &reason)?,
+        };
+        Self::programme_command(ctx, &programme_id, cmd, &options).await
+    }
+
+    async fn change_body_membership(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        body: BodyKind,
+        organisations: Vec<String>,
+        options: Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let cmd = ProgrammeCommand::ChangeBodyMembership {
+            body: body.into(),
+            organisations: texts("organisation", &organisations)?,
+        };
+        Self::programme_command(ctx, &programme_id, cmd, &options).await
+    }
+
+    async fn register_partner(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        input: RegisterPartnerInput,
+        options: Option<CommandOptions>,
+    ) -> Result<PartnerPayload> {
+        let partner = partner_id(&input.id)?;
+        let cmd = PartnerCommand::RegisterPartner {
+            partner: partner.clone(),
+            name: text("nom du partenaire", &input.name)?,
+            kind: PartnerKind::into(input.kind),
+            siret: input
+                .siret
+                .as_deref()
+                .map(Siret::parse)
+                .transpose()
+                .map_err(ApiError::from)?,
+        };
+        Self::partner_command(ctx, &programme_id, &partner, cmd, &options).await
+    }
+
+    async fn partner_leaves(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        partner_id: ID,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<PartnerPayload> {
+        let partner = self::partner_id(&partner_id)?;
+        let cmd = PartnerCommand::PartnerLeaves {
+            reason: text("motif", &reason)?,
+        };
+        Self::partner_command(ctx, &programme_id, &partner, cmd, &options).await
+    }
+
+    async fn schedule_session(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        input: ScheduleSessionInput,
+        options: Option<CommandOptions>,
+    ) -> Result<SessionPayload> {
+        let session = session_id(&input.id)?;
+        let cmd = SessionCommand::ScheduleSession {
+            session: session.clone(),
+            body: input.body.into(),
+            date: input.date.0,
+            title: text("titre de la séance", &input.title)?,
+        };
+        Self::session_command(ctx, &programme_id, &session, cmd, &options).await
+    }
+
+    async fn record_session_held(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        session_id: ID,
+        present: Vec<String>,
+        options: Option<CommandOptions>,
+    ) -> Result<SessionPayload> {
+        let session = self::session_id(&session_id)?;
+        let cmd = SessionCommand::RecordSessionHeld {
+            present: texts::<200>("organisation présente", &present)?,
+        };
+        Self::session_command(ctx, &programme_id, &session, cmd, &options).await
+    }
+
+    async fn cancel_session(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        session_id: ID,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<SessionPayload> {
+        let session = self::session_id(&session_id)?;
+        let cmd = SessionCommand::CancelSession {
+            reason: text("motif", &reason)?,
+        };
+        Self::session_command(ctx, &programme_id, &session, cmd, &options).await
+    }
+
+    async fn propose_action(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        input: ProposeActionInput,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let action = action_id(&input.id)?;
+        let proposal = ActionProposed {
+            action: action.clone(),
+            reference: match input.reference.as_deref() {
+                Some(r) => text("référence", r)?,
+                None => placeholder_reference(),
+            },
+            title: text("titre", &input.title)?,
+            summary: text::<20_000>("résumé", &input.summary)?,
+            holder: partner_id(&input.holder_id)?,
+            axis: axis(&input.axis)?,
+            secondary_axes: axes(input.secondary_axes.as_deref().unwrap_or_default())?,
+            publics: input.publics.iter().map(|p| (*p).into()).collect(),
+            qpv: texts("QPV", input.qpv.as_deref().unwrap_or_default())?,
+            period_start: input.period_start.0,
+            period_end: input.period_end.0,
+            year: year(input.year)?,
+            total_cost: input.total_cost.0,
+            requested: money_lines(&input.requested)?,
+            indicators: indicators(input.indicators.as_deref().unwrap_or_default())?,
+            external_refs: texts(
+                "référence externe",
+                input.external_refs.as_deref().unwrap_or_default(),
+            )?,
+        };
+        Self::action_command(
+            ctx,
+            &programme_id,
+            action.as_str(),
+            ActionCommand::ProposeAction(proposal),
+            &options,
+        )
+        .await
+    }
+
+    async fn amend_action(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        input: AmendActionInput,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let amended = ActionAmended {
+            title: input
+                .title
+                .as_deref()
+                .map(|t| text("titre", t))
+                .transpose()?,
+            summary: input
+                .summary
+                .as_deref()
+                .map(|s| text::<20_000>("résumé", s))
+                .transpose()?,
+            axis: input.axis.as_ref().map(|a| axis(a)).transpose()?,
+            secondary_axes: input.secondary_axes.as_deref().map(axes).transpose()?,
+            publics: input
+                .publics
+                .map(|ps| ps.into_iter().map(Into::into).collect()),
+            qpv: input.qpv.as_deref().map(|q| texts("QPV", q)).transpose()?,
+            period_start: input.period_start.map(|d| d.0),
+            period_end: input.period_end.map(|d| d.0),
+            total_cost: input.total_cost.map(|c| c.0),
+            requested: input.requested.as_deref().map(money_lines).transpose()?,
+            indicators: input.indicators.as_deref().map(indicators).transpose()?,
+        };
+        Self::action_command(
+            ctx,
+            &programme_id,
+            &action_id,
+            ActionCommand::AmendAction(amended),
+            &options,
+        )
+        .await
+    }
+
+    async fn request_complements(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        items: Vec<String>,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::RequestComplements {
+            items: texts("complément demandé", &items)?,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    async fn provide_complements(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        note: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::ProvideComplements {
+            note: text("note", &note)?,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    async fn withdraw_action(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::WithdrawAction {
+            reason: text("motif", &reason)?,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn give_opinion(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        session_id: ID,
+        opinion: Opinion,
+        proposed: Option<Vec<MoneyLineInput>>,
+        comment: Option<String>,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::GiveOpinion {
+            session: self::session_id(&session_id)?,
+            opinion: opinion.into(),
+            proposed: money_lines(proposed.as_deref().unwrap_or_default())?,
+            comment: comment
+                .as_deref()
+                .map(|c| text("commentaire", c))
+                .transpose()?,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    /// All decisions of one COPIL session, recorded atomically: all or none.
+    async fn record_copil_decisions(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        session_id: ID,
+        decisions: Vec<CopilDecisionInput>,
+        options: Option<CommandOptions>,
+    ) -> Result<DecisionsPayload> {
+        let meta = meta(ctx, &options)?;
+        let (viewer, issuer, _, service) = context(ctx)?;
+        let programme = self::programme_id(&programme_id)?;
+        let mut expected_versions = BTreeMap::new();
+        let mut parsed = Vec::with_capacity(decisions.len());
+        for d in &decisions {
+            let action = action_id(&d.action_id)?;
+            if let Some(v) = d.expected_version {
+                expected_versions.insert(action.clone(), nonnegative("expectedVersion", v)?);
+            }
+            parsed.push(CopilDecision {
+                action,
+                outcome: d.outcome.into(),
+                retained: money_lines(d.retained.as_deref().unwrap_or_default())?,
+                reason: d
+                    .reason
+                    .as_deref()
+                    .map(|r| text::<5_000>("motif", r))
+                    .transpose()?,
+            });
+        }
+        let actions: Vec<ActionId> = parsed.iter().map(|d| d.action.clone()).collect();
+        let cmd = RecordCopilDecisions {
+            session: self::session_id(&session_id)?,
+            decisions: parsed,
+        };
+        let outcome = service
+            .copil_decisions(
+                &issuer,
+                &programme,
+                command(cmd, &options),
+                &expected_versions,
+                &meta,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        let actions = actions
+            .iter()
+            .map(|a| ActionObject::current(ctx, viewer, &programme, a))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(DecisionsPayload {
+            actions,
+            position: position(&outcome),
+        })
+    }
+
+    /// Supersedes the action's current decision by one taken at `sessionId`, a held COPIL
+    /// session (rule 13).
+    #[allow(clippy::too_many_arguments)]
+    async fn revise_decision(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        session_id: ID,
+        outcome: DecisionOutcome,
+        retained: Option<Vec<MoneyLineInput>>,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::ReviseDecision {
+            session: self::session_id(&session_id)?,
+            outcome: outcome.into(),
+            retained: money_lines(retained.as_deref().unwrap_or_default())?,
+            reason: text("motif", &reason)?,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn award_grant(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        funder_id: ID,
+        year: i32,
+        amount: Cents,
+        act: ActInput,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::AwardGrant {
+            grant: placeholder_grant_id(),
+            funder: self::funder_id(&funder_id)?,
+            year: self::year(year)?,
+            amount: amount.0,
+            act: Act {
+                kind: act.kind.into(),
+                reference: text("référence de l'acte", &act.reference)?,
+                signed_on: act.signed_on.0,
+            },
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    async fn refuse_grant(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        funder_id: ID,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::RefuseGrant {
+            funder: self::funder_id(&funder_id)?,
+            reason: text("motif", &reason)?,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_payment(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        funder_id: ID,
+        amount: Cents,
+        kind: PaymentKind,
+        paid_on: Date,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::RecordPayment {
+            payment: placeholder_payment_id(),
+            funder: self::funder_id(&funder_id)?,
+            amount: amount.0,
+            kind: kind.into(),
+            paid_on: paid_on.0,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    /// Cancels a payment recorded by mistake, with a reason; `Action.payments` gives the ids.
+    async fn cancel_payment(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        payment_id: ID,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::CancelPayment {
+            payment: PaymentId::parse(&payment_id).map_err(ApiError::from)?,
+            reason: text("motif", &reason)?,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    async fn start_action(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        started_on: Date,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::StartAction {
+            started_on: started_on.0,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn change_period(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        period_start: Date,
+        period_end: Date,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::ChangePeriod {
+            period_start: period_start.0,
+            period_end: period_end.0,
+            reason: text("motif", &reason)?,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    async fn complete_action(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        completed_on: Date,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::CompleteAction {
+            completed_on: completed_on.0,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    async fn attest_non_realisation(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::AttestNonRealisation {
+            reason: text("motif", &reason)?,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn request_repayment(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        funder_id: ID,
+        amount: Cents,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::RequestRepayment {
+            funder: self::funder_id(&funder_id)?,
+            amount: amount.0,
+            reason: text("motif", &reason)?,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_repayment(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        funder_id: ID,
+        amount: Cents,
+        received_on: Date,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::RecordRepayment {
+            funder: self::funder_id(&funder_id)?,
+            amount: amount.0,
+            received_on: received_on.0,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn submit_report(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        kind: ReportKind,
+        spent: Cents,
+        summary: String,
+        beneficiaries: Vec<BeneficiaryInput>,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let beneficiaries = beneficiaries
+            .iter()
+            .map(|b| {
+                Ok(BeneficiaryCount {
+                    public: b.public.into(),
+                    age_band: b.age_band.into(),
+                    sex: b.sex.into(),
+                    qpv_resident: b.qpv_resident,
+                    count: domain::action::beneficiary_count(i64::from(b.count))
+                        .map_err(ApiError::from)?,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let cmd = ActionCommand::SubmitReport {
+            kind: kind.into(),
+            spent: spent.0,
+            narrative: text::<20_000>("bilan", &summary)?,
+            beneficiaries,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn measure_indicator(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        code: String,
+        value: f64,
+        measured_on: Date,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::MeasureIndicator {
+            code: IndicatorCode::parse(&code).map_err(ApiError::from)?,
+            value,
+            measured_on: measured_on.0,
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn evaluate_action(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        rating: Rating,
+        findings: String,
+        recommendation: Recommendation,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::EvaluateAction {
+            rating: rating.into(),
+            findings: text::<20_000>("constats", &findings)?,
+            recommendation: recommendation.into(),
+        };
+        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+    }
+
+    async fn close_action(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        Self::action_command(
+            ctx,
+            &programme_id,
+            &action_id,
+            ActionCommand::CloseAction,
+            &options,
+        )
+        .await
+    }
+}
