@@ -16,12 +16,12 @@
 //! - [`reports_due`];
 //! - [`changes`]: what changed between two views.
 
-mod actions;
-mod budget;
-mod programme;
-mod sessions;
-mod timeline;
-mod views;
+pub mod actions;
+pub mod budget;
+pub mod programme;
+pub mod sessions;
+pub mod timeline;
+pub mod views;
 
 pub use actions::{ActionConnection, ActionEdge, ActionFilter, action, actions};
 pub use budget::{
