@@ -422,3 +422,69 @@ fn a_timeline_entry_for_a_subscription_follows_the_same_rules() {
             .is_some()
     );
 }
+
+#[test]
+fn an_event_not_yet_folded_is_worded_from_the_event_alone() {
+    let f = programme();
+    let mut ahead = Fixture::base();
+    ahead.events = f.events.clone();
+    ahead.view = f.view.clone();
+    let position = ahead.pay("a1", "v-9", ETAT, 1_000, "2026-05-02");
+    let event = ahead.events.last().unwrap();
+    assert!(f.view.event_at(position).is_none());
+    let entry = query::timeline_entry(&f.view, &pilot(), event)
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.position, position);
+    assert_eq!(entry.kind, "PaymentRecorded");
+    assert_eq!(entry.action_id, Some(aid("a1")));
+    assert!(
+        entry
+            .summary
+            .contains("versement de 1\u{202F}000,00\u{A0}€"),
+        "{}",
+        entry.summary
+    );
+}
+
+mod paging {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn pages_of_any_size_concatenate_to_the_whole_timeline(
+            size in 1usize..9,
+            oldest_first in any::<bool>(),
+            kinds_only in any::<bool>(),
+        ) {
+            let f = programme();
+            let filter = if kinds_only {
+                TimelineFilter {
+                    kinds: Some(vec!["ActionProposed".into(), "PaymentRecorded".into(), "SessionHeld".into()]),
+                    ..Default::default()
+                }
+            } else {
+                TimelineFilter::default()
+            };
+            let whole = positions(&query::timeline(
+                &f.view, &pilot(), &filter, oldest_first, &Page::first(500), &f.events,
+            ).unwrap());
+            let mut paged = Vec::new();
+            let mut page = Page::first(size);
+            loop {
+                let c = query::timeline(&f.view, &pilot(), &filter, oldest_first, &page, &f.events)
+                    .unwrap();
+                prop_assert!(c.edges.len() <= size);
+                paged.extend(positions(&c));
+                match (c.page_info.has_next_page, c.page_info.end_cursor) {
+                    (true, Some(cursor)) => page = Page::after(size, cursor),
+                    _ => break,
+                }
+            }
+            prop_assert_eq!(paged, whole);
+        }
+    }
+}
