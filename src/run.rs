@@ -46,27 +46,22 @@ pub fn log_options(clock: &Clock) -> Options {
     }
 }
 
-/// Resolves at the first SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
+/// Resolves at the first SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this
+/// function is called, not when the future is first polled: a signal that arrives just after
+/// `listening on` is printed must stop the server cleanly, not kill it.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt =
+        signal(SignalKind::interrupt()).context("impossible d'écouter le signal SIGINT")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("impossible d'écouter le signal SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    };
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down: finishing the requests in flight");
+        tracing::info!("shutting down: finishing the requests in flight");
+    })
 }
 
 /// Starts the read models, listens, prints `listening on http://ADDR`, calls `announce`,
@@ -92,6 +87,7 @@ pub async fn serve_log(
         .await
         .with_context(|| format!("impossible d'écouter sur {listen}"))?;
     let address = listener.local_addr().context("adresse d'écoute inconnue")?;
+    let shutdown = shutdown_signal()?;
     announce(&state, address)?;
     {
         let mut stdout = std::io::stdout().lock();
@@ -99,7 +95,7 @@ pub async fn serve_log(
         stdout.flush()?;
     }
     tracing::info!(%address, head = log.head().position, "serving");
-    let served = graphql::serve(listener, state, shutdown_signal()).await;
+    let served = graphql::serve(listener, state, shutdown).await;
     let stopped = projector.shutdown_async().await;
     let flushed = tokio::task::spawn_blocking(move || log.flush()).await;
     served.context("le serveur s'est arrêté sur une erreur")?;
