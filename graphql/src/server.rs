@@ -338,3 +338,59 @@ async fn asset(Path(path): Path<String>) -> Response {
             .into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+    use crate::tokens::NewToken;
+    use domain::values::Role;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Sends one raw HTTP/1.1 request and returns the whole response.
+    async fn http(address: std::net::SocketAddr, request: String) -> String {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        response
+    }
+
+    #[tokio::test]
+    async fn a_request_running_past_the_timeout_is_answered_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = eventlog::EventLog::open(dir.path(), eventlog::Options::default()).unwrap();
+        let state = AppState::new(log, Clock::system())
+            .unwrap()
+            .with_config(Config {
+                request_timeout: Duration::from_millis(50),
+                ..Config::default()
+            });
+        let (_, secret) = state
+            .tokens
+            .create(NewToken {
+                role: Role::Admin,
+                programme: None,
+                partner: None,
+                name: "Opératrice".to_owned(),
+            })
+            .unwrap();
+        // Without the chain watch running, `integrity` waits for it longer than the timeout.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, app(state)).await });
+        let body = r#"{"query":"{ integrity { verified } }"}"#;
+        let response = http(
+            address,
+            format!(
+                "POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nAuthorization: Bearer {secret}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+        .await;
+        assert!(response.contains("\"code\":\"LIMIT\""), "{response}");
+        assert!(response.contains("abandonnée"), "{response}");
+        server.abort();
+    }
+}
