@@ -156,6 +156,7 @@ fn health_and_metrics_report_the_head_and_the_requests() {
         text.contains("chronique_append_latency_seconds_bucket"),
         "{text}"
     );
+    assert!(text.contains("chronique_log_appends_total "), "{text}");
 }
 
 #[test]

@@ -89,6 +89,8 @@ pub struct Gauges {
     pub projection_lag: Option<u64>,
     pub verified_up_to: u64,
     pub verified: bool,
+    /// The log writer's own counters (every append, whoever made it).
+    pub log: eventlog::Stats,
 }
 
 impl Metrics {
@@ -96,7 +98,8 @@ impl Metrics {
         Metrics::default()
     }
 
-    /// Called by the write path after each acknowledged append.
+    /// Called by the command service after each acknowledged append (the log's own counters,
+    /// rendered beside, count every append but cannot time a command's wait).
     pub fn record_append(&self, n_events: usize, latency: Duration) {
         self.appends.fetch_add(1, Ordering::Relaxed);
         self.events_appended
@@ -152,6 +155,26 @@ impl Metrics {
             "chronique_events_appended_total",
             "Events written by those appends.",
             self.events_appended.load(Ordering::Relaxed),
+        );
+        counter(
+            "chronique_log_appends_total",
+            "Append requests handed to the log's writer, from any caller.",
+            gauges.log.appends_sent,
+        );
+        counter(
+            "chronique_log_events_written_total",
+            "Events the log's writer wrote.",
+            gauges.log.events_written,
+        );
+        counter(
+            "chronique_log_group_commits_total",
+            "Groups of appends the writer committed together.",
+            gauges.log.groups,
+        );
+        counter(
+            "chronique_log_flushes_total",
+            "Flushes to disk made to acknowledge durable appends.",
+            gauges.log.flushes,
         );
         let _ = writeln!(
             out,
@@ -229,6 +252,7 @@ mod tests {
             projection_lag: Some(0),
             verified_up_to: 7,
             verified: true,
+            log: eventlog::Stats::default(),
         });
         assert!(text.contains("chronique_appends_total 1\n"));
         assert!(text.contains("chronique_events_appended_total 3\n"));

@@ -117,6 +117,7 @@ impl AppState {
             projection_lag: self.projection_lag(),
             verified_up_to: status.verified_up_to,
             verified: status.verified_to(head),
+            log: self.log.stats(),
         }
     }
 }
