@@ -23,6 +23,7 @@
 //! the action already has), and the reference `{year}-{n:03}` of a proposal without one.
 
 use crate::clock::Clock;
+use crate::metrics::Metrics;
 use domain::action::{
     self, ActionCommand, ActionDecider, ActionState, RecordCopilDecisions, generated_reference,
 };
@@ -168,15 +169,22 @@ pub struct CommandService {
     log: EventLog,
     projector: Projector,
     clock: Clock,
+    metrics: Arc<Metrics>,
     locks: Arc<parking_lot::Mutex<HashMap<ProgrammeId, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl CommandService {
-    pub fn new(log: EventLog, projector: Projector, clock: Clock) -> CommandService {
+    pub fn new(
+        log: EventLog,
+        projector: Projector,
+        clock: Clock,
+        metrics: Arc<Metrics>,
+    ) -> CommandService {
         CommandService {
             log,
             projector,
             clock,
+            metrics,
             locks: Default::default(),
         }
     }
@@ -449,11 +457,18 @@ impl CommandService {
         }))
     }
 
+    /// Appends, and counts the append and its latency for `/metrics`.
     async fn append(
         &self,
         request: AppendRequest,
     ) -> Result<eventlog::AppendOutcome, eventlog::Error> {
-        self.log.append(request).await
+        let n_events = request.streams.iter().map(|s| s.events.len()).sum();
+        let started = std::time::Instant::now();
+        let outcome = self.log.append(request).await?;
+        if !outcome.replayed {
+            self.metrics.record_append(n_events, started.elapsed());
+        }
+        Ok(outcome)
     }
 
     /// Waits for the read model to show the append, then answers.

@@ -83,6 +83,7 @@ impl AppState {
             self.log.clone(),
             projector.clone(),
             self.clock.clone(),
+            self.metrics.clone(),
         ));
         self.projector = Some(projector);
         self

@@ -30,9 +30,7 @@ pub enum ReadError {
     },
     #[error("event at position {position}: stream id « {stream_id} » is not one of Chronique's")]
     UnknownStream { position: u64, stream_id: String },
-    #[error(
-        "event at position {position}: a {event_type} cannot belong to stream « {stream_id} »"
-    )]
+    #[error("event at position {position}: a {event_type} cannot belong to stream « {stream_id} »")]
     WrongStreamKind {
         position: u64,
         stream_id: String,

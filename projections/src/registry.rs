@@ -44,19 +44,60 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
         };
     }
     let bytes = match event {
-        DomainEvent::Programme(e) => by_variant!(e, ProgrammeEvent {
-            ProgrammeEstablished, AxisDefined, AxisRetired, FunderRegistered, EnvelopeNotified,
-            EnvelopeRevised, BodyMembershipChanged
-        }),
-        DomainEvent::Partner(e) => by_variant!(e, PartnerEvent { PartnerRegistered, PartnerLeftAlliance }),
-        DomainEvent::Session(e) => by_variant!(e, SessionEvent { SessionScheduled, SessionHeld, SessionCancelled }),
-        DomainEvent::Action(e) => by_variant!(e, ActionEvent {
-            ActionProposed, ActionAmended, ComplementsRequested, ComplementsProvided, OpinionGiven,
-            CopilDecisionTaken, DecisionRevised, ActionWithdrawn, GrantAwarded, GrantRefused,
-            PaymentRecorded, PaymentCancelled, ActionStarted, PeriodChanged, ActionCompleted,
-            NonRealisationAttested, RepaymentRequested, RepaymentReceived, ReportSubmitted,
-            IndicatorMeasured, ActionEvaluated, ActionClosed
-        }),
+        DomainEvent::Programme(e) => by_variant!(
+            e,
+            ProgrammeEvent {
+                ProgrammeEstablished,
+                AxisDefined,
+                AxisRetired,
+                FunderRegistered,
+                EnvelopeNotified,
+                EnvelopeRevised,
+                BodyMembershipChanged
+            }
+        ),
+        DomainEvent::Partner(e) => by_variant!(
+            e,
+            PartnerEvent {
+                PartnerRegistered,
+                PartnerLeftAlliance
+            }
+        ),
+        DomainEvent::Session(e) => by_variant!(
+            e,
+            SessionEvent {
+                SessionScheduled,
+                SessionHeld,
+                SessionCancelled
+            }
+        ),
+        DomainEvent::Action(e) => by_variant!(
+            e,
+            ActionEvent {
+                ActionProposed,
+                ActionAmended,
+                ComplementsRequested,
+                ComplementsProvided,
+                OpinionGiven,
+                CopilDecisionTaken,
+                DecisionRevised,
+                ActionWithdrawn,
+                GrantAwarded,
+                GrantRefused,
+                PaymentRecorded,
+                PaymentCancelled,
+                ActionStarted,
+                PeriodChanged,
+                ActionCompleted,
+                NonRealisationAttested,
+                RepaymentRequested,
+                RepaymentReceived,
+                ReportSubmitted,
+                IndicatorMeasured,
+                ActionEvaluated,
+                ActionClosed
+            }
+        ),
     };
     EncodedEvent {
         event_type: event.event_type(),

@@ -362,7 +362,7 @@ fn context<'a>(
     let service = state.commands()?;
     let issuer = Issuer {
         actor: viewer.actor.clone(),
-        name: viewer.display_name(),
+        name: viewer.name.clone(),
     };
     Ok((viewer, issuer, state, service))
 }
