@@ -118,9 +118,10 @@ async fn bound(ctx: &Context<'_>, programme: &str, as_of: Option<AsOf>) -> Resul
     required_bound(ctx, &programme_id(programme)?, as_of).await
 }
 
-fn page(first: i32, after: Option<String>) -> Result<Page, ApiError> {
+/// `first` as api.graphql declares it: `Int = 50` (an explicit null is the default).
+fn page(first: Option<i32>, after: Option<String>) -> Result<Page, ApiError> {
     Ok(Page {
-        first: check_page_size(first)?,
+        first: check_page_size(first.unwrap_or(50))?,
         after,
     })
 }
@@ -184,7 +185,7 @@ impl DomainQuery {
         programme_id: ID,
         filter: Option<ActionFilter>,
         as_of: Option<AsOf>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default_with = "Some(50)")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<ActionConnectionObject> {
         let page = page(first, after)?;
@@ -274,8 +275,8 @@ impl DomainQuery {
         programme_id: ID,
         filter: Option<TimelineFilter>,
         as_of: Option<AsOf>,
-        #[graphql(default = false)] oldest_first: bool,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default_with = "Some(false)")] oldest_first: Option<bool>,
+        #[graphql(default_with = "Some(50)")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<TimelineConnectionObject> {
         let page = page(first, after)?;
@@ -285,7 +286,15 @@ impl DomainQuery {
         let log = app_state(ctx).log.clone();
         let connection = bound
             .read_blocking(move |view| {
-                q::timeline(view, &actor, &filter, oldest_first, &page, &log).map_err(query_error)
+                q::timeline(
+                    view,
+                    &actor,
+                    &filter,
+                    oldest_first.unwrap_or(false),
+                    &page,
+                    &log,
+                )
+                .map_err(query_error)
             })
             .await?;
         Ok(connection.into())
@@ -335,8 +344,9 @@ impl DomainQuery {
         &self,
         ctx: &Context<'_>,
         programme_id: ID,
-        #[graphql(default = 30)] within_days: i32,
+        #[graphql(default_with = "Some(30)")] within_days: Option<i32>,
     ) -> Result<Vec<ReportDueObject>> {
+        let within_days = within_days.unwrap_or(30);
         let within_days = u32::try_from(within_days).map_err(|_| {
             ApiError::validation(format!(
                 "« withinDays » ne peut pas être négatif ({within_days} donné)."

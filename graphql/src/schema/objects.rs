@@ -100,12 +100,12 @@ impl ProgrammeObject {
 
     async fn axes(
         &self,
-        #[graphql(default = false)] include_retired: bool,
+        #[graphql(default_with = "Some(false)")] include_retired: Option<bool>,
     ) -> Result<Vec<AxisObject>> {
         Ok(self.with(|view, p| {
             p.axes
                 .iter()
-                .filter(|a| include_retired || !a.retired)
+                .filter(|a| include_retired.unwrap_or(false) || !a.retired)
                 .map(|a| AxisObject::from(q::AxisView::of(view, &a.code)))
                 .collect()
         })?)
