@@ -450,6 +450,24 @@ async fn an_observer_sees_neither_actions_before_retention_nor_opinions() {
             .iter()
             .all(|h| h["kind"] != "OpinionGiven")
     );
+    // Nor agendas: empty, and flagged.
+    let query = "query($p: ID!) { sessions(programmeId: $p) { id agenda { id } agendaHidden } }";
+    let pilot_sessions = f.data(&f.pilot(), query, json!({"p": f.programme})).await;
+    assert!(
+        list(&pilot_sessions["sessions"])
+            .iter()
+            .any(|s| !list(&s["agenda"]).is_empty())
+    );
+    assert!(
+        list(&pilot_sessions["sessions"])
+            .iter()
+            .all(|s| s["agendaHidden"] == false)
+    );
+    let observer_sessions = f.data(&observer, query, json!({"p": f.programme})).await;
+    for session in list(&observer_sessions["sessions"]) {
+        assert!(list(&session["agenda"]).is_empty());
+        assert_eq!(session["agendaHidden"], true);
+    }
 }
 
 #[tokio::test]
@@ -889,6 +907,7 @@ async fn reports_due_are_the_final_reports_of_funded_started_or_completed_action
         )
         .await;
     let due = list(&data["reportsDue"]);
+    assert!(!due.is_empty(), "the generated programme has reports due");
     for d in due {
         assert_eq!(d["kind"], "FINAL");
         let year = d["action"]["year"].as_i64().unwrap();
