@@ -82,8 +82,9 @@ pub struct EstablishProgrammeInput {
     pub territory: Vec<String>,
     pub qpv: Vec<String>,
     pub labelled_on: Option<Date>,
-    #[graphql(default = 800)]
-    pub request_cap_permille: i32,
+    /// Per mille of the total cost an action may request without a warning; 800 when absent.
+    #[graphql(default_with = "Some(800)")]
+    pub request_cap_permille: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -514,10 +515,12 @@ impl DomainMutation {
         input: EstablishProgrammeInput,
         options: Option<CommandOptions>,
     ) -> Result<ProgrammePayload> {
-        let cap = u16::try_from(input.request_cap_permille).map_err(|_| {
+        let requested_cap = input.request_cap_permille.unwrap_or(i32::from(
+            domain::events::legacy::DEFAULT_REQUEST_CAP_PERMILLE,
+        ));
+        let cap = u16::try_from(requested_cap).map_err(|_| {
             ApiError::validation(format!(
-                "requestCapPermille doit être compris entre 0 et 1000 ({} donné)",
-                input.request_cap_permille
+                "requestCapPermille doit être compris entre 0 et 1000 ({requested_cap} donné)"
             ))
         })?;
         let programme = programme_id(&input.id)?;

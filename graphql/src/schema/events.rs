@@ -184,15 +184,15 @@ impl EventsQuery {
         &self,
         ctx: &Context<'_>,
         programme_id: ID,
-        #[graphql(default = 1)] from_position: i64,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default_with = "Some(1)")] from_position: Option<i64>,
+        #[graphql(default_with = "Some(50)")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<EventConnection> {
         let viewer = Viewer::of(ctx)?;
         let programme = ProgrammeId::parse(&programme_id).map_err(ApiError::from)?;
         viewer.require_raw_log(&programme)?;
-        let first = check_page_size(first)?;
-        let from = u64::try_from(from_position.max(1)).unwrap_or(1);
+        let first = check_page_size(first.unwrap_or(50))?;
+        let from = u64::try_from(from_position.unwrap_or(1).max(1)).unwrap_or(1);
         let start = match after.as_deref() {
             None => from,
             Some(cursor) => {

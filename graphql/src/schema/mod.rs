@@ -50,6 +50,7 @@ pub const MAX_PAGE_SIZE: usize = 500;
 
 /// Every query field. Add the domain's query objects here.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     base::BaseQuery,
     events::EventsQuery,
@@ -58,10 +59,12 @@ pub struct QueryRoot(
 
 /// Every mutation. Add the domain's mutation objects here.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(base::TokenMutation, domain_mutations::DomainMutation);
 
 /// Every subscription. Add the domain's subscription objects here.
 #[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(
     base::IntegritySubscription,
     domain_subscription::DomainSubscription,
