@@ -297,6 +297,11 @@ impl CommandService {
         }
         let lock = self.lock_of(programme);
         let _guard = lock.lock().await;
+        // A concurrent sending of the same command may have been recorded while this one
+        // waited for the lock: answer with its result rather than deciding again.
+        if let Some(outcome) = self.replay(&command_key).await? {
+            return Ok(outcome);
+        }
         for _attempt in 0..=CONFLICT_RETRIES {
             let mut states = BTreeMap::new();
             for decision in &command.command.decisions {
@@ -375,6 +380,11 @@ impl CommandService {
         }
         let lock = self.lock_of(programme);
         let _guard = lock.lock().await;
+        // A concurrent sending of the same command may have been recorded while this one
+        // waited for the lock: answer with its result rather than deciding again.
+        if let Some(outcome) = self.replay(&command_key).await? {
+            return Ok(outcome);
+        }
         for _attempt in 0..=CONFLICT_RETRIES {
             let (state, version) = self.fold::<D>(stream)?;
             if let Some(expected) = meta.expected_version

@@ -447,3 +447,74 @@ async fn an_unknown_session_or_action_is_not_found() {
         .await;
     assert_eq!(code(&response), "NOT_FOUND", "{response}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_clients_racing_with_the_same_expected_version_give_one_winner() {
+    let f = fixture();
+    let (_, _, coordinator) = programme_with_two_proposals(&f).await;
+    let amend = r#"mutation($title: String!) { amendAction(programmeId: "grigny", actionId: "a1",
+        input: {title: $title}, options: {expectedVersion: 1}) { action { version } } }"#;
+    let requests = (0..32).map(|i| {
+        let request = Request::new(amend)
+            .variables(Variables::from_json(
+                json!({"title": format!("Soutien scolaire, version {i}")}),
+            ))
+            .data(coordinator.clone());
+        f.schema.execute(request)
+    });
+    let responses: Vec<Value> = futures::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect();
+    let winners = responses
+        .iter()
+        .filter(|r| r.get("errors").is_none())
+        .count();
+    let conflicts = responses
+        .iter()
+        .filter(|r| r.get("errors").is_some() && code(r) == "CONFLICT")
+        .count();
+    assert_eq!((winners, conflicts), (1, 31), "{responses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_command_id_sent_concurrently_is_written_once() {
+    let f = fixture();
+    let (_, pilot, coordinator) = programme_with_two_proposals(&f).await;
+    f.ok(
+        &pilot,
+        r#"mutation { recordCopilDecisions(programmeId: "grigny", sessionId: "copil", decisions: [
+            {actionId: "a1", outcome: RETAINED, retained: [{funderId: "etat", amount: 1000000}]}]) { position } }"#,
+        json!({}),
+    )
+    .await;
+    f.ok(
+        &coordinator,
+        r#"mutation { awardGrant(programmeId: "grigny", actionId: "a1", funderId: "etat", year: 2026,
+            amount: 1000000, act: {kind: ARRETE, reference: "Arrêté 2026-77", signedOn: "2026-04-01"}) { position } }"#,
+        json!({}),
+    )
+    .await;
+    let head = f.head();
+    // The whole grant at once: had the retries been decided again, rule 7 would refuse them.
+    let pay = r#"mutation { recordPayment(programmeId: "grigny", actionId: "a1", funderId: "etat",
+        amount: 1000000, kind: BALANCE, paidOn: "2026-04-15", options: {commandId: "solde"}) { position } }"#;
+    let requests = (0..8).map(|_| {
+        f.schema
+            .execute(Request::new(pay).data(coordinator.clone()))
+    });
+    let responses: Vec<Value> = futures::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect();
+    for response in &responses {
+        assert_eq!(
+            response, &responses[0],
+            "every sending gets the first result"
+        );
+    }
+    assert!(responses[0].get("errors").is_none(), "{:?}", responses[0]);
+    assert_eq!(f.head(), head + 1, "one payment written");
+}
