@@ -4,8 +4,9 @@
 //!   the API shows in review. When this test fails because the API changed on purpose, rewrite
 //!   the file with `CHRONIQUE_WRITE_SCHEMA=1 cargo test -p graphql --test schema_contract` and
 //!   explain the change.
-//! - Every type, field, argument, default and enum value of `../shared/api.graphql` must be
-//!   served, with the same type: the server may add, never rename or remove.
+//! - Every type, field, argument, default and enum value of `../shared/api.graphql` (kept
+//!   copied in `graphql/contract/api.graphql`) must be served, with the same type: the server
+//!   may add, never rename or remove.
 
 use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{
@@ -27,14 +28,16 @@ fn snapshot_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema.graphql")
 }
 
+/// The contract: `../shared/api.graphql` beside the project when it is there (as in CI and on
+/// the developers' machines), else the copy kept in `graphql/contract/`.
 fn contract() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/api.graphql");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "the contract {} must sit beside the project (../shared/api.graphql): {e}",
-            path.display()
-        )
-    })
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/api.graphql");
+    std::fs::read_to_string(&shared).unwrap_or_else(|_| vendored_contract())
+}
+
+fn vendored_contract() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("contract/api.graphql");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 fn types(sdl: &str, what: &str) -> HashMap<String, TypeDefinition> {
@@ -187,4 +190,17 @@ fn the_served_schema_matches_its_snapshot_in_the_repository() {
          the commit",
         path.display()
     );
+}
+
+#[test]
+fn the_copy_of_the_contract_in_the_repository_is_the_shared_one() {
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/api.graphql");
+    match std::fs::read_to_string(&shared) {
+        Ok(shared) => assert!(
+            shared == vendored_contract(),
+            "../shared/api.graphql changed: copy it to graphql/contract/api.graphql"
+        ),
+        // Without the shared folder, the copy is the contract the other test checks against.
+        Err(_) => eprintln!("{} is absent: checked against the copy", shared.display()),
+    }
 }
