@@ -5,6 +5,7 @@
 //! (tokens, export, import, verify, rebuild) or measure (bench). Exit status 0 on success;
 //! otherwise one line in French on standard error and a non-zero status.
 
+mod bench_graphql;
 mod demo;
 mod run;
 mod store;

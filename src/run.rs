@@ -351,6 +351,13 @@ pub fn bench(seconds: u64, dir: Option<&Path>) -> anyhow::Result<()> {
         )
         .map_err(|e| anyhow!(e))
         .context("la mesure des vues a échoué")
+    })
+    .and_then(|_| {
+        crate::bench_graphql::run(&dir.join("graphql"), |figure| {
+            println!("{figure}");
+            let _ = std::io::stdout().flush();
+        })
+        .context("la mesure de l'API GraphQL a échoué")
     });
     if temporary {
         let _ = std::fs::remove_dir_all(&dir);

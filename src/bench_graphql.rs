@@ -1,0 +1,256 @@
+//! The GraphQL figures of `chronique bench`, measured through the real router over HTTP on
+//! loopback, with durable appends:
+//!
+//! - `graphql_mutations`: mutations per second, 32 concurrent clients, each registering partners
+//!   in its own programme (commands of different programmes share the log's group commit);
+//! - `graphql_mutations_one_programme`: the same 32 clients on one programme, whose commands
+//!   are decided one at a time (ARCHITECTURE.md, "The command service");
+//! - `graphql_read_p50` / `graphql_read_p99`: latency of the `actions` query of a programme of
+//!   300 actions, sent open-loop at 1 000 requests per second (at most 64 in flight; latency
+//!   counts from the moment each request was due), and `graphql_read_unloaded_p50` / `_p99`
+//!   for one client sending them one after the other.
+
+use anyhow::{Context, anyhow};
+use domain::values::Role;
+use graphql::tokens::NewToken;
+use graphql::{AppState, Clock};
+use projections::generator::{GeneratorParams, generate};
+use projections::runner::{Projector, ProjectorOptions};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 32;
+const MUTATION_TIME: Duration = Duration::from_secs(4);
+const READ_RATE_PER_SECOND: u64 = 1_000;
+const READ_TIME: Duration = Duration::from_secs(5);
+const MAX_IN_FLIGHT: usize = 64;
+const SEQUENTIAL_READS: usize = 200;
+
+const ACTIONS_QUERY: &str = r#"query($p: ID!) { actions(programmeId: $p, first: 300) { totalCount
+  edges { node { id reference title status holder { name } axis { code }
+    money { funder { id } requested retained granted paid toPay } } } } }"#;
+
+/// Runs the GraphQL figures in `dir` (a new store), printing each with `report`.
+pub fn run(dir: &Path, report: impl Fn(String)) -> anyhow::Result<()> {
+    // The programme of 300 actions is generated in bulk, then the store is reopened durable.
+    let programme = {
+        let log = eventlog::EventLog::open(
+            dir,
+            eventlog::Options {
+                durability: eventlog::Durability::Buffered,
+                ..Default::default()
+            },
+        )?;
+        let summary = generate(&log, &GeneratorParams::small(300, 1, 300))
+            .map_err(|e| anyhow!("{e}"))
+            .context("la génération du programme de mesure a échoué")?;
+        log.close()?;
+        summary.programmes[0].to_string()
+    };
+    let log = eventlog::EventLog::open(dir, eventlog::Options::default())?;
+    let projector = Projector::start(&log, ProjectorOptions::default())
+        .map_err(|e| anyhow!("{e}"))
+        .context("les vues n'ont pas démarré")?;
+    let state = AppState::new(log.clone(), Clock::system())
+        .map_err(|e| anyhow!("{e}"))?
+        .with_projector(projector.clone());
+    let token = |role: Role, programme: Option<&str>| -> anyhow::Result<String> {
+        let (_, secret) = state
+            .tokens
+            .create(NewToken {
+                role,
+                programme: programme.map(str::to_owned),
+                partner: None,
+                name: "mesure".to_owned(),
+            })
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok(secret)
+    };
+    let admin = token(Role::Admin, None)?;
+    let pilot = token(Role::Pilot, Some(&programme))?;
+    let coordinators = (0..CLIENTS)
+        .map(|i| token(Role::Coordinator, Some(&format!("mesure-{i}"))))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let coordinator_of_programme = token(Role::Coordinator, Some(&programme))?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/graphql", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(graphql::serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::new();
+
+        for i in 0..CLIENTS {
+            let establish = json!({
+                "query": "mutation($id: ID!) { establishProgramme(input: {id: $id, name: \"Mesure\", territory: [\"Ici\"], qpv: [\"Là\"]}) { position } }",
+                "variables": {"id": format!("mesure-{i}")},
+            });
+            post(&client, &url, &admin, &establish).await?;
+        }
+        let spread: Vec<(String, String)> = coordinators
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("mesure-{i}"), t.clone()))
+            .collect();
+        let rate = mutations(&client, &url, spread).await?;
+        report(format!("bench graphql_mutations {rate:.0} mutations/s"));
+        let same: Vec<(String, String)> = (0..CLIENTS)
+            .map(|_| (programme.clone(), coordinator_of_programme.clone()))
+            .collect();
+        let rate = mutations(&client, &url, same).await?;
+        report(format!(
+            "bench graphql_mutations_one_programme {rate:.0} mutations/s"
+        ));
+
+        let (p50, p99) = sequential_reads(&client, &url, &pilot, &programme).await?;
+        report(format!("bench graphql_read_unloaded_p50 {p50:.2} ms"));
+        report(format!("bench graphql_read_unloaded_p99 {p99:.2} ms"));
+        let (p50, p99, achieved) = reads(&client, &url, &pilot, &programme).await?;
+        report(format!("bench graphql_read_p50 {p50:.2} ms"));
+        report(format!("bench graphql_read_p99 {p99:.2} ms"));
+        report(format!("bench graphql_read_rate {achieved:.0} requests/s"));
+
+        let _ = stop.send(());
+        server.await??;
+        anyhow::Ok(())
+    });
+    projector.shutdown().map_err(|e| anyhow!("{e}"))?;
+    log.close()?;
+    result
+}
+
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> anyhow::Result<Value> {
+    let answer: Value = client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await?
+        .json()
+        .await?;
+    if let Some(errors) = answer.get("errors") {
+        return Err(anyhow!("GraphQL a refusé la requête de mesure : {errors}"));
+    }
+    Ok(answer)
+}
+
+/// 32 clients registering partners, each in the programme it is given, for [`MUTATION_TIME`].
+async fn mutations(
+    client: &reqwest::Client,
+    url: &str,
+    clients: Vec<(String, String)>,
+) -> anyhow::Result<f64> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let done = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|(programme, token)| {
+            let (client, url, done) = (client.clone(), url.to_owned(), Arc::clone(&done));
+            tokio::spawn(async move {
+                while started.elapsed() < MUTATION_TIME {
+                    let id = format!("partenaire-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+                    let body = json!({
+                        "query": "mutation($p: ID!, $id: ID!) { registerPartner(programmeId: $p, input: {id: $id, name: \"Association\", kind: ASSOCIATION}) { position } }",
+                        "variables": {"p": programme, "id": id},
+                    });
+                    post(&client, &url, &token, &body).await?;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    Ok(done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The `actions` query sent by one client, each request after the previous answer: p50, p99
+/// in milliseconds, what one request costs on a server with nothing else to do.
+async fn sequential_reads(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    programme: &str,
+) -> anyhow::Result<(f64, f64)> {
+    let body = json!({"query": ACTIONS_QUERY, "variables": {"p": programme}});
+    let mut latencies = Vec::with_capacity(SEQUENTIAL_READS);
+    for _ in 0..SEQUENTIAL_READS {
+        let sent = Instant::now();
+        post(client, url, token, &body).await?;
+        latencies.push(sent.elapsed());
+    }
+    Ok(percentiles(latencies))
+}
+
+fn percentiles(mut latencies: Vec<Duration>) -> (f64, f64) {
+    latencies.sort();
+    let at = |q: f64| {
+        let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+        latencies[i].as_secs_f64() * 1000.0
+    };
+    (at(0.50), at(0.99))
+}
+
+/// The `actions` query sent at a fixed rate whatever the answers' pace (open loop): p50, p99
+/// in milliseconds, and the rate achieved.
+async fn reads(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    programme: &str,
+) -> anyhow::Result<(f64, f64, f64)> {
+    let body = json!({"query": ACTIONS_QUERY, "variables": {"p": programme}});
+    let first = post(client, url, token, &body).await?;
+    let n_actions = first["data"]["actions"]["totalCount"].as_u64().unwrap_or(0);
+    if n_actions < 300 {
+        return Err(anyhow!(
+            "le programme de mesure n'a que {n_actions} actions"
+        ));
+    }
+    let n_requests = READ_RATE_PER_SECOND * READ_TIME.as_secs();
+    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / READ_RATE_PER_SECOND));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    // At most this many requests in flight (and so connections open); a request that waits for
+    // a place still counts its wait, since latency runs from the moment it was due.
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(n_requests as usize);
+    for _ in 0..n_requests {
+        let due = ticker.tick().await;
+        let permit = Arc::clone(&in_flight).acquire_owned().await?;
+        let (client, url, token, body) = (
+            client.clone(),
+            url.to_owned(),
+            token.to_owned(),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            post(&client, &url, &token, &body).await?;
+            drop(permit);
+            anyhow::Ok(due.elapsed())
+        }));
+    }
+    let mut latencies = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        latencies.push(task.await??);
+    }
+    let achieved = latencies.len() as f64 / started.elapsed().as_secs_f64();
+    let (p50, p99) = percentiles(latencies);
+    Ok((p50, p99, achieved))
+}
