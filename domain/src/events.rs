@@ -303,7 +303,11 @@ pub struct ActionClosed {}
 macro_rules! event_enum {
     ($(#[$doc:meta])* $enum_name:ident { $($variant:ident = $version:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq)]
+        ///
+        /// Serializing it writes the bare struct of its variant: the stored payload, nothing
+        /// around it (see [`DomainEvent`]).
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
         pub enum $enum_name { $($variant($variant)),+ }
 
         impl $enum_name {
@@ -389,10 +393,16 @@ event_enum!(
 
 /// Any event of Chronique.
 ///
+/// Serializing an event writes the bare struct of its variant (`untagged`), exactly the payload
+/// stored for its `(event_type, schema_version)`: the log's codec and JSON use it alike. There is
+/// deliberately no `Deserialize`: reading routes by the envelope's event type (the registry in
+/// `projections`), since an untagged enum cannot be decoded without `deserialize_any`.
+///
 /// Not boxed although `ActionEvent` is much larger than the others: events are short-lived
 /// values between decoding and folding, and other crates match on these variants directly.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
 pub enum DomainEvent {
     Programme(ProgrammeEvent),
     Partner(PartnerEvent),

@@ -7,7 +7,6 @@
 
 use domain::events::legacy::ProgrammeEstablishedV1;
 use domain::events::*;
-use serde::Serialize;
 
 /// An event ready for the log: its routing keys outside the payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,77 +31,14 @@ pub enum DecodeError {
     },
 }
 
-/// Encodes the payload of the current version of an event.
+/// Encodes the payload of the current version of an event: the bare struct of its variant
+/// (`DomainEvent` serializes untagged).
 pub fn encode(event: &DomainEvent) -> EncodedEvent {
-    fn payload<T: Serialize>(value: &T) -> Vec<u8> {
-        // Encoding a plain struct of strings, integers and enums into a Vec cannot fail.
-        eventlog::codec::encode(value).expect("domain events always encode")
-    }
-    macro_rules! by_variant {
-        ($enum_value:expr, $enum_name:ident { $($variant:ident),+ }) => {
-            match $enum_value { $($enum_name::$variant(e) => payload(e)),+ }
-        };
-    }
-    let bytes = match event {
-        DomainEvent::Programme(e) => by_variant!(
-            e,
-            ProgrammeEvent {
-                ProgrammeEstablished,
-                AxisDefined,
-                AxisRetired,
-                FunderRegistered,
-                EnvelopeNotified,
-                EnvelopeRevised,
-                BodyMembershipChanged
-            }
-        ),
-        DomainEvent::Partner(e) => by_variant!(
-            e,
-            PartnerEvent {
-                PartnerRegistered,
-                PartnerLeftAlliance
-            }
-        ),
-        DomainEvent::Session(e) => by_variant!(
-            e,
-            SessionEvent {
-                SessionScheduled,
-                SessionHeld,
-                SessionCancelled
-            }
-        ),
-        DomainEvent::Action(e) => by_variant!(
-            e,
-            ActionEvent {
-                ActionProposed,
-                ActionAmended,
-                ComplementsRequested,
-                ComplementsProvided,
-                OpinionGiven,
-                CopilDecisionTaken,
-                DecisionRevised,
-                ActionWithdrawn,
-                GrantAwarded,
-                GrantRefused,
-                PaymentRecorded,
-                PaymentCancelled,
-                ActionStarted,
-                PeriodChanged,
-                ActionCompleted,
-                NonRealisationAttested,
-                RepaymentRequested,
-                RepaymentReceived,
-                ReportSubmitted,
-                IndicatorMeasured,
-                ActionEvaluated,
-                ActionClosed
-            }
-        ),
-    };
     EncodedEvent {
         event_type: event.event_type(),
         schema_version: event.schema_version(),
-        payload: bytes,
+        // A plain struct of strings, integers and enums always encodes into a Vec.
+        payload: eventlog::codec::encode(event).expect("domain events always encode"),
     }
 }
 

@@ -14,7 +14,6 @@ use crate::schema::page::PageInfo;
 use crate::schema::scalars::{Date, DateTime};
 use crate::state::AppState;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use domain::events::{ActionEvent, DomainEvent, PartnerEvent, ProgrammeEvent, SessionEvent};
 use domain::values::ProgrammeId;
 use eventlog::{Envelope, EventLog};
 
@@ -60,67 +59,8 @@ pub fn payload_json(envelope: &Envelope) -> Result<String, ApiError> {
         &envelope.payload,
     )
     .map_err(ApiError::internal)?;
-    macro_rules! by_variant {
-        ($value:expr, $enum_name:ident { $($variant:ident),+ }) => {
-            match $value { $($enum_name::$variant(e) => serde_json::to_string(e)),+ }
-        };
-    }
-    let json = match &event {
-        DomainEvent::Programme(e) => by_variant!(
-            e,
-            ProgrammeEvent {
-                ProgrammeEstablished,
-                AxisDefined,
-                AxisRetired,
-                FunderRegistered,
-                EnvelopeNotified,
-                EnvelopeRevised,
-                BodyMembershipChanged
-            }
-        ),
-        DomainEvent::Partner(e) => by_variant!(
-            e,
-            PartnerEvent {
-                PartnerRegistered,
-                PartnerLeftAlliance
-            }
-        ),
-        DomainEvent::Session(e) => by_variant!(
-            e,
-            SessionEvent {
-                SessionScheduled,
-                SessionHeld,
-                SessionCancelled
-            }
-        ),
-        DomainEvent::Action(e) => by_variant!(
-            e,
-            ActionEvent {
-                ActionProposed,
-                ActionAmended,
-                ComplementsRequested,
-                ComplementsProvided,
-                OpinionGiven,
-                CopilDecisionTaken,
-                DecisionRevised,
-                ActionWithdrawn,
-                GrantAwarded,
-                GrantRefused,
-                PaymentRecorded,
-                PaymentCancelled,
-                ActionStarted,
-                PeriodChanged,
-                ActionCompleted,
-                NonRealisationAttested,
-                RepaymentRequested,
-                RepaymentReceived,
-                ReportSubmitted,
-                IndicatorMeasured,
-                ActionEvaluated,
-                ActionClosed
-            }
-        ),
-    };
+    // An event serializes as the bare struct of its variant: its payload, field by field.
+    let json = serde_json::to_string(&event);
     json.map_err(ApiError::internal)
 }
 
