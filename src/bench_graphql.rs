@@ -8,7 +8,10 @@
 //! - `graphql_read_p50` / `graphql_read_p99`: latency of the `actions` query of a programme of
 //!   300 actions, sent open-loop at 1 000 requests per second (at most 64 in flight; latency
 //!   counts from the moment each request was due), and `graphql_read_unloaded_p50` / `_p99`
-//!   for one client sending them one after the other.
+//!   for one client sending them one after the other. Between two events the server answers
+//!   a read it has already answered from its cache ([`graphql::cache`]), as it does for a comité
+//!   whose screens refresh the same page; `graphql_read_uncached_p50` / `_p99` are the same
+//!   sequential reads on a server without that cache: what computing the answer costs.
 
 use anyhow::{Context, anyhow};
 use domain::values::Role;
@@ -117,7 +120,23 @@ pub fn run(dir: &Path, report: impl Fn(String)) -> anyhow::Result<()> {
         report(format!("bench graphql_read_p50 {p50:.2} ms"));
         report(format!("bench graphql_read_p99 {p99:.2} ms"));
         report(format!("bench graphql_read_rate {achieved:.0} requests/s"));
+        let _ = stop.send(());
+        server.await??;
 
+        // The same reads, computed each time.
+        let uncached = state.clone().with_config(graphql::Config {
+            answer_cache_bytes: 0,
+            ..graphql::Config::default()
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/graphql", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(graphql::serve(listener, uncached, async {
+            let _ = stopped.await;
+        }));
+        let (p50, p99) = sequential_reads(&client, &url, &pilot, &programme).await?;
+        report(format!("bench graphql_read_uncached_p50 {p50:.2} ms"));
+        report(format!("bench graphql_read_uncached_p99 {p99:.2} ms"));
         let _ = stop.send(());
         server.await??;
         anyhow::Ok(())
@@ -145,6 +164,39 @@ async fn post(
         return Err(anyhow!("GraphQL a refusé la requête de mesure : {errors}"));
     }
     Ok(answer)
+}
+
+/// Sends a read and checks its answer has data and no error, without building the answer's
+/// tree: the measure is the server's, not the client's JSON parser's.
+async fn read(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> anyhow::Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        data: Option<serde::de::IgnoredAny>,
+        errors: Option<Value>,
+    }
+    let bytes = client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let answer: Answer = serde_json::from_slice(&bytes)?;
+    if let Some(errors) = answer.errors {
+        return Err(anyhow!("GraphQL a refusé la requête de mesure : {errors}"));
+    }
+    if answer.data.is_none() {
+        return Err(anyhow!(
+            "GraphQL a répondu sans données à la requête de mesure"
+        ));
+    }
+    Ok(())
 }
 
 /// 32 clients registering partners, each in the programme it is given, for [`MUTATION_TIME`].
@@ -192,7 +244,7 @@ async fn sequential_reads(
     let mut latencies = Vec::with_capacity(SEQUENTIAL_READS);
     for _ in 0..SEQUENTIAL_READS {
         let sent = Instant::now();
-        post(client, url, token, &body).await?;
+        read(client, url, token, &body).await?;
         latencies.push(sent.elapsed());
     }
     Ok(percentiles(latencies))
@@ -241,7 +293,7 @@ async fn reads(
             body.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            post(&client, &url, &token, &body).await?;
+            read(&client, &url, &token, &body).await?;
             drop(permit);
             anyhow::Ok(due.elapsed())
         }));

@@ -87,6 +87,9 @@ enum Command {
         /// Dossier de travail (un dossier temporaire sinon).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Ne mesurer qu'une partie (répétable) : journal, vues ou API ; tout sinon.
+        #[arg(long, value_enum)]
+        only: Vec<run::BenchPart>,
     },
 }
 
@@ -186,7 +189,7 @@ fn main() -> ExitCode {
         Command::Import { store, file } => run::import(&store.data_dir, &file),
         Command::Verify { store } => run::verify(&store.data_dir),
         Command::Rebuild { store } => run::rebuild(&store.data_dir),
-        Command::Bench { seconds, dir } => run::bench(seconds, dir.as_deref()),
+        Command::Bench { seconds, dir, only } => run::bench(seconds, dir.as_deref(), &only),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

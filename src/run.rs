@@ -320,7 +320,18 @@ pub fn rebuild(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn bench(seconds: u64, dir: Option<&Path>) -> anyhow::Result<()> {
+/// A part of `chronique bench`, to measure alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchPart {
+    /// The event log: appends, reads, verification.
+    Eventlog,
+    /// The read models: rebuild, memory, time travel.
+    Projections,
+    /// The GraphQL API over HTTP: mutations and reads.
+    Graphql,
+}
+
+pub fn bench(seconds: u64, dir: Option<&Path>, only: &[BenchPart]) -> anyhow::Result<()> {
     let (dir, temporary) = match dir {
         Some(dir) => (dir.to_path_buf(), false),
         None => (
@@ -330,35 +341,36 @@ pub fn bench(seconds: u64, dir: Option<&Path>) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("impossible de créer {}", dir.display()))?;
-    let settings = eventlog::bench::Settings {
-        append_duration: std::time::Duration::from_secs(seconds.max(1)),
-        ..eventlog::bench::Settings::default()
-    };
-    let result = eventlog::bench::run(&dir.join("eventlog"), &settings, |figure| {
+    let runs = |part: BenchPart| only.is_empty() || only.contains(&part);
+    let print = |figure: String| {
         println!("{figure}");
         let _ = std::io::stdout().flush();
-    })
-    .map_err(|e| anyhow!(e))
-    .context("la mesure du journal a échoué")
-    .and_then(|_| {
-        projections::bench::run(
-            &dir.join("projections"),
-            &projections::bench::Settings::default(),
-            |figure| {
-                println!("{figure}");
-                let _ = std::io::stdout().flush();
-            },
-        )
-        .map_err(|e| anyhow!(e))
-        .context("la mesure des vues a échoué")
-    })
-    .and_then(|_| {
-        crate::bench_graphql::run(&dir.join("graphql"), |figure| {
-            println!("{figure}");
-            let _ = std::io::stdout().flush();
-        })
-        .context("la mesure de l'API GraphQL a échoué")
-    });
+    };
+    let result = (|| -> anyhow::Result<()> {
+        if runs(BenchPart::Eventlog) {
+            let settings = eventlog::bench::Settings {
+                append_duration: std::time::Duration::from_secs(seconds.max(1)),
+                ..eventlog::bench::Settings::default()
+            };
+            eventlog::bench::run(&dir.join("eventlog"), &settings, |f| print(f.to_string()))
+                .map_err(|e| anyhow!(e))
+                .context("la mesure du journal a échoué")?;
+        }
+        if runs(BenchPart::Projections) {
+            projections::bench::run(
+                &dir.join("projections"),
+                &projections::bench::Settings::default(),
+                |f| print(f.to_string()),
+            )
+            .map_err(|e| anyhow!(e))
+            .context("la mesure des vues a échoué")?;
+        }
+        if runs(BenchPart::Graphql) {
+            crate::bench_graphql::run(&dir.join("graphql"), print)
+                .context("la mesure de l'API GraphQL a échoué")?;
+        }
+        Ok(())
+    })();
     if temporary {
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -407,3 +407,59 @@ fn websocket_subscriptions_take_the_token_from_connection_init() {
         "an unknown token was acknowledged"
     );
 }
+
+/// The answers kept between two events (`graphql::cache`): served again while nothing moved,
+/// never after a write, never to a token that was revoked, never to another programme's token.
+#[test]
+fn a_kept_answer_is_never_stale_nor_served_to_another_viewer() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = create_token(dir.path(), "ADMIN", None, None);
+    let pilot = create_token(dir.path(), "PILOT", Some("grigny"), None);
+    let other = create_token(dir.path(), "PILOT", Some("clichy"), None);
+    let app = spawn_app(dir.path());
+    let (_, body) = app.graphql(
+        Some(&admin),
+        r#"mutation { establishProgramme(input: {id: "grigny", name: "Cité éducative de Grigny",
+            territory: ["Grigny"], qpv: ["Grande Borne"], labelledOn: "2019-09-05"}) { position } }"#,
+        json!({}),
+    );
+    assert!(body["errors"].is_null(), "{body}");
+    let partners = "query($p: ID!) { partners(programmeId: $p) { id } }";
+    let ids = |token: &str| {
+        let (_, body) = app.graphql(Some(token), partners, json!({"p": "grigny"}));
+        body
+    };
+    assert_eq!(ids(&pilot)["data"]["partners"], json!([]));
+    assert_eq!(ids(&pilot)["data"]["partners"], json!([]));
+    // Another programme's pilot asking the same text is refused, not served the kept answer.
+    assert_eq!(first_code(&ids(&other)), "FORBIDDEN");
+
+    let (_, body) = app.graphql(
+        Some(&pilot),
+        r#"mutation { registerPartner(programmeId: "grigny", input: {id: "asso", name: "Association Lire", kind: ASSOCIATION, siret: "732 829 320 00074"}) { position } }"#,
+        json!({}),
+    );
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(ids(&pilot)["data"]["partners"], json!([{"id": "asso"}]));
+
+    // A revoked token is refused at once, even for an answer that is kept.
+    let (_, body) = app.graphql(
+        Some(&admin),
+        "{ tokens { id role programmeId } }",
+        json!({}),
+    );
+    let id = body["data"]["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["role"] == "PILOT" && t["programmeId"] == "grigny")
+        .unwrap()["id"]
+        .clone();
+    let (_, body) = app.graphql(
+        Some(&admin),
+        "mutation($id: ID!) { revokeToken(id: $id) { revoked } }",
+        json!({"id": id}),
+    );
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(first_code(&ids(&pilot)), "UNAUTHENTICATED");
+}

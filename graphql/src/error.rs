@@ -20,7 +20,7 @@
 //! reference (zero2prod's `error_chain_fmt`), so that an operator can find it.
 //!
 //! The errors async-graphql produces itself (syntax, unknown fields, depth and complexity
-//! limits, badly typed arguments) carry no code; [`crate::schema`]'s `ErrorCodes` extension gives
+//! limits, badly typed arguments) carry no code; [`crate::schema`]'s [`ChroniqueSchema`](crate::schema::ChroniqueSchema) gives
 //! them one with [`code_for_engine_error`].
 //!
 //! `async-graphql` is built with its `custom-error-conversion` feature, so that no error

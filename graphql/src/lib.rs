@@ -11,6 +11,7 @@
 //! - [`tokens`] and [`auth`]: API tokens, stored hashed outside the event log, and the
 //!   [`auth::Viewer`] each request runs as.
 //! - [`integrity`] verifies the hash chain at start-up and follows it as it grows.
+//! - [`cache`] keeps the answers of read-only queries until the register moves.
 //! - [`metrics`], [`clock`], [`state`]: counters, the injectable clock, the shared state.
 //!
 //! # Invariants
@@ -31,6 +32,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod cache;
 pub mod clock;
 pub mod commands;
 pub mod error;

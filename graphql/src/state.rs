@@ -18,6 +18,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Longest time one GraphQL request may run (LIMIT after it).
     pub request_timeout: Duration,
+    /// Bytes of answers to read-only queries kept until the register moves
+    /// ([`crate::cache`]); 0 keeps none.
+    pub answer_cache_bytes: usize,
 }
 
 impl Default for Config {
@@ -25,6 +28,7 @@ impl Default for Config {
         Config {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            answer_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }

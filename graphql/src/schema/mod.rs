@@ -1,4 +1,4 @@
-//! The GraphQL schema: its roots, its limits, and the extension that codes engine errors.
+//! The GraphQL schema: its roots, its limits, and the wrapper that codes engine errors.
 //!
 //! # Adding resolvers
 //!
@@ -32,12 +32,10 @@ pub mod scalars;
 
 use crate::error::{Code, code_for_engine_error};
 use crate::state::AppState;
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe,
-};
 use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::{
-    MergedObject, MergedSubscription, Response, Schema, SchemaBuilder, ServerError,
+    BatchRequest, BatchResponse, Data, Executor, MergedObject, MergedSubscription, Request,
+    Response, Schema, SchemaBuilder, ServerError,
 };
 use std::sync::Arc;
 
@@ -70,10 +68,61 @@ pub struct SubscriptionRoot(
     domain_subscription::DomainSubscription,
 );
 
-pub type ChroniqueSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+/// The engine's schema, without the coding of its errors: use [`ChroniqueSchema`].
+pub type RawSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// The schema's builder with its limits, its error extension and `state` as data; add more
-/// data before `finish()` if needed.
+/// The schema as served: async-graphql's, whose engine errors (parsing, validation, limits,
+/// argument coercion) are given an `extensions.code` and a French message on the way out.
+///
+/// A wrapper rather than an async-graphql extension: an extension, even one that only hooks
+/// the request, sends every field of every answer through the extension chain, which cost
+/// about a third of the time of a large query.
+#[derive(Clone)]
+pub struct ChroniqueSchema(RawSchema);
+
+impl ChroniqueSchema {
+    pub async fn execute(&self, request: impl Into<Request>) -> Response {
+        let mut response = self.0.execute(request).await;
+        code_errors(&mut response.errors);
+        response
+    }
+
+    pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
+        Executor::execute_batch(self, batch).await
+    }
+
+    pub fn execute_stream(&self, request: impl Into<Request>) -> BoxStream<'static, Response> {
+        Executor::execute_stream(self, request.into(), None)
+    }
+
+    /// The schema in SDL, as served.
+    pub fn sdl(&self) -> String {
+        self.0.sdl()
+    }
+}
+
+impl Executor for ChroniqueSchema {
+    async fn execute(&self, request: Request) -> Response {
+        ChroniqueSchema::execute(self, request).await
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        self.0
+            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
+            .map(|mut response| {
+                code_errors(&mut response.errors);
+                response
+            })
+            .boxed()
+    }
+}
+
+/// The schema's builder with its limits and `state` as data; add more data, then wrap
+/// `finish()` in [`ChroniqueSchema`] (or use [`build_schema`]).
 pub fn schema_builder(state: AppState) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
@@ -82,13 +131,12 @@ pub fn schema_builder(state: AppState) -> SchemaBuilder<QueryRoot, MutationRoot,
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
-    .extension(ErrorCodes)
     .data(state)
 }
 
 /// The schema served by [`crate::server::app`].
 pub fn build_schema(state: AppState) -> ChroniqueSchema {
-    schema_builder(state).finish()
+    ChroniqueSchema(schema_builder(state).finish())
 }
 
 /// The page size of a `first` argument: VALIDATION below 0, LIMIT above [`MAX_PAGE_SIZE`].
@@ -106,40 +154,6 @@ pub fn check_page_size(first: i32) -> Result<usize, crate::error::ApiError> {
     Ok(first)
 }
 
-/// Gives every error that async-graphql raised itself (parsing, validation, limits, argument
-/// coercion) an `extensions.code` and a French message. Errors of resolvers already carry a
-/// code and are left as they are.
-struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        code_errors(&mut response.errors);
-        response
-    }
-
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        next.run(ctx, stream)
-            .map(|mut response| {
-                code_errors(&mut response.errors);
-                response
-            })
-            .boxed()
-    }
-}
-
 /// Whether an error already carries `extensions.code`.
 fn has_code(error: &ServerError) -> bool {
     error
@@ -148,6 +162,9 @@ fn has_code(error: &ServerError) -> bool {
         .is_some_and(|e| e.get("code").is_some())
 }
 
+/// Gives every error that async-graphql raised itself (parsing, validation, limits, argument
+/// coercion) an `extensions.code` and a French message. Errors of resolvers already carry a
+/// code and are left as they are.
 fn code_errors(errors: &mut [ServerError]) {
     for error in errors {
         if let Some(rest) = error.message.strip_prefix("Failed to parse ") {
