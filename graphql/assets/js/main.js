@@ -74,6 +74,9 @@ async function route() {
     me: app.me, programmeId: app.programmeId, programme: app.programme, sessions: app.sessions,
     asOf: r.asOf, asOfVar: asOfInput(r.asOf), parts: r.parts, list: Boolean(def.list), link,
     isObserver: app.me.role === 'OBSERVER', announce, showError,
+    // DOMAIN.md, reading rules: these roles see everything of the programme; the others see
+    // requested and proposed amounts of their own actions only (the API gives 0 for the rest).
+    seesAll: ['ADMIN', 'PILOT', 'COORDINATOR', 'EVALUATOR'].includes(app.me.role),
   };
   const view = $('#view');
   $('#main').setAttribute('aria-busy', 'true');

@@ -49,13 +49,18 @@ export async function render(ctx) {
   }
   const suffix = ctx.asOf ? '-etat-' + ctx.asOf.date : '';
   const base = 'action-' + a.reference.replace(/[^\w.-]+/g, '_') + suffix;
+  // Read as an observer (DOMAIN.md): requested and proposed amounts are withheld, and the API
+  // gives 0 for them; a column of zeros would say something false, so it is left out.
+  const restricted = !ctx.seesAll && !(ctx.me.role === 'PORTEUR' && a.holder.id === ctx.me.partnerId);
+  const withheld = new Set(restricted ? ['requested', 'proposed'] : []);
+  const moneyKeys = [['requested', 'Demandé'], ['proposed', 'Proposé'], ['retained', 'Retenu'],
+    ['granted', 'Attribué'], ['paid', 'Versé'], ['toPay', 'Reste à verser'],
+    ['repaymentRequested', 'Reversement demandé'], ['repaid', 'Reversement reçu']].filter(([k]) => !withheld.has(k));
   const moneyCols = [
     { label: 'Financeur', rowHeader: true, cell: (r) => r.funder.name + (r.refused ? ' (financement refusé)' : '') },
-    money(['requested', 'Demandé']), money(['proposed', 'Proposé']), money(['retained', 'Retenu']),
-    money(['granted', 'Attribué']), money(['paid', 'Versé']), money(['toPay', 'Reste à verser']),
-    money(['repaymentRequested', 'Reversement demandé']), money(['repaid', 'Reversement reçu']),
+    ...moneyKeys.map(money),
   ];
-  const keys = ['requested', 'proposed', 'retained', 'granted', 'paid', 'toPay', 'repaymentRequested', 'repaid'];
+  const keys = moneyKeys.map(([k]) => k);
   const moneyFooter = [{ text: 'Total' }, ...keys.map((k) => ({ text: f.money(sum(a.money, k)), csv: f.moneyCsv(sum(a.money, k)), num: true, testid: 'action-money-total-' + k }))];
 
   const card = h('section', { class: 'card', 'data-testid': 'action-card', 'aria-labelledby': 'view-title' },
@@ -122,7 +127,7 @@ export async function render(ctx) {
     section('Financement par financeur', dataTable({
       caption: 'Montants par financeur', testid: 'action-money', csvName: base + '-financements.csv',
       columns: moneyCols, rows: a.money, footer: moneyFooter, empty: 'Aucun financeur.',
-    })),
+    }), restricted ? h('p', { class: 'note' }, 'Les montants demandés et proposés ne sont communiqués qu’au porteur de l’action et aux instances du programme.') : null),
     section('Décision du COPIL', decision),
     opinions ? section('Avis', opinions) : null,
     a.complements.length ? section('Compléments', h('ul', null, a.complements.map((c) => h('li', null,
