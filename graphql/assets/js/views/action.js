@@ -30,6 +30,12 @@ function query(withOpinions) {
 const money = (k) => ({ label: k[1], num: true, cell: (r) => f.money(r[k[0]]), csv: (r) => f.moneyCsv(r[k[0]]) });
 const lines = (ls) => ls.map((l) => l.funder.name + ' : ' + f.money(l.amount)).join(' ; ');
 const sum = (rows, k) => rows.reduce((s, r) => s + Number(r[k] || 0), 0);
+const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+/** « COTECH de printemps 2024 », or « COTECH — Séance de printemps » when the title does not name the body. */
+function sessionName(s) {
+  const body = f.fr('BodyKind', s.body);
+  return s.title.toLowerCase().startsWith(body.toLowerCase()) ? s.title : capitalise(body) + ' — ' + s.title;
+}
 
 export async function render(ctx) {
   const id = ctx.parts[1];
@@ -88,13 +94,13 @@ export async function render(ctx) {
       ['Montants retenus', lines(a.decision.retained) || '—'],
       a.decision.reason ? ['Motif', a.decision.reason] : null,
     ])
-    : h('p', null, 'Aucune décision du COPIL pour le moment.');
+    : h('p', null, ctx.asOf ? 'Aucune décision du COPIL à cette date.' : 'Aucune décision du COPIL pour le moment.');
 
   const opinions = a.opinions ? dataTable({
     caption: 'Avis rendus', testid: 'action-opinions', csvName: base + '-avis.csv', rows: a.opinions, empty: 'Aucun avis.',
     columns: [
       { label: 'Date', cell: (r) => f.date(r.givenOn), csv: (r) => r.givenOn },
-      { label: 'Séance', cell: (r) => h('a', { href: ctx.link('/session/' + encodeURIComponent(r.session.id)) }, f.fr('BodyKind', r.session.body) + ' — ' + r.session.title), csv: (r) => r.session.title },
+      { label: 'Séance', cell: (r) => h('a', { href: ctx.link('/session/' + encodeURIComponent(r.session.id)) }, sessionName(r.session)), csv: (r) => r.session.title },
       { label: 'Avis', cell: (r) => f.fr('Opinion', r.opinion) },
       { label: 'Montants proposés', cell: (r) => lines(r.proposed), csv: (r) => r.proposed.map((l) => l.funder.name + ' ' + f.moneyCsv(l.amount)).join(' / ') },
       { label: 'Commentaire', cell: (r) => r.comment || '' },
@@ -102,7 +108,7 @@ export async function render(ctx) {
   }) : null;
 
   const reports = a.reports.length === 0 ? h('p', null, 'Aucun bilan déposé.') : a.reports.map((r, i) => h('article', { class: 'report' },
-    h('h3', null, f.fr('ReportKind', r.kind) + ' déposé le ' + f.date(r.submittedOn)),
+    h('h3', null, capitalise(f.fr('ReportKind', r.kind)) + ' déposé le ' + f.date(r.submittedOn)),
     dl([['Dépenses réalisées', f.money(r.spent)], ['Synthèse', r.summary]]),
     dataTable({
       caption: 'Bénéficiaires (' + f.fr('ReportKind', r.kind) + ')', testid: 'action-beneficiaries-' + (i + 1), csvName: base + '-beneficiaires-' + (i + 1) + '.csv',
