@@ -96,7 +96,8 @@ export async function render(ctx) {
     ])
     : h('p', null, ctx.asOf ? 'Aucune décision du COPIL à cette date.' : 'Aucune décision du COPIL pour le moment.');
 
-  const opinions = a.opinions ? dataTable({
+  // Opinions are not for observers: the API gives none, and « Aucun avis » would be false.
+  const opinions = a.opinions && !restricted ? dataTable({
     caption: 'Avis rendus', testid: 'action-opinions', csvName: base + '-avis.csv', rows: a.opinions, empty: 'Aucun avis.',
     columns: [
       { label: 'Date', cell: (r) => f.date(r.givenOn), csv: (r) => r.givenOn },
