@@ -948,9 +948,10 @@ fn a_person_reads_the_register_in_a_browser() {
 
 /// An alliance member (OBSERVER): a wrong token first, then theirs; no programme to choose;
 /// what they may not see (opinions, agendas, requested amounts) is neither asked for nor shown
-/// as zeros; signing out forgets the token.
+/// as zeros; signing out forgets the token. Then a PORTEUR: its own action in full, another
+/// partner's as an observer.
 #[test]
-fn an_observer_reads_what_is_public_and_signs_out() {
+fn an_observer_and_a_porteur_see_only_what_is_theirs() {
     let started = Instant::now();
     // Chromium first: without it the test fails at once, saying how to install it.
     let browser = Browser::start();
@@ -964,6 +965,7 @@ fn an_observer_reads_what_is_public_and_signs_out() {
             .to_owned()
     };
     let token = token_of("OBSERVER");
+    let porteur = token_of("PORTEUR");
     let programme = app
         .preamble
         .iter()
@@ -1101,6 +1103,52 @@ fn an_observer_reads_what_is_public_and_signs_out() {
         json!(true)
     );
     walk.shot("05-deconnexion");
+
+    // A porteur: its own action in full, another partner's without requested amounts nor
+    // opinions.
+    walk.token = porteur;
+    let field = walk.browser.find("[data-testid=signin-token]");
+    walk.browser.type_into(&field, &walk.token);
+    walk.click("[data-testid=signin-submit]");
+    walk.browser.find("[data-testid=timeline-entry]");
+    let data = walk.api(
+        "query($p: ID!) { me { partnerId } actions(programmeId: $p, first: 500, filter: {status: [FUNDED, IN_PROGRESS]}) \
+         { edges { node { id holder { id } } } } }",
+        json!({"p": programme}),
+    );
+    let partner = data["me"]["partnerId"].clone();
+    let actions = data["actions"]["edges"].as_array().unwrap();
+    let own = actions
+        .iter()
+        .find(|e| e["node"]["holder"]["id"] == partner)
+        .expect("an action of the porteur's partner");
+    let other = actions
+        .iter()
+        .find(|e| e["node"]["holder"]["id"] != partner)
+        .expect("an action of another partner");
+    for (action, full) in [(own, true), (other, false)] {
+        let id = action["node"]["id"].as_str().unwrap();
+        walk.browser.goto(&walk.app.url(&format!("/#/action/{id}")));
+        walk.browser.wait(&format!("the action {id}"), || {
+            let shown = walk.js(
+                "const c = document.querySelector('[data-testid=action-card]'); \
+                 return c && !document.getElementById('main').hasAttribute('aria-busy') ? location.hash : null;",
+            );
+            (shown.as_str() == Some(&format!("#/action/{id}"))).then_some(())
+        });
+        let headers = walk.js(
+            "return [...document.querySelectorAll('[data-testid=action-money] thead th')].map(t => t.textContent);",
+        );
+        let requested = headers.as_array().unwrap().iter().any(|h| h == "Demandé");
+        assert_eq!(requested, full, "requested amounts of {id}: {headers}");
+        let opinions = walk
+            .browser
+            .try_find_present("[data-testid=action-opinions]")
+            .is_some();
+        assert_eq!(opinions, full, "opinions of {id}");
+        walk.no_error(&format!("on the action {id}, as a porteur"));
+    }
+    walk.shot("06-porteur-action-d-un-autre");
 }
 
 #[test]
