@@ -747,6 +747,52 @@ fn a_person_reads_the_register_in_a_browser() {
             .then_some(())
     });
     check_action_card(&walk, &past.action, "back to today");
+
+    // The « État au » date typed on the keyboard (switch off): the state of that day, and one
+    // entry in the history, not one per keystroke.
+    walk.click("[data-testid=asof-recorded]");
+    assert_eq!(
+        walk.js("return document.getElementById('asof-recorded').checked;"),
+        json!(false)
+    );
+    let before = walk.js("return history.length;");
+    let field = walk.browser.find("[data-testid=asof-date]");
+    walk.browser.click(&field);
+    // The field's order of day, month and year is the browser's locale's.
+    let order = walk.js(
+        "return new Intl.DateTimeFormat().formatToParts(new Date(2025, 2, 15)) \
+         .filter(p => ['day', 'month', 'year'].includes(p.type)).map(p => p.type);",
+    );
+    let (year, month, day) = (
+        &session_date[..4],
+        &session_date[5..7],
+        &session_date[8..10],
+    );
+    let typed: String = order
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|part| match part.as_str().unwrap() {
+            "day" => day,
+            "month" => month,
+            _ => year,
+        })
+        .collect();
+    walk.browser.type_into(&field, &typed);
+    walk.browser.wait("the typed date to reach the route", || {
+        walk.hash()
+            .contains(&format!("asof={session_date}"))
+            .then_some(())
+    });
+    check_action_card(&walk, &past.then, "at the typed date");
+    assert_eq!(
+        walk.js("return history.length;").as_i64().unwrap(),
+        before.as_i64().unwrap() + 1,
+        "typing a date adds one entry to the history"
+    );
+    walk.no_error("at a typed date");
+    walk.click("[data-testid=asof-banner-today]");
+    check_action_card(&walk, &past.action, "back to today again");
     walk.click("[data-testid=nav-budget]");
     walk.browser.find("[data-testid=budget-total-granted]");
     let year: i64 = walk
