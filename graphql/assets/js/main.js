@@ -74,6 +74,9 @@ async function route() {
     me: app.me, programmeId: app.programmeId, programme: app.programme, sessions: app.sessions,
     asOf: r.asOf, asOfVar: asOfInput(r.asOf), parts: r.parts, list: Boolean(def.list), link,
     isObserver: app.me.role === 'OBSERVER', announce, showError,
+    // DOMAIN.md, reading rules: these roles see everything of the programme; the others see
+    // requested and proposed amounts of their own actions only (the API gives 0 for the rest).
+    seesAll: ['ADMIN', 'PILOT', 'COORDINATOR', 'EVALUATOR'].includes(app.me.role),
   };
   const view = $('#view');
   $('#main').setAttribute('aria-busy', 'true');
@@ -154,9 +157,15 @@ function syncAsOfControls(asOf) {
   document.body.classList.toggle('is-past', Boolean(asOf));
 }
 
-function setAsOf(asOf) {
-  location.hash = link(parseHash().path, asOf);
+/** Shows the state as of `asOf` (null: today); `replace` rewrites the current history entry. */
+function setAsOf(asOf, replace = false) {
+  const target = link(parseHash().path, asOf);
+  if (replace) location.replace(target); else location.hash = target;
 }
+
+// The oldest date the « État au » field applies by itself: while a year is typed, the field
+// holds 0002, 0020, 0202 before 2025.
+const FIRST_DATE = '2000-01-01';
 
 function wireAsOf() {
   const form = $('#asof-form');
@@ -165,9 +174,23 @@ function wireAsOf() {
     const d = $('#asof-date').value;
     if (!d) { setAsOf(null); return; }
     if (d > f.todayIso()) { showError('La date choisie est dans le futur : choisissez une date passée ou aujourd’hui.'); return; }
+    if (d < FIRST_DATE) { showError('Choisissez une date à partir du ' + f.date(FIRST_DATE) + '.'); return; }
     setAsOf({ date: d, recorded: $('#asof-recorded').checked });
   });
-  $('#asof-date').addEventListener('change', () => form.requestSubmit());
+  // A date picked or typed applies at once. Typing fires « change » at every complete value
+  // (each digit of the year, each day): implausible ones are skipped, and the later ones of one
+  // visit to the field replace the history entry of the first, so that « Précédent » does not
+  // step through every keystroke.
+  const dateField = $('#asof-date');
+  let dateChanges = 0;
+  dateField.addEventListener('focus', () => { dateChanges = 0; });
+  dateField.addEventListener('change', () => {
+    const d = dateField.value;
+    if (!d || d < FIRST_DATE) return;
+    if (d > f.todayIso()) { showError('La date choisie est dans le futur : choisissez une date passée ou aujourd’hui.'); return; }
+    hideError();
+    setAsOf({ date: d, recorded: $('#asof-recorded').checked }, dateChanges++ > 0);
+  });
   $('#asof-recorded').addEventListener('change', () => {
     const cur = parseHash().asOf;
     if (cur) setAsOf({ date: cur.date, recorded: $('#asof-recorded').checked });

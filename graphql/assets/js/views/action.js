@@ -30,6 +30,12 @@ function query(withOpinions) {
 const money = (k) => ({ label: k[1], num: true, cell: (r) => f.money(r[k[0]]), csv: (r) => f.moneyCsv(r[k[0]]) });
 const lines = (ls) => ls.map((l) => l.funder.name + ' : ' + f.money(l.amount)).join(' ; ');
 const sum = (rows, k) => rows.reduce((s, r) => s + Number(r[k] || 0), 0);
+const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+/** « COTECH de printemps 2024 », or « COTECH — Séance de printemps » when the title does not name the body. */
+function sessionName(s) {
+  const body = f.fr('BodyKind', s.body);
+  return s.title.toLowerCase().startsWith(body.toLowerCase()) ? s.title : capitalise(body) + ' — ' + s.title;
+}
 
 export async function render(ctx) {
   const id = ctx.parts[1];
@@ -49,13 +55,18 @@ export async function render(ctx) {
   }
   const suffix = ctx.asOf ? '-etat-' + ctx.asOf.date : '';
   const base = 'action-' + a.reference.replace(/[^\w.-]+/g, '_') + suffix;
+  // Read as an observer (DOMAIN.md): requested and proposed amounts are withheld, and the API
+  // gives 0 for them; a column of zeros would say something false, so it is left out.
+  const restricted = !ctx.seesAll && !(ctx.me.role === 'PORTEUR' && a.holder.id === ctx.me.partnerId);
+  const withheld = new Set(restricted ? ['requested', 'proposed'] : []);
+  const moneyKeys = [['requested', 'Demandé'], ['proposed', 'Proposé'], ['retained', 'Retenu'],
+    ['granted', 'Attribué'], ['paid', 'Versé'], ['toPay', 'Reste à verser'],
+    ['repaymentRequested', 'Reversement demandé'], ['repaid', 'Reversement reçu']].filter(([k]) => !withheld.has(k));
   const moneyCols = [
     { label: 'Financeur', rowHeader: true, cell: (r) => r.funder.name + (r.refused ? ' (financement refusé)' : '') },
-    money(['requested', 'Demandé']), money(['proposed', 'Proposé']), money(['retained', 'Retenu']),
-    money(['granted', 'Attribué']), money(['paid', 'Versé']), money(['toPay', 'Reste à verser']),
-    money(['repaymentRequested', 'Reversement demandé']), money(['repaid', 'Reversement reçu']),
+    ...moneyKeys.map(money),
   ];
-  const keys = ['requested', 'proposed', 'retained', 'granted', 'paid', 'toPay', 'repaymentRequested', 'repaid'];
+  const keys = moneyKeys.map(([k]) => k);
   const moneyFooter = [{ text: 'Total' }, ...keys.map((k) => ({ text: f.money(sum(a.money, k)), csv: f.moneyCsv(sum(a.money, k)), num: true, testid: 'action-money-total-' + k }))];
 
   const card = h('section', { class: 'card', 'data-testid': 'action-card', 'aria-labelledby': 'view-title' },
@@ -83,13 +94,14 @@ export async function render(ctx) {
       ['Montants retenus', lines(a.decision.retained) || '—'],
       a.decision.reason ? ['Motif', a.decision.reason] : null,
     ])
-    : h('p', null, 'Aucune décision du COPIL pour le moment.');
+    : h('p', null, ctx.asOf ? 'Aucune décision du COPIL à cette date.' : 'Aucune décision du COPIL pour le moment.');
 
-  const opinions = a.opinions ? dataTable({
+  // Opinions are not for observers: the API gives none, and « Aucun avis » would be false.
+  const opinions = a.opinions && !restricted ? dataTable({
     caption: 'Avis rendus', testid: 'action-opinions', csvName: base + '-avis.csv', rows: a.opinions, empty: 'Aucun avis.',
     columns: [
       { label: 'Date', cell: (r) => f.date(r.givenOn), csv: (r) => r.givenOn },
-      { label: 'Séance', cell: (r) => h('a', { href: ctx.link('/session/' + encodeURIComponent(r.session.id)) }, f.fr('BodyKind', r.session.body) + ' — ' + r.session.title), csv: (r) => r.session.title },
+      { label: 'Séance', cell: (r) => h('a', { href: ctx.link('/session/' + encodeURIComponent(r.session.id)) }, sessionName(r.session)), csv: (r) => r.session.title },
       { label: 'Avis', cell: (r) => f.fr('Opinion', r.opinion) },
       { label: 'Montants proposés', cell: (r) => lines(r.proposed), csv: (r) => r.proposed.map((l) => l.funder.name + ' ' + f.moneyCsv(l.amount)).join(' / ') },
       { label: 'Commentaire', cell: (r) => r.comment || '' },
@@ -97,7 +109,7 @@ export async function render(ctx) {
   }) : null;
 
   const reports = a.reports.length === 0 ? h('p', null, 'Aucun bilan déposé.') : a.reports.map((r, i) => h('article', { class: 'report' },
-    h('h3', null, f.fr('ReportKind', r.kind) + ' déposé le ' + f.date(r.submittedOn)),
+    h('h3', null, capitalise(f.fr('ReportKind', r.kind)) + ' déposé le ' + f.date(r.submittedOn)),
     dl([['Dépenses réalisées', f.money(r.spent)], ['Synthèse', r.summary]]),
     dataTable({
       caption: 'Bénéficiaires (' + f.fr('ReportKind', r.kind) + ')', testid: 'action-beneficiaries-' + (i + 1), csvName: base + '-beneficiaires-' + (i + 1) + '.csv',
@@ -122,7 +134,7 @@ export async function render(ctx) {
     section('Financement par financeur', dataTable({
       caption: 'Montants par financeur', testid: 'action-money', csvName: base + '-financements.csv',
       columns: moneyCols, rows: a.money, footer: moneyFooter, empty: 'Aucun financeur.',
-    })),
+    }), restricted ? h('p', { class: 'note' }, 'Les montants demandés et proposés ne sont communiqués qu’au porteur de l’action et aux instances du programme.') : null),
     section('Décision du COPIL', decision),
     opinions ? section('Avis', opinions) : null,
     a.complements.length ? section('Compléments', h('ul', null, a.complements.map((c) => h('li', null,

@@ -51,22 +51,27 @@ export async function render(ctx) {
   const { budget: b } = await gql(BUDGET, { p: ctx.programmeId, year, asOf: ctx.asOfVar });
   const suffix = ctx.asOf ? '-etat-' + ctx.asOf.date : '';
 
+  // Requested amounts are not for every role (DOMAIN.md): the API gives 0 for them, and a column
+  // of zeros would say something false, so it is left out.
+  const shown = ([k]) => ctx.seesAll || k !== 'requested';
+  const keys = KEYS.filter(shown);
+  const pkeys = PKEYS.filter(shown);
   const lineCols = [
     { label: 'Financeur', rowHeader: true, cell: (l) => (l.funder ? l.funder.name : 'Sans financeur') },
-    ...KEYS.map(([k, label]) => ({ label, num: true, cell: (l) => f.money(l[k]), csv: (l) => f.moneyCsv(l[k]) })),
+    ...keys.map(([k, label]) => ({ label, num: true, cell: (l) => f.money(l[k]), csv: (l) => f.moneyCsv(l[k]) })),
     { label: 'Consommation (%)', cell: (l) => bar(l.consumptionPermille), csv: (l) => f.permilleCsv(l.consumptionPermille) },
   ];
   const t = b.total;
   const footer = [{ text: 'Total', testid: 'budget-total-label' },
-    ...KEYS.map(([k]) => ({ text: f.money(t[k]), csv: f.moneyCsv(t[k]), num: true, testid: 'budget-total-' + k })),
+    ...keys.map(([k]) => ({ text: f.money(t[k]), csv: f.moneyCsv(t[k]), num: true, testid: 'budget-total-' + k })),
     { node: bar(t.consumptionPermille), text: f.permille(t.consumptionPermille), csv: f.permilleCsv(t.consumptionPermille), testid: 'budget-total-consumption' }];
 
   // Programmation: one row per action and funder; the action's cells span its funder rows.
   const prog = b.programmation;
-  const progHeader = ['Référence', 'Action', 'Porteur', 'Axe', 'Statut', 'Financeur', ...PKEYS.map(([, l]) => l)];
+  const progHeader = ['Référence', 'Action', 'Porteur', 'Axe', 'Statut', 'Financeur', ...pkeys.map(([, l]) => l)];
   const progCsv = [];
   const tbody = h('tbody');
-  const totals = Object.fromEntries(PKEYS.map(([k]) => [k, 0]));
+  const totals = Object.fromEntries(pkeys.map(([k]) => [k, 0]));
   for (const row of prog) {
     const a = row.action;
     const amounts = row.amounts.length ? row.amounts : [null];
@@ -80,11 +85,11 @@ export async function render(ctx) {
           h('td', { rowspan: span }, a.axis.code), h('td', { rowspan: span }, f.fr('ActionStatus', a.status)));
       }
       tr.append(h('td', null, m ? m.funder.name + (m.refused ? ' (refusé)' : '') : '—'),
-        ...PKEYS.map(([k]) => h('td', { class: 'num' }, m ? f.money(m[k]) : '')));
+        ...pkeys.map(([k]) => h('td', { class: 'num' }, m ? f.money(m[k]) : '')));
       tbody.append(tr);
-      if (m) for (const [k] of PKEYS) totals[k] += Number(m[k]);
+      if (m) for (const [k] of pkeys) totals[k] += Number(m[k]);
       progCsv.push([a.reference, a.title, a.holder.name, a.axis.code + ' — ' + a.axis.title, f.fr('ActionStatus', a.status),
-        m ? m.funder.name : '', ...PKEYS.map(([k]) => (m ? f.moneyCsv(m[k]) : ''))]);
+        m ? m.funder.name : '', ...pkeys.map(([k]) => (m ? f.moneyCsv(m[k]) : ''))]);
     });
   }
   if (prog.length === 0) tbody.append(h('tr', null, h('td', { colspan: progHeader.length, class: 'empty' }, 'Aucune action retenue pour cet exercice.')));
@@ -95,9 +100,9 @@ export async function render(ctx) {
       tbody,
       h('tfoot', null, h('tr', { 'data-testid': 'budget-programmation-total' },
         h('th', { scope: 'row', colspan: 6 }, 'Total (' + prog.length + (prog.length > 1 ? ' actions)' : ' action)')),
-        PKEYS.map(([k]) => h('td', { class: 'num', 'data-testid': 'programmation-total-' + k }, f.money(totals[k]))))))),
+        pkeys.map(([k]) => h('td', { class: 'num', 'data-testid': 'programmation-total-' + k }, f.money(totals[k]))))))),
     csvButton('csv-budget-programmation', 'programmation-' + b.year + suffix + '.csv', () => [progHeader,
-      [...progCsv, ['Total', '', '', '', '', '', ...PKEYS.map(([k]) => f.moneyCsv(totals[k]))]]], 'programmation annuelle'));
+      [...progCsv, ['Total', '', '', '', '', '', ...pkeys.map(([k]) => f.moneyCsv(totals[k]))]]], 'programmation annuelle'));
 
   return h('div', { class: 'view view-budget' },
     viewHeader('Budget ' + b.year, 'Suivi financier par financeur et programmation annuelle de l’exercice ' + b.year + '.'),
@@ -105,7 +110,8 @@ export async function render(ctx) {
     section('Suivi financier', dataTable({
       caption: 'Suivi financier ' + b.year + ' par financeur', testid: 'budget-lines', csvName: 'budget-' + b.year + suffix + '.csv',
       columns: lineCols, rows: b.lines, footer, empty: 'Aucun financeur pour cet exercice.',
-    }), h('p', { class: 'note' }, 'Consommation : montant attribué rapporté à l’enveloppe notifiée ; le total ne compte que les financeurs qui ont une enveloppe.')),
+    }), h('p', { class: 'note' }, 'Consommation : montant attribué rapporté à l’enveloppe notifiée ; le total ne compte que les financeurs qui ont une enveloppe.'
+      + (ctx.seesAll ? '' : ' Les montants demandés ne sont pas communiqués à votre profil.'))),
     h('section', { class: 'block print-break' }, h('h2', null, 'Programmation annuelle'), progTable));
 }
 

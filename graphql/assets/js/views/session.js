@@ -76,7 +76,9 @@ async function renderOne(ctx) {
         ['Organisations présentes', s.present.length ? h('ul', { class: 'inline-list' }, s.present.map((o) => h('li', null, o))) : (s.held ? 'non renseignées' : 'séance non encore tenue')],
       ])),
     s.agenda ? section('Ordre du jour', dataTable({
-      caption: s.held ? 'Actions examinées' : 'Actions en attente de cette instance', testid: 'session-agenda', csvName: base + '-ordre-du-jour.csv',
+      // A porteur sees the agenda of its own actions only (DOMAIN.md, reading rules).
+      caption: (s.held ? 'Actions examinées' : 'Actions en attente de cette instance') + (ctx.me.role === 'PORTEUR' ? ' (vos actions seulement)' : ''),
+      testid: 'session-agenda', csvName: base + '-ordre-du-jour.csv',
       rows: s.agenda, empty: 'Aucune action à l’ordre du jour.',
       columns: [
         { label: 'Référence', cell: (a) => h('a', { href: ctx.link('/action/' + encodeURIComponent(a.id)) }, a.reference), csv: (a) => a.reference },
