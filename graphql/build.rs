@@ -28,6 +28,13 @@ fn files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
     }
 }
 
+/// FNV-1a, 64 bits: enough to tell two versions of a file apart.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
     println!("cargo:rerun-if-changed={}", root.display());
@@ -35,6 +42,11 @@ fn main() {
     files(&root, &root, &mut list);
     let mut code = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
     for (relative, path) in &list {
+        // The content's digest in the generated code: incremental builds do not always see
+        // that a file behind `include_bytes!` changed when the code naming it did not.
+        let bytes =
+            std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let _ = writeln!(code, "    // {relative}: {:016x}", fnv1a(&bytes));
         let _ = writeln!(
             code,
             "    ({relative:?}, include_bytes!({:?})),",
