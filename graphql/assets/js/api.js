@@ -64,11 +64,12 @@ export async function gql(query, variables) {
  * and resumes after the last position seen, so nothing is missed; the caller de-duplicates.
  * Returns { close() }.
  */
-export function subscribeTimeline({ programmeId, query, onEntry, onStatus }) {
+export function subscribeTimeline({ programmeId, query, fromPosition, onEntry, onStatus }) {
   let ws = null;
   let closed = false;
   let retry = 0;
-  let last = null;
+  // The last position received: entries after it are asked again after a reconnection.
+  let last = Number.isInteger(fromPosition) ? fromPosition : null;
   let timer = null;
 
   function status(s) { if (onStatus) onStatus(s); }

@@ -12,7 +12,7 @@ const PROGRAMME_KEY = 'chronique.programme';
 const ME = `query Me { me { role programmeId partnerId name } }`;
 const PROGRAMMES = `query Programmes { programmes { id name } }`;
 const PROGRAMME = `query Programme($id: ID!) {
-  programme(id: $id) { id name territory qpv labelledOn
+  programme(id: $id) { id name territory qpv labelledOn position
     axes(includeRetired: true) { code title objective retired }
     funders { id name kind } }
   sessions(programmeId: $id) { id body date title held cancelled }
@@ -230,10 +230,10 @@ function setLiveStatus(s) {
   el.dataset.state = s;
 }
 
-function startLive() {
+function startLive(fromPosition) {
   if (app.sub) app.sub.close();
   seenLive.clear();
-  app.sub = subscribeTimeline({ programmeId: app.programmeId, query: SUBSCRIPTION, onEntry: onLive, onStatus: setLiveStatus });
+  app.sub = subscribeTimeline({ programmeId: app.programmeId, query: SUBSCRIPTION, fromPosition, onEntry: onLive, onStatus: setLiveStatus });
 }
 
 // ---------------------------------------------------------------- sign-in and programme
@@ -269,7 +269,8 @@ async function loadProgramme(id) {
   $('#programme-name').textContent = data.programme.name;
   $('#print-programme').textContent = 'Chronique — ' + data.programme.name;
   timeline.reset();
-  startLive();
+  // From the position this read was made at: nothing recorded since is missed.
+  startLive(data.programme.position);
 }
 
 async function start() {

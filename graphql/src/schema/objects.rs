@@ -93,6 +93,13 @@ impl ProgrammeObject {
         Ok(self.with(|_, p| p.labelled_on.map(Date))?)
     }
 
+    /// Position dans le journal du dernier événement de cette cité éducative que cette réponse
+    /// inclut : s'abonner à `timeline` depuis cette position ne manque rien de ce qui a été
+    /// enregistré après cette lecture.
+    async fn position(&self) -> Result<i64> {
+        Ok(self.with(|view, _| int(view.position()))?)
+    }
+
     /// Part du coût total d'une action qui peut être demandée sans avertissement, en pour mille.
     async fn request_cap_permille(&self) -> Result<i32> {
         Ok(self.with(|_, p| i32::from(p.request_cap_permille))?)
