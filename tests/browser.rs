@@ -1212,3 +1212,53 @@ fn french_formats_of_the_test_match_domain_md() {
     assert!(is_csv_money("12000,00") && is_csv_money("-1500,50"));
     assert!(!is_csv_money("12 000,00") && !is_csv_money("12000.00"));
 }
+
+/// `/graphql` in a browser without the Internet (GraphiQL's CDN blocked): the console that stands
+/// in for GraphiQL runs a query with the token typed in, and links to the schema.
+#[test]
+fn without_the_internet_graphql_offers_a_console() {
+    let browser = Browser::start();
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(&["demo"], dir.path());
+    let token = app
+        .preamble
+        .iter()
+        .find_map(|line| line.strip_prefix("token OBSERVER "))
+        .expect("the demo prints an OBSERVER token")
+        .to_owned();
+    browser.cdp("Network.enable", json!({}));
+    browser.cdp("Network.setBlockedURLs", json!({"urls": ["*unpkg.com*"]}));
+    browser.goto(&app.url("/graphql"));
+    browser.wait("the console in place of GraphiQL", || {
+        (browser.js("return document.getElementById('console').hidden;", vec![]) == json!(false))
+            .then_some(())
+    });
+    assert_eq!(
+        browser.js("return document.documentElement.lang;", vec![]),
+        json!("fr")
+    );
+    let field = browser.find("#token");
+    browser.type_into(&field, &token);
+    browser.js(
+        "document.getElementById('query').value = arguments[0];",
+        vec![json!("{ me { role } }")],
+    );
+    browser.click_css("#run button[type=submit]");
+    let answer = browser.wait("the console's answer", || {
+        let text = browser.js(
+            "return document.getElementById('answer').textContent;",
+            vec![],
+        );
+        text.as_str()
+            .filter(|t| t.contains("\"role\""))
+            .map(str::to_owned)
+    });
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["data"]["me"]["role"], "OBSERVER");
+    let schema = browser.js(
+        "return document.querySelector('a[href=\"/graphql/schema.graphql\"]') !== null;",
+        vec![],
+    );
+    assert_eq!(schema, json!(true));
+    browser.screenshot(&screenshot_dir("console").join("01-console-hors-ligne.png"));
+}

@@ -218,7 +218,16 @@ fn the_page_and_its_assets_are_served() {
     assert_eq!(app.get("/assets/nope.js").status().as_u16(), 404);
     let graphiql = app.get("/graphql");
     assert_eq!(graphiql.status().as_u16(), 200);
-    assert!(graphiql.text().unwrap().contains("/graphql/ws"));
+    let graphiql = graphiql.text().unwrap();
+    assert!(graphiql.contains("/graphql/ws"));
+    // Without the Internet, the console that stands in for GraphiQL.
+    assert!(
+        graphiql.contains("Console GraphQL de Chronique"),
+        "{graphiql}"
+    );
+    let sdl = app.get("/graphql/schema.graphql");
+    assert_eq!(sdl.status().as_u16(), 200);
+    assert!(sdl.text().unwrap().contains("type Query"));
 }
 
 #[test]

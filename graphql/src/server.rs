@@ -2,7 +2,8 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /graphql` | GraphiQL, for a person in a browser (no token needed to load it) |
+//! | `GET /graphql` | GraphiQL, for a person in a browser (no token needed to load it); a simple console when its CDN is out of reach |
+//! | `GET /graphql/schema.graphql` | the schema served, in SDL |
 //! | `POST /graphql` | GraphQL over HTTP; `Authorization: Bearer <token>` |
 //! | `GET /graphql/ws` | subscriptions, `graphql-transport-ws`; token in `connection_init` |
 //! | `GET /health` | JSON: status, head position, projection lag, chain verification |
@@ -21,7 +22,7 @@ use crate::cache::{AnswerCache, Moment};
 use crate::error::{ApiError, Code};
 use crate::schema::{ChroniqueSchema, build_schema};
 use crate::state::{AppState, Config};
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{BatchRequest, BatchResponse, Data};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
@@ -50,6 +51,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql_http))
         .route("/graphql/ws", get(graphql_ws))
+        .route("/graphql/schema.graphql", get(schema_sdl))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/", get(index))
@@ -285,14 +287,19 @@ async fn graphql_http(
     }
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Chronique — GraphiQL")
-            .finish(),
+/// GraphiQL, loaded from its CDN with the page's token; without the Internet, a simple console
+/// in French takes its place.
+async fn graphiql() -> Html<&'static str> {
+    Html(include_str!("graphiql.html"))
+}
+
+/// The schema as served, in SDL, for tools and for people without GraphiQL.
+async fn schema_sdl(State(server): State<Server>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        server.schema.sdl(),
     )
+        .into_response()
 }
 
 async fn graphql_ws(
