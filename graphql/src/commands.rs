@@ -318,8 +318,9 @@ impl CommandService {
                 let (state, _) = self.fold::<ActionDecider>(&stream)?;
                 states.insert(decision.action.clone(), state);
             }
-            let mut context = self.context(issuer, programme);
-            context.session = self.session_facts(programme, &command.command.session)?;
+            let context = self
+                .gather(issuer, programme, &command.command.needs())
+                .await?;
             let decided = match action::decide_copil_decisions(&states, &command, &context) {
                 Ok(decided) => decided,
                 Err(DomainError::Decisions(failures)) => {
