@@ -356,42 +356,6 @@ fn demo_fills_a_fresh_store_prints_one_token_per_role_and_serves_it_again() {
     );
 }
 
-/// Opens `/graphql/ws` with the graphql-transport-ws protocol and sends `connection_init`.
-fn websocket(
-    app: &TestApp,
-    payload: serde_json::Value,
-) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
-    use tungstenite::client::IntoClientRequest;
-    let url = app.url("/graphql/ws").replacen("http://", "ws://", 1);
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut socket, _) = tungstenite::connect(request).expect("WebSocket handshake");
-    if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
-        stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    }
-    let init = json!({"type": "connection_init", "payload": payload});
-    socket
-        .send(tungstenite::Message::Text(init.to_string().into()))
-        .unwrap();
-    socket
-}
-
-/// The next text message, as JSON; `None` when the server closed the connection.
-fn next_json(
-    socket: &mut tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
-) -> Option<serde_json::Value> {
-    loop {
-        match socket.read() {
-            Ok(tungstenite::Message::Text(text)) => return serde_json::from_str(&text).ok(),
-            Ok(tungstenite::Message::Close(_)) | Err(_) => return None,
-            Ok(_) => continue,
-        }
-    }
-}
-
 #[test]
 fn websocket_subscriptions_take_the_token_from_connection_init() {
     let (_dir, app, admin) = app_with_admin();
@@ -402,9 +366,7 @@ fn websocket_subscriptions_take_the_token_from_connection_init() {
         "type": "subscribe",
         "payload": {"query": "subscription { integrity { headPosition verified } }"}
     });
-    socket
-        .send(tungstenite::Message::Text(subscribe.to_string().into()))
-        .unwrap();
+    send_json(&mut socket, subscribe);
     let message = next_json(&mut socket).unwrap();
     assert_eq!(message["type"], "next", "{message}");
     assert_eq!(message["payload"]["data"]["integrity"]["headPosition"], 0);

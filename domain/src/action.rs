@@ -827,14 +827,44 @@ impl ActionCommand {
             GiveOpinion { session, .. }
             | TakeCopilDecision { session, .. }
             | ReviseDecision { session, .. } => Needs {
+                // The programme's funders, for the funders the amounts name.
+                programme: !self.named_funders().is_empty(),
                 session: Some(session.clone()),
                 ..Needs::default()
             },
             AwardGrant { funder, year, .. } => Needs {
+                programme: true,
                 envelope: Some((funder.clone(), *year)),
                 ..Needs::default()
             },
+            RecordPayment { .. } | RequestRepayment { .. } | RecordRepayment { .. } => Needs {
+                programme: true,
+                ..Needs::default()
+            },
             _ => Needs::default(),
+        }
+    }
+
+    /// The funders the command names (amounts, grants, payments, repayments): each must be
+    /// registered in the programme, or the command is NOT_FOUND rather than judged on figures
+    /// of 0 €.
+    fn named_funders(&self) -> Vec<&FunderId> {
+        use ActionCommand::*;
+        match self {
+            GiveOpinion {
+                proposed: lines, ..
+            }
+            | TakeCopilDecision {
+                retained: lines, ..
+            }
+            | ReviseDecision {
+                retained: lines, ..
+            } => lines.iter().map(|l| &l.funder).collect(),
+            AwardGrant { funder, .. }
+            | RecordPayment { funder, .. }
+            | RequestRepayment { funder, .. }
+            | RecordRepayment { funder, .. } => vec![funder],
+            _ => Vec::new(),
         }
     }
 
@@ -861,6 +891,18 @@ impl ActionCommand {
 pub struct RecordCopilDecisions {
     pub session: SessionId,
     pub decisions: Vec<CopilDecision>,
+}
+
+impl RecordCopilDecisions {
+    /// The facts a COPIL call needs: its session, and the programme's funders for the amounts
+    /// retained.
+    pub fn needs(&self) -> Needs {
+        Needs {
+            programme: true,
+            session: Some(self.session.clone()),
+            ..Needs::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1077,6 +1119,13 @@ pub fn decide(
         return Err(DomainError::NotFound(Missing::Target(StreamKind::Action)));
     };
     authorize(&ctx.actor, kind, &ctx.programme, Some(&a.holder))?;
+    let funders = command.command.named_funders();
+    if !funders.is_empty() {
+        let facts = programme_facts(ctx)?;
+        if let Some(unknown) = funders.into_iter().find(|f| !facts.has_funder(f)) {
+            return Err(DomainError::NotFound(Missing::Funder(unknown.clone())));
+        }
+    }
 
     use ActionCommand::*;
     use ActionStatus as S;

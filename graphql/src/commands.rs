@@ -33,6 +33,7 @@ use domain::decider::{Command, Decided, Decider};
 use domain::error::{DomainError, Missing, StreamKind};
 use domain::events::{ActionEvent, Dated, DomainEvent, PartnerEvent, ProgrammeEvent, SessionEvent};
 use domain::partner::{PartnerCommand, PartnerDecider};
+use domain::permissions::{self, CommandKind};
 use domain::programme::{ProgrammeCommand, ProgrammeDecider, ProgrammeState};
 use domain::session::{SessionCommand, SessionDecider};
 use domain::streams::{action_stream, partner_stream, programme_stream, session_stream};
@@ -292,14 +293,22 @@ impl CommandService {
             return Err(CommandError::ExpectedVersionOnBatch);
         }
         let command_key = self.command_key(programme, meta);
-        if let Some(outcome) = self.replay(&command_key).await? {
+        let authorize = || -> Result<(), CommandError> {
+            Ok(permissions::authorize(
+                &issuer.actor,
+                CommandKind::RecordCopilDecisions,
+                programme,
+                None,
+            )?)
+        };
+        if let Some(outcome) = self.replay(&command_key, authorize).await? {
             return Ok(outcome);
         }
         let lock = self.lock_of(programme);
         let _guard = lock.lock().await;
         // A concurrent sending of the same command may have been recorded while this one
         // waited for the lock: answer with its result rather than deciding again.
-        if let Some(outcome) = self.replay(&command_key).await? {
+        if let Some(outcome) = self.replay(&command_key, authorize).await? {
             return Ok(outcome);
         }
         for _attempt in 0..=CONFLICT_RETRIES {
@@ -309,8 +318,9 @@ impl CommandService {
                 let (state, _) = self.fold::<ActionDecider>(&stream)?;
                 states.insert(decision.action.clone(), state);
             }
-            let mut context = self.context(issuer, programme);
-            context.session = self.session_facts(programme, &command.command.session)?;
+            let context = self
+                .gather(issuer, programme, &command.command.needs())
+                .await?;
             let decided = match action::decide_copil_decisions(&states, &command, &context) {
                 Ok(decided) => decided,
                 Err(DomainError::Decisions(failures)) => {
@@ -375,14 +385,26 @@ impl CommandService {
         meta: &CommandMeta,
     ) -> Result<Outcome, CommandError> {
         let command_key = self.command_key(programme, meta);
-        if let Some(outcome) = self.replay(&command_key).await? {
+        // A recorded command id answers only a token that may give the command: the
+        // permission `decide` would have checked.
+        let authorize = || -> Result<(), CommandError> {
+            let (state, _) = self.fold::<D>(stream)?;
+            let holder = D::holder(&state, &command.command);
+            Ok(permissions::authorize(
+                &issuer.actor,
+                D::kind(&command.command),
+                programme,
+                holder.as_ref(),
+            )?)
+        };
+        if let Some(outcome) = self.replay(&command_key, authorize).await? {
             return Ok(outcome);
         }
         let lock = self.lock_of(programme);
         let _guard = lock.lock().await;
         // A concurrent sending of the same command may have been recorded while this one
         // waited for the lock: answer with its result rather than deciding again.
-        if let Some(outcome) = self.replay(&command_key).await? {
+        if let Some(outcome) = self.replay(&command_key, authorize).await? {
             return Ok(outcome);
         }
         for _attempt in 0..=CONFLICT_RETRIES {
@@ -445,12 +467,18 @@ impl CommandService {
         })
     }
 
-    /// A command id already recorded: its first result, or `CommandIdReused`.
-    async fn replay(&self, key: &Option<CommandKey>) -> Result<Option<Outcome>, CommandError> {
+    /// A command id already recorded: its first result, or `CommandIdReused`; either only
+    /// once `authorize` has let the issuer give the command.
+    async fn replay(
+        &self,
+        key: &Option<CommandKey>,
+        authorize: impl FnOnce() -> Result<(), CommandError>,
+    ) -> Result<Option<Outcome>, CommandError> {
         let Some(key) = key else { return Ok(None) };
         let Some(record) = self.log.command(&key.id).map_err(CommandError::Log)? else {
             return Ok(None);
         };
+        authorize()?;
         if record.fingerprint != key.fingerprint {
             let id = key.id.split_once('/').map_or(key.id.as_str(), |(_, id)| id);
             return Err(CommandError::CommandIdReused(id.to_owned()));
@@ -709,6 +737,12 @@ trait StreamDecider: Decider<State: Send + Sync, Command: Send + Sync, Event: Se
     fn wrap(event: Self::Event) -> DomainEvent;
     fn unwrap(event: DomainEvent) -> Option<Self::Event>;
     fn needs(command: &Self::Command) -> Needs;
+    /// The row of DOMAIN.md's table of permissions.
+    fn kind(command: &Self::Command) -> CommandKind;
+    /// The partner holding the action the command is about, for a porteur's permission.
+    fn holder(_state: &Self::State, _command: &Self::Command) -> Option<PartnerId> {
+        None
+    }
 
     /// Replaces the placeholder ids the service gives (see [`CommandService::action`]).
     async fn fill_ids(
@@ -734,6 +768,9 @@ impl StreamDecider for ProgrammeDecider {
     fn needs(command: &ProgrammeCommand) -> Needs {
         command.needs()
     }
+    fn kind(command: &ProgrammeCommand) -> CommandKind {
+        command.kind()
+    }
 }
 
 impl StreamDecider for PartnerDecider {
@@ -748,6 +785,9 @@ impl StreamDecider for PartnerDecider {
     }
     fn needs(command: &PartnerCommand) -> Needs {
         command.needs()
+    }
+    fn kind(command: &PartnerCommand) -> CommandKind {
+        command.kind()
     }
 }
 
@@ -764,6 +804,9 @@ impl StreamDecider for SessionDecider {
     fn needs(command: &SessionCommand) -> Needs {
         command.needs()
     }
+    fn kind(command: &SessionCommand) -> CommandKind {
+        command.kind()
+    }
 }
 
 impl StreamDecider for ActionDecider {
@@ -778,6 +821,16 @@ impl StreamDecider for ActionDecider {
     }
     fn needs(command: &ActionCommand) -> Needs {
         command.needs()
+    }
+    fn kind(command: &ActionCommand) -> CommandKind {
+        command.kind()
+    }
+    fn holder(state: &ActionState, command: &ActionCommand) -> Option<PartnerId> {
+        match (command, state.action.as_ref()) {
+            (ActionCommand::ProposeAction(proposal), _) => Some(proposal.holder.clone()),
+            (_, Some(action)) => Some(action.holder.clone()),
+            (_, None) => None,
+        }
     }
 
     async fn fill_ids(

@@ -2048,11 +2048,7 @@ impl Sim<'_> {
                 session: session.clone(),
                 decisions: decisions.iter().map(|(_, d)| d.clone()).collect(),
             });
-            let needs = domain::context::Needs {
-                session: Some(session.clone()),
-                ..Default::default()
-            };
-            let ctx = self.context(p, Role::Pilot, &needs);
+            let ctx = self.context(p, Role::Pilot, &command.command.needs());
             let decided =
                 action::decide_copil_decisions(&states, &command, &ctx).map_err(|error| {
                     GeneratorError::Refused {

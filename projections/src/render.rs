@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use domain::events::*;
 use domain::fr;
 use domain::values::{
-    ActionId, BodyKind, FunderId, Money, MoneyLine, PartnerId, ReportKind, SessionId,
+    ActKind, ActionId, BodyKind, FunderId, Money, MoneyLine, PartnerId, ReportKind, SessionId,
 };
 
 /// What the reader may not see in a sentence.
@@ -357,12 +357,13 @@ fn action_clause(
         ),
         ActionEvent::ActionWithdrawn(x) => format!("action retirée par son porteur : {}", x.reason),
         ActionEvent::GrantAwarded(x) => format!(
-            "attribution de {} par {} au titre de {} ({} {} signée le {})",
+            "attribution de {} par {} au titre de {} ({} {} {} le {})",
             fr::money(x.amount),
             funder_name(view, &x.funder),
             x.year,
             x.act.kind.label(),
             x.act.reference,
+            signed(x.act.kind),
             fr::date(x.act.signed_on)
         ),
         ActionEvent::GrantRefused(x) => format!(
@@ -439,6 +440,14 @@ fn action_clause(
             x.recommendation.label()
         ),
         ActionEvent::ActionClosed(_) => "action clôturée".to_owned(),
+    }
+}
+
+/// « signé » or « signée », agreeing with the act: un arrêté, une convention.
+fn signed(kind: ActKind) -> &'static str {
+    match kind {
+        ActKind::Convention | ActKind::Deliberation | ActKind::EpleDecision => "signée",
+        ActKind::Arrete | ActKind::Other => "signé",
     }
 }
 

@@ -228,3 +228,123 @@ pub fn first_code(body: &Value) -> String {
         .unwrap_or_else(|| panic!("no error code in {body}"))
         .to_owned()
 }
+
+impl TestApp {
+    /// Runs an operation that must succeed; returns its `data`.
+    pub fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.graphql(Some(token), query, variables);
+        assert!(
+            status == 200 && body.get("errors").is_none(),
+            "unexpected answer {status} to {query}: {body}"
+        );
+        body["data"].clone()
+    }
+
+    /// Runs an operation that must fail; returns its first error.
+    pub fn error(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (_, body) = self.graphql(Some(token), query, variables);
+        assert!(
+            body.get("errors").is_some(),
+            "{query} should have failed: {body}"
+        );
+        body["errors"][0].clone()
+    }
+
+    /// The position of the last event of the log, as `integrity` gives it.
+    pub fn head(&self, token: &str) -> u64 {
+        self.ok(token, "{ integrity { headPosition } }", json!({}))["integrity"]["headPosition"]
+            .as_u64()
+            .unwrap()
+    }
+
+    /// `createToken` through the API, with an ADMIN token; returns the secret.
+    pub fn new_token(
+        &self,
+        admin: &str,
+        role: &str,
+        programme: Option<&str>,
+        partner: Option<&str>,
+        name: &str,
+    ) -> String {
+        let data = self.ok(
+            admin,
+            "mutation($role: Role!, $p: ID, $partner: ID, $name: String!) {
+                createToken(role: $role, programmeId: $p, partnerId: $partner, name: $name) { secret } }",
+            json!({"role": role, "p": programme, "partner": partner, "name": name}),
+        );
+        data["createToken"]["secret"].as_str().unwrap().to_owned()
+    }
+}
+
+/// « 12 000,00 € » as the API writes money in French: `eur("12 000,00")`, with a narrow
+/// no-break space between thousands and a no-break space before the euro sign.
+pub fn eur(amount: &str) -> String {
+    format!("{}\u{A0}€", amount.replace(' ', "\u{202F}"))
+}
+
+/// The `node`s of a connection's `edges`.
+pub fn nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no edges in {connection}"))
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect()
+}
+
+/// One field of each item of a list.
+pub fn pluck(list: &Value, field: &str) -> Vec<Value> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|item| item[field].clone())
+        .collect()
+}
+
+pub type Socket = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>;
+
+/// Opens `/graphql/ws` with the graphql-transport-ws protocol and sends `connection_init`
+/// with `payload`.
+pub fn websocket(app: &TestApp, payload: Value) -> Socket {
+    use tungstenite::client::IntoClientRequest;
+    let url = app.url("/graphql/ws").replacen("http://", "ws://", 1);
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tungstenite::connect(request).expect("WebSocket handshake");
+    if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    }
+    send_json(
+        &mut socket,
+        json!({"type": "connection_init", "payload": payload}),
+    );
+    socket
+}
+
+pub fn send_json(socket: &mut Socket, message: Value) {
+    socket
+        .send(tungstenite::Message::Text(message.to_string().into()))
+        .unwrap();
+}
+
+/// The next text message, as JSON, answering pings; `None` when the server closed the
+/// connection (or said nothing within [`DEADLINE`]).
+pub fn next_json(socket: &mut Socket) -> Option<Value> {
+    loop {
+        match socket.read() {
+            Ok(tungstenite::Message::Text(text)) => {
+                let message: Value = serde_json::from_str(&text).ok()?;
+                if message["type"] == "ping" {
+                    send_json(socket, json!({"type": "pong"}));
+                    continue;
+                }
+                return Some(message);
+            }
+            Ok(tungstenite::Message::Close(_)) | Err(_) => return None,
+            Ok(_) => continue,
+        }
+    }
+}

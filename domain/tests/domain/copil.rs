@@ -36,7 +36,9 @@ fn actions() -> BTreeMap<ActionId, ActionState> {
 }
 
 fn ctx() -> Context {
-    Context::new(pilot(), today(), programme_id()).with_session(copil_june_facts())
+    Context::new(pilot(), today(), programme_id())
+        .with_programme(programme_facts())
+        .with_session(copil_june_facts())
 }
 
 fn one(action: ActionId, outcome: DecisionOutcome, retained: Vec<MoneyLine>) -> CopilDecision {

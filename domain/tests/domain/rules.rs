@@ -1006,6 +1006,14 @@ fn a_payment_dated_before_its_grant_was_signed_is_refused() {
 }
 
 #[test]
+fn a_payment_by_a_funder_not_registered_is_not_found_not_a_figure_of_zero() {
+    let region = FunderId::parse("region").unwrap();
+    given(funded())
+        .when(pay("v2", region.clone(), eur(1)))
+        .then_error(DomainError::NotFound(Missing::Funder(region)));
+}
+
+#[test]
 fn a_payment_id_already_used_is_a_validation_error() {
     given(in_progress())
         .when(pay("v1", etat(), eur(1)))

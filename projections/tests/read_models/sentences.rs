@@ -339,7 +339,7 @@ fn sentences_name_their_figures_in_french() {
     assert_eq!(
         by_kind("GrantAwarded")[0],
         format!(
-            "Attribution de {} par État – crédits Cité éducative au titre de 2026 (arrêté Arrêté 2026-77 signée le 1er avril 2026)",
+            "Attribution de {} par État – crédits Cité éducative au titre de 2026 (arrêté Arrêté 2026-77 signé le 1er avril 2026)",
             m("12 000,00E")
         )
     );
