@@ -402,6 +402,11 @@ fn a_kept_answer_is_never_stale_nor_served_to_another_viewer() {
     };
     assert_eq!(ids(&pilot)["data"]["partners"], json!([]));
     assert_eq!(ids(&pilot)["data"]["partners"], json!([]));
+    let metrics = app.get("/metrics").text().unwrap();
+    assert!(
+        metrics.contains("chronique_graphql_cached_answers_total 1\n"),
+        "the second read is answered from the cache: {metrics}"
+    );
     // Another programme's pilot asking the same text is refused, not served the kept answer.
     assert_eq!(first_code(&ids(&other)), "FORBIDDEN");
 

@@ -79,6 +79,8 @@ pub struct Metrics {
     /// GraphQL requests by (operation, outcome): outcome is `ok` or an error code.
     requests: Mutex<BTreeMap<(String, String), u64>>,
     request_latency: Histogram,
+    /// Requests answered from the cache of read-only queries ([`crate::cache`]).
+    cached_answers: AtomicU64,
 }
 
 /// Figures read at render time rather than counted.
@@ -129,6 +131,11 @@ impl Metrics {
         self.request_latency.observe(latency);
     }
 
+    /// Called, beside [`Metrics::record_request`], for a request answered from the cache.
+    pub fn record_cached_answer(&self) {
+        self.cached_answers.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// How many requests ended with this (operation, outcome) so far.
     pub fn requests(&self, operation: &str, outcome: &str) -> u64 {
         self.requests
@@ -155,6 +162,11 @@ impl Metrics {
             "chronique_events_appended_total",
             "Events written by those appends.",
             self.events_appended.load(Ordering::Relaxed),
+        );
+        counter(
+            "chronique_graphql_cached_answers_total",
+            "GraphQL requests answered from the cache of read-only queries.",
+            self.cached_answers.load(Ordering::Relaxed),
         );
         counter(
             "chronique_log_appends_total",

@@ -235,6 +235,7 @@ async fn graphql_http(
         && let Some(answer) = server.answers.get(key, *moment)
     {
         metrics.record_request(operation.as_deref(), "ok", started.elapsed());
+        metrics.record_cached_answer();
         return json_response(StatusCode::OK, answer);
     }
     let request = request.data(viewer);
