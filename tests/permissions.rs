@@ -488,6 +488,7 @@ fn replaying_another_roles_command_id_is_still_forbidden() {
         .new_token(&f.admin, "COORDINATOR", Some("evry"), None, "Évry");
     let error = f.app.error(&stranger, pay, json!({}));
     assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{error}");
+    assert_eq!(f.head(), head);
     // The same for a COPIL call.
     let decide = r#"mutation { recordCopilDecisions(programmeId: "grigny", sessionId: "copil",
         decisions: [{actionId: "a2", outcome: DEFERRED}], options: {commandId: "copil-1"}) { position } }"#;
@@ -555,6 +556,7 @@ fn a_token_of_one_programme_is_forbidden_on_another() {
 #[test]
 fn a_token_revoked_by_the_cli_while_the_server_is_stopped_is_unauthenticated() {
     let dir = tempfile::tempdir().unwrap();
+    let admin = create_token(dir.path(), "ADMIN", None, None);
     let pilot = create_token(dir.path(), "PILOT", Some(P), None);
     let observer = create_token(dir.path(), "OBSERVER", Some(P), None);
     let app = spawn_app(dir.path());
@@ -585,11 +587,16 @@ fn a_token_revoked_by_the_cli_while_the_server_is_stopped_is_unauthenticated() {
     // The other token still works.
     let data = app.ok(&observer, "{ me { role } }", json!({}));
     assert_eq!(data["me"]["role"], "OBSERVER");
-    // And the revoked one is listed as such.
-    let admin_list = app
-        .graphql(Some(&observer), "{ tokens { id } }", json!({}))
-        .1;
-    assert_eq!(first_code(&admin_list), "FORBIDDEN");
+    // The ADMIN sees it listed as revoked.
+    let data = app.ok(&admin, "{ tokens { id role revoked } }", json!({}));
+    let pilot_token = data["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{id} not in {data}"));
+    assert_eq!(pilot_token["role"], "PILOT");
+    assert_eq!(pilot_token["revoked"], true);
 }
 
 // ------------------------------------------------------------------------------ reading rules

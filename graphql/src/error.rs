@@ -416,11 +416,46 @@ pub fn code_for_engine_error(message: &str) -> (Code, String) {
                 crate::schema::MAX_COMPLEXITY
             ),
         ),
-        other => (
-            Code::Validation,
-            format!("La requête GraphQL n'est pas valide : {other}"),
-        ),
+        other => match other.strip_prefix("Invalid value for argument ") {
+            Some(rest) => (Code::Validation, invalid_argument(rest)),
+            None => (
+                Code::Validation,
+                format!("La requête GraphQL n'est pas valide : {other}"),
+            ),
+        },
     }
+}
+
+/// async-graphql's reasons for refusing a value written in the query, in French:
+/// `"kind", enumeration type "PaymentKind" does not contain the value "MAYBE"` becomes
+/// « Valeur invalide pour l'argument « kind » : « MAYBE » n'est pas une valeur de PaymentKind. »
+/// A reason it does not know is kept as it is.
+fn invalid_argument(rest: &str) -> String {
+    // The argument's path is quoted first, then the reason.
+    let (path, reason) = rest
+        .strip_prefix('"')
+        .and_then(|r| r.split_once("\", "))
+        .unwrap_or(("", rest));
+    let quoted: Vec<&str> = reason.split('"').skip(1).step_by(2).collect();
+    let reason = match quoted.as_slice() {
+        [ty] if reason.starts_with("expected type") => {
+            format!("une valeur de type {ty} est attendue")
+        }
+        [ty, value] if reason.starts_with("enumeration type") => {
+            format!("« {value} » n'est pas une valeur de {ty}")
+        }
+        [field, ty] if reason.ends_with("is required but not provided") => {
+            format!("le champ « {field} » ({ty}) est obligatoire")
+        }
+        [field, ty] if reason.starts_with("unknown field") => {
+            format!("{ty} n'a pas de champ « {field} »")
+        }
+        _ if reason.starts_with("Oneof") => {
+            "exactement un de ses champs doit être renseigné, et non nul".to_owned()
+        }
+        _ => reason.to_owned(),
+    };
+    format!("Valeur invalide pour l'argument « {path} » : {reason}.")
 }
 
 #[cfg(test)]
@@ -517,6 +552,31 @@ mod tests {
         assert_eq!(
             code_for_engine_error("Unknown field \"x\" on type \"Query\".").0,
             Code::Validation
+        );
+    }
+
+    #[test]
+    fn a_value_refused_in_the_query_is_explained_in_french() {
+        let (code, message) = code_for_engine_error(
+            "Invalid value for argument \"kind\", enumeration type \"PaymentKind\" does not contain the value \"MAYBE\"",
+        );
+        assert_eq!(code, Code::Validation);
+        assert_eq!(
+            message,
+            "Valeur invalide pour l'argument « kind » : « MAYBE » n'est pas une valeur de PaymentKind."
+        );
+        let (_, message) = code_for_engine_error(
+            "Invalid value for argument \"input\", field \"name\" of type \"String!\" is required but not provided",
+        );
+        assert_eq!(
+            message,
+            "Valeur invalide pour l'argument « input » : le champ « name » (String!) est obligatoire."
+        );
+        let (_, message) =
+            code_for_engine_error("Invalid value for argument \"first\", expected type \"Int\"");
+        assert_eq!(
+            message,
+            "Valeur invalide pour l'argument « first » : une valeur de type Int est attendue."
         );
     }
 }

@@ -235,7 +235,9 @@ impl TestApp {
         let (status, body) = self.graphql(Some(token), query, variables);
         assert!(
             status == 200 && body.get("errors").is_none(),
-            "unexpected answer {status} to {query}: {body}"
+            "unexpected answer {status} to {}: {}",
+            short(query),
+            short(&body.to_string())
         );
         body["data"].clone()
     }
@@ -245,7 +247,9 @@ impl TestApp {
         let (_, body) = self.graphql(Some(token), query, variables);
         assert!(
             body.get("errors").is_some(),
-            "{query} should have failed: {body}"
+            "{} should have failed: {}",
+            short(query),
+            short(&body.to_string())
         );
         body["errors"][0].clone()
     }
@@ -273,6 +277,17 @@ impl TestApp {
             json!({"role": role, "p": programme, "partner": partner, "name": name}),
         );
         data["createToken"]["secret"].as_str().unwrap().to_owned()
+    }
+}
+
+/// At most 400 characters of a text, for failure messages.
+pub fn short(text: &str) -> String {
+    if text.chars().count() <= 400 {
+        text.to_owned()
+    } else {
+        let mut kept: String = text.chars().take(400).collect();
+        kept.push('…');
+        kept
     }
 }
 
