@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{open, single};
-use eventlog::{Error, EventLog, ExpectedVersion, Options};
+use common::{open, open_raw, single, try_open};
+use eventlog::{Error, ExpectedVersion};
 
 fn event_key(position: u64) -> Vec<u8> {
     let mut key = vec![b'e'];
@@ -80,7 +80,7 @@ fn edit_chunk(tree: &sled::Tree, position: u64, edit: impl FnOnce(&mut Vec<Vec<u
 
 /// Opens the raw sled store of a closed log and applies `damage` to its `log` tree.
 fn damage_raw(dir: &std::path::Path, damage: impl FnOnce(&sled::Db, &sled::Tree)) {
-    let db = sled::open(dir).unwrap();
+    let db = open_raw(dir);
     let tree = db.open_tree("log").unwrap();
     damage(&db, &tree);
     db.flush().unwrap();
@@ -180,7 +180,7 @@ fn opening_a_store_whose_last_record_is_damaged_is_a_corruption_error() {
             records[i][last] ^= 0xff;
         });
     });
-    match EventLog::open(dir.path(), Options::default()) {
+    match try_open(dir.path()) {
         Err(Error::Corruption { at: Some(6), .. }) => {}
         other => panic!("expected corruption at 6, got {other:?}"),
     }
@@ -190,12 +190,12 @@ fn opening_a_store_whose_last_record_is_damaged_is_a_corruption_error() {
 fn opening_a_store_of_a_newer_format_is_refused() {
     let dir = filled(1);
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = open_raw(dir.path());
         let meta = db.open_tree("meta").unwrap();
         meta.insert("format_version", &2u32.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
-    match EventLog::open(dir.path(), Options::default()) {
+    match try_open(dir.path()) {
         Err(Error::UnknownFormat(message)) => {
             assert!(message.contains("format 2"), "{message}")
         }
@@ -207,21 +207,18 @@ fn opening_a_store_of_a_newer_format_is_refused() {
 fn opening_a_store_with_events_but_no_format_version_is_refused() {
     let dir = filled(1);
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = open_raw(dir.path());
         db.open_tree("meta").unwrap().clear().unwrap();
         db.flush().unwrap();
     }
-    assert!(matches!(
-        EventLog::open(dir.path(), Options::default()),
-        Err(Error::UnknownFormat(_))
-    ));
+    assert!(matches!(try_open(dir.path()), Err(Error::UnknownFormat(_))));
 }
 
 #[test]
 fn a_new_store_records_the_current_format_version() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(dir.path()));
-    let db = sled::open(dir.path()).unwrap();
+    let db = open_raw(dir.path());
     let stored = db
         .open_tree("meta")
         .unwrap()
@@ -249,7 +246,7 @@ fn damaged_sled_files_are_an_error_at_open_never_a_shorter_log() {
             std::fs::write(&entry, bytes).unwrap();
         }
     }
-    match EventLog::open(dir.path(), Options::default()) {
+    match try_open(dir.path()) {
         Err(Error::Corruption { .. }) => {}
         Err(other) => panic!("expected a corruption error, got {other:?}"),
         Ok(log) => {
@@ -272,7 +269,7 @@ fn a_store_whose_sled_log_lost_acknowledged_events_is_refused() {
             edit_chunk(tree, position, |records, i| records.truncate(i));
         }
     });
-    match EventLog::open(dir.path(), Options::default()) {
+    match try_open(dir.path()) {
         Err(Error::Corruption { at, detail }) => {
             assert_eq!(at, Some(7));
             assert!(detail.contains("only up to position 6"), "{detail}");
@@ -363,7 +360,7 @@ fn verify_names_a_flipped_byte_in_a_record_not_yet_sealed_into_a_chunk() {
     damage_raw(dir.path(), |_, tree| {
         edit_chunk(tree, 7, |records, i| records[i][35] ^= 0x01);
     });
-    match EventLog::open(dir.path(), Options::default()) {
+    match try_open(dir.path()) {
         Err(Error::Corruption { at: Some(7), .. }) => {}
         other => panic!("expected corruption at 7, got {other:?}"),
     }
