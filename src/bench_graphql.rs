@@ -146,20 +146,31 @@ pub fn run(dir: &Path, report: impl Fn(String)) -> anyhow::Result<()> {
     result
 }
 
+/// Sends `body` with `token`; the answer's bytes.
+async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> anyhow::Result<Vec<u8>> {
+    Ok(client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await?
+        .bytes()
+        .await?
+        .into())
+}
+
 async fn post(
     client: &reqwest::Client,
     url: &str,
     token: &str,
     body: &Value,
 ) -> anyhow::Result<Value> {
-    let answer: Value = client
-        .post(url)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await?
-        .json()
-        .await?;
+    let answer: Value = serde_json::from_slice(&send(client, url, token, body).await?)?;
     if let Some(errors) = answer.get("errors") {
         return Err(anyhow!("GraphQL a refusé la requête de mesure : {errors}"));
     }
@@ -179,15 +190,7 @@ async fn read(
         data: Option<serde::de::IgnoredAny>,
         errors: Option<Value>,
     }
-    let bytes = client
-        .post(url)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await?
-        .bytes()
-        .await?;
-    let answer: Answer = serde_json::from_slice(&bytes)?;
+    let answer: Answer = serde_json::from_slice(&send(client, url, token, body).await?)?;
     if let Some(errors) = answer.errors {
         return Err(anyhow!("GraphQL a refusé la requête de mesure : {errors}"));
     }

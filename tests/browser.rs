@@ -18,6 +18,7 @@ mod common;
 mod webdriver;
 
 use common::*;
+use domain::fr::MONTHS;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -25,20 +26,6 @@ use webdriver::{Browser, keys};
 
 const NNBSP: char = '\u{202F}';
 const NBSP: char = '\u{00A0}';
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
 
 // ---------------------------------------------------------------- French formats (DOMAIN.md)
 
@@ -155,6 +142,25 @@ struct Walk {
 }
 
 impl Walk {
+    /// Chromium, then `chronique demo` in a new folder (kept while the returned guard lives),
+    /// walked with the demo's token of `role`; screenshots in `target/browser-screenshots/<test>`.
+    fn on_demo(role: &str, test: &str) -> (tempfile::TempDir, Walk) {
+        let started = Instant::now();
+        // Chromium first: without it the test fails at once, saying how to install it.
+        let browser = Browser::start();
+        let dir = tempfile::tempdir().unwrap();
+        let app = spawn(&["demo"], dir.path());
+        let token = app.demo_token(role);
+        let walk = Walk {
+            app,
+            browser,
+            token,
+            shots: screenshot_dir(test),
+            started,
+            step: Instant::now(),
+        };
+        (dir, walk)
+    }
     fn api(&self, query: &str, variables: Value) -> Value {
         let (status, body) = self.app.graphql(Some(&self.token), query, variables);
         assert_eq!(status, 200, "{body}");
@@ -445,35 +451,11 @@ fn pdf_pages(pdf: &[u8]) -> usize {
 
 #[test]
 fn a_person_reads_the_register_in_a_browser() {
-    let started = Instant::now();
-    // Chromium first: without it the test fails at once, saying how to install it.
-    let browser = Browser::start();
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn(&["demo"], dir.path());
-    let token = app
-        .preamble
-        .iter()
-        .find_map(|line| line.strip_prefix("token ADMIN "))
-        .expect("the demo prints an ADMIN token")
-        .to_owned();
-    let programme = app
-        .preamble
-        .iter()
-        .find_map(|line| line.strip_prefix("cité éducative : "))
-        .expect("the demo names its programme")
-        .to_owned();
-    let shots = screenshot_dir("registre");
-    let mut walk = Walk {
-        app,
-        browser,
-        token,
-        shots,
-        started,
-        step: Instant::now(),
-    };
+    let (_dir, mut walk) = Walk::on_demo("ADMIN", "registre");
+    let programme = walk.app.demo_programme();
     eprintln!(
         "browser: demo and Chromium started in {:.1} s",
-        started.elapsed().as_secs_f64()
+        walk.started.elapsed().as_secs_f64()
     );
 
     // A second programme, so that the ADMIN token has a programme to choose.
@@ -604,13 +586,7 @@ fn a_person_reads_the_register_in_a_browser() {
             == json!("connected"))
         .then_some(())
     });
-    let coordinator = walk
-        .app
-        .preamble
-        .iter()
-        .find_map(|line| line.strip_prefix("token COORDINATOR "))
-        .expect("the demo prints a COORDINATOR token")
-        .to_owned();
+    let coordinator = walk.app.demo_token("COORDINATOR");
     let next_year: i64 = today[..4].parse::<i64>().unwrap() + 1;
     let (status, body) = walk.app.graphql(
         Some(&coordinator),
@@ -1008,35 +984,9 @@ fn a_person_reads_the_register_in_a_browser() {
 /// partner's as an observer.
 #[test]
 fn an_observer_and_a_porteur_see_only_what_is_theirs() {
-    let started = Instant::now();
-    // Chromium first: without it the test fails at once, saying how to install it.
-    let browser = Browser::start();
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn(&["demo"], dir.path());
-    let token_of = |role: &str| {
-        app.preamble
-            .iter()
-            .find_map(|line| line.strip_prefix(&format!("token {role} ")))
-            .unwrap_or_else(|| panic!("the demo prints a {role} token"))
-            .to_owned()
-    };
-    let token = token_of("OBSERVER");
-    let porteur = token_of("PORTEUR");
-    let programme = app
-        .preamble
-        .iter()
-        .find_map(|line| line.strip_prefix("cité éducative : "))
-        .unwrap()
-        .to_owned();
-    let shots = screenshot_dir("observateur");
-    let mut walk = Walk {
-        app,
-        browser,
-        token,
-        shots,
-        started,
-        step: Instant::now(),
-    };
+    let (_dir, mut walk) = Walk::on_demo("OBSERVER", "observateur");
+    let porteur = walk.app.demo_token("PORTEUR");
+    let programme = walk.app.demo_programme();
 
     // A wrong token: a French message, and the form again.
     walk.browser.goto(&walk.app.url("/"));
@@ -1230,12 +1180,7 @@ fn without_the_internet_graphql_offers_a_console() {
     let browser = Browser::start();
     let dir = tempfile::tempdir().unwrap();
     let app = spawn(&["demo"], dir.path());
-    let token = app
-        .preamble
-        .iter()
-        .find_map(|line| line.strip_prefix("token OBSERVER "))
-        .expect("the demo prints an OBSERVER token")
-        .to_owned();
+    let token = app.demo_token("OBSERVER");
     browser.cdp("Network.enable", json!({}));
     browser.cdp("Network.setBlockedURLs", json!({"urls": ["*unpkg.com*"]}));
     browser.goto(&app.url("/graphql"));

@@ -11,7 +11,8 @@ pub const THOUSANDS_SEPARATOR: char = '\u{202F}';
 /// No-break space (U+00A0), before the euro sign.
 pub const SPACE_BEFORE_UNIT: char = '\u{A0}';
 
-const MONTHS: [&str; 12] = [
+/// The months, as dates write them (« 14 mars 2026 »).
+pub const MONTHS: [&str; 12] = [
     "janvier",
     "février",
     "mars",

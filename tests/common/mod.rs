@@ -173,6 +173,25 @@ impl TestApp {
         (status, response.json().expect("a JSON body"))
     }
 
+    /// The secret `chronique demo` printed for `role` (its `token ROLE SECRET` lines).
+    pub fn demo_token(&self, role: &str) -> String {
+        let prefix = format!("token {role} ");
+        self.preamble
+            .iter()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("the demo prints a {role} token: {:?}", self.preamble))
+            .to_owned()
+    }
+
+    /// The programme `chronique demo` made (its `cité éducative : ID` line).
+    pub fn demo_programme(&self) -> String {
+        self.preamble
+            .iter()
+            .find_map(|line| line.strip_prefix("cité éducative : "))
+            .unwrap_or_else(|| panic!("the demo names its programme: {:?}", self.preamble))
+            .to_owned()
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().unwrap().id()
     }
