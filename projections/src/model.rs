@@ -27,7 +27,7 @@
 
 use crate::recorded::RecordedEvent;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::events::{ActionEvent, Dated, DomainEvent, ProgrammeEvent};
+use domain::events::{ActionEvent, DomainEvent, ProgrammeEvent};
 use domain::streams::StreamRef;
 use domain::values::{
     ActionId, AxisCode, FunderId, Money, PartnerId, ProgrammeId, SessionId, Year,
@@ -403,8 +403,7 @@ impl ProgrammeView {
         };
         match (&event.stream, &event.event) {
             (StreamRef::Programme(_), DomainEvent::Programme(e)) => {
-                let state = std::mem::take(&mut self.programme);
-                self.programme = programme::evolve(state, &dated(on, e));
+                programme::apply(&mut self.programme, on, e);
                 match e {
                     ProgrammeEvent::EnvelopeNotified(x) => {
                         entry.set_amount(Some(x.amount));
@@ -418,22 +417,21 @@ impl ProgrammeView {
                 }
             }
             (StreamRef::Partner(_, id), DomainEvent::Partner(e)) => {
-                let slot = self.partners.entry(id.clone()).or_default();
-                *slot = partner::evolve(std::mem::take(slot), &dated(on, e));
+                if let Some(slot) = slot_of(&mut self.partners, id) {
+                    partner::apply(slot, on, e);
+                }
             }
             (StreamRef::Session(_, id), DomainEvent::Session(e)) => {
                 entry.session = stream;
-                let slot = self.sessions.entry(id.clone()).or_default();
-                *slot = session::evolve(std::mem::take(slot), &dated(on, e));
+                if let Some(slot) = slot_of(&mut self.sessions, id) {
+                    session::apply(slot, on, e);
+                }
             }
             (StreamRef::Action(_, id), DomainEvent::Action(e)) => {
-                if !self.actions.contains_key(id) {
-                    self.actions.insert(id.clone(), Default::default());
-                }
-                let Some(slot) = self.actions.get_mut(id) else {
+                let Some(slot) = slot_of(&mut self.actions, id) else {
                     return;
                 };
-                *slot = action::evolve(std::mem::take(slot), &dated(on, e));
+                action::apply(slot, on, e);
                 if let Some(a) = slot.action.as_ref() {
                     entry.axis = intern_axis(&mut self.axis_codes, &a.axis);
                     let facts = ActionFacts::of(a, e);
@@ -682,11 +680,16 @@ fn sum(lines: &[domain::values::MoneyLine]) -> Money {
         .fold(Money::ZERO, |acc, l| acc.saturating_add(l.amount))
 }
 
-fn dated<E: Clone>(effective_on: NaiveDate, event: &E) -> Dated<E> {
-    Dated {
-        effective_on,
-        event: event.clone(),
+/// The state of stream `id`, made empty the first time (the id is cloned only then). Always
+/// `Some`.
+fn slot_of<'a, K: Ord + Clone, V: Default>(
+    states: &'a mut BTreeMap<K, V>,
+    id: &K,
+) -> Option<&'a mut V> {
+    if !states.contains_key(id) {
+        states.insert(id.clone(), V::default());
     }
+    states.get_mut(id)
 }
 
 #[cfg(test)]
