@@ -224,7 +224,7 @@ pub fn load(
             let year = view
                 .events()
                 .last()
-                .map_or(2020, |e| chrono::Datelike::year(&e.effective_on));
+                .map_or(2020, |e| chrono::Datelike::year(&e.effective_on()));
             let budget = crate::query::budget(&view, &Actor::admin(), year)
                 .map_err(|e| BenchError::Query(format!("{e:?}")))?;
             std::hint::black_box(&budget);

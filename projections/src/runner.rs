@@ -44,7 +44,10 @@ use crate::recorded::{ReadError, RecordedEvent};
 /// anything it contains: `ProgrammeView`, `EventRef`, the domain states) changes**: bincode
 /// would otherwise decode an old snapshot into garbage, or fail. A snapshot of another layout is
 /// discarded and the model rebuilt from the log.
-pub const SNAPSHOT_LAYOUT_VERSION: u32 = 1;
+///
+/// 2: actions in their compact form with the programme's strings, 40-byte `EventRef`s, the
+/// "superseded by" positions beside them.
+pub const SNAPSHOT_LAYOUT_VERSION: u32 = 2;
 
 /// The key-value tree holding the snapshot.
 pub const SNAPSHOT_TREE: &str = "projections";

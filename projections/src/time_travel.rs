@@ -80,10 +80,10 @@ pub fn selected<'a>(live: &'a ProgrammeView, bound: &Bound) -> Vec<&'a EventRef>
         Bound::Position(p) => events[..events.partition_point(|e| e.position <= *p)]
             .iter()
             .collect(),
-        Bound::RecordedAt(t) => events[..events.partition_point(|e| e.recorded_at <= *t)]
+        Bound::RecordedAt(t) => events[..events.partition_point(|e| e.recorded_at() <= *t)]
             .iter()
             .collect(),
-        Bound::EffectiveOn(d) => events.iter().filter(|e| e.effective_on <= *d).collect(),
+        Bound::EffectiveOn(d) => events.iter().filter(|e| e.effective_on() <= *d).collect(),
     }
 }
 

@@ -142,10 +142,17 @@ async fn a_snapshot_is_saved_every_n_events() {
         .wait_for(head, Duration::from_secs(30))
         .await
         .unwrap();
-    // The runner saves after the batch that crosses the threshold; it has surely crossed it.
-    let saved = match runner::load_snapshot(&log).unwrap() {
-        SnapshotLoad::Loaded(model) => model.position(),
-        other => panic!("expected a snapshot, found {other:?}"),
+    // The runner saves after the batch that crosses the threshold, once that batch is visible:
+    // the save may still be under way when `wait_for` returns.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let saved = loop {
+        match runner::load_snapshot(&log).unwrap() {
+            SnapshotLoad::Loaded(model) => break model.position(),
+            other if std::time::Instant::now() > deadline => {
+                panic!("expected a snapshot, found {other:?}")
+            }
+            _ => tokio::task::yield_now().await,
+        }
     };
     assert!(
         saved >= 50 && saved <= head,

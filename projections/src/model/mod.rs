@@ -4,26 +4,41 @@
 //! and by time travel (which folds one programme's events up to a bound into a fresh
 //! [`ProgrammeView`]). It never fails: a recorded event is a fact.
 //!
-//! Memory: the model keeps the domain states and small indexes, not the events themselves nor
-//! their French sentences; histories and timelines read the events back from the log by position
-//! and word them on demand (see [`crate::query`] and [`crate::render`]).
+//! Memory: the model keeps the streams' states and small indexes, not the events themselves
+//! nor their French sentences; histories and timelines read the events back from the log by
+//! position and word them on demand (see [`crate::query`] and [`crate::render`]). The programme,
+//! partners and sessions are kept as their domain states (a few per programme); actions, tens of
+//! thousands, as compact [`ActionRecord`]s whose strings live in the programme's [`Strings`]
+//! (see [`ActionRecord`] for how they are held to the domain's fold).
 //!
 //! The indexes of a [`ProgrammeView`], all maintained by [`ProgrammeView::apply`] so that they
 //! are equally right live, after a rebuild and in a time-travel fold:
 //!
 //! - one [`EventRef`] per event (position, effective date, recorded time, [`EventKind`], the
-//!   stream, the session it names, the action's axis at that time, the amount it carries, and
-//!   the position of the later event that superseded it);
-//! - the superseding keys: the positions of each action's payments and decisions (parallel to
-//!   its `payments` and `decisions`), and of the last notification or revision of each envelope
-//!   (by funder and year); a `PaymentCancelled` supersedes the `PaymentRecorded` of the same
-//!   payment id, a `DecisionRevised` the decision whose number it names, an `EnvelopeRevised`
-//!   (or a second `EnvelopeNotified`) the previous notification or revision;
+//!   stream, the session it names, the action's axis at that time, the amount it carries), and
+//!   beside them the position of the later event that superseded one
+//!   ([`ProgrammeView::superseded_by`]);
+//! - the superseding keys: the position of each action's payments and decisions (kept in their
+//!   records), and of the last notification or revision of each envelope (by funder and year); a
+//!   `PaymentCancelled` supersedes the `PaymentRecorded` of the same payment id, a
+//!   `DecisionRevised` the decision whose number it names, an `EnvelopeRevised` (or a second
+//!   `EnvelopeNotified`) the previous notification or revision;
 //! - the relevé of each session: which actions got an opinion, a decision or a revision there.
 //!
-//! Ids are interned once per programme ([`Subject`]), so that an [`EventRef`] stays 56 bytes.
-//! The id → index lookup is a cache: not in snapshots, not compared, rebuilt on the next event
-//! (queries scan the interned ids until then).
+//! Ids are interned once per programme ([`Subject`]), so that an [`EventRef`] stays 40 bytes.
+//! The id → index lookups (subjects, strings) are caches: not in snapshots, not compared,
+//! rebuilt on the next event (queries scan the interned ids until then).
+
+mod action;
+mod strings;
+
+pub use action::{
+    ActionRecord, ActionRef, Complement, Decision, Evaluation, Funding, Grant, Indicator, Line,
+    OpinionRecord, Payment, Refusal, Repayment, Report,
+};
+pub use strings::{Str, Strings};
+
+use action::Folded;
 
 use crate::recorded::RecordedEvent;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -32,7 +47,7 @@ use domain::streams::StreamRef;
 use domain::values::{
     ActionId, AxisCode, FunderId, Money, PartnerId, ProgrammeId, SessionId, Year,
 };
-use domain::{action, partner, programme, session};
+use domain::{action as domain_action, partner, programme, session};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -114,27 +129,37 @@ pub enum Subject {
 /// Where one event of a programme stands, and what the read models need of it without reading
 /// it back from the log.
 ///
-/// Kept to 56 bytes (one million of them live in memory): the optional facts are stored with a
-/// sentinel and read through their accessors.
+/// Kept to 40 bytes (one million of them live in memory): the optional facts are stored with a
+/// sentinel and read through their accessors, the recorded time at the log's precision
+/// (microseconds), and the rare "superseded by" beside, in [`ProgrammeView::superseded_by`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRef {
     pub position: u64,
-    pub effective_on: NaiveDate,
-    pub recorded_at: DateTime<Utc>,
-    pub kind: EventKind,
+    /// Microseconds since 1970-01-01 UTC.
+    recorded_at: i64,
+    /// Cents; -1 for none.
+    amount: i64,
+    effective_on: NaiveDate,
     /// The event's stream, as an index of [`ProgrammeView::subject`].
     pub stream: u32,
     /// `u32::MAX` for none.
     session: u32,
     /// `u16::MAX` for none.
     axis: u16,
-    /// Cents; -1 for none.
-    amount: i64,
-    /// 0 for none (positions start at 1).
-    superseded_by: u64,
+    pub kind: EventKind,
 }
 
 impl EventRef {
+    /// The date the event takes effect.
+    pub fn effective_on(&self) -> NaiveDate {
+        self.effective_on
+    }
+
+    /// When the event was recorded, to the microsecond (the log's precision).
+    pub fn recorded_at(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.recorded_at).unwrap_or(DateTime::UNIX_EPOCH)
+    }
+
     /// The session the event belongs to or names (opinions, decisions, revisions), as an index
     /// of [`ProgrammeView::subject`].
     pub fn session(&self) -> Option<u32> {
@@ -152,11 +177,6 @@ impl EventRef {
     /// the spending of a report.
     pub fn amount(&self) -> Option<Money> {
         Money::from_cents(self.amount)
-    }
-
-    /// The position of the later event that superseded this one.
-    pub fn superseded_by(&self) -> Option<u64> {
-        (self.superseded_by != 0).then_some(self.superseded_by)
     }
 
     fn set_amount(&mut self, amount: Option<Money>) {
@@ -226,13 +246,19 @@ pub struct ProgrammeView {
     pub programme: programme::ProgrammeState,
     pub partners: BTreeMap<PartnerId, partner::PartnerState>,
     pub sessions: BTreeMap<SessionId, session::SessionState>,
-    pub actions: BTreeMap<ActionId, action::ActionState>,
+    /// Every action stream, in the order of its first event (see [`ProgrammeView::actions`]).
+    actions: Vec<ActionRecord>,
+    /// The strings of the actions.
+    strings: Strings,
     /// Every event of the programme, in log order.
     events: Vec<EventRef>,
+    /// Position of a superseded event → position of the later event that superseded it.
+    superseded: BTreeMap<u64, u64>,
     /// Interned subjects; an [`EventRef`] names its stream and session by index here.
     subjects: Vec<Subject>,
-    /// Positions of each action's payments and decisions, parallel to `subjects`.
-    marks: Vec<StreamMarks>,
+    /// For each subject, the index of its record in `actions` (`u32::MAX` for a subject that
+    /// is not an action).
+    records: Vec<u32>,
     /// Where each subject is in `subjects`: derived, rebuilt after a snapshot is loaded.
     lookup: Derived<SubjectLookup>,
     /// Interned axis codes.
@@ -250,10 +276,12 @@ impl ProgrammeView {
             programme: Default::default(),
             partners: BTreeMap::new(),
             sessions: BTreeMap::new(),
-            actions: BTreeMap::new(),
+            actions: Vec::new(),
+            strings: Strings::default(),
             events: Vec::new(),
+            superseded: BTreeMap::new(),
             subjects: Vec::new(),
-            marks: Vec::new(),
+            records: Vec::new(),
             lookup: Derived::default(),
             axis_codes: Vec::new(),
             envelope_positions: BTreeMap::new(),
@@ -287,13 +315,17 @@ impl ProgrammeView {
     /// The index of `subject`, if an event ever named it.
     pub fn subject_index(&self, subject: &Subject) -> Option<u32> {
         let (kind, id) = subject.key();
+        self.index_of(kind, id)
+    }
+
+    fn index_of(&self, kind: SubjectKind, id: &str) -> Option<u32> {
         if self.lookup.0.n_subjects == self.subjects.len() {
             self.lookup.0.get(kind, id)
         } else {
             // Right after a snapshot was loaded, before the next event rebuilds the lookup.
             self.subjects
                 .iter()
-                .position(|s| s == subject)
+                .position(|s| s.key() == (kind, id))
                 .and_then(|i| u32::try_from(i).ok())
         }
     }
@@ -335,8 +367,48 @@ impl ProgrammeView {
     }
 
     /// The action with this id, if it was proposed.
-    pub fn action(&self, id: &ActionId) -> Option<&action::Action> {
-        self.actions.get(id)?.action.as_ref()
+    pub fn action(&self, id: &ActionId) -> Option<ActionRef<'_>> {
+        self.action_ref(self.action_record(id)?)
+    }
+
+    /// The stream of action `id`, proposed or not, if an event named it.
+    pub fn action_record(&self, id: &ActionId) -> Option<&ActionRecord> {
+        let subject = self.index_of(SubjectKind::Action, id.as_str())?;
+        let record = *self.records.get(subject as usize)?;
+        self.actions.get(record as usize)
+    }
+
+    /// Every proposed action, in the order of its stream's first event.
+    pub fn actions(&self) -> impl Iterator<Item = ActionRef<'_>> {
+        self.actions.iter().filter_map(|r| self.action_ref(r))
+    }
+
+    /// The domain state of action `id` (an empty one when no event named it), as the command
+    /// service would fold it: for `decide`, and for tests.
+    pub fn action_state(&self, id: &ActionId) -> domain_action::ActionState {
+        match self.action_record(id) {
+            None => domain_action::ActionState::default(),
+            Some(record) => match self.action_ref(record) {
+                Some(a) => a.to_state().unwrap_or_default(),
+                None => domain_action::ActionState {
+                    action: None,
+                    first_effective_on: record.first_effective_on,
+                    version: record.version,
+                },
+            },
+        }
+    }
+
+    fn action_ref<'a>(&'a self, record: &'a ActionRecord) -> Option<ActionRef<'a>> {
+        match self.subjects.get(record.subject as usize)? {
+            Subject::Action(id) => ActionRef::new(id, record, &self.strings),
+            _ => None,
+        }
+    }
+
+    /// The text of a [`Str`] of this programme.
+    pub fn str(&self, s: Str) -> &str {
+        self.strings.get(s)
     }
 
     pub fn session(&self, id: &SessionId) -> Option<&session::Session> {
@@ -365,19 +437,29 @@ impl ProgrammeView {
             return u32::MAX;
         };
         let i = u32::try_from(self.subjects.len()).unwrap_or(u32::MAX);
+        let record = match kind {
+            SubjectKind::Action => {
+                let r = u32::try_from(self.actions.len()).unwrap_or(u32::MAX);
+                self.actions.push(ActionRecord::new(i));
+                r
+            }
+            _ => u32::MAX,
+        };
         self.subjects.push(subject);
-        self.marks.push(StreamMarks::default());
+        self.records.push(record);
         self.lookup.0.insert(kind, id, i);
         i
     }
 
     fn supersede(&mut self, old_position: u64, by: u64) {
-        if let Ok(i) = self
-            .events
-            .binary_search_by_key(&old_position, |e| e.position)
-        {
-            self.events[i].superseded_by = by;
+        if self.event_at(old_position).is_some() {
+            self.superseded.insert(old_position, by);
         }
+    }
+
+    /// The position of the later event that superseded the event at `position`.
+    pub fn superseded_by(&self, position: u64) -> Option<u64> {
+        self.superseded.get(&position).copied()
     }
 
     /// Folds one event of this programme's streams (the caller routes by programme).
@@ -393,13 +475,12 @@ impl ProgrammeView {
         let mut entry = EventRef {
             position,
             effective_on: on,
-            recorded_at: event.recorded_at,
+            recorded_at: event.recorded_at.timestamp_micros(),
             kind: EventKind::of(&event.event),
             stream,
             session: u32::MAX,
             axis: u16::MAX,
             amount: -1,
-            superseded_by: 0,
         };
         match (&event.stream, &event.event) {
             (StreamRef::Programme(_), DomainEvent::Programme(e)) => {
@@ -427,19 +508,24 @@ impl ProgrammeView {
                     session::apply(slot, on, e);
                 }
             }
-            (StreamRef::Action(_, id), DomainEvent::Action(e)) => {
-                let Some(slot) = slot_of(&mut self.actions, id) else {
+            (StreamRef::Action(..), DomainEvent::Action(e)) => {
+                let record = self.records.get(stream as usize).copied();
+                let Some(record) = record.and_then(|r| self.actions.get_mut(r as usize)) else {
                     return;
                 };
-                action::apply(slot, on, e);
-                if let Some(a) = slot.action.as_ref() {
-                    entry.axis = intern_axis(&mut self.axis_codes, &a.axis);
-                    let facts = ActionFacts::of(a, e);
-                    self.index_action_event(&mut entry, e, facts);
+                if let Some(folded) = record.apply(&mut self.strings, on, position, e) {
+                    if let Some(axis) = folded.axis {
+                        entry.axis = intern_axis(&mut self.axis_codes, self.strings.get(axis));
+                    }
+                    self.index_action_event(&mut entry, e, folded);
                 }
             }
             // `RecordedEvent::from_envelope` refuses an event of another stream's kind.
             _ => {}
+        }
+        // Grown by an eighth rather than doubled: the index lives as long as the model.
+        if self.events.len() == self.events.capacity() {
+            self.events.reserve_exact((self.events.len() / 8).max(16));
         }
         self.events.push(entry);
     }
@@ -460,40 +546,12 @@ impl ProgrammeView {
         }
     }
 
-    /// Indexes an action's event, once folded into `self.actions`.
-    fn index_action_event(
-        &mut self,
-        entry: &mut EventRef,
-        event: &ActionEvent,
-        facts: ActionFacts,
-    ) {
-        let stream = entry.stream as usize;
+    /// Indexes an event of a proposed action, once folded into its record.
+    fn index_action_event(&mut self, entry: &mut EventRef, event: &ActionEvent, folded: Folded) {
         let position = entry.position;
-        let ActionFacts {
-            n_payments,
-            n_decisions,
-            n_opinions,
-            cancelled,
-            superseded_decision,
-        } = facts;
-        let Some(marks) = self.marks.get_mut(stream) else {
-            return;
-        };
-        // Positions are kept parallel to the action's `payments` and `decisions`: push when
-        // `evolve` pushed one.
-        if marks.payments.len() < n_payments {
-            marks.payments.push(position);
-        }
-        if marks.decisions.len() < n_decisions {
-            marks.decisions.push(position);
-        }
         let superseded = match event {
-            ActionEvent::PaymentCancelled(_) => {
-                cancelled.and_then(|(k, _)| marks.payments.get(k).copied())
-            }
-            ActionEvent::DecisionRevised(_) => {
-                superseded_decision.and_then(|k| marks.decisions.get(k).copied())
-            }
+            ActionEvent::PaymentCancelled(_) => folded.cancelled.map(|(p, _)| p),
+            ActionEvent::DecisionRevised(_) => folded.superseded_decision,
             _ => None,
         };
         if let Some(old) = superseded {
@@ -503,7 +561,7 @@ impl ProgrammeView {
             ActionEvent::ActionProposed(e) => entry.set_amount(Some(sum(&e.requested))),
             ActionEvent::OpinionGiven(e) => {
                 entry.set_amount(Some(sum(&e.proposed)));
-                let index = u32::try_from(n_opinions.saturating_sub(1)).unwrap_or(u32::MAX);
+                let index = folded.opinion.unwrap_or(u32::MAX);
                 self.record_act(entry, &e.session, SessionActKind::Opinion(index));
             }
             ActionEvent::CopilDecisionTaken(e) => {
@@ -516,7 +574,7 @@ impl ProgrammeView {
             }
             ActionEvent::GrantAwarded(e) => entry.set_amount(Some(e.amount)),
             ActionEvent::PaymentRecorded(e) => entry.set_amount(Some(e.amount)),
-            ActionEvent::PaymentCancelled(_) => entry.set_amount(cancelled.map(|(_, m)| m)),
+            ActionEvent::PaymentCancelled(_) => entry.set_amount(folded.cancelled.map(|(_, m)| m)),
             ActionEvent::RepaymentRequested(e) => entry.set_amount(Some(e.amount)),
             ActionEvent::RepaymentReceived(e) => entry.set_amount(Some(e.amount)),
             ActionEvent::ReportSubmitted(e) => entry.set_amount(Some(e.spent)),
@@ -525,63 +583,19 @@ impl ProgrammeView {
     }
 }
 
-/// What the index needs of an action just folded, read while it is borrowed.
-struct ActionFacts {
-    n_payments: usize,
-    n_decisions: usize,
-    n_opinions: usize,
-    /// For a cancellation: the cancelled payment's index and amount.
-    cancelled: Option<(usize, Money)>,
-    /// For a revision: the index of the decision it supersedes.
-    superseded_decision: Option<usize>,
-}
-
-impl ActionFacts {
-    fn of(action: &action::Action, event: &ActionEvent) -> ActionFacts {
-        ActionFacts {
-            n_payments: action.payments.len(),
-            n_decisions: action.decisions.len(),
-            n_opinions: action.opinions.len(),
-            cancelled: match event {
-                ActionEvent::PaymentCancelled(e) => action
-                    .payments
-                    .iter()
-                    .position(|p| p.id == e.payment)
-                    .map(|k| (k, action.payments[k].amount)),
-                _ => None,
-            },
-            superseded_decision: match event {
-                ActionEvent::DecisionRevised(e) => action
-                    .decisions
-                    .iter()
-                    .position(|d| d.number == e.supersedes),
-                _ => None,
-            },
-        }
-    }
-}
-
 /// The index of `code` among the interned axis codes, interning it when new (`u16::MAX` when
 /// the table is full).
-fn intern_axis(codes: &mut Vec<AxisCode>, code: &AxisCode) -> u16 {
-    if let Some(i) = codes.iter().position(|c| c == code) {
+fn intern_axis(codes: &mut Vec<AxisCode>, code: &str) -> u16 {
+    if let Some(i) = codes.iter().position(|c| c.as_str() == code) {
         return u16::try_from(i).unwrap_or(u16::MAX);
     }
-    match u16::try_from(codes.len()) {
-        Ok(i) if i != u16::MAX => {
-            codes.push(code.clone());
+    match (u16::try_from(codes.len()), AxisCode::parse(code)) {
+        (Ok(i), Ok(code)) if i != u16::MAX => {
+            codes.push(code);
             i
         }
         _ => u16::MAX,
     }
-}
-
-/// Positions of an action's payments and decisions, in the order of its `payments` and
-/// `decisions`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct StreamMarks {
-    payments: Vec<u64>,
-    decisions: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -650,6 +664,16 @@ impl SubjectLookup {
     }
 }
 
+/// A domain value stored as a [`Str`]: the ids and texts of `domain::values` are strings
+/// underneath (serde-transparent), so this gives back exactly the value decoded from the log.
+/// `None` only for a type that is not a plain string.
+pub fn restore<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    use serde::de::IntoDeserializer;
+    let deserializer: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        s.into_deserializer();
+    T::deserialize(deserializer).ok()
+}
+
 /// Data derived from the rest of the view: not part of snapshots (it is rebuilt), and not
 /// compared (two views with the same facts are equal whatever their caches hold).
 #[derive(Debug, Clone, Default)]
@@ -715,6 +739,6 @@ mod tests {
 
     #[test]
     fn an_event_ref_stays_small() {
-        assert!(std::mem::size_of::<EventRef>() <= 56);
+        assert!(std::mem::size_of::<EventRef>() <= 40);
     }
 }
