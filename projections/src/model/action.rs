@@ -656,7 +656,7 @@ impl Body {
 /// A proposed action of a [`super::ProgrammeView`], with the strings to read it.
 #[derive(Debug, Clone, Copy)]
 pub struct ActionRef<'a> {
-    stream: &'a ActionId,
+    stream: &'a str,
     record: &'a ActionRecord,
     body: &'a Body,
     strings: &'a Strings,
@@ -664,7 +664,7 @@ pub struct ActionRef<'a> {
 
 impl<'a> ActionRef<'a> {
     pub(crate) fn new(
-        stream: &'a ActionId,
+        stream: &'a str,
         record: &'a ActionRecord,
         strings: &'a Strings,
     ) -> Option<ActionRef<'a>> {
@@ -682,7 +682,7 @@ impl<'a> ActionRef<'a> {
     }
 
     /// The id of the action's stream, by which the view finds it.
-    pub fn stream_id(&self) -> &'a ActionId {
+    pub fn stream_id(&self) -> &'a str {
         self.stream
     }
 

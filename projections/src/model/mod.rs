@@ -50,6 +50,7 @@ use domain::values::{
 use domain::{action as domain_action, partner, programme, session};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 macro_rules! event_kinds {
     ($($name:ident),+ $(,)?) => {
@@ -255,10 +256,7 @@ pub struct ProgrammeView {
     /// Position of a superseded event → position of the later event that superseded it.
     superseded: BTreeMap<u64, u64>,
     /// Interned subjects; an [`EventRef`] names its stream and session by index here.
-    subjects: Vec<Subject>,
-    /// For each subject, the index of its record in `actions` (`u32::MAX` for a subject that
-    /// is not an action).
-    records: Vec<u32>,
+    subjects: Vec<SubjectEntry>,
     /// Where each subject is in `subjects`: derived, rebuilt after a snapshot is loaded.
     lookup: Derived<SubjectLookup>,
     /// Interned axis codes.
@@ -281,7 +279,6 @@ impl ProgrammeView {
             events: Vec::new(),
             superseded: BTreeMap::new(),
             subjects: Vec::new(),
-            records: Vec::new(),
             lookup: Derived::default(),
             axis_codes: Vec::new(),
             envelope_positions: BTreeMap::new(),
@@ -308,8 +305,15 @@ impl ProgrammeView {
     }
 
     /// The subject interned at `index`.
-    pub fn subject(&self, index: u32) -> Option<&Subject> {
-        self.subjects.get(index as usize)
+    pub fn subject(&self, index: u32) -> Option<Subject> {
+        let entry = self.subjects.get(index as usize)?;
+        let id = self.strings.get(entry.id);
+        match entry.kind {
+            SubjectKind::Programme => Some(Subject::Programme),
+            SubjectKind::Partner => restore(id).map(Subject::Partner),
+            SubjectKind::Session => restore(id).map(Subject::Session),
+            SubjectKind::Action => restore(id).map(Subject::Action),
+        }
     }
 
     /// The index of `subject`, if an event ever named it.
@@ -319,13 +323,14 @@ impl ProgrammeView {
     }
 
     fn index_of(&self, kind: SubjectKind, id: &str) -> Option<u32> {
+        let id = self.strings.find(id)?;
         if self.lookup.0.n_subjects == self.subjects.len() {
-            self.lookup.0.get(kind, id)
+            self.lookup.0.slots.get(&subject_key(kind, id)).copied()
         } else {
             // Right after a snapshot was loaded, before the next event rebuilds the lookup.
             self.subjects
                 .iter()
-                .position(|s| s.key() == (kind, id))
+                .position(|s| (s.kind, s.id) == (kind, id))
                 .and_then(|i| u32::try_from(i).ok())
         }
     }
@@ -344,7 +349,7 @@ impl ProgrammeView {
     }
 
     /// The action an entry's stream is, if it is one.
-    pub fn action_of(&self, entry: &EventRef) -> Option<&ActionId> {
+    pub fn action_of(&self, entry: &EventRef) -> Option<ActionId> {
         match self.subject(entry.stream)? {
             Subject::Action(id) => Some(id),
             _ => None,
@@ -352,7 +357,7 @@ impl ProgrammeView {
     }
 
     /// The session an entry belongs to or names, if any.
-    pub fn session_of(&self, entry: &EventRef) -> Option<&SessionId> {
+    pub fn session_of(&self, entry: &EventRef) -> Option<SessionId> {
         match self.subject(entry.session()?)? {
             Subject::Session(id) => Some(id),
             _ => None,
@@ -361,7 +366,7 @@ impl ProgrammeView {
 
     /// The opinions, decisions and revisions recorded at `session`, in log order.
     pub fn session_acts(&self, session: &SessionId) -> &[SessionAct] {
-        self.subject_index(&Subject::Session(session.clone()))
+        self.index_of(SubjectKind::Session, session.as_str())
             .and_then(|i| self.session_acts.get(&i))
             .map_or(&[], |v| v.as_slice())
     }
@@ -373,9 +378,21 @@ impl ProgrammeView {
 
     /// The stream of action `id`, proposed or not, if an event named it.
     pub fn action_record(&self, id: &ActionId) -> Option<&ActionRecord> {
-        let subject = self.index_of(SubjectKind::Action, id.as_str())?;
-        let record = *self.records.get(subject as usize)?;
-        self.actions.get(record as usize)
+        self.action_record_at(self.index_of(SubjectKind::Action, id.as_str())?)
+    }
+
+    /// The action stream interned as subject `index`, proposed or not.
+    pub fn action_record_at(&self, index: u32) -> Option<&ActionRecord> {
+        let entry = self.subjects.get(index as usize)?;
+        match entry.kind {
+            SubjectKind::Action => self.actions.get(entry.record as usize),
+            _ => None,
+        }
+    }
+
+    /// The action interned as subject `index`, if it was proposed.
+    pub fn action_at(&self, index: u32) -> Option<ActionRef<'_>> {
+        self.action_ref(self.action_record_at(index)?)
     }
 
     /// Every proposed action, in the order of its stream's first event.
@@ -400,10 +417,8 @@ impl ProgrammeView {
     }
 
     fn action_ref<'a>(&'a self, record: &'a ActionRecord) -> Option<ActionRef<'a>> {
-        match self.subjects.get(record.subject as usize)? {
-            Subject::Action(id) => ActionRef::new(id, record, &self.strings),
-            _ => None,
-        }
+        let entry = self.subjects.get(record.subject as usize)?;
+        ActionRef::new(self.strings.get(entry.id), record, &self.strings)
     }
 
     /// The text of a [`Str`] of this programme.
@@ -424,18 +439,11 @@ impl ProgrammeView {
         if self.lookup.0.n_subjects != self.subjects.len() {
             self.lookup.0 = SubjectLookup::of(&self.subjects);
         }
-        if let Some(i) = self.lookup.0.get(kind, id) {
+        let id = self.strings.intern(id);
+        let key = subject_key(kind, id);
+        if let Some(&i) = self.lookup.0.slots.get(&key) {
             return i;
         }
-        let subject = match kind {
-            SubjectKind::Programme => Some(Subject::Programme),
-            SubjectKind::Partner => PartnerId::parse(id).ok().map(Subject::Partner),
-            SubjectKind::Session => SessionId::parse(id).ok().map(Subject::Session),
-            SubjectKind::Action => ActionId::parse(id).ok().map(Subject::Action),
-        };
-        let Some(subject) = subject else {
-            return u32::MAX;
-        };
         let i = u32::try_from(self.subjects.len()).unwrap_or(u32::MAX);
         let record = match kind {
             SubjectKind::Action => {
@@ -445,9 +453,9 @@ impl ProgrammeView {
             }
             _ => u32::MAX,
         };
-        self.subjects.push(subject);
-        self.records.push(record);
-        self.lookup.0.insert(kind, id, i);
+        self.subjects.push(SubjectEntry { kind, id, record });
+        self.lookup.0.slots.insert(key, i);
+        self.lookup.0.n_subjects = self.subjects.len();
         i
     }
 
@@ -509,8 +517,11 @@ impl ProgrammeView {
                 }
             }
             (StreamRef::Action(..), DomainEvent::Action(e)) => {
-                let record = self.records.get(stream as usize).copied();
-                let Some(record) = record.and_then(|r| self.actions.get_mut(r as usize)) else {
+                let record = match self.subjects.get(stream as usize) {
+                    Some(s) if s.kind == SubjectKind::Action => s.record,
+                    _ => u32::MAX,
+                };
+                let Some(record) = self.actions.get_mut(record as usize) else {
                     return;
                 };
                 if let Some(folded) = record.apply(&mut self.strings, on, position, e) {
@@ -598,7 +609,7 @@ fn intern_axis(codes: &mut Vec<AxisCode>, code: &str) -> u16 {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 enum SubjectKind {
     Programme,
     Partner,
@@ -617,50 +628,64 @@ impl Subject {
     }
 }
 
-/// Subject → index, by kind, looked up with a borrowed id (no allocation per event).
+/// A subject as the view keeps it: its kind, its id among the programme's strings, and for an
+/// action the index of its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct SubjectEntry {
+    kind: SubjectKind,
+    id: Str,
+    /// The index of the action's record in `actions` (`u32::MAX` for other kinds).
+    record: u32,
+}
+
+fn subject_key(kind: SubjectKind, id: Str) -> u64 {
+    (kind as u64) << 32 | u64::from(id.key())
+}
+
+/// (kind, id) → subject index.
 #[derive(Debug, Clone, Default)]
 struct SubjectLookup {
     /// How many subjects it covers; stale when it differs from `subjects.len()`.
     n_subjects: usize,
-    programme: Option<u32>,
-    partners: HashMap<String, u32>,
-    sessions: HashMap<String, u32>,
-    actions: HashMap<String, u32>,
+    slots: HashMap<u64, u32, BuildHasherDefault<Mix>>,
 }
 
 impl SubjectLookup {
-    fn of(subjects: &[Subject]) -> SubjectLookup {
-        let mut lookup = SubjectLookup::default();
-        for (i, s) in subjects.iter().enumerate() {
-            let (kind, id) = s.key();
-            lookup.insert(kind, id, u32::try_from(i).unwrap_or(u32::MAX));
+    fn of(subjects: &[SubjectEntry]) -> SubjectLookup {
+        let slots = subjects
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    subject_key(s.kind, s.id),
+                    u32::try_from(i).unwrap_or(u32::MAX),
+                )
+            })
+            .collect();
+        SubjectLookup {
+            n_subjects: subjects.len(),
+            slots,
         }
-        lookup
+    }
+}
+
+/// Hashes a `u64` key by one multiplication (Fibonacci hashing): the keys are small integers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Mix(u64);
+
+impl Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
     }
 
-    fn get(&self, kind: SubjectKind, id: &str) -> Option<u32> {
-        match kind {
-            SubjectKind::Programme => self.programme,
-            SubjectKind::Partner => self.partners.get(id).copied(),
-            SubjectKind::Session => self.sessions.get(id).copied(),
-            SubjectKind::Action => self.actions.get(id).copied(),
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
     }
 
-    fn insert(&mut self, kind: SubjectKind, id: &str, index: u32) {
-        match kind {
-            SubjectKind::Programme => self.programme = Some(index),
-            SubjectKind::Partner => {
-                self.partners.insert(id.to_owned(), index);
-            }
-            SubjectKind::Session => {
-                self.sessions.insert(id.to_owned(), index);
-            }
-            SubjectKind::Action => {
-                self.actions.insert(id.to_owned(), index);
-            }
-        }
-        self.n_subjects += 1;
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 

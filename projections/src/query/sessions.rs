@@ -2,7 +2,7 @@
 
 use super::views::{ActionView, MoneyLineView, action_view, money_lines_of};
 use super::{QueryError, check_programme};
-use crate::model::{ActionRef, Line, ProgrammeView, SessionActKind, Subject};
+use crate::model::{ActionRef, Line, ProgrammeView, SessionActKind};
 use crate::visibility::{self, ActionAccess};
 use chrono::NaiveDate;
 use domain::actor::Actor;
@@ -113,8 +113,7 @@ pub fn session_agenda(
                 continue;
             }
             seen.push(act.action);
-            if let Some(Subject::Action(action_id)) = view.subject(act.action)
-                && let Some(a) = view.action(action_id)
+            if let Some(a) = view.action_at(act.action)
                 && full(&a)
                 && let Some(v) = action_view(view, &a, ActionAccess::Full)
             {
@@ -158,10 +157,7 @@ pub fn session_decisions(
     check_programme(view, viewer)?;
     let mut out = Vec::new();
     for act in view.session_acts(id) {
-        let Some(Subject::Action(action_id)) = view.subject(act.action) else {
-            continue;
-        };
-        let Some(a) = view.action(action_id) else {
+        let Some(a) = view.action_at(act.action) else {
             continue;
         };
         let access = visibility::access_to(viewer, &a);

@@ -110,10 +110,10 @@ pub struct FunderDelta {
 
 /// How the viewer sees one entry: `None` when not at all.
 fn entry_redaction(view: &ProgrammeView, viewer: &Actor, entry: &EventRef) -> Option<Redaction> {
-    let Some(Subject::Action(id)) = view.subject(entry.stream) else {
+    if view.action_record_at(entry.stream).is_none() {
         return Some(Redaction::NONE);
-    };
-    let access = match view.action(id) {
+    }
+    let access = match view.action_at(entry.stream) {
         Some(a) => visibility::access_to(viewer, &a),
         None if visibility::sees_everything(viewer) => ActionAccess::Full,
         None => ActionAccess::Hidden,
@@ -169,8 +169,8 @@ fn timeline_node(
         kind: entry.kind.name(),
         summary: render::timeline_sentence(view, event, redaction),
         actor: event.actor.clone(),
-        action_id: view.action_of(entry).cloned(),
-        session_id: view.session_of(entry).cloned(),
+        action_id: view.action_of(entry),
+        session_id: view.session_of(entry),
         axis: entry.axis().and_then(|i| view.axis_code(i)).cloned(),
         amount: redacted_amount(entry, redaction),
         superseded_by: view.superseded_by(entry.position),
@@ -411,11 +411,13 @@ pub fn changes(
         if !visibility::access_to(viewer, &now).is_visible() {
             continue;
         }
-        let id = now.stream_id();
+        let Some(id) = model::restore::<ActionId>(now.stream_id()) else {
+            continue;
+        };
         let before = from
-            .action(id)
+            .action(&id)
             .filter(|a| visibility::access_to(viewer, a).is_visible());
-        if from.action(id).is_none() {
+        if from.action(&id).is_none() {
             actions_added.push(id.clone());
         }
         let was = before.map(|a| a.status());
