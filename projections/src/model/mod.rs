@@ -15,9 +15,10 @@
 //! are equally right live, after a rebuild and in a time-travel fold:
 //!
 //! - one [`EventRef`] per event (position, effective date, recorded time, [`EventKind`], the
-//!   stream, the session it names, the action's axis at that time, the amount it carries), and
-//!   beside them the position of the later event that superseded one
-//!   ([`ProgrammeView::superseded_by`]);
+//!   stream, the session it names, the action's axis at that time), and beside them the position
+//!   of the later event that superseded one ([`ProgrammeView::superseded_by`]) and the amount of
+//!   the payment a cancellation cancelled (the other amounts are read from the events
+//!   themselves, [`ProgrammeView::amount_of`]);
 //! - the superseding keys: the position of each action's payments and decisions (kept in their
 //!   records), and of the last notification or revision of each envelope (by funder and year); a
 //!   `PaymentCancelled` supersedes the `PaymentRecorded` of the same payment id, a
@@ -25,7 +26,7 @@
 //!   `EnvelopeNotified`) the previous notification or revision;
 //! - the relevé of each session: which actions got an opinion, a decision or a revision there.
 //!
-//! Ids are interned once per programme ([`Subject`]), so that an [`EventRef`] stays 40 bytes.
+//! Ids are interned once per programme ([`Subject`]), so that an [`EventRef`] stays 32 bytes.
 //! The id → index lookups (subjects, strings) are caches: not in snapshots, not compared,
 //! rebuilt on the next event (queries scan the interned ids until then).
 
@@ -130,16 +131,15 @@ pub enum Subject {
 /// Where one event of a programme stands, and what the read models need of it without reading
 /// it back from the log.
 ///
-/// Kept to 40 bytes (one million of them live in memory): the optional facts are stored with a
+/// Kept to 32 bytes (one million of them live in memory): the optional facts are stored with a
 /// sentinel and read through their accessors, the recorded time at the log's precision
-/// (microseconds), and the rare "superseded by" beside, in [`ProgrammeView::superseded_by`].
+/// (microseconds), the rare "superseded by" beside ([`ProgrammeView::superseded_by`]), and the
+/// amount is taken from the event itself when it is read back ([`ProgrammeView::amount_of`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRef {
     pub position: u64,
     /// Microseconds since 1970-01-01 UTC.
     recorded_at: i64,
-    /// Cents; -1 for none.
-    amount: i64,
     effective_on: NaiveDate,
     /// The event's stream, as an index of [`ProgrammeView::subject`].
     pub stream: u32,
@@ -148,6 +148,9 @@ pub struct EventRef {
     /// `u16::MAX` for none.
     axis: u16,
     pub kind: EventKind,
+    /// For an action's event: the action was proposed once the event was folded (its amount
+    /// counts then only, as for its axis).
+    of_proposed_action: bool,
 }
 
 impl EventRef {
@@ -171,17 +174,6 @@ impl EventRef {
     /// [`ProgrammeView::axis_code`].
     pub fn axis(&self) -> Option<u16> {
         (self.axis != u16::MAX).then_some(self.axis)
-    }
-
-    /// The amount the event carries: the sum of its lines (requested, proposed, retained), a
-    /// grant, a payment (for a cancellation, the cancelled payment's), a repayment, an envelope,
-    /// the spending of a report.
-    pub fn amount(&self) -> Option<Money> {
-        Money::from_cents(self.amount)
-    }
-
-    fn set_amount(&mut self, amount: Option<Money>) {
-        self.amount = amount.map_or(-1, Money::cents);
     }
 }
 
@@ -232,11 +224,14 @@ impl ReadModel {
             return;
         }
         self.position = event.position;
-        let id = event.stream.programme().clone();
-        self.programmes
-            .entry(id.clone())
-            .or_insert_with(|| ProgrammeView::new(id))
-            .apply(event);
+        let id = event.stream.programme();
+        if !self.programmes.contains_key(id) {
+            self.programmes
+                .insert(id.clone(), ProgrammeView::new(id.clone()));
+        }
+        if let Some(view) = self.programmes.get_mut(id) {
+            view.apply(event);
+        }
     }
 }
 
@@ -255,6 +250,8 @@ pub struct ProgrammeView {
     events: Vec<EventRef>,
     /// Position of a superseded event → position of the later event that superseded it.
     superseded: BTreeMap<u64, u64>,
+    /// Position of a `PaymentCancelled` → the amount of the payment it cancelled.
+    cancelled_amounts: BTreeMap<u64, Money>,
     /// Interned subjects; an [`EventRef`] names its stream and session by index here.
     subjects: Vec<SubjectEntry>,
     /// Where each subject is in `subjects`: derived, rebuilt after a snapshot is loaded.
@@ -278,6 +275,7 @@ impl ProgrammeView {
             strings: Strings::default(),
             events: Vec::new(),
             superseded: BTreeMap::new(),
+            cancelled_amounts: BTreeMap::new(),
             subjects: Vec::new(),
             lookup: Derived::default(),
             axis_codes: Vec::new(),
@@ -470,6 +468,33 @@ impl ProgrammeView {
         self.superseded.get(&position).copied()
     }
 
+    /// The amount the event of `entry` carries, `event` being that event read back: the sum of
+    /// its lines (requested, proposed, retained), a grant, a payment (for a cancellation, the
+    /// cancelled payment's), a repayment, an envelope, the spending of a report. An action's
+    /// event counts only if the action was proposed once it was folded.
+    pub fn amount_of(&self, entry: &EventRef, event: &DomainEvent) -> Option<Money> {
+        match event {
+            DomainEvent::Programme(ProgrammeEvent::EnvelopeNotified(x)) => Some(x.amount),
+            DomainEvent::Programme(ProgrammeEvent::EnvelopeRevised(x)) => Some(x.amount),
+            DomainEvent::Action(e) if entry.of_proposed_action => match e {
+                ActionEvent::ActionProposed(e) => Some(sum(&e.requested)),
+                ActionEvent::OpinionGiven(e) => Some(sum(&e.proposed)),
+                ActionEvent::CopilDecisionTaken(e) => Some(sum(&e.retained)),
+                ActionEvent::DecisionRevised(e) => Some(sum(&e.retained)),
+                ActionEvent::GrantAwarded(e) => Some(e.amount),
+                ActionEvent::PaymentRecorded(e) => Some(e.amount),
+                ActionEvent::PaymentCancelled(_) => {
+                    self.cancelled_amounts.get(&entry.position).copied()
+                }
+                ActionEvent::RepaymentRequested(e) => Some(e.amount),
+                ActionEvent::RepaymentReceived(e) => Some(e.amount),
+                ActionEvent::ReportSubmitted(e) => Some(e.spent),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Folds one event of this programme's streams (the caller routes by programme).
     pub fn apply(&mut self, event: &RecordedEvent) {
         let on = event.effective_on;
@@ -488,18 +513,16 @@ impl ProgrammeView {
             stream,
             session: u32::MAX,
             axis: u16::MAX,
-            amount: -1,
+            of_proposed_action: false,
         };
         match (&event.stream, &event.event) {
             (StreamRef::Programme(_), DomainEvent::Programme(e)) => {
                 programme::apply(&mut self.programme, on, e);
                 match e {
                     ProgrammeEvent::EnvelopeNotified(x) => {
-                        entry.set_amount(Some(x.amount));
                         self.envelope_moved(x.funder.clone(), x.year, position);
                     }
                     ProgrammeEvent::EnvelopeRevised(x) => {
-                        entry.set_amount(Some(x.amount));
                         self.envelope_moved(x.funder.clone(), x.year, position);
                     }
                     _ => {}
@@ -568,27 +591,21 @@ impl ProgrammeView {
         if let Some(old) = superseded {
             self.supersede(old, position);
         }
+        entry.of_proposed_action = true;
+        if let (ActionEvent::PaymentCancelled(_), Some((_, amount))) = (event, folded.cancelled) {
+            self.cancelled_amounts.insert(position, amount);
+        }
         match event {
-            ActionEvent::ActionProposed(e) => entry.set_amount(Some(sum(&e.requested))),
             ActionEvent::OpinionGiven(e) => {
-                entry.set_amount(Some(sum(&e.proposed)));
                 let index = folded.opinion.unwrap_or(u32::MAX);
                 self.record_act(entry, &e.session, SessionActKind::Opinion(index));
             }
             ActionEvent::CopilDecisionTaken(e) => {
-                entry.set_amount(Some(sum(&e.retained)));
                 self.record_act(entry, &e.session, SessionActKind::Decision(e.decision_no));
             }
             ActionEvent::DecisionRevised(e) => {
-                entry.set_amount(Some(sum(&e.retained)));
                 self.record_act(entry, &e.session, SessionActKind::Revision(e.decision_no));
             }
-            ActionEvent::GrantAwarded(e) => entry.set_amount(Some(e.amount)),
-            ActionEvent::PaymentRecorded(e) => entry.set_amount(Some(e.amount)),
-            ActionEvent::PaymentCancelled(_) => entry.set_amount(folded.cancelled.map(|(_, m)| m)),
-            ActionEvent::RepaymentRequested(e) => entry.set_amount(Some(e.amount)),
-            ActionEvent::RepaymentReceived(e) => entry.set_amount(Some(e.amount)),
-            ActionEvent::ReportSubmitted(e) => entry.set_amount(Some(e.spent)),
             _ => {}
         }
     }
@@ -764,6 +781,6 @@ mod tests {
 
     #[test]
     fn an_event_ref_stays_small() {
-        assert!(std::mem::size_of::<EventRef>() <= 40);
+        assert!(std::mem::size_of::<EventRef>() <= 32);
     }
 }

@@ -44,7 +44,8 @@ pub struct Strings {
 struct Lookup {
     /// How many strings it covers; stale when it differs from `ends.len()`.
     n_strings: usize,
-    slots: HashMap<u64, u32, BuildHasherDefault<Identity>>,
+    /// 32-bit hash → index (a wider hash would only make the map bigger: collisions are probed).
+    slots: HashMap<u32, u32, BuildHasherDefault<Spread>>,
 }
 
 impl Strings {
@@ -147,7 +148,7 @@ fn reserve_gently(bytes: &mut String, more: usize) {
 /// A 64-bit hash taking eight bytes at a time (a byte-at-a-time hash was a fifth of the whole
 /// fold: one dependent multiplication per byte of every text), then mixed so that both ends of
 /// the hash are usable by the map. Not for untrusted keys: a collision only costs a probe.
-fn hash(s: &str) -> u64 {
+fn hash(s: &str) -> u32 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let bytes = s.as_bytes();
     let mut hash = bytes.len() as u64;
@@ -162,26 +163,27 @@ fn hash(s: &str) -> u64 {
     hash = (hash.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
     hash ^= hash >> 29;
     hash = hash.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    hash ^ (hash >> 32)
+    (hash ^ (hash >> 32)) as u32
 }
 
-/// The keys of [`Lookup::slots`] are hashes already.
+/// The keys of [`Lookup::slots`] are hashes already: spread over 64 bits by one multiplication
+/// (the map reads both ends of the hash).
 #[derive(Debug, Clone, Copy, Default)]
-struct Identity(u64);
+struct Spread(u64);
 
-impl Hasher for Identity {
+impl Hasher for Spread {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
     }
 
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 

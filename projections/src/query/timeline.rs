@@ -126,7 +126,12 @@ fn entry_redaction(view: &ProgrammeView, viewer: &Actor, entry: &EventRef) -> Op
     }
 }
 
-fn redacted_amount(entry: &EventRef, redaction: Redaction) -> Option<Money> {
+fn redacted_amount(
+    view: &ProgrammeView,
+    entry: &EventRef,
+    event: &RecordedEvent,
+    redaction: Redaction,
+) -> Option<Money> {
     if redaction.hide_requested
         && matches!(
             entry.kind,
@@ -135,7 +140,7 @@ fn redacted_amount(entry: &EventRef, redaction: Redaction) -> Option<Money> {
     {
         None
     } else {
-        entry.amount()
+        view.amount_of(entry, &event.event)
     }
 }
 
@@ -172,7 +177,7 @@ fn timeline_node(
         action_id: view.action_of(entry),
         session_id: view.session_of(entry),
         axis: entry.axis().and_then(|i| view.axis_code(i)).cloned(),
-        amount: redacted_amount(entry, redaction),
+        amount: redacted_amount(view, entry, event, redaction),
         superseded_by: view.superseded_by(entry.position),
     }
 }
