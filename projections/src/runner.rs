@@ -46,8 +46,9 @@ use crate::recorded::{ReadError, RecordedEvent};
 /// discarded and the model rebuilt from the log.
 ///
 /// 2: actions in their compact form with the programme's strings, 40-byte `EventRef`s, the
-/// "superseded by" positions beside them.
-pub const SNAPSHOT_LAYOUT_VERSION: u32 = 2;
+/// "superseded by" positions beside them. 3: subjects as (kind, string), 32-byte `EventRef`s
+/// without their amount, the cancelled amounts beside.
+pub const SNAPSHOT_LAYOUT_VERSION: u32 = 3;
 
 /// The key-value tree holding the snapshot.
 pub const SNAPSHOT_TREE: &str = "projections";
