@@ -87,6 +87,11 @@ enum Command {
         /// Dossier de travail (un dossier temporaire sinon).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Interne : ne mesure que le chargement des vues d'un registre déjà préparé dans
+        /// `--dir` (`chronique bench` se relance ainsi, pour mesurer la mémoire d'un processus
+        /// neuf).
+        #[arg(long, hide = true, requires = "dir")]
+        projections_load: bool,
     },
 }
 
@@ -186,7 +191,14 @@ fn main() -> ExitCode {
         Command::Import { store, file } => run::import(&store.data_dir, &file),
         Command::Verify { store } => run::verify(&store.data_dir),
         Command::Rebuild { store } => run::rebuild(&store.data_dir),
-        Command::Bench { seconds, dir } => run::bench(seconds, dir.as_deref()),
+        Command::Bench {
+            seconds,
+            dir,
+            projections_load,
+        } => match (projections_load, dir.as_deref()) {
+            (true, Some(dir)) => run::bench_projections_load(dir),
+            (_, dir) => run::bench(seconds, dir),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
