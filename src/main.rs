@@ -90,6 +90,11 @@ enum Command {
         /// Ne mesurer qu'une partie (répétable) : journal, vues ou API ; tout sinon.
         #[arg(long, value_enum)]
         only: Vec<run::BenchPart>,
+        /// Interne : ne mesure que le chargement des vues d'un registre déjà préparé dans
+        /// `--dir` (`chronique bench` se relance ainsi, pour mesurer la mémoire d'un processus
+        /// neuf).
+        #[arg(long, hide = true, requires = "dir")]
+        projections_load: bool,
     },
 }
 
@@ -189,7 +194,15 @@ fn main() -> ExitCode {
         Command::Import { store, file } => run::import(&store.data_dir, &file),
         Command::Verify { store } => run::verify(&store.data_dir),
         Command::Rebuild { store } => run::rebuild(&store.data_dir),
-        Command::Bench { seconds, dir, only } => run::bench(seconds, dir.as_deref(), &only),
+        Command::Bench {
+            seconds,
+            dir,
+            only,
+            projections_load,
+        } => match (projections_load, dir.as_deref()) {
+            (true, Some(dir)) => run::bench_projections_load(dir),
+            (_, dir) => run::bench(seconds, dir, &only),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -331,6 +331,21 @@ pub enum BenchPart {
     Graphql,
 }
 
+/// The load phase of the projections' figures, on the store `chronique bench` prepared in `dir`.
+pub fn bench_projections_load(dir: &Path) -> anyhow::Result<()> {
+    projections::bench::load(
+        &dir.join("projections"),
+        &projections::bench::Settings::default(),
+        &mut |figure| {
+            println!("{figure}");
+            let _ = std::io::stdout().flush();
+        },
+    )
+    .map_err(|e| anyhow!(e))
+    .context("la mesure des vues a échoué")?;
+    Ok(())
+}
+
 pub fn bench(seconds: u64, dir: Option<&Path>, only: &[BenchPart]) -> anyhow::Result<()> {
     let (dir, temporary) = match dir {
         Some(dir) => (dir.to_path_buf(), false),
@@ -357,13 +372,27 @@ pub fn bench(seconds: u64, dir: Option<&Path>, only: &[BenchPart]) -> anyhow::Re
                 .context("la mesure du journal a échoué")?;
         }
         if runs(BenchPart::Projections) {
-            projections::bench::run(
+            // The log is generated and rebuilt here; the read models are then loaded by a
+            // fresh process (this program again), so that `memory_1m` is what a server
+            // starting on that store would hold, not what this process kept of the generation.
+            projections::bench::prepare(
                 &dir.join("projections"),
                 &projections::bench::Settings::default(),
-                |f| print(f.to_string()),
+                &mut |f| print(f.to_string()),
             )
             .map_err(|e| anyhow!(e))
             .context("la mesure des vues a échoué")?;
+            let exe = std::env::current_exe().context("impossible de trouver ce programme")?;
+            let status = std::process::Command::new(exe)
+                .arg("bench")
+                .arg("--dir")
+                .arg(&dir)
+                .arg("--projections-load")
+                .status()
+                .context("impossible de relancer ce programme pour mesurer les vues")?;
+            if !status.success() {
+                bail!("la mesure du chargement des vues a échoué ({status})");
+            }
         }
         if runs(BenchPart::Graphql) {
             crate::bench_graphql::run(&dir.join("graphql"), print)

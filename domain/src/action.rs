@@ -104,6 +104,35 @@ pub struct FundingLine {
 }
 
 impl FundingLine {
+    /// Every figure back to zero, the funder kept.
+    fn reset(&mut self) {
+        let FundingLine {
+            funder: _,
+            requested,
+            proposed,
+            retained,
+            granted,
+            paid,
+            to_pay,
+            repayment_requested,
+            repaid,
+            refused,
+        } = self;
+        for m in [
+            requested,
+            proposed,
+            retained,
+            granted,
+            paid,
+            to_pay,
+            repayment_requested,
+            repaid,
+        ] {
+            *m = Money::ZERO;
+        }
+        *refused = false;
+    }
+
     fn new(funder: FunderId) -> FundingLine {
         FundingLine {
             funder,
@@ -262,77 +291,101 @@ impl Action {
     }
 
     /// Rebuilds the money lines from the records, corrections applied. Saturates, never fails.
+    ///
+    /// The lines are recomputed in place, kept ordered by funder id: no allocation unless a
+    /// funder appears for the first time (this runs after every event of every fold).
     fn refresh_money(&mut self) {
+        let retained = match self.decision() {
+            Some(d) if d.outcome == DecisionOutcome::Retained => Some(d.number),
+            _ => None,
+        };
+        let Action {
+            money,
+            requested,
+            opinions,
+            decisions,
+            grants,
+            payments,
+            repayments,
+            refusals,
+            not_realised_on,
+            ..
+        } = self;
         // A funder once named keeps its line, even when an amendment or a later opinion no
         // longer names it ("one line per funder named anywhere in the action's life").
-        let mut lines: BTreeMap<FunderId, FundingLine> = self
-            .money
-            .iter()
-            .map(|l| (l.funder.clone(), FundingLine::new(l.funder.clone())))
-            .collect();
-        fn line<'a>(
-            lines: &'a mut BTreeMap<FunderId, FundingLine>,
-            funder: &FunderId,
-        ) -> &'a mut FundingLine {
-            lines
-                .entry(funder.clone())
-                .or_insert_with(|| FundingLine::new(funder.clone()))
+        for x in money.iter_mut() {
+            x.reset();
         }
-        for l in &self.requested {
-            let x = line(&mut lines, &l.funder);
+        // Lines this function made are ordered and unique; a state made otherwise is put in order.
+        if !money.is_sorted_by(|a, b| a.funder < b.funder) {
+            money.sort_by(|a, b| a.funder.cmp(&b.funder));
+            money.dedup_by(|a, b| a.funder == b.funder);
+        }
+        fn line<'a>(lines: &'a mut Vec<FundingLine>, funder: &FunderId) -> &'a mut FundingLine {
+            let i = match lines.binary_search_by(|l| l.funder.cmp(funder)) {
+                Ok(i) => i,
+                Err(i) => {
+                    lines.insert(i, FundingLine::new(funder.clone()));
+                    i
+                }
+            };
+            &mut lines[i]
+        }
+        for l in requested.iter() {
+            let x = line(money, &l.funder);
             x.requested = x.requested.saturating_add(l.amount);
         }
-        if let Some(opinion) = self.opinions.last() {
+        if let Some(opinion) = opinions.last() {
             for l in &opinion.proposed {
-                let x = line(&mut lines, &l.funder);
+                let x = line(money, &l.funder);
                 x.proposed = x.proposed.saturating_add(l.amount);
             }
         }
         // Every funder a decision ever named keeps its line, even at zero.
-        for d in &self.decisions {
+        for d in decisions.iter() {
             for l in &d.retained {
-                line(&mut lines, &l.funder);
+                line(money, &l.funder);
             }
         }
-        if let Some(d) = self.decision()
-            && d.outcome == DecisionOutcome::Retained
+        // The decision in force, when RETAINED (the first decision with its number, as
+        // `Action::decision` finds it).
+        if let Some(number) = retained
+            && let Some(d) = decisions.iter().find(|d| d.number == number)
         {
-            let retained = d.retained.clone();
-            for l in &retained {
-                let x = line(&mut lines, &l.funder);
+            for l in &d.retained {
+                let x = line(money, &l.funder);
                 x.retained = x.retained.saturating_add(l.amount);
             }
         }
-        for g in &self.grants {
-            let x = line(&mut lines, &g.funder);
+        for g in grants.iter() {
+            let x = line(money, &g.funder);
             x.granted = x.granted.saturating_add(g.amount);
         }
-        for p in &self.payments {
-            let x = line(&mut lines, &p.funder);
+        for p in payments.iter() {
+            let x = line(money, &p.funder);
             if !p.cancelled {
                 x.paid = x.paid.saturating_add(p.amount);
             }
         }
-        for r in &self.repayments {
-            let x = line(&mut lines, &r.funder);
+        for r in repayments.iter() {
+            let x = line(money, &r.funder);
             if r.received {
                 x.repaid = x.repaid.saturating_add(r.amount);
             } else {
                 x.repayment_requested = x.repayment_requested.saturating_add(r.amount);
             }
         }
-        for r in &self.refusals {
-            line(&mut lines, &r.funder).refused = true;
+        for r in refusals.iter() {
+            line(money, &r.funder).refused = true;
         }
-        let not_realised = self.not_realised_on.is_some();
-        for x in lines.values_mut() {
+        let not_realised = not_realised_on.is_some();
+        for x in money.iter_mut() {
             x.to_pay = if not_realised {
                 Money::ZERO
             } else {
                 x.granted.saturating_sub(x.paid)
             };
         }
-        self.money = lines.into_values().collect();
     }
 }
 
@@ -348,10 +401,16 @@ fn status_of(outcome: DecisionOutcome) -> ActionStatus {
 /// not fit the state (it could only come from a bug or a hand-made log) is applied as far as it
 /// makes sense; amounts saturate at 10¹³ cents.
 pub fn evolve(mut state: ActionState, event: &Dated<ActionEvent>) -> ActionState {
+    apply(&mut state, event.effective_on, &event.event);
+    state
+}
+
+/// [`evolve`] in place, with the event borrowed: what a fold over many events (the read
+/// models, the command service) calls, so that neither the state nor the event is copied.
+pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
     state.version += 1;
-    let on = event.effective_on;
     state.first_effective_on.get_or_insert(on);
-    if let ActionEvent::ActionProposed(e) = &event.event {
+    if let ActionEvent::ActionProposed(e) = event {
         if state.action.is_none() {
             let mut action = Action {
                 id: e.action.clone(),
@@ -400,12 +459,12 @@ pub fn evolve(mut state: ActionState, event: &Dated<ActionEvent>) -> ActionState
             action.refresh_money();
             state.action = Some(action);
         }
-        return state;
+        return;
     }
     let Some(a) = state.action.as_mut() else {
-        return state;
+        return;
     };
-    match &event.event {
+    match event {
         ActionEvent::ActionProposed(_) => {}
         ActionEvent::ActionAmended(e) => {
             if let Some(v) = &e.title {
@@ -647,7 +706,6 @@ pub fn evolve(mut state: ActionState, event: &Dated<ActionEvent>) -> ActionState
         }
     }
     a.refresh_money();
-    state
 }
 
 // ------------------------------------------------------------------------------ commands

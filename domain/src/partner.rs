@@ -40,10 +40,15 @@ impl From<&Partner> for PartnerFacts {
 
 /// Folds one event; never fails.
 pub fn evolve(mut state: PartnerState, event: &Dated<PartnerEvent>) -> PartnerState {
+    apply(&mut state, event.effective_on, &event.event);
+    state
+}
+
+/// [`evolve`] in place, with the event borrowed (folds over many events call this).
+pub fn apply(state: &mut PartnerState, on: NaiveDate, event: &PartnerEvent) {
     state.version += 1;
-    let on = event.effective_on;
     state.first_effective_on.get_or_insert(on);
-    match &event.event {
+    match event {
         PartnerEvent::PartnerRegistered(e) => {
             if state.partner.is_none() {
                 state.partner = Some(Partner {
@@ -66,7 +71,6 @@ pub fn evolve(mut state: PartnerState, event: &Dated<PartnerEvent>) -> PartnerSt
             }
         }
     }
-    state
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -125,10 +125,15 @@ impl From<&Programme> for ProgrammeFacts {
 /// Folds one event. Never fails: an event that does not fit (a second establishment, an axis
 /// unknown) is counted in the version and otherwise ignored or applied as best it can.
 pub fn evolve(mut state: ProgrammeState, event: &Dated<ProgrammeEvent>) -> ProgrammeState {
+    apply(&mut state, event.effective_on, &event.event);
+    state
+}
+
+/// [`evolve`] in place, with the event borrowed (folds over many events call this).
+pub fn apply(state: &mut ProgrammeState, on: NaiveDate, event: &ProgrammeEvent) {
     state.version += 1;
-    let on = event.effective_on;
     state.first_effective_on.get_or_insert(on);
-    match &event.event {
+    match event {
         ProgrammeEvent::ProgrammeEstablished(e) => {
             if state.programme.is_none() {
                 state.programme = Some(Programme {
@@ -149,7 +154,7 @@ pub fn evolve(mut state: ProgrammeState, event: &Dated<ProgrammeEvent>) -> Progr
         }
         other => {
             let Some(p) = state.programme.as_mut() else {
-                return state;
+                return;
             };
             match other {
                 ProgrammeEvent::ProgrammeEstablished(_) => {}
@@ -236,7 +241,6 @@ pub fn evolve(mut state: ProgrammeState, event: &Dated<ProgrammeEvent>) -> Progr
             }
         }
     }
-    state
 }
 
 // ------------------------------------------------------------------------------ commands

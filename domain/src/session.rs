@@ -45,10 +45,15 @@ impl From<&Session> for SessionFacts {
 
 /// Folds one event; never fails.
 pub fn evolve(mut state: SessionState, event: &Dated<SessionEvent>) -> SessionState {
+    apply(&mut state, event.effective_on, &event.event);
+    state
+}
+
+/// [`evolve`] in place, with the event borrowed (folds over many events call this).
+pub fn apply(state: &mut SessionState, on: NaiveDate, event: &SessionEvent) {
     state.version += 1;
-    let on = event.effective_on;
     state.first_effective_on.get_or_insert(on);
-    match &event.event {
+    match event {
         SessionEvent::SessionScheduled(e) => {
             if state.session.is_none() {
                 state.session = Some(Session {
@@ -78,7 +83,6 @@ pub fn evolve(mut state: SessionState, event: &Dated<SessionEvent>) -> SessionSt
             }
         }
     }
-    state
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

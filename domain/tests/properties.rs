@@ -5,10 +5,13 @@
 //!   folding the whole stream from scratch, one event more per event;
 //! - every effective date lies between the stream's first event and today;
 //! - once corrections are applied, money per funder satisfies
-//!   repaid ≤ repayment requested ≤ paid ≤ granted ≤ retained ≤ requested.
+//!   repaid ≤ repayment requested ≤ paid ≤ granted ≤ retained ≤ requested;
+//! - the money lines are those the first, plainly written computation gave
+//!   ([`reference_money`]: every line rebuilt in a `BTreeMap` after each event), which the
+//!   fold now does in place.
 
 use chrono::NaiveDate;
-use domain::action::{self, ActionCommand, ActionState};
+use domain::action::{self, Action, ActionCommand, ActionState, FundingLine};
 use domain::actor::Actor;
 use domain::context::*;
 use domain::decider::Command;
@@ -16,6 +19,7 @@ use domain::events::*;
 use domain::programme::{self, ProgrammeCommand, ProgrammeState};
 use domain::values::*;
 use proptest::prelude::*;
+use std::collections::BTreeMap;
 
 fn d(day_of_2026: u32) -> NaiveDate {
     NaiveDate::from_yo_opt(2026, day_of_2026.clamp(1, 365)).expect("a day of 2026")
@@ -388,6 +392,99 @@ fn fold(events: &[Dated<ActionEvent>]) -> ActionState {
     events.iter().fold(ActionState::default(), action::evolve)
 }
 
+/// The money lines as `evolve` first computed them after each event (one line per funder
+/// named anywhere in the action's life, `previous` being the lines before the event), kept here
+/// as the reference for the in-place computation.
+fn reference_money(previous: &[FundingLine], a: &Action) -> Vec<FundingLine> {
+    let zero = |funder: &FunderId| FundingLine {
+        funder: funder.clone(),
+        requested: Money::ZERO,
+        proposed: Money::ZERO,
+        retained: Money::ZERO,
+        granted: Money::ZERO,
+        paid: Money::ZERO,
+        to_pay: Money::ZERO,
+        repayment_requested: Money::ZERO,
+        repaid: Money::ZERO,
+        refused: false,
+    };
+    let mut lines: BTreeMap<FunderId, FundingLine> = previous
+        .iter()
+        .map(|l| (l.funder.clone(), zero(&l.funder)))
+        .collect();
+    fn line<'a>(
+        lines: &'a mut BTreeMap<FunderId, FundingLine>,
+        zero: impl Fn(&FunderId) -> FundingLine,
+        funder: &FunderId,
+    ) -> &'a mut FundingLine {
+        lines.entry(funder.clone()).or_insert_with(|| zero(funder))
+    }
+    for l in &a.requested {
+        let x = line(&mut lines, zero, &l.funder);
+        x.requested = x.requested.saturating_add(l.amount);
+    }
+    if let Some(opinion) = a.opinions.last() {
+        for l in &opinion.proposed {
+            let x = line(&mut lines, zero, &l.funder);
+            x.proposed = x.proposed.saturating_add(l.amount);
+        }
+    }
+    for d in &a.decisions {
+        for l in &d.retained {
+            line(&mut lines, zero, &l.funder);
+        }
+    }
+    if let Some(d) = a.decision()
+        && d.outcome == DecisionOutcome::Retained
+    {
+        for l in &d.retained {
+            let x = line(&mut lines, zero, &l.funder);
+            x.retained = x.retained.saturating_add(l.amount);
+        }
+    }
+    for g in &a.grants {
+        let x = line(&mut lines, zero, &g.funder);
+        x.granted = x.granted.saturating_add(g.amount);
+    }
+    for p in &a.payments {
+        let x = line(&mut lines, zero, &p.funder);
+        if !p.cancelled {
+            x.paid = x.paid.saturating_add(p.amount);
+        }
+    }
+    for r in &a.repayments {
+        let x = line(&mut lines, zero, &r.funder);
+        if r.received {
+            x.repaid = x.repaid.saturating_add(r.amount);
+        } else {
+            x.repayment_requested = x.repayment_requested.saturating_add(r.amount);
+        }
+    }
+    for r in &a.refusals {
+        line(&mut lines, zero, &r.funder).refused = true;
+    }
+    for x in lines.values_mut() {
+        x.to_pay = if a.not_realised_on.is_some() {
+            Money::ZERO
+        } else {
+            x.granted.saturating_sub(x.paid)
+        };
+    }
+    lines.into_values().collect()
+}
+
+/// The lines of `after` are what [`reference_money`] computes from the lines of `before`.
+fn check_reference_money(before: &ActionState, after: &ActionState) -> Result<(), TestCaseError> {
+    if let Some(a) = &after.action {
+        let previous = before
+            .action
+            .as_ref()
+            .map_or(&[][..], |b| b.money.as_slice());
+        prop_assert_eq!(&a.money, &reference_money(previous, a));
+    }
+    Ok(())
+}
+
 fn check_money(state: &ActionState) -> Result<(), TestCaseError> {
     let Some(a) = &state.action else {
         return Ok(());
@@ -431,7 +528,11 @@ proptest! {
             }
             let version = state.version;
             let dated = decided.dated();
-            state = dated.iter().fold(state, action::evolve);
+            for event in &dated {
+                let before = state.clone();
+                state = action::evolve(state, event);
+                check_reference_money(&before, &state)?;
+            }
             events.extend(dated);
             prop_assert_eq!(state.version, version + decided.events.len() as u64);
             prop_assert_eq!(&state, &fold(&events));
@@ -462,9 +563,10 @@ proptest! {
                 ActionCommand::CloseAction => ActionClosed {}.into(),
                 _ => ActionStarted {}.into(),
             };
-            let before = state.version;
+            let before = state.clone();
             state = action::evolve(state, &Dated { effective_on: step.today, event });
-            prop_assert_eq!(state.version, before + 1);
+            prop_assert_eq!(state.version, before.version + 1);
+            check_reference_money(&before, &state)?;
         }
     }
 

@@ -81,7 +81,7 @@ mod writer;
 
 pub use error::{Error, Result, StreamState};
 pub use kv::{KvBatch, KvTree};
-pub use log::EventLog;
+pub use log::{EventLog, RawRecord};
 pub use ndjson::ImportReport;
 pub use subscription::Subscription;
 pub use types::{

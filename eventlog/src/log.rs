@@ -312,6 +312,18 @@ impl EventLog {
         })
     }
 
+    /// [`EventLog::read_range`] in two steps: the records are read here, in order, and each is
+    /// decoded by [`RawRecord::decode`], possibly on another thread (the projections read on
+    /// one core and decode on the other when they catch up).
+    pub fn read_range_raw(
+        &self,
+        from: u64,
+        to_inclusive: u64,
+    ) -> impl Iterator<Item = Result<RawRecord, Error>> + Send + 'static {
+        self.raw_range(from, to_inclusive)
+            .map(|entry| entry.map(|(position, bytes)| RawRecord { position, bytes }))
+    }
+
     /// Stored records with their positions, checked to be gapless, without decoding them.
     pub(crate) fn raw_range(
         &self,
@@ -533,4 +545,31 @@ fn load_head(log: &sled::Tree) -> Result<Head, Error> {
         hash: envelope.hash,
         recorded_at: Some(envelope.recorded_at),
     })
+}
+
+/// A record as stored, not yet decoded (see [`EventLog::read_range_raw`]).
+#[derive(Clone)]
+pub struct RawRecord {
+    position: u64,
+    bytes: sled::IVec,
+}
+
+impl RawRecord {
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// The envelope, checked as [`EventLog::read_range`] checks it.
+    pub fn decode(&self) -> Result<Envelope, Error> {
+        record::decode_record(&self.bytes, self.position)
+    }
+}
+
+impl std::fmt::Debug for RawRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawRecord")
+            .field("position", &self.position)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }

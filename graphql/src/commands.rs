@@ -670,12 +670,7 @@ impl CommandService {
         self.caught_up().await?;
         Ok(self.projector.read(|model| {
             model.programme(programme).map_or(0, |view| {
-                let n = view
-                    .actions
-                    .values()
-                    .filter_map(|s| s.action.as_ref())
-                    .filter(|a| a.year == year)
-                    .count();
+                let n = view.actions().filter(|a| a.year() == year).count();
                 u32::try_from(n).unwrap_or(u32::MAX)
             })
         }))

@@ -8,10 +8,14 @@
 //! - `generate_1m`: events/s of the generator (deciders, encoding, appends);
 //! - `rebuild`: events/s of [`crate::runner::rebuild`] on the store just reopened (sled's cache
 //!   cold), and `rebuild_read_decode` the same pass without the fold, to show what dominates;
-//! - `memory_1m`: resident memory (VmRSS, MB) once a [`Projector`] has loaded the whole log
-//!   (sled's page cache included); meaningful when [`load`] runs in a fresh process, as the
-//!   `cargo bench` program does (in [`run`] it also counts what the allocator kept from the
-//!   generation and the rebuild);
+//! - `memory_1m`: the resident memory (VmRSS of `/proc/self/status`, MB) of the process right
+//!   after a [`Projector`] has started on the store without a snapshot, that is after it opened
+//!   the log (sled's own start-up structures), read all of it (sled's page cache, bounded by
+//!   `eventlog::Options::cache_capacity_bytes`) and folded it (the read model), allocator
+//!   overhead included. It is what a server starting on that store holds when [`load`] runs in
+//!   a fresh process, as both `cargo bench -p projections` and `chronique bench` do: they
+//!   [`prepare`] in one process and [`load`] in a child. In [`run`] (one process) it would also
+//!   count what the allocator kept of the generation and the rebuild;
 //! - `start_without_snapshot_1m`: ms for that start (catching up the whole log);
 //! - `as_of_query_1m`: ms for one programme's budget as of the middle of the log (fold of the
 //!   programme from the log, then [`crate::query::budget`]); the median over several programmes,
@@ -104,8 +108,9 @@ pub fn store_path(dir: &Path) -> std::path::PathBuf {
 }
 
 /// Runs every figure in one process: [`prepare`], then [`load`]. `memory_1m` then includes
-/// what the allocator kept from the generation and the rebuild; the `cargo bench` program runs
-/// [`load`] in a fresh process instead, as a server starting on that store would.
+/// what the allocator kept from the generation and the rebuild; `cargo bench -p projections` and
+/// `chronique bench` run [`load`] in a fresh process instead, as a server starting on that store
+/// would.
 pub fn run(
     dir: &Path,
     settings: &Settings,
@@ -224,7 +229,7 @@ pub fn load(
             let year = view
                 .events()
                 .last()
-                .map_or(2020, |e| chrono::Datelike::year(&e.effective_on));
+                .map_or(2020, |e| chrono::Datelike::year(&e.effective_on()));
             let budget = crate::query::budget(&view, &Actor::admin(), year)
                 .map_err(|e| BenchError::Query(format!("{e:?}")))?;
             std::hint::black_box(&budget);

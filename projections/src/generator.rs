@@ -2388,11 +2388,7 @@ mod tests {
             model.apply(&RecordedEvent::from_envelope(&envelope).unwrap());
         }
         let view = model.programme(&summary.programmes[0]).unwrap();
-        let statuses: BTreeSet<ActionStatus> = view
-            .actions
-            .values()
-            .filter_map(|s| s.action.as_ref().map(|a| a.status))
-            .collect();
+        let statuses: BTreeSet<ActionStatus> = view.actions().map(|a| a.status()).collect();
         let missing: Vec<_> = ActionStatus::ALL
             .iter()
             .filter(|s| !statuses.contains(s))

@@ -85,3 +85,61 @@ impl RecordedEvent {
         })
     }
 }
+
+/// Where the read side reads events back by position: the log, or events held in memory
+/// (tests, small tools). Time travel folds what it reads ([`crate::time_travel`]); queries word
+/// it ([`crate::query`]).
+pub trait EventSource: Sync {
+    /// The last position the source holds (for the log, its head).
+    fn head_position(&self) -> u64;
+    /// The event at `position`, decoded; `None` when there is none.
+    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError>;
+}
+
+impl EventSource for eventlog::EventLog {
+    fn head_position(&self) -> u64 {
+        self.head().position
+    }
+
+    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
+        match self.get(position)? {
+            Some(envelope) => RecordedEvent::from_envelope(&envelope).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Events held in memory, by position (tests, small tools).
+impl EventSource for std::collections::BTreeMap<u64, RecordedEvent> {
+    fn head_position(&self) -> u64 {
+        self.keys().next_back().copied().unwrap_or(0)
+    }
+
+    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
+        Ok(self.get(&position).cloned())
+    }
+}
+
+/// Events held in memory in log order (tests).
+impl EventSource for [RecordedEvent] {
+    fn head_position(&self) -> u64 {
+        self.last().map_or(0, |e| e.position)
+    }
+
+    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
+        Ok(self
+            .binary_search_by_key(&position, |e| e.position)
+            .ok()
+            .map(|i| self[i].clone()))
+    }
+}
+
+impl EventSource for Vec<RecordedEvent> {
+    fn head_position(&self) -> u64 {
+        self.as_slice().head_position()
+    }
+
+    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
+        self.as_slice().event(position)
+    }
+}

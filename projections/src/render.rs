@@ -66,7 +66,7 @@ pub fn timeline_sentence(
 /// « Action 2026-003 « Soutien scolaire » », or « Action {id} » when it is unknown.
 pub fn action_label(view: &ProgrammeView, id: &ActionId) -> String {
     match view.action(id) {
-        Some(a) => format!("Action {} « {} »", a.reference, a.title),
+        Some(a) => format!("Action {} « {} »", a.reference(), a.title()),
         None => format!("Action {id}"),
     }
 }
@@ -377,10 +377,12 @@ fn action_clause(
             x.kind.label(),
             funder_name(view, &x.funder)
         ),
-        ActionEvent::PaymentCancelled(x) => match action.and_then(|a| a.payment(&x.payment)) {
-            Some(p) => format!("versement de {} annulé : {}", fr::money(p.amount), x.reason),
-            None => format!("versement {} annulé : {}", x.payment, x.reason),
-        },
+        ActionEvent::PaymentCancelled(x) => {
+            match action.and_then(|a| a.payment(x.payment.as_str())) {
+                Some(p) => format!("versement de {} annulé : {}", fr::money(p.amount), x.reason),
+                None => format!("versement {} annulé : {}", x.payment, x.reason),
+            }
+        }
         ActionEvent::ActionStarted(_) => {
             format!("action démarrée le {}", fr::date(event.effective_on))
         }
@@ -430,8 +432,14 @@ fn action_clause(
         }
         ActionEvent::IndicatorMeasured(x) => {
             let label = action
-                .and_then(|a| a.indicators.iter().find(|i| i.def.code == x.code))
-                .map_or_else(|| x.code.to_string(), |i| i.def.label.to_string());
+                .and_then(|a| {
+                    let i = a
+                        .indicators()
+                        .iter()
+                        .find(|i| a.str(i.code) == x.code.as_str())?;
+                    Some(a.str(i.label).to_owned())
+                })
+                .unwrap_or_else(|| x.code.to_string());
             format!("indicateur « {label} » mesuré : {}", number(x.value))
         }
         ActionEvent::ActionEvaluated(x) => format!(

@@ -27,7 +27,8 @@
 //! ([`crate::runner::Projector::wait_for`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use eventlog::{Envelope, EventLog};
+
+pub use crate::recorded::EventSource;
 
 use crate::model::{EventRef, ProgrammeView};
 use crate::recorded::{ReadError, RecordedEvent};
@@ -45,32 +46,12 @@ pub enum TimeTravelError {
     /// The caller's mistake: answer `VALIDATION`.
     #[error("position {position} is beyond the head of the log ({head})")]
     BeyondHead { position: u64, head: u64 },
+    /// The log could not be read, or an event did not decode.
     #[error(transparent)]
     Read(#[from] ReadError),
-    #[error("event log: {0}")]
-    Log(#[from] eventlog::Error),
     /// The live view names a position the log does not have.
     #[error("the log has no event at position {0}, which the read model names")]
     Missing(u64),
-}
-
-/// Where time travel reads events from: the log, or anything that can give an envelope by
-/// position (tests, a cache).
-pub trait EventSource: Sync {
-    /// The last acknowledged position.
-    fn head_position(&self) -> u64;
-    /// The envelope at `position`, `None` past the head.
-    fn envelope(&self, position: u64) -> Result<Option<Envelope>, eventlog::Error>;
-}
-
-impl EventSource for EventLog {
-    fn head_position(&self) -> u64 {
-        self.head().position
-    }
-
-    fn envelope(&self, position: u64) -> Result<Option<Envelope>, eventlog::Error> {
-        self.get(position)
-    }
 }
 
 /// The events of `live` the bound selects, in log order.
@@ -80,10 +61,10 @@ pub fn selected<'a>(live: &'a ProgrammeView, bound: &Bound) -> Vec<&'a EventRef>
         Bound::Position(p) => events[..events.partition_point(|e| e.position <= *p)]
             .iter()
             .collect(),
-        Bound::RecordedAt(t) => events[..events.partition_point(|e| e.recorded_at <= *t)]
+        Bound::RecordedAt(t) => events[..events.partition_point(|e| e.recorded_at() <= *t)]
             .iter()
             .collect(),
-        Bound::EffectiveOn(d) => events.iter().filter(|e| e.effective_on <= *d).collect(),
+        Bound::EffectiveOn(d) => events.iter().filter(|e| e.effective_on() <= *d).collect(),
     }
 }
 
@@ -122,10 +103,9 @@ fn read_events(
     positions
         .iter()
         .map(|&position| {
-            let envelope = source
-                .envelope(position)?
-                .ok_or(TimeTravelError::Missing(position))?;
-            Ok(RecordedEvent::from_envelope(&envelope)?)
+            source
+                .event(position)?
+                .ok_or(TimeTravelError::Missing(position))
         })
         .collect()
 }
@@ -189,10 +169,10 @@ pub fn last_position_recorded_by(
     let (mut low, mut high) = (1u64, source.head_position() + 1);
     while low < high {
         let middle = low + (high - low) / 2;
-        let envelope = source
-            .envelope(middle)?
+        let event = source
+            .event(middle)?
             .ok_or(TimeTravelError::Missing(middle))?;
-        if envelope.recorded_at <= instant {
+        if event.recorded_at <= instant {
             low = middle + 1;
         } else {
             high = middle;

@@ -26,6 +26,7 @@
 //!
 //! The raw event log is not served by this crate; the API checks [`may_read_raw_log`].
 
+use crate::model::ActionRef;
 use domain::action::Action;
 use domain::actor::Actor;
 use domain::values::{ActionStatus, ProgrammeId, Role};
@@ -78,13 +79,23 @@ pub fn observer_may_see_status(status: ActionStatus) -> bool {
 
 /// How `viewer` sees `action` as it stands at the query's bound.
 pub fn action_access(viewer: &Actor, action: &Action) -> ActionAccess {
+    access(viewer, action.holder.as_str(), action.status)
+}
+
+/// [`action_access`] for an action of the read model.
+pub fn access_to(viewer: &Actor, action: &ActionRef<'_>) -> ActionAccess {
+    access(viewer, action.holder(), action.status())
+}
+
+/// How `viewer` sees an action held by partner `holder`, of status `status`.
+pub fn access(viewer: &Actor, holder: &str, status: ActionStatus) -> ActionAccess {
     if sees_everything(viewer) {
         return ActionAccess::Full;
     }
-    if viewer.role == Role::Porteur && viewer.partner.as_ref() == Some(&action.holder) {
+    if viewer.role == Role::Porteur && viewer.partner.as_ref().map(|p| p.as_str()) == Some(holder) {
         return ActionAccess::Full;
     }
-    if observer_may_see_status(action.status) {
+    if observer_may_see_status(status) {
         ActionAccess::Restricted
     } else {
         ActionAccess::Hidden

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use eventlog::{AppendRequest, Durability, EventLog, ExpectedVersion, NewEvent, Options};
 use projections::generator::{self, GeneratorParams, SimulatedClock};
+use projections::model::ReadModel;
+use projections::recorded::RecordedEvent;
 use projections::runner::{
     self, Projector, ProjectorOptions, SNAPSHOT_TREE, SnapshotLoad, Status, WaitError,
 };
@@ -348,4 +350,36 @@ fn replace_swaps_in_a_rebuilt_model_and_saves_it() {
         .unwrap();
     projector.read(|model| assert_eq!(model, &rebuilt));
     projector.shutdown().unwrap();
+}
+
+#[test]
+fn a_long_catch_up_folds_as_one_event_at_a_time_and_stops_at_an_event_that_does_not_decode() {
+    // Long ranges are read on one thread and decoded on another (runner::apply_range).
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path());
+    generator::generate(&log, &GeneratorParams::small(12, 5, 100)).unwrap();
+    let head = log.head().position;
+    assert!(head > 4_096 + 1_000, "{head} events");
+    let mut one_at_a_time = ReadModel::default();
+    for envelope in log.read_all(1) {
+        one_at_a_time.apply(&RecordedEvent::from_envelope(&envelope.unwrap()).unwrap());
+    }
+    assert_eq!(runner::rebuild(&log).unwrap(), one_at_a_time);
+
+    let event = NewEvent::new(
+        "ActionTeleported",
+        1,
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+        "someone",
+        vec![1, 2, 3],
+    );
+    log.append_blocking(AppendRequest::single(
+        "action-grigny.mystery",
+        ExpectedVersion::NoStream,
+        vec![event],
+    ))
+    .unwrap();
+    let error = runner::rebuild(&log).unwrap_err();
+    assert!(error.to_string().contains("ActionTeleported"), "{error}");
+    assert!(Projector::start(&log, every(0)).is_err());
 }

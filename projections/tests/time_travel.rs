@@ -62,8 +62,11 @@ fn a_back_dated_decision_is_there_by_effective_date_and_not_by_recorded_time() {
     assert!(decision.recorded_on > decision.session_date);
     let view = live.programme(&decision.programme).unwrap();
     let decided = |view: &projections::model::ProgrammeView| {
-        view.action(&decision.action)
-            .is_some_and(|a| a.decisions.iter().any(|d| d.session == decision.session))
+        view.action(&decision.action).is_some_and(|a| {
+            a.decisions()
+                .iter()
+                .any(|d| a.str(d.session) == decision.session.as_str())
+        })
     };
     assert!(decided(view));
 
@@ -109,7 +112,7 @@ fn as_of_an_effective_date_folds_the_events_effective_by_then_in_log_order() {
     }
     assert_eq!(as_of, expected);
     assert!(as_of.events().len() < view.events().len());
-    assert!(as_of.events().iter().all(|e| e.effective_on <= day));
+    assert!(as_of.events().iter().all(|e| e.effective_on() <= day));
     // Its position: the last of the programme's events it includes.
     let position = resolve_position(&log, view, &Bound::EffectiveOn(day)).unwrap();
     assert_eq!(position, expected.position());

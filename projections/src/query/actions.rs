@@ -2,7 +2,7 @@
 
 use super::views::{ActionView, action_view, visible_action};
 use super::{Page, PageInfo, QueryError, check_programme, decode_cursor, encode_cursor, fold_text};
-use crate::model::ProgrammeView;
+use crate::model::{ActionRef, ProgrammeView};
 use crate::visibility;
 use domain::actor::Actor;
 use domain::values::{ActionId, ActionStatus, AxisCode, PartnerId};
@@ -44,7 +44,7 @@ pub fn action(
     Ok(visible_action(view, viewer, id))
 }
 
-fn sort_key(reference: &str, id: &ActionId) -> String {
+fn sort_key(reference: &str, id: &str) -> String {
     format!("{reference}\u{1f}{id}")
 }
 
@@ -59,40 +59,43 @@ pub fn actions(
     check_programme(view, viewer)?;
     let after = page.after.as_deref().map(decode_cursor).transpose()?;
     let text = filter.text.as_deref().map(fold_text);
-    let mut matching: Vec<(String, &domain::action::Action, u64)> = view
-        .actions
-        .values()
-        .filter_map(|s| s.action.as_ref().map(|a| (a, s.version)))
-        .filter(|(a, _)| visibility::action_access(viewer, a).is_visible())
-        .filter(|(a, _)| {
-            filter.status.as_ref().is_none_or(|s| s.contains(&a.status))
+    let mut matching: Vec<(String, ActionRef<'_>)> = view
+        .actions()
+        .filter(|a| visibility::access_to(viewer, a).is_visible())
+        .filter(|a| {
+            filter
+                .status
+                .as_ref()
+                .is_none_or(|s| s.contains(&a.status()))
+                && filter.axis.as_ref().is_none_or(|x| {
+                    a.axis() == x.as_str() || a.secondary_axes().any(|c| c == x.as_str())
+                })
                 && filter
-                    .axis
+                    .holder
                     .as_ref()
-                    .is_none_or(|x| &a.axis == x || a.secondary_axes.contains(x))
-                && filter.holder.as_ref().is_none_or(|h| &a.holder == h)
-                && filter.year.is_none_or(|y| a.year.get() == y)
+                    .is_none_or(|h| a.holder() == h.as_str())
+                && filter.year.is_none_or(|y| a.year().get() == y)
                 && text.as_deref().is_none_or(|t| {
-                    fold_text(a.reference.as_str()).contains(t)
-                        || fold_text(a.title.as_str()).contains(t)
-                        || fold_text(a.summary.as_str()).contains(t)
+                    fold_text(a.reference()).contains(t)
+                        || fold_text(a.title()).contains(t)
+                        || fold_text(a.summary()).contains(t)
                 })
         })
-        .map(|(a, version)| (sort_key(a.reference.as_str(), &a.id), a, version))
+        .map(|a| (sort_key(a.reference(), a.id()), a))
         .collect();
     matching.sort_by(|x, y| x.0.cmp(&y.0));
     let total_count = matching.len();
     let start = match &after {
-        Some(key) => matching.partition_point(|(k, _, _)| k <= key),
+        Some(key) => matching.partition_point(|(k, _)| k <= key),
         None => 0,
     };
     let rest = &matching[start..];
     let taken = &rest[..rest.len().min(page.first)];
     let edges: Vec<ActionEdge> = taken
         .iter()
-        .filter_map(|(key, a, version)| {
-            let access = visibility::action_access(viewer, a);
-            action_view(view, a, *version, access).map(|node| ActionEdge {
+        .filter_map(|(key, a)| {
+            let access = visibility::access_to(viewer, a);
+            action_view(view, a, access).map(|node| ActionEdge {
                 node,
                 cursor: encode_cursor(key),
             })

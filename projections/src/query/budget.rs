@@ -2,10 +2,9 @@
 
 use super::views::{ActionView, FunderView, FundingLineView, action_view, funding_lines};
 use super::{QueryError, check_programme};
-use crate::model::ProgrammeView;
+use crate::model::{self, ActionRef, ProgrammeView, Str};
 use crate::visibility;
 use chrono::NaiveDate;
-use domain::action::Action;
 use domain::actor::Actor;
 use domain::values::{ActionStatus, DecisionOutcome, FunderId, Money, ReportKind, Year};
 use std::collections::BTreeMap;
@@ -54,14 +53,19 @@ struct Figures {
 }
 
 /// The action is not realised (also once closed that way): nothing is left to pay.
-fn not_realised(a: &Action) -> bool {
-    a.status == ActionStatus::NotRealised
-        || (a.status == ActionStatus::Closed && a.completed_on.is_none())
+fn not_realised(a: &ActionRef<'_>) -> bool {
+    a.status() == ActionStatus::NotRealised
+        || (a.status() == ActionStatus::Closed && a.completed_on().is_none())
 }
 
-fn decision_retained(a: &Action) -> bool {
+fn decision_retained(a: &ActionRef<'_>) -> bool {
     a.decision()
         .is_some_and(|d| d.outcome == DecisionOutcome::Retained)
+}
+
+/// The funder id a [`Str`] of `view` names.
+fn funder_id(view: &ProgrammeView, funder: Str) -> Option<FunderId> {
+    model::restore(view.str(funder))
 }
 
 fn consumption(granted: Money, envelope: Money) -> Option<i64> {
@@ -98,36 +102,42 @@ pub fn budget(view: &ProgrammeView, viewer: &Actor, year: i32) -> Result<BudgetV
             figures.entry(e.funder.clone()).or_default().envelope = Some(e.amount);
         }
     }
-    let mut programmation: Vec<(&Action, u64)> = Vec::new();
-    for state in view.actions.values() {
-        let Some(a) = state.action.as_ref() else {
-            continue;
-        };
-        if a.year.get() == year {
-            if !matches!(a.status, ActionStatus::Withdrawn | ActionStatus::Rejected) {
-                for l in &a.requested {
-                    let f = figures.entry(l.funder.clone()).or_default();
+    let mut programmation: Vec<ActionRef<'_>> = Vec::new();
+    for a in view.actions() {
+        if a.year().get() == year {
+            if !matches!(a.status(), ActionStatus::Withdrawn | ActionStatus::Rejected) {
+                for l in a.requested() {
+                    let Some(funder) = funder_id(view, l.funder) else {
+                        continue;
+                    };
+                    let f = figures.entry(funder).or_default();
                     f.requested = f.requested.saturating_add(l.amount);
                 }
             }
-            if decision_retained(a) {
-                for l in &a.money {
-                    let f = figures.entry(l.funder.clone()).or_default();
+            if decision_retained(&a) {
+                for l in &a.money() {
+                    let Some(funder) = funder_id(view, l.funder) else {
+                        continue;
+                    };
+                    let f = figures.entry(funder).or_default();
                     f.retained = f.retained.saturating_add(l.retained);
                 }
-                programmation.push((a, state.version));
+                programmation.push(a);
             }
         }
-        for g in a.grants.iter().filter(|g| g.year.get() == year) {
+        for g in a.grants().iter().filter(|g| g.year.get() == year) {
             let paid = a
-                .payments
+                .payments()
                 .iter()
                 .filter(|p| p.funder == g.funder && !p.cancelled)
                 .fold(Money::ZERO, |acc, p| acc.saturating_add(p.amount));
-            let f = figures.entry(g.funder.clone()).or_default();
+            let Some(funder) = funder_id(view, g.funder) else {
+                continue;
+            };
+            let f = figures.entry(funder).or_default();
             f.granted = f.granted.saturating_add(g.amount);
             f.paid = f.paid.saturating_add(paid);
-            if !not_realised(a) {
+            if !not_realised(&a) {
                 f.to_pay = f.to_pay.saturating_add(g.amount.saturating_sub(paid));
             }
         }
@@ -164,13 +174,13 @@ pub fn budget(view: &ProgrammeView, viewer: &Actor, year: i32) -> Result<BudgetV
     if !enveloped {
         total_line.consumption_permille = None;
     }
-    programmation.sort_by(|x, y| (&x.0.reference, &x.0.id).cmp(&(&y.0.reference, &y.0.id)));
+    programmation.sort_by(|x, y| (x.reference(), x.id()).cmp(&(y.reference(), y.id())));
     let programmation = programmation
         .into_iter()
-        .filter_map(|(a, version)| {
-            let access = visibility::action_access(viewer, a);
-            action_view(view, a, version, access).map(|action| ProgrammationRow {
-                amounts: funding_lines(view, a, access),
+        .filter_map(|a| {
+            let access = visibility::access_to(viewer, &a);
+            action_view(view, &a, access).map(|action| ProgrammationRow {
+                amounts: funding_lines(view, &a, access),
                 action,
             })
         })
@@ -211,11 +221,9 @@ fn line(
 /// The sum of the grants of `funder` for `year` over every action of the programme: what rule
 /// 6 (`grant_exceeds_envelope`) compares with the envelope.
 pub fn granted_in_year(view: &ProgrammeView, funder: &FunderId, year: Year) -> Money {
-    view.actions
-        .values()
-        .filter_map(|s| s.action.as_ref())
-        .flat_map(|a| a.grants.iter())
-        .filter(|g| &g.funder == funder && g.year == year)
+    view.actions()
+        .flat_map(|a| a.grants())
+        .filter(|g| g.year == year && view.str(g.funder) == funder.as_str())
         .fold(Money::ZERO, |acc, g| acc.saturating_add(g.amount))
 }
 
@@ -242,22 +250,20 @@ pub fn reports_due(
         .checked_add_days(chrono::Days::new(u64::from(within_days)))
         .unwrap_or(NaiveDate::MAX);
     let mut due: Vec<ReportDueView> = view
-        .actions
-        .values()
-        .filter_map(|s| s.action.as_ref().map(|a| (a, s.version)))
-        .filter(|(a, _)| {
+        .actions()
+        .filter(|a| {
             matches!(
-                a.status,
+                a.status(),
                 ActionStatus::Funded | ActionStatus::InProgress | ActionStatus::Completed
             ) && !a.has_final_report()
         })
-        .filter_map(|(a, version)| {
-            let due_on = NaiveDate::from_ymd_opt(a.year.get() + 1, 6, 30)?;
+        .filter_map(|a| {
+            let due_on = NaiveDate::from_ymd_opt(a.year().get() + 1, 6, 30)?;
             if due_on > horizon {
                 return None;
             }
-            let access = visibility::action_access(viewer, a);
-            action_view(view, a, version, access).map(|action| ReportDueView {
+            let access = visibility::access_to(viewer, &a);
+            action_view(view, &a, access).map(|action| ReportDueView {
                 action,
                 kind: ReportKind::Final,
                 due_on,

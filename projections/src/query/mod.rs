@@ -43,48 +43,12 @@ pub use views::{
     PaymentView, ReportView, partners,
 };
 
+pub use crate::recorded::EventSource;
+
 use crate::model::ProgrammeView;
 use crate::recorded::{ReadError, RecordedEvent};
 use crate::visibility;
 use domain::actor::Actor;
-
-/// Where sentences read their events: the log, or a map of events in tests.
-pub trait EventSource {
-    /// The event at `position`; `None` when there is none.
-    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError>;
-}
-
-impl EventSource for eventlog::EventLog {
-    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
-        match self.get(position)? {
-            Some(envelope) => RecordedEvent::from_envelope(&envelope).map(Some),
-            None => Ok(None),
-        }
-    }
-}
-
-/// Events held in memory, by position (tests, small tools).
-impl EventSource for std::collections::BTreeMap<u64, RecordedEvent> {
-    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
-        Ok(self.get(&position).cloned())
-    }
-}
-
-/// Events held in memory in log order (tests).
-impl EventSource for [RecordedEvent] {
-    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
-        Ok(self
-            .binary_search_by_key(&position, |e| e.position)
-            .ok()
-            .map(|i| self[i].clone()))
-    }
-}
-
-impl EventSource for Vec<RecordedEvent> {
-    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
-        self.as_slice().event(position)
-    }
-}
 
 /// Why a query has no answer. [`QueryError::code`] gives the API's `extensions.code`.
 #[derive(Debug, thiserror::Error)]

@@ -2,14 +2,12 @@
 
 use super::views::{ActionView, MoneyLineView, action_view, money_lines_of};
 use super::{QueryError, check_programme};
-use crate::model::{ProgrammeView, SessionActKind, Subject};
+use crate::model::{ActionRef, Line, ProgrammeView, SessionActKind};
 use crate::visibility::{self, ActionAccess};
 use chrono::NaiveDate;
 use domain::actor::Actor;
 use domain::session::Session;
-use domain::values::{
-    ActionStatus, BodyKind, DecisionOutcome, Money, MoneyLine, Opinion, Role, SessionId,
-};
+use domain::values::{ActionStatus, BodyKind, DecisionOutcome, Money, Opinion, Role, SessionId};
 
 /// `Session` of api.graphql without its lists (see [`session_agenda`], [`session_decisions`],
 /// [`super::session_history`]).
@@ -102,9 +100,10 @@ pub fn session_agenda(
     let Some(session) = view.session(id) else {
         return Ok(Vec::new());
     };
-    let full = |a: &domain::action::Action| {
+    let full = |a: &ActionRef<'_>| {
         visibility::sees_agendas(viewer)
-            || (viewer.role == Role::Porteur && viewer.partner.as_ref() == Some(&a.holder))
+            || (viewer.role == Role::Porteur
+                && viewer.partner.as_ref().map(|p| p.as_str()) == Some(a.holder()))
     };
     let mut out = Vec::new();
     if session.held {
@@ -114,11 +113,9 @@ pub fn session_agenda(
                 continue;
             }
             seen.push(act.action);
-            if let Some(Subject::Action(action_id)) = view.subject(act.action)
-                && let Some(state) = view.actions.get(action_id)
-                && let Some(a) = state.action.as_ref()
-                && full(a)
-                && let Some(v) = action_view(view, a, state.version, ActionAccess::Full)
+            if let Some(a) = view.action_at(act.action)
+                && full(&a)
+                && let Some(v) = action_view(view, &a, ActionAccess::Full)
             {
                 out.push(v);
             }
@@ -129,23 +126,21 @@ pub fn session_agenda(
         } else {
             &[ActionStatus::Proposed]
         };
-        let mut actions: Vec<(&domain::action::Action, u64)> = view
-            .actions
-            .values()
-            .filter_map(|s| s.action.as_ref().map(|a| (a, s.version)))
-            .filter(|(a, _)| awaiting.contains(&a.status) && full(a))
+        let mut actions: Vec<ActionRef<'_>> = view
+            .actions()
+            .filter(|a| awaiting.contains(&a.status()) && full(a))
             .collect();
-        actions.sort_by(|x, y| (&x.0.reference, &x.0.id).cmp(&(&y.0.reference, &y.0.id)));
+        actions.sort_by(|x, y| (x.reference(), x.id()).cmp(&(y.reference(), y.id())));
         out.extend(
             actions
-                .into_iter()
-                .filter_map(|(a, v)| action_view(view, a, v, ActionAccess::Full)),
+                .iter()
+                .filter_map(|a| action_view(view, a, ActionAccess::Full)),
         );
     }
     Ok(out)
 }
 
-fn total(lines: &[MoneyLine]) -> Money {
+fn total(lines: &[Line]) -> Money {
     lines
         .iter()
         .fold(Money::ZERO, |acc, l| acc.saturating_add(l.amount))
@@ -162,17 +157,11 @@ pub fn session_decisions(
     check_programme(view, viewer)?;
     let mut out = Vec::new();
     for act in view.session_acts(id) {
-        let Some(Subject::Action(action_id)) = view.subject(act.action) else {
+        let Some(a) = view.action_at(act.action) else {
             continue;
         };
-        let Some(state) = view.actions.get(action_id) else {
-            continue;
-        };
-        let Some(a) = state.action.as_ref() else {
-            continue;
-        };
-        let access = visibility::action_access(viewer, a);
-        let Some(action) = action_view(view, a, state.version, access) else {
+        let access = visibility::access_to(viewer, &a);
+        let Some(action) = action_view(view, &a, access) else {
             continue;
         };
         let row = match act.what {
@@ -180,7 +169,7 @@ pub fn session_decisions(
                 if access != ActionAccess::Full {
                     continue;
                 }
-                let Some(o) = a.opinions.get(index as usize) else {
+                let Some(o) = a.opinions().get(index as usize) else {
                     continue;
                 };
                 SessionDecisionView {
@@ -190,16 +179,16 @@ pub fn session_decisions(
                     retained: Vec::new(),
                     proposed: money_lines_of(view, &o.proposed),
                     amount: total(&o.proposed),
-                    reason: o.comment.as_ref().map(|c| c.to_string()),
+                    reason: o.comment.map(|c| view.str(c).to_owned()),
                     revision: false,
                     position: act.position,
                 }
             }
             SessionActKind::Decision(number) | SessionActKind::Revision(number) => {
-                let Some(d) = a.decisions.iter().find(|d| d.number == number) else {
+                let Some(d) = a.decisions().iter().find(|d| d.number == number) else {
                     continue;
                 };
-                let retained: &[MoneyLine] = if d.outcome == DecisionOutcome::Retained {
+                let retained: &[Line] = if d.outcome == DecisionOutcome::Retained {
                     &d.retained
                 } else {
                     &[]
@@ -211,7 +200,7 @@ pub fn session_decisions(
                     retained: money_lines_of(view, retained),
                     proposed: Vec::new(),
                     amount: total(retained),
-                    reason: d.reason.as_ref().map(|r| r.to_string()),
+                    reason: d.reason.map(|r| view.str(r).to_owned()),
                     revision: matches!(act.what, SessionActKind::Revision(_)),
                     position: act.position,
                 }

@@ -10,7 +10,7 @@ use super::{
     EventSource, Page, PageInfo, QueryError, check_programme, decode_cursor, encode_cursor,
     read_event,
 };
-use crate::model::{EventKind, EventRef, ProgrammeView, Subject};
+use crate::model::{self, ActionRef, EventKind, EventRef, ProgrammeView, Subject};
 use crate::recorded::RecordedEvent;
 use crate::render::{self, Redaction};
 use crate::visibility::{self, ActionAccess};
@@ -110,11 +110,11 @@ pub struct FunderDelta {
 
 /// How the viewer sees one entry: `None` when not at all.
 fn entry_redaction(view: &ProgrammeView, viewer: &Actor, entry: &EventRef) -> Option<Redaction> {
-    let Some(Subject::Action(id)) = view.subject(entry.stream) else {
+    if view.action_record_at(entry.stream).is_none() {
         return Some(Redaction::NONE);
-    };
-    let access = match view.action(id) {
-        Some(a) => visibility::action_access(viewer, a),
+    }
+    let access = match view.action_at(entry.stream) {
+        Some(a) => visibility::access_to(viewer, &a),
         None if visibility::sees_everything(viewer) => ActionAccess::Full,
         None => ActionAccess::Hidden,
     };
@@ -126,7 +126,12 @@ fn entry_redaction(view: &ProgrammeView, viewer: &Actor, entry: &EventRef) -> Op
     }
 }
 
-fn redacted_amount(entry: &EventRef, redaction: Redaction) -> Option<Money> {
+fn redacted_amount(
+    view: &ProgrammeView,
+    entry: &EventRef,
+    event: &RecordedEvent,
+    redaction: Redaction,
+) -> Option<Money> {
     if redaction.hide_requested
         && matches!(
             entry.kind,
@@ -135,7 +140,7 @@ fn redacted_amount(entry: &EventRef, redaction: Redaction) -> Option<Money> {
     {
         None
     } else {
-        entry.amount()
+        view.amount_of(entry, &event.event)
     }
 }
 
@@ -149,10 +154,10 @@ fn history_entry(
         position: entry.position,
         summary: render::sentence(view, event, redaction),
         kind: entry.kind.name(),
-        effective_on: entry.effective_on,
-        recorded_at: entry.recorded_at,
+        effective_on: entry.effective_on(),
+        recorded_at: entry.recorded_at(),
         actor: event.actor.clone(),
-        superseded_by: entry.superseded_by(),
+        superseded_by: view.superseded_by(entry.position),
     }
 }
 
@@ -164,16 +169,16 @@ fn timeline_node(
 ) -> TimelineEntry {
     TimelineEntry {
         position: entry.position,
-        effective_on: entry.effective_on,
-        recorded_at: entry.recorded_at,
+        effective_on: entry.effective_on(),
+        recorded_at: entry.recorded_at(),
         kind: entry.kind.name(),
         summary: render::timeline_sentence(view, event, redaction),
         actor: event.actor.clone(),
-        action_id: view.action_of(entry).cloned(),
-        session_id: view.session_of(entry).cloned(),
+        action_id: view.action_of(entry),
+        session_id: view.session_of(entry),
         axis: entry.axis().and_then(|i| view.axis_code(i)).cloned(),
-        amount: redacted_amount(entry, redaction),
-        superseded_by: entry.superseded_by(),
+        amount: redacted_amount(view, entry, event, redaction),
+        superseded_by: view.superseded_by(entry.position),
     }
 }
 
@@ -210,7 +215,7 @@ pub fn action_history(
     let Some(action) = view.action(id) else {
         return Ok(None);
     };
-    if !visibility::action_access(viewer, action).is_visible() {
+    if !visibility::access_to(viewer, &action).is_visible() {
         return Ok(None);
     }
     stream_history(view, viewer, &Subject::Action(id.clone()), source).map(Some)
@@ -238,7 +243,7 @@ pub fn programme_history(
 }
 
 fn cursor_key(entry: &EventRef) -> String {
-    format!("{}/{}", entry.effective_on, entry.position)
+    format!("{}/{}", entry.effective_on(), entry.position)
 }
 
 fn parse_cursor(cursor: &str) -> Result<(NaiveDate, u64), QueryError> {
@@ -283,8 +288,8 @@ pub fn timeline(
         .events()
         .iter()
         .filter(|e| {
-            filter.from.is_none_or(|d| e.effective_on >= d)
-                && filter.to.is_none_or(|d| e.effective_on <= d)
+            filter.from.is_none_or(|d| e.effective_on() >= d)
+                && filter.to.is_none_or(|d| e.effective_on() <= d)
                 && kinds.as_ref().is_none_or(|ks| ks.contains(&Some(e.kind)))
                 && axis.is_none_or(|a| a.is_some() && e.axis() == a)
                 && action.is_none_or(|a| a == Some(e.stream))
@@ -292,7 +297,7 @@ pub fn timeline(
         })
         .filter_map(|e| entry_redaction(view, viewer, e).map(|r| (e, r)))
         .collect();
-    let key = |e: &EventRef| (e.effective_on, e.position);
+    let key = |e: &EventRef| (e.effective_on(), e.position);
     if oldest_first {
         selected.sort_by_key(|(e, _)| key(e));
     } else {
@@ -343,7 +348,7 @@ pub fn timeline_entry(
     let redaction = match &action_id {
         Some(id) => {
             let access = match view.action(id) {
-                Some(a) => visibility::action_access(viewer, a),
+                Some(a) => visibility::access_to(viewer, &a),
                 None if visibility::sees_everything(viewer) => ActionAccess::Full,
                 None => ActionAccess::Hidden,
             };
@@ -397,7 +402,7 @@ pub fn changes(
         .filter(|e| from.event_at(e.position).is_none())
         .filter_map(|e| entry_redaction(to, viewer, e).map(|r| (e, r)))
         .collect();
-    new_entries.sort_by_key(|(e, _)| (e.effective_on, e.position));
+    new_entries.sort_by_key(|(e, _)| (e.effective_on(), e.position));
     let mut entries = Vec::with_capacity(new_entries.len());
     for (entry, redaction) in new_entries {
         let event = read_event(source, entry.position)?;
@@ -405,33 +410,37 @@ pub fn changes(
     }
     let mut actions_added = Vec::new();
     let mut status_changes = Vec::new();
-    for (id, state) in &to.actions {
-        let Some(now) = state.action.as_ref() else {
+    let mut now: Vec<ActionRef<'_>> = to.actions().collect();
+    now.sort_by(|x, y| x.stream_id().cmp(y.stream_id()));
+    for now in now {
+        if !visibility::access_to(viewer, &now).is_visible() {
+            continue;
+        }
+        let Some(id) = model::restore::<ActionId>(now.stream_id()) else {
             continue;
         };
-        if !visibility::action_access(viewer, now).is_visible() {
-            continue;
-        }
         let before = from
-            .action(id)
-            .filter(|a| visibility::action_access(viewer, a).is_visible());
-        if from.action(id).is_none() {
+            .action(&id)
+            .filter(|a| visibility::access_to(viewer, a).is_visible());
+        if from.action(&id).is_none() {
             actions_added.push(id.clone());
         }
-        let was = before.map(|a| a.status);
-        if was != Some(now.status) {
+        let was = before.map(|a| a.status());
+        if was != Some(now.status()) {
             status_changes.push(StatusChange {
                 action_id: id.clone(),
                 from: was,
-                to: now.status,
+                to: now.status(),
             });
         }
     }
     let granted = |view: &ProgrammeView| {
         let mut by_funder: BTreeMap<FunderId, i64> = BTreeMap::new();
-        for a in view.actions.values().filter_map(|s| s.action.as_ref()) {
-            for g in &a.grants {
-                *by_funder.entry(g.funder.clone()).or_default() += g.amount.cents();
+        for a in view.actions() {
+            for g in a.grants() {
+                if let Some(funder) = model::restore(view.str(g.funder)) {
+                    *by_funder.entry(funder).or_default() += g.amount.cents();
+                }
             }
         }
         by_funder

@@ -2,10 +2,10 @@
 //! viewer.
 
 use super::{QueryError, check_programme};
-use crate::model::ProgrammeView;
+use crate::model::{self, ActionRef, Line, ProgrammeView, Str};
 use crate::visibility::{self, ActionAccess};
 use chrono::NaiveDate;
-use domain::action::{self as da, Action};
+use domain::action as da;
 use domain::actor::Actor;
 use domain::values::*;
 
@@ -40,17 +40,25 @@ pub struct MoneyLineView {
     pub amount: Money,
 }
 
-fn money_lines(view: &ProgrammeView, lines: &[MoneyLine]) -> Vec<MoneyLineView> {
+/// The funder a [`Str`] names (`None` only if it is not a funder id at all).
+pub(crate) fn funder_of(view: &ProgrammeView, funder: Str) -> Option<FunderView> {
+    let id: FunderId = model::restore(view.str(funder))?;
+    Some(FunderView::of(view, &id))
+}
+
+fn money_lines(view: &ProgrammeView, lines: &[Line]) -> Vec<MoneyLineView> {
     lines
         .iter()
-        .map(|l| MoneyLineView {
-            funder: FunderView::of(view, &l.funder),
-            amount: l.amount,
+        .filter_map(|l| {
+            Some(MoneyLineView {
+                funder: funder_of(view, l.funder)?,
+                amount: l.amount,
+            })
         })
         .collect()
 }
 
-pub(crate) fn money_lines_of(view: &ProgrammeView, lines: &[MoneyLine]) -> Vec<MoneyLineView> {
+pub(crate) fn money_lines_of(view: &ProgrammeView, lines: &[Line]) -> Vec<MoneyLineView> {
     money_lines(view, lines)
 }
 
@@ -271,12 +279,12 @@ pub fn partners(view: &ProgrammeView, viewer: &Actor) -> Result<Vec<PartnerView>
 /// The funding lines of an action as `access` shows them.
 pub(crate) fn funding_lines(
     view: &ProgrammeView,
-    action: &Action,
+    action: &ActionRef<'_>,
     access: ActionAccess,
 ) -> Vec<FundingLineView> {
     let restricted = access == ActionAccess::Restricted;
     action
-        .money
+        .money()
         .iter()
         .filter(|l| {
             !restricted
@@ -292,18 +300,20 @@ pub(crate) fn funding_lines(
                 .iter()
                 .any(|m| !m.is_zero())
         })
-        .map(|l| FundingLineView {
-            funder: FunderView::of(view, &l.funder),
-            requested: if restricted { Money::ZERO } else { l.requested },
-            proposed: if restricted { Money::ZERO } else { l.proposed },
-            retained: l.retained,
-            granted: l.granted,
-            paid: l.paid,
-            to_pay: l.to_pay,
-            repayment_requested: l.repayment_requested,
-            repaid: l.repaid,
-            refused: l.refused,
-            restricted,
+        .filter_map(|l| {
+            Some(FundingLineView {
+                funder: funder_of(view, l.funder)?,
+                requested: if restricted { Money::ZERO } else { l.requested },
+                proposed: if restricted { Money::ZERO } else { l.proposed },
+                retained: l.retained,
+                granted: l.granted,
+                paid: l.paid,
+                to_pay: l.to_pay,
+                repayment_requested: l.repayment_requested,
+                repaid: l.repaid,
+                refused: l.refused,
+                restricted,
+            })
         })
         .collect()
 }
@@ -328,139 +338,148 @@ pub(crate) fn beneficiaries(
         .collect()
 }
 
-pub(crate) fn decision_view(view: &ProgrammeView, d: &da::DecisionRecord) -> DecisionView {
-    DecisionView {
-        session: d.session.clone(),
+pub(crate) fn decision_view(view: &ProgrammeView, d: &model::Decision) -> Option<DecisionView> {
+    Some(DecisionView {
+        session: model::restore(view.str(d.session))?,
         number: d.number,
         outcome: d.outcome,
         retained: money_lines(view, &d.retained),
-        reason: d.reason.as_ref().map(|r| r.to_string()),
+        reason: d.reason.map(|r| view.str(r).to_owned()),
         decided_on: d.decided_on,
         revised: d.revised,
-    }
+    })
 }
 
-pub(crate) fn opinion_view(view: &ProgrammeView, o: &da::OpinionRecord) -> OpinionView {
-    OpinionView {
-        session: o.session.clone(),
+pub(crate) fn opinion_view(view: &ProgrammeView, o: &model::OpinionRecord) -> Option<OpinionView> {
+    Some(OpinionView {
+        session: model::restore(view.str(o.session))?,
         opinion: o.opinion,
         proposed: money_lines(view, &o.proposed),
-        comment: o.comment.as_ref().map(|c| c.to_string()),
+        comment: o.comment.map(|c| view.str(c).to_owned()),
         given_on: o.given_on,
-    }
+    })
+}
+
+fn axis_of(view: &ProgrammeView, code: &str) -> Option<AxisView> {
+    let code: AxisCode = model::restore(code)?;
+    Some(AxisView::of(view, &code))
 }
 
 /// The action as `access` shows it; `None` when hidden.
 pub(crate) fn action_view(
     view: &ProgrammeView,
-    action: &Action,
-    version: u64,
+    action: &ActionRef<'_>,
     access: ActionAccess,
 ) -> Option<ActionView> {
     if !access.is_visible() {
         return None;
     }
     let restricted = access == ActionAccess::Restricted;
+    let owned = |s: Str| action.str(s).to_owned();
+    let holder: PartnerId = model::restore(action.holder())?;
     Some(ActionView {
-        id: action.id.clone(),
-        reference: action.reference.to_string(),
-        title: action.title.to_string(),
-        summary: action.summary.to_string(),
-        status: action.status,
-        holder: PartnerView::of(view, &action.holder),
-        axis: AxisView::of(view, &action.axis),
+        id: model::restore(action.id())?,
+        reference: action.reference().to_owned(),
+        title: action.title().to_owned(),
+        summary: action.summary().to_owned(),
+        status: action.status(),
+        holder: PartnerView::of(view, &holder),
+        axis: axis_of(view, action.axis())?,
         secondary_axes: action
-            .secondary_axes
-            .iter()
-            .map(|c| AxisView::of(view, c))
+            .secondary_axes()
+            .filter_map(|c| axis_of(view, c))
             .collect(),
-        publics: action.publics.clone(),
-        qpv: action.qpv.iter().map(|q| q.to_string()).collect(),
-        period_start: action.period_start,
-        period_end: action.period_end,
-        year: action.year.get(),
-        total_cost: action.total_cost,
-        external_refs: action.external_refs.iter().map(|r| r.to_string()).collect(),
+        publics: action.publics().to_vec(),
+        qpv: action.qpv().map(str::to_owned).collect(),
+        period_start: action.period_start(),
+        period_end: action.period_end(),
+        year: action.year().get(),
+        total_cost: action.total_cost(),
+        external_refs: action.external_refs().map(str::to_owned).collect(),
         money: funding_lines(view, action, access),
         grants: action
-            .grants
+            .grants()
             .iter()
-            .map(|g| GrantView {
-                id: g.id.clone(),
-                funder: FunderView::of(view, &g.funder),
-                year: g.year.get(),
-                amount: g.amount,
-                act_kind: g.act.kind,
-                reference: g.act.reference.to_string(),
-                signed_on: g.act.signed_on,
+            .filter_map(|g| {
+                Some(GrantView {
+                    id: model::restore(action.str(g.id))?,
+                    funder: funder_of(view, g.funder)?,
+                    year: g.year.get(),
+                    amount: g.amount,
+                    act_kind: g.act_kind,
+                    reference: owned(g.act_reference),
+                    signed_on: g.signed_on,
+                })
             })
             .collect(),
         payments: action
-            .payments
+            .payments()
             .iter()
-            .map(|p| PaymentView {
-                id: p.id.clone(),
-                funder: FunderView::of(view, &p.funder),
-                amount: p.amount,
-                kind: p.kind,
-                paid_on: p.paid_on,
-                cancelled: p.cancelled,
+            .filter_map(|p| {
+                Some(PaymentView {
+                    id: model::restore(action.str(p.id))?,
+                    funder: funder_of(view, p.funder)?,
+                    amount: p.amount,
+                    kind: p.kind,
+                    paid_on: p.paid_on,
+                    cancelled: p.cancelled,
+                })
             })
             .collect(),
         complements: action
-            .complements
+            .complements()
             .iter()
             .map(|c| ComplementView {
                 requested_on: c.requested_on,
-                items: c.items.iter().map(|i| i.to_string()).collect(),
+                items: c.items.iter().map(|i| owned(*i)).collect(),
                 provided_on: c.provided_on,
-                note: c.note.as_ref().map(|n| n.to_string()),
+                note: c.note.map(owned),
             })
             .collect(),
         opinions: if restricted {
             Vec::new()
         } else {
             action
-                .opinions
+                .opinions()
                 .iter()
-                .map(|o| opinion_view(view, o))
+                .filter_map(|o| opinion_view(view, o))
                 .collect()
         },
-        decision: action.decision().map(|d| decision_view(view, d)),
+        decision: action.decision().and_then(|d| decision_view(view, d)),
         reports: action
-            .reports
+            .reports()
             .iter()
             .map(|r| ReportView {
                 kind: r.kind,
                 submitted_on: r.submitted_on,
                 spent: r.spent,
-                summary: r.narrative.to_string(),
+                summary: owned(r.narrative),
                 beneficiaries: beneficiaries(&r.beneficiaries, access),
             })
             .collect(),
         indicators: action
-            .indicators
+            .indicators()
             .iter()
             .map(|i| {
                 let last = i.measurements.last();
                 IndicatorView {
-                    code: i.def.code.to_string(),
-                    label: i.def.label.to_string(),
-                    target: i.def.target,
+                    code: owned(i.code),
+                    label: owned(i.label),
+                    target: i.target,
                     measured: last.map(|m| m.value),
                     measured_on: last.map(|m| m.measured_on),
-                    measurements: i.measurements.clone(),
+                    measurements: i.measurements.to_vec(),
                 }
             })
             .collect(),
-        evaluation: action.evaluation.as_ref().map(|e| EvaluationView {
+        evaluation: action.evaluation().map(|e| EvaluationView {
             rating: e.rating,
-            findings: e.findings.to_string(),
+            findings: owned(e.findings),
             recommendation: e.recommendation,
             evaluated_on: e.evaluated_on,
         }),
-        last_reason: action.last_reason.as_ref().map(|r| r.to_string()),
-        version,
+        last_reason: action.last_reason().map(str::to_owned),
+        version: action.version(),
         restricted,
     })
 }
@@ -471,12 +490,6 @@ pub(crate) fn visible_action(
     viewer: &Actor,
     id: &ActionId,
 ) -> Option<ActionView> {
-    let state = view.actions.get(id)?;
-    let action = state.action.as_ref()?;
-    action_view(
-        view,
-        action,
-        state.version,
-        visibility::action_access(viewer, action),
-    )
+    let action = view.action(id)?;
+    action_view(view, &action, visibility::access_to(viewer, &action))
 }

@@ -55,7 +55,7 @@ fn run(
             granted: query::granted_in_year(view, funder, *year),
         });
     }
-    let state = view.actions.get(&aid(id)).cloned().unwrap_or_default();
+    let state = view.action_state(&aid(id));
     let decided = action::decide(&state, &command, &ctx)?;
     let on = decided.effective_on.format("%Y-%m-%d").to_string();
     for event in decided.events {

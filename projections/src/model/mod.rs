@@ -4,37 +4,54 @@
 //! and by time travel (which folds one programme's events up to a bound into a fresh
 //! [`ProgrammeView`]). It never fails: a recorded event is a fact.
 //!
-//! Memory: the model keeps the domain states and small indexes, not the events themselves nor
-//! their French sentences; histories and timelines read the events back from the log by position
-//! and word them on demand (see [`crate::query`] and [`crate::render`]).
+//! Memory: the model keeps the streams' states and small indexes, not the events themselves
+//! nor their French sentences; histories and timelines read the events back from the log by
+//! position and word them on demand (see [`crate::query`] and [`crate::render`]). The programme,
+//! partners and sessions are kept as their domain states (a few per programme); actions, tens of
+//! thousands, as compact [`ActionRecord`]s whose strings live in the programme's [`Strings`]
+//! (see [`ActionRecord`] for how they are held to the domain's fold).
 //!
 //! The indexes of a [`ProgrammeView`], all maintained by [`ProgrammeView::apply`] so that they
 //! are equally right live, after a rebuild and in a time-travel fold:
 //!
 //! - one [`EventRef`] per event (position, effective date, recorded time, [`EventKind`], the
-//!   stream, the session it names, the action's axis at that time, the amount it carries, and
-//!   the position of the later event that superseded it);
-//! - the superseding keys: the positions of each action's payments and decisions (parallel to
-//!   its `payments` and `decisions`), and of the last notification or revision of each envelope
-//!   (by funder and year); a `PaymentCancelled` supersedes the `PaymentRecorded` of the same
-//!   payment id, a `DecisionRevised` the decision whose number it names, an `EnvelopeRevised`
-//!   (or a second `EnvelopeNotified`) the previous notification or revision;
+//!   stream, the session it names, the action's axis at that time), and beside them the position
+//!   of the later event that superseded one ([`ProgrammeView::superseded_by`]) and the amount of
+//!   the payment a cancellation cancelled (the other amounts are read from the events
+//!   themselves, [`ProgrammeView::amount_of`]);
+//! - the superseding keys: the position of each action's payments and decisions (kept in their
+//!   records), and of the last notification or revision of each envelope (by funder and year); a
+//!   `PaymentCancelled` supersedes the `PaymentRecorded` of the same payment id, a
+//!   `DecisionRevised` the decision whose number it names, an `EnvelopeRevised` (or a second
+//!   `EnvelopeNotified`) the previous notification or revision;
 //! - the relevé of each session: which actions got an opinion, a decision or a revision there.
 //!
-//! Ids are interned once per programme ([`Subject`]), so that an [`EventRef`] stays 56 bytes.
-//! The id → index lookup is a cache: not in snapshots, not compared, rebuilt on the next event
-//! (queries scan the interned ids until then).
+//! Ids are interned once per programme ([`Subject`]), so that an [`EventRef`] stays 32 bytes.
+//! The id → index lookups (subjects, strings) are caches: not in snapshots, not compared,
+//! rebuilt on the next event (queries scan the interned ids until then).
+
+mod action;
+mod strings;
+
+pub use action::{
+    ActionRecord, ActionRef, Complement, Decision, Evaluation, Funding, Grant, Indicator, Line,
+    OpinionRecord, Payment, Refusal, Repayment, Report,
+};
+pub use strings::{Str, Strings};
+
+use action::Folded;
 
 use crate::recorded::RecordedEvent;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::events::{ActionEvent, Dated, DomainEvent, ProgrammeEvent};
+use domain::events::{ActionEvent, DomainEvent, ProgrammeEvent};
 use domain::streams::StreamRef;
 use domain::values::{
     ActionId, AxisCode, FunderId, Money, PartnerId, ProgrammeId, SessionId, Year,
 };
-use domain::{action, partner, programme, session};
+use domain::{action as domain_action, partner, programme, session};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 macro_rules! event_kinds {
     ($($name:ident),+ $(,)?) => {
@@ -114,27 +131,39 @@ pub enum Subject {
 /// Where one event of a programme stands, and what the read models need of it without reading
 /// it back from the log.
 ///
-/// Kept to 56 bytes (one million of them live in memory): the optional facts are stored with a
-/// sentinel and read through their accessors.
+/// Kept to 32 bytes (one million of them live in memory): the optional facts are stored with a
+/// sentinel and read through their accessors, the recorded time at the log's precision
+/// (microseconds), the rare "superseded by" beside ([`ProgrammeView::superseded_by`]), and the
+/// amount is taken from the event itself when it is read back ([`ProgrammeView::amount_of`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRef {
     pub position: u64,
-    pub effective_on: NaiveDate,
-    pub recorded_at: DateTime<Utc>,
-    pub kind: EventKind,
+    /// Microseconds since 1970-01-01 UTC.
+    recorded_at: i64,
+    effective_on: NaiveDate,
     /// The event's stream, as an index of [`ProgrammeView::subject`].
     pub stream: u32,
     /// `u32::MAX` for none.
     session: u32,
     /// `u16::MAX` for none.
     axis: u16,
-    /// Cents; -1 for none.
-    amount: i64,
-    /// 0 for none (positions start at 1).
-    superseded_by: u64,
+    pub kind: EventKind,
+    /// For an action's event: the action was proposed once the event was folded (its amount
+    /// counts then only, as for its axis).
+    of_proposed_action: bool,
 }
 
 impl EventRef {
+    /// The date the event takes effect.
+    pub fn effective_on(&self) -> NaiveDate {
+        self.effective_on
+    }
+
+    /// When the event was recorded, to the microsecond (the log's precision).
+    pub fn recorded_at(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.recorded_at).unwrap_or(DateTime::UNIX_EPOCH)
+    }
+
     /// The session the event belongs to or names (opinions, decisions, revisions), as an index
     /// of [`ProgrammeView::subject`].
     pub fn session(&self) -> Option<u32> {
@@ -145,22 +174,6 @@ impl EventRef {
     /// [`ProgrammeView::axis_code`].
     pub fn axis(&self) -> Option<u16> {
         (self.axis != u16::MAX).then_some(self.axis)
-    }
-
-    /// The amount the event carries: the sum of its lines (requested, proposed, retained), a
-    /// grant, a payment (for a cancellation, the cancelled payment's), a repayment, an envelope,
-    /// the spending of a report.
-    pub fn amount(&self) -> Option<Money> {
-        Money::from_cents(self.amount)
-    }
-
-    /// The position of the later event that superseded this one.
-    pub fn superseded_by(&self) -> Option<u64> {
-        (self.superseded_by != 0).then_some(self.superseded_by)
-    }
-
-    fn set_amount(&mut self, amount: Option<Money>) {
-        self.amount = amount.map_or(-1, Money::cents);
     }
 }
 
@@ -211,11 +224,14 @@ impl ReadModel {
             return;
         }
         self.position = event.position;
-        let id = event.stream.programme().clone();
-        self.programmes
-            .entry(id.clone())
-            .or_insert_with(|| ProgrammeView::new(id))
-            .apply(event);
+        let id = event.stream.programme();
+        if !self.programmes.contains_key(id) {
+            self.programmes
+                .insert(id.clone(), ProgrammeView::new(id.clone()));
+        }
+        if let Some(view) = self.programmes.get_mut(id) {
+            view.apply(event);
+        }
     }
 }
 
@@ -226,13 +242,18 @@ pub struct ProgrammeView {
     pub programme: programme::ProgrammeState,
     pub partners: BTreeMap<PartnerId, partner::PartnerState>,
     pub sessions: BTreeMap<SessionId, session::SessionState>,
-    pub actions: BTreeMap<ActionId, action::ActionState>,
+    /// Every action stream, in the order of its first event (see [`ProgrammeView::actions`]).
+    actions: Vec<ActionRecord>,
+    /// The strings of the actions.
+    strings: Strings,
     /// Every event of the programme, in log order.
     events: Vec<EventRef>,
+    /// Position of a superseded event → position of the later event that superseded it.
+    superseded: BTreeMap<u64, u64>,
+    /// Position of a `PaymentCancelled` → the amount of the payment it cancelled.
+    cancelled_amounts: BTreeMap<u64, Money>,
     /// Interned subjects; an [`EventRef`] names its stream and session by index here.
-    subjects: Vec<Subject>,
-    /// Positions of each action's payments and decisions, parallel to `subjects`.
-    marks: Vec<StreamMarks>,
+    subjects: Vec<SubjectEntry>,
     /// Where each subject is in `subjects`: derived, rebuilt after a snapshot is loaded.
     lookup: Derived<SubjectLookup>,
     /// Interned axis codes.
@@ -250,10 +271,12 @@ impl ProgrammeView {
             programme: Default::default(),
             partners: BTreeMap::new(),
             sessions: BTreeMap::new(),
-            actions: BTreeMap::new(),
+            actions: Vec::new(),
+            strings: Strings::default(),
             events: Vec::new(),
+            superseded: BTreeMap::new(),
+            cancelled_amounts: BTreeMap::new(),
             subjects: Vec::new(),
-            marks: Vec::new(),
             lookup: Derived::default(),
             axis_codes: Vec::new(),
             envelope_positions: BTreeMap::new(),
@@ -280,20 +303,32 @@ impl ProgrammeView {
     }
 
     /// The subject interned at `index`.
-    pub fn subject(&self, index: u32) -> Option<&Subject> {
-        self.subjects.get(index as usize)
+    pub fn subject(&self, index: u32) -> Option<Subject> {
+        let entry = self.subjects.get(index as usize)?;
+        let id = self.strings.get(entry.id);
+        match entry.kind {
+            SubjectKind::Programme => Some(Subject::Programme),
+            SubjectKind::Partner => restore(id).map(Subject::Partner),
+            SubjectKind::Session => restore(id).map(Subject::Session),
+            SubjectKind::Action => restore(id).map(Subject::Action),
+        }
     }
 
     /// The index of `subject`, if an event ever named it.
     pub fn subject_index(&self, subject: &Subject) -> Option<u32> {
         let (kind, id) = subject.key();
+        self.index_of(kind, id)
+    }
+
+    fn index_of(&self, kind: SubjectKind, id: &str) -> Option<u32> {
+        let id = self.strings.find(id)?;
         if self.lookup.0.n_subjects == self.subjects.len() {
-            self.lookup.0.get(kind, id)
+            self.lookup.0.slots.get(&subject_key(kind, id)).copied()
         } else {
             // Right after a snapshot was loaded, before the next event rebuilds the lookup.
             self.subjects
                 .iter()
-                .position(|s| s == subject)
+                .position(|s| (s.kind, s.id) == (kind, id))
                 .and_then(|i| u32::try_from(i).ok())
         }
     }
@@ -312,7 +347,7 @@ impl ProgrammeView {
     }
 
     /// The action an entry's stream is, if it is one.
-    pub fn action_of(&self, entry: &EventRef) -> Option<&ActionId> {
+    pub fn action_of(&self, entry: &EventRef) -> Option<ActionId> {
         match self.subject(entry.stream)? {
             Subject::Action(id) => Some(id),
             _ => None,
@@ -320,7 +355,7 @@ impl ProgrammeView {
     }
 
     /// The session an entry belongs to or names, if any.
-    pub fn session_of(&self, entry: &EventRef) -> Option<&SessionId> {
+    pub fn session_of(&self, entry: &EventRef) -> Option<SessionId> {
         match self.subject(entry.session()?)? {
             Subject::Session(id) => Some(id),
             _ => None,
@@ -329,14 +364,64 @@ impl ProgrammeView {
 
     /// The opinions, decisions and revisions recorded at `session`, in log order.
     pub fn session_acts(&self, session: &SessionId) -> &[SessionAct] {
-        self.subject_index(&Subject::Session(session.clone()))
+        self.index_of(SubjectKind::Session, session.as_str())
             .and_then(|i| self.session_acts.get(&i))
             .map_or(&[], |v| v.as_slice())
     }
 
     /// The action with this id, if it was proposed.
-    pub fn action(&self, id: &ActionId) -> Option<&action::Action> {
-        self.actions.get(id)?.action.as_ref()
+    pub fn action(&self, id: &ActionId) -> Option<ActionRef<'_>> {
+        self.action_ref(self.action_record(id)?)
+    }
+
+    /// The stream of action `id`, proposed or not, if an event named it.
+    pub fn action_record(&self, id: &ActionId) -> Option<&ActionRecord> {
+        self.action_record_at(self.index_of(SubjectKind::Action, id.as_str())?)
+    }
+
+    /// The action stream interned as subject `index`, proposed or not.
+    pub fn action_record_at(&self, index: u32) -> Option<&ActionRecord> {
+        let entry = self.subjects.get(index as usize)?;
+        match entry.kind {
+            SubjectKind::Action => self.actions.get(entry.record as usize),
+            _ => None,
+        }
+    }
+
+    /// The action interned as subject `index`, if it was proposed.
+    pub fn action_at(&self, index: u32) -> Option<ActionRef<'_>> {
+        self.action_ref(self.action_record_at(index)?)
+    }
+
+    /// Every proposed action, in the order of its stream's first event.
+    pub fn actions(&self) -> impl Iterator<Item = ActionRef<'_>> {
+        self.actions.iter().filter_map(|r| self.action_ref(r))
+    }
+
+    /// The domain state of action `id` (an empty one when no event named it), as the command
+    /// service would fold it: for `decide`, and for tests.
+    pub fn action_state(&self, id: &ActionId) -> domain_action::ActionState {
+        match self.action_record(id) {
+            None => domain_action::ActionState::default(),
+            Some(record) => match self.action_ref(record) {
+                Some(a) => a.to_state().unwrap_or_default(),
+                None => domain_action::ActionState {
+                    action: None,
+                    first_effective_on: record.first_effective_on,
+                    version: record.version,
+                },
+            },
+        }
+    }
+
+    fn action_ref<'a>(&'a self, record: &'a ActionRecord) -> Option<ActionRef<'a>> {
+        let entry = self.subjects.get(record.subject as usize)?;
+        ActionRef::new(self.strings.get(entry.id), record, &self.strings)
+    }
+
+    /// The text of a [`Str`] of this programme.
+    pub fn str(&self, s: Str) -> &str {
+        self.strings.get(s)
     }
 
     pub fn session(&self, id: &SessionId) -> Option<&session::Session> {
@@ -352,31 +437,61 @@ impl ProgrammeView {
         if self.lookup.0.n_subjects != self.subjects.len() {
             self.lookup.0 = SubjectLookup::of(&self.subjects);
         }
-        if let Some(i) = self.lookup.0.get(kind, id) {
+        let id = self.strings.intern(id);
+        let key = subject_key(kind, id);
+        if let Some(&i) = self.lookup.0.slots.get(&key) {
             return i;
         }
-        let subject = match kind {
-            SubjectKind::Programme => Some(Subject::Programme),
-            SubjectKind::Partner => PartnerId::parse(id).ok().map(Subject::Partner),
-            SubjectKind::Session => SessionId::parse(id).ok().map(Subject::Session),
-            SubjectKind::Action => ActionId::parse(id).ok().map(Subject::Action),
-        };
-        let Some(subject) = subject else {
-            return u32::MAX;
-        };
         let i = u32::try_from(self.subjects.len()).unwrap_or(u32::MAX);
-        self.subjects.push(subject);
-        self.marks.push(StreamMarks::default());
-        self.lookup.0.insert(kind, id, i);
+        let record = match kind {
+            SubjectKind::Action => {
+                let r = u32::try_from(self.actions.len()).unwrap_or(u32::MAX);
+                self.actions.push(ActionRecord::new(i));
+                r
+            }
+            _ => u32::MAX,
+        };
+        self.subjects.push(SubjectEntry { kind, id, record });
+        self.lookup.0.slots.insert(key, i);
+        self.lookup.0.n_subjects = self.subjects.len();
         i
     }
 
     fn supersede(&mut self, old_position: u64, by: u64) {
-        if let Ok(i) = self
-            .events
-            .binary_search_by_key(&old_position, |e| e.position)
-        {
-            self.events[i].superseded_by = by;
+        if self.event_at(old_position).is_some() {
+            self.superseded.insert(old_position, by);
+        }
+    }
+
+    /// The position of the later event that superseded the event at `position`.
+    pub fn superseded_by(&self, position: u64) -> Option<u64> {
+        self.superseded.get(&position).copied()
+    }
+
+    /// The amount the event of `entry` carries, `event` being that event read back: the sum of
+    /// its lines (requested, proposed, retained), a grant, a payment (for a cancellation, the
+    /// cancelled payment's), a repayment, an envelope, the spending of a report. An action's
+    /// event counts only if the action was proposed once it was folded.
+    pub fn amount_of(&self, entry: &EventRef, event: &DomainEvent) -> Option<Money> {
+        match event {
+            DomainEvent::Programme(ProgrammeEvent::EnvelopeNotified(x)) => Some(x.amount),
+            DomainEvent::Programme(ProgrammeEvent::EnvelopeRevised(x)) => Some(x.amount),
+            DomainEvent::Action(e) if entry.of_proposed_action => match e {
+                ActionEvent::ActionProposed(e) => Some(sum(&e.requested)),
+                ActionEvent::OpinionGiven(e) => Some(sum(&e.proposed)),
+                ActionEvent::CopilDecisionTaken(e) => Some(sum(&e.retained)),
+                ActionEvent::DecisionRevised(e) => Some(sum(&e.retained)),
+                ActionEvent::GrantAwarded(e) => Some(e.amount),
+                ActionEvent::PaymentRecorded(e) => Some(e.amount),
+                ActionEvent::PaymentCancelled(_) => {
+                    self.cancelled_amounts.get(&entry.position).copied()
+                }
+                ActionEvent::RepaymentRequested(e) => Some(e.amount),
+                ActionEvent::RepaymentReceived(e) => Some(e.amount),
+                ActionEvent::ReportSubmitted(e) => Some(e.spent),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -393,55 +508,58 @@ impl ProgrammeView {
         let mut entry = EventRef {
             position,
             effective_on: on,
-            recorded_at: event.recorded_at,
+            recorded_at: event.recorded_at.timestamp_micros(),
             kind: EventKind::of(&event.event),
             stream,
             session: u32::MAX,
             axis: u16::MAX,
-            amount: -1,
-            superseded_by: 0,
+            of_proposed_action: false,
         };
         match (&event.stream, &event.event) {
             (StreamRef::Programme(_), DomainEvent::Programme(e)) => {
-                let state = std::mem::take(&mut self.programme);
-                self.programme = programme::evolve(state, &dated(on, e));
+                programme::apply(&mut self.programme, on, e);
                 match e {
                     ProgrammeEvent::EnvelopeNotified(x) => {
-                        entry.set_amount(Some(x.amount));
                         self.envelope_moved(x.funder.clone(), x.year, position);
                     }
                     ProgrammeEvent::EnvelopeRevised(x) => {
-                        entry.set_amount(Some(x.amount));
                         self.envelope_moved(x.funder.clone(), x.year, position);
                     }
                     _ => {}
                 }
             }
             (StreamRef::Partner(_, id), DomainEvent::Partner(e)) => {
-                let slot = self.partners.entry(id.clone()).or_default();
-                *slot = partner::evolve(std::mem::take(slot), &dated(on, e));
+                if let Some(slot) = slot_of(&mut self.partners, id) {
+                    partner::apply(slot, on, e);
+                }
             }
             (StreamRef::Session(_, id), DomainEvent::Session(e)) => {
                 entry.session = stream;
-                let slot = self.sessions.entry(id.clone()).or_default();
-                *slot = session::evolve(std::mem::take(slot), &dated(on, e));
-            }
-            (StreamRef::Action(_, id), DomainEvent::Action(e)) => {
-                if !self.actions.contains_key(id) {
-                    self.actions.insert(id.clone(), Default::default());
+                if let Some(slot) = slot_of(&mut self.sessions, id) {
+                    session::apply(slot, on, e);
                 }
-                let Some(slot) = self.actions.get_mut(id) else {
+            }
+            (StreamRef::Action(..), DomainEvent::Action(e)) => {
+                let record = match self.subjects.get(stream as usize) {
+                    Some(s) if s.kind == SubjectKind::Action => s.record,
+                    _ => u32::MAX,
+                };
+                let Some(record) = self.actions.get_mut(record as usize) else {
                     return;
                 };
-                *slot = action::evolve(std::mem::take(slot), &dated(on, e));
-                if let Some(a) = slot.action.as_ref() {
-                    entry.axis = intern_axis(&mut self.axis_codes, &a.axis);
-                    let facts = ActionFacts::of(a, e);
-                    self.index_action_event(&mut entry, e, facts);
+                if let Some(folded) = record.apply(&mut self.strings, on, position, e) {
+                    if let Some(axis) = folded.axis {
+                        entry.axis = intern_axis(&mut self.axis_codes, self.strings.get(axis));
+                    }
+                    self.index_action_event(&mut entry, e, folded);
                 }
             }
             // `RecordedEvent::from_envelope` refuses an event of another stream's kind.
             _ => {}
+        }
+        // Grown by an eighth rather than doubled: the index lives as long as the model.
+        if self.events.len() == self.events.capacity() {
+            self.events.reserve_exact((self.events.len() / 8).max(16));
         }
         self.events.push(entry);
     }
@@ -462,131 +580,53 @@ impl ProgrammeView {
         }
     }
 
-    /// Indexes an action's event, once folded into `self.actions`.
-    fn index_action_event(
-        &mut self,
-        entry: &mut EventRef,
-        event: &ActionEvent,
-        facts: ActionFacts,
-    ) {
-        let stream = entry.stream as usize;
+    /// Indexes an event of a proposed action, once folded into its record.
+    fn index_action_event(&mut self, entry: &mut EventRef, event: &ActionEvent, folded: Folded) {
         let position = entry.position;
-        let ActionFacts {
-            n_payments,
-            n_decisions,
-            n_opinions,
-            cancelled,
-            superseded_decision,
-        } = facts;
-        let Some(marks) = self.marks.get_mut(stream) else {
-            return;
-        };
-        // Positions are kept parallel to the action's `payments` and `decisions`: push when
-        // `evolve` pushed one.
-        if marks.payments.len() < n_payments {
-            marks.payments.push(position);
-        }
-        if marks.decisions.len() < n_decisions {
-            marks.decisions.push(position);
-        }
         let superseded = match event {
-            ActionEvent::PaymentCancelled(_) => {
-                cancelled.and_then(|(k, _)| marks.payments.get(k).copied())
-            }
-            ActionEvent::DecisionRevised(_) => {
-                superseded_decision.and_then(|k| marks.decisions.get(k).copied())
-            }
+            ActionEvent::PaymentCancelled(_) => folded.cancelled.map(|(p, _)| p),
+            ActionEvent::DecisionRevised(_) => folded.superseded_decision,
             _ => None,
         };
         if let Some(old) = superseded {
             self.supersede(old, position);
         }
+        entry.of_proposed_action = true;
+        if let (ActionEvent::PaymentCancelled(_), Some((_, amount))) = (event, folded.cancelled) {
+            self.cancelled_amounts.insert(position, amount);
+        }
         match event {
-            ActionEvent::ActionProposed(e) => entry.set_amount(Some(sum(&e.requested))),
             ActionEvent::OpinionGiven(e) => {
-                entry.set_amount(Some(sum(&e.proposed)));
-                let index = u32::try_from(n_opinions.saturating_sub(1)).unwrap_or(u32::MAX);
+                let index = folded.opinion.unwrap_or(u32::MAX);
                 self.record_act(entry, &e.session, SessionActKind::Opinion(index));
             }
             ActionEvent::CopilDecisionTaken(e) => {
-                entry.set_amount(Some(sum(&e.retained)));
                 self.record_act(entry, &e.session, SessionActKind::Decision(e.decision_no));
             }
             ActionEvent::DecisionRevised(e) => {
-                entry.set_amount(Some(sum(&e.retained)));
                 self.record_act(entry, &e.session, SessionActKind::Revision(e.decision_no));
             }
-            ActionEvent::GrantAwarded(e) => entry.set_amount(Some(e.amount)),
-            ActionEvent::PaymentRecorded(e) => entry.set_amount(Some(e.amount)),
-            ActionEvent::PaymentCancelled(_) => entry.set_amount(cancelled.map(|(_, m)| m)),
-            ActionEvent::RepaymentRequested(e) => entry.set_amount(Some(e.amount)),
-            ActionEvent::RepaymentReceived(e) => entry.set_amount(Some(e.amount)),
-            ActionEvent::ReportSubmitted(e) => entry.set_amount(Some(e.spent)),
             _ => {}
-        }
-    }
-}
-
-/// What the index needs of an action just folded, read while it is borrowed.
-struct ActionFacts {
-    n_payments: usize,
-    n_decisions: usize,
-    n_opinions: usize,
-    /// For a cancellation: the cancelled payment's index and amount.
-    cancelled: Option<(usize, Money)>,
-    /// For a revision: the index of the decision it supersedes.
-    superseded_decision: Option<usize>,
-}
-
-impl ActionFacts {
-    fn of(action: &action::Action, event: &ActionEvent) -> ActionFacts {
-        ActionFacts {
-            n_payments: action.payments.len(),
-            n_decisions: action.decisions.len(),
-            n_opinions: action.opinions.len(),
-            cancelled: match event {
-                ActionEvent::PaymentCancelled(e) => action
-                    .payments
-                    .iter()
-                    .position(|p| p.id == e.payment)
-                    .map(|k| (k, action.payments[k].amount)),
-                _ => None,
-            },
-            superseded_decision: match event {
-                ActionEvent::DecisionRevised(e) => action
-                    .decisions
-                    .iter()
-                    .position(|d| d.number == e.supersedes),
-                _ => None,
-            },
         }
     }
 }
 
 /// The index of `code` among the interned axis codes, interning it when new (`u16::MAX` when
 /// the table is full).
-fn intern_axis(codes: &mut Vec<AxisCode>, code: &AxisCode) -> u16 {
-    if let Some(i) = codes.iter().position(|c| c == code) {
+fn intern_axis(codes: &mut Vec<AxisCode>, code: &str) -> u16 {
+    if let Some(i) = codes.iter().position(|c| c.as_str() == code) {
         return u16::try_from(i).unwrap_or(u16::MAX);
     }
-    match u16::try_from(codes.len()) {
-        Ok(i) if i != u16::MAX => {
-            codes.push(code.clone());
+    match (u16::try_from(codes.len()), AxisCode::parse(code)) {
+        (Ok(i), Ok(code)) if i != u16::MAX => {
+            codes.push(code);
             i
         }
         _ => u16::MAX,
     }
 }
 
-/// Positions of an action's payments and decisions, in the order of its `payments` and
-/// `decisions`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct StreamMarks {
-    payments: Vec<u64>,
-    decisions: Vec<u64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 enum SubjectKind {
     Programme,
     Partner,
@@ -605,51 +645,75 @@ impl Subject {
     }
 }
 
-/// Subject → index, by kind, looked up with a borrowed id (no allocation per event).
+/// A subject as the view keeps it: its kind, its id among the programme's strings, and for an
+/// action the index of its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct SubjectEntry {
+    kind: SubjectKind,
+    id: Str,
+    /// The index of the action's record in `actions` (`u32::MAX` for other kinds).
+    record: u32,
+}
+
+fn subject_key(kind: SubjectKind, id: Str) -> u64 {
+    (kind as u64) << 32 | u64::from(id.key())
+}
+
+/// (kind, id) → subject index.
 #[derive(Debug, Clone, Default)]
 struct SubjectLookup {
     /// How many subjects it covers; stale when it differs from `subjects.len()`.
     n_subjects: usize,
-    programme: Option<u32>,
-    partners: HashMap<String, u32>,
-    sessions: HashMap<String, u32>,
-    actions: HashMap<String, u32>,
+    slots: HashMap<u64, u32, BuildHasherDefault<Mix>>,
 }
 
 impl SubjectLookup {
-    fn of(subjects: &[Subject]) -> SubjectLookup {
-        let mut lookup = SubjectLookup::default();
-        for (i, s) in subjects.iter().enumerate() {
-            let (kind, id) = s.key();
-            lookup.insert(kind, id, u32::try_from(i).unwrap_or(u32::MAX));
+    fn of(subjects: &[SubjectEntry]) -> SubjectLookup {
+        let slots = subjects
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    subject_key(s.kind, s.id),
+                    u32::try_from(i).unwrap_or(u32::MAX),
+                )
+            })
+            .collect();
+        SubjectLookup {
+            n_subjects: subjects.len(),
+            slots,
         }
-        lookup
+    }
+}
+
+/// Hashes a `u64` key by one multiplication (Fibonacci hashing): the keys are small integers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Mix(u64);
+
+impl Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
     }
 
-    fn get(&self, kind: SubjectKind, id: &str) -> Option<u32> {
-        match kind {
-            SubjectKind::Programme => self.programme,
-            SubjectKind::Partner => self.partners.get(id).copied(),
-            SubjectKind::Session => self.sessions.get(id).copied(),
-            SubjectKind::Action => self.actions.get(id).copied(),
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
     }
 
-    fn insert(&mut self, kind: SubjectKind, id: &str, index: u32) {
-        match kind {
-            SubjectKind::Programme => self.programme = Some(index),
-            SubjectKind::Partner => {
-                self.partners.insert(id.to_owned(), index);
-            }
-            SubjectKind::Session => {
-                self.sessions.insert(id.to_owned(), index);
-            }
-            SubjectKind::Action => {
-                self.actions.insert(id.to_owned(), index);
-            }
-        }
-        self.n_subjects += 1;
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
+}
+
+/// A domain value stored as a [`Str`]: the ids and texts of `domain::values` are strings
+/// underneath (serde-transparent), so this gives back exactly the value decoded from the log.
+/// `None` only for a type that is not a plain string.
+pub fn restore<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    use serde::de::IntoDeserializer;
+    let deserializer: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        s.into_deserializer();
+    T::deserialize(deserializer).ok()
 }
 
 /// Data derived from the rest of the view: not part of snapshots (it is rebuilt), and not
@@ -682,11 +746,16 @@ fn sum(lines: &[domain::values::MoneyLine]) -> Money {
         .fold(Money::ZERO, |acc, l| acc.saturating_add(l.amount))
 }
 
-fn dated<E: Clone>(effective_on: NaiveDate, event: &E) -> Dated<E> {
-    Dated {
-        effective_on,
-        event: event.clone(),
+/// The state of stream `id`, made empty the first time (the id is cloned only then). Always
+/// `Some`.
+fn slot_of<'a, K: Ord + Clone, V: Default>(
+    states: &'a mut BTreeMap<K, V>,
+    id: &K,
+) -> Option<&'a mut V> {
+    if !states.contains_key(id) {
+        states.insert(id.clone(), V::default());
     }
+    states.get_mut(id)
 }
 
 #[cfg(test)]
@@ -712,6 +781,6 @@ mod tests {
 
     #[test]
     fn an_event_ref_stays_small() {
-        assert!(std::mem::size_of::<EventRef>() <= 56);
+        assert!(std::mem::size_of::<EventRef>() <= 32);
     }
 }
