@@ -41,6 +41,8 @@ struct Inner {
     stats: Arc<StatsCounters>,
     // Never read: it is here for its `Drop`, which joins the writer.
     _writer_thread: WriterThread,
+    // Never read: last, so that it drops after every sled handle above.
+    _lock_released: LockReleased,
 }
 
 /// Joins the writer thread on drop, so that when the last handle is gone the store is closed
@@ -51,6 +53,33 @@ impl Drop for WriterThread {
     fn drop(&mut self) {
         if let Some(handle) = self.0.take() {
             let _ = handle.join();
+        }
+    }
+}
+
+/// Waits on drop, for a few seconds at most, until sled's lock on the directory is released:
+/// sled's own background threads may hold the store a moment after its last handle is gone, and
+/// a store reopened in the same process during that moment would be refused as `Locked`.
+struct LockReleased(PathBuf);
+
+impl Drop for LockReleased {
+    fn drop(&mut self) {
+        // sled locks its `db` file with flock, as `File::try_lock` does.
+        let Ok(file) = std::fs::File::open(self.0.join("db")) else {
+            return;
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            match file.try_lock() {
+                Ok(()) => {
+                    let _ = file.unlock();
+                    return;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                Err(std::fs::TryLockError::Error(_)) => return,
+            }
         }
     }
 }
@@ -145,6 +174,7 @@ impl EventLog {
         let thread = std::thread::Builder::new()
             .name("eventlog-writer".to_owned())
             .spawn(move || writer.run(receiver))?;
+        let lock_path = path.clone();
         Ok(EventLog {
             inner: Arc::new(Inner {
                 sender,
@@ -155,6 +185,7 @@ impl EventLog {
                 path,
                 stats,
                 _writer_thread: WriterThread(Some(thread)),
+                _lock_released: LockReleased(lock_path),
             }),
         })
     }
