@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{open, open_raw, single, try_open};
+use common::{open, single, try_open, with_raw};
 use eventlog::{Error, ExpectedVersion};
 
 fn event_key(position: u64) -> Vec<u8> {
@@ -80,10 +80,7 @@ fn edit_chunk(tree: &sled::Tree, position: u64, edit: impl FnOnce(&mut Vec<Vec<u
 
 /// Opens the raw sled store of a closed log and applies `damage` to its `log` tree.
 fn damage_raw(dir: &std::path::Path, damage: impl FnOnce(&sled::Db, &sled::Tree)) {
-    let db = open_raw(dir);
-    let tree = db.open_tree("log").unwrap();
-    damage(&db, &tree);
-    db.flush().unwrap();
+    with_raw(dir, |db| damage(db, &db.open_tree("log").unwrap()));
 }
 
 fn filled(n_appends: usize) -> tempfile::TempDir {
@@ -189,12 +186,10 @@ fn opening_a_store_whose_last_record_is_damaged_is_a_corruption_error() {
 #[test]
 fn opening_a_store_of_a_newer_format_is_refused() {
     let dir = filled(1);
-    {
-        let db = open_raw(dir.path());
+    with_raw(dir.path(), |db| {
         let meta = db.open_tree("meta").unwrap();
         meta.insert("format_version", &2u32.to_be_bytes()).unwrap();
-        db.flush().unwrap();
-    }
+    });
     match try_open(dir.path()) {
         Err(Error::UnknownFormat(message)) => {
             assert!(message.contains("format 2"), "{message}")
@@ -206,11 +201,9 @@ fn opening_a_store_of_a_newer_format_is_refused() {
 #[test]
 fn opening_a_store_with_events_but_no_format_version_is_refused() {
     let dir = filled(1);
-    {
-        let db = open_raw(dir.path());
-        db.open_tree("meta").unwrap().clear().unwrap();
-        db.flush().unwrap();
-    }
+    with_raw(dir.path(), |db| {
+        db.open_tree("meta").unwrap().clear().unwrap()
+    });
     assert!(matches!(try_open(dir.path()), Err(Error::UnknownFormat(_))));
 }
 
@@ -218,13 +211,13 @@ fn opening_a_store_with_events_but_no_format_version_is_refused() {
 fn a_new_store_records_the_current_format_version() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(dir.path()));
-    let db = open_raw(dir.path());
-    let stored = db
-        .open_tree("meta")
-        .unwrap()
-        .get("format_version")
-        .unwrap()
-        .unwrap();
+    let stored = with_raw(dir.path(), |db| {
+        db.open_tree("meta")
+            .unwrap()
+            .get("format_version")
+            .unwrap()
+            .unwrap()
+    });
     assert_eq!(stored.as_ref(), &eventlog::FORMAT_VERSION.to_be_bytes());
 }
 

@@ -36,42 +36,35 @@ pub fn multi(streams: &[(&str, ExpectedVersion, usize)]) -> AppendRequest {
     }
 }
 
-/// Opens the store in `path`. Right after a handle on the same store was dropped in this
-/// process, sled's background threads may hold its lock a moment longer: `Locked` is retried
-/// for a while (another process holding the store is not what these tests are about).
 pub fn open(path: &Path) -> EventLog {
     try_open(path).unwrap_or_else(|error| panic!("the store does not open: {error}"))
 }
 
 /// [`open`]'s result, for the tests of stores that must not open.
 pub fn try_open(path: &Path) -> Result<EventLog, eventlog::Error> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match EventLog::open(path, Options::default()) {
-            Err(eventlog::Error::Locked { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            result => return result,
-        }
-    }
+    EventLog::open(path, Options::default())
 }
 
-/// Opens the sled database of the store in `path` directly (to damage it), with the same
-/// patience as [`open`] for a lock not yet released.
-pub fn open_raw(path: &Path) -> sled::Db {
+/// Runs `f` on the sled database of the store in `path`, opened directly (to read or damage it
+/// as a disk or an attacker would), then waits until sled has released the directory's lock,
+/// as dropping an [`EventLog`] does: sled's own threads may hold it a moment longer.
+pub fn with_raw<R>(path: &Path, f: impl FnOnce(&sled::Db) -> R) -> R {
+    let db =
+        sled::open(path).unwrap_or_else(|e| panic!("sled does not open {}: {e}", path.display()));
+    let result = f(&db);
+    db.flush().unwrap();
+    drop(db);
+    let file = std::fs::File::open(path.join("db")).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match sled::open(path) {
-            Ok(db) => return db,
-            Err(sled::Error::Io(error))
-                if error.to_string().contains("could not acquire lock")
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(error) => panic!("sled does not open {}: {error}", path.display()),
-        }
+    while let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sled kept its lock on {}",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
     }
+    result
 }
 
 pub fn all(log: &EventLog) -> Vec<eventlog::Envelope> {
