@@ -83,12 +83,7 @@ pub fn run(dir: &Path, report: impl Fn(String)) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let result = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}/graphql", listener.local_addr()?);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(graphql::serve(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
+        let (url, server) = Running::start(state.clone()).await?;
         let client = reqwest::Client::new();
 
         for i in 0..CLIENTS {
@@ -120,30 +115,48 @@ pub fn run(dir: &Path, report: impl Fn(String)) -> anyhow::Result<()> {
         report(format!("bench graphql_read_p50 {p50:.2} ms"));
         report(format!("bench graphql_read_p99 {p99:.2} ms"));
         report(format!("bench graphql_read_rate {achieved:.0} requests/s"));
-        let _ = stop.send(());
-        server.await??;
+        server.stop().await?;
 
         // The same reads, computed each time.
         let uncached = state.clone().with_config(graphql::Config {
             answer_cache_bytes: 0,
             ..graphql::Config::default()
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}/graphql", listener.local_addr()?);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(graphql::serve(listener, uncached, async {
-            let _ = stopped.await;
-        }));
+        let (url, server) = Running::start(uncached).await?;
         let (p50, p99) = sequential_reads(&client, &url, &pilot, &programme).await?;
         report(format!("bench graphql_read_uncached_p50 {p50:.2} ms"));
         report(format!("bench graphql_read_uncached_p99 {p99:.2} ms"));
-        let _ = stop.send(());
-        server.await??;
+        server.stop().await?;
         anyhow::Ok(())
     });
     projector.shutdown().map_err(|e| anyhow!("{e}"))?;
     log.close()?;
     result
+}
+
+/// A server on a free loopback port, until [`Running::stop`].
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Serves `state`; returns the GraphQL URL and the server.
+    async fn start(state: AppState) -> anyhow::Result<(String, Running)> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/graphql", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(graphql::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Ok((url, Running { stop, task }))
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await??;
+        Ok(())
+    }
 }
 
 /// Sends `body` with `token`; the answer's bytes.
