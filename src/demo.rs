@@ -19,6 +19,8 @@ use std::path::Path;
 
 const MARK_TREE: &str = "chronique";
 const MARK_KEY: &str = "demo";
+/// The ids of the tokens the last run printed, revoked by the next run.
+const TOKENS_KEY: &str = "demo-tokens";
 
 fn is_empty_dir(dir: &Path) -> anyhow::Result<bool> {
     if !dir.exists() {
@@ -107,8 +109,21 @@ pub fn run(dir: &Path, listen: &str) -> anyhow::Result<()> {
     let tokens = TokenStore::open(&log, clock.clone()).map_err(|e| anyhow!(e))?;
     if !fresh {
         println!(
-            "registre de démonstration existant : de nouveaux jetons sont créés (les secrets précédents ne sont pas conservés en clair)"
+            "registre de démonstration existant : de nouveaux jetons sont créés et ceux de la fois précédente sont révoqués"
         );
+    }
+    // The secrets printed by the previous run stop working: whoever saw them (a shared screen,
+    // a terminal log) gets nothing from them now.
+    if let Some(ids) = mark.get(TOKENS_KEY).map_err(|e| anyhow!(e))? {
+        for id in String::from_utf8_lossy(&ids)
+            .split(',')
+            .filter(|id| !id.is_empty())
+        {
+            match tokens.revoke(id) {
+                Ok(_) | Err(graphql::tokens::TokenError::UnknownId(_)) => {}
+                Err(error) => return Err(anyhow!(error)),
+            }
+        }
     }
     let roles = [
         (Role::Admin, "ADMIN", "Opératrice de démonstration"),
@@ -131,6 +146,7 @@ pub fn run(dir: &Path, listen: &str) -> anyhow::Result<()> {
         ),
     ];
     let mut lines = Vec::new();
+    let mut ids = Vec::new();
     for (role, name, label) in roles {
         let programme = (role != Role::Admin).then(|| programme.clone());
         let partner = if role == Role::Porteur {
@@ -141,9 +157,14 @@ pub fn run(dir: &Path, listen: &str) -> anyhow::Result<()> {
         } else {
             None
         };
-        let (_, secret) = create_token(&tokens, role, programme, partner, Some(label.to_owned()))?;
+        let (info, secret) =
+            create_token(&tokens, role, programme, partner, Some(label.to_owned()))?;
+        ids.push(info.id);
         lines.push(format!("token {name} {secret}"));
     }
+    mark.insert(TOKENS_KEY, ids.join(",").as_bytes())
+        .and_then(|()| mark.flush())
+        .map_err(|e| anyhow!(e))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

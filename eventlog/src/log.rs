@@ -39,6 +39,8 @@ struct Inner {
     options: Options,
     path: PathBuf,
     stats: Arc<StatsCounters>,
+    /// Why the writer stopped appending, shared with it (see [`EventLog::write_failure`]).
+    failed: Arc<parking_lot::Mutex<Option<String>>>,
     // Never read: it is here for its `Drop`, which joins the writer.
     _writer_thread: WriterThread,
     // Never read: last, so that it drops after every sled handle above.
@@ -157,6 +159,7 @@ impl EventLog {
         let (head_tx, head_rx) = watch::channel(head);
         let (sender, receiver) = mpsc::channel();
         let stats = Arc::new(StatsCounters::default());
+        let failed = Arc::new(parking_lot::Mutex::new(None));
         let writer = Writer {
             db: db.clone(),
             log: log.clone(),
@@ -165,7 +168,7 @@ impl EventLog {
             head,
             head_tx: Arc::new(head_tx),
             versions: HashMap::new(),
-            failed: Arc::default(),
+            failed: failed.clone(),
             closed: false,
             mark: Arc::new(parking_lot::Mutex::new(HeadMark::new(&path))),
             tail: chunk::load_tail(&log)?,
@@ -184,6 +187,7 @@ impl EventLog {
                 options,
                 path,
                 stats,
+                failed,
                 _writer_thread: WriterThread(Some(thread)),
                 _lock_released: LockReleased(lock_path),
             }),
@@ -233,6 +237,13 @@ impl EventLog {
     /// Counters of the writer since the log was opened.
     pub fn stats(&self) -> Stats {
         self.inner.stats.snapshot()
+    }
+
+    /// Why the writer refuses every append since a failed write or flush (a full disk, an IO
+    /// error), or `None` while it writes. Once set it stays until the store is reopened:
+    /// after such a failure sled's state and what was acknowledged may differ.
+    pub fn write_failure(&self) -> Option<String> {
+        self.inner.failed.lock().clone()
     }
 
     pub(crate) fn request_blocking<T>(

@@ -420,9 +420,165 @@ pub fn code_for_engine_error(message: &str) -> (Code, String) {
             Some(rest) => (Code::Validation, invalid_argument(rest)),
             None => (
                 Code::Validation,
-                format!("La requête GraphQL n'est pas valide : {other}"),
+                format!(
+                    "La requête GraphQL n'est pas valide : {}",
+                    french_validation(other)
+                ),
             ),
         },
+    }
+}
+
+/// The strings between double quotes in an engine message, in order.
+fn quoted(message: &str) -> Vec<&str> {
+    message.split('"').skip(1).step_by(2).collect()
+}
+
+/// async-graphql's validation and syntax messages in French. A message it does not know is
+/// said to be the engine's, kept for the developer who reads it.
+fn french_validation(message: &str) -> String {
+    let q = quoted(message);
+    let did_you_mean = |rest: &str| {
+        rest.split_once("Did you mean")
+            .map(|(_, hint)| format!(" Vouliez-vous dire {} ?", hint.trim().trim_end_matches('?')))
+            .unwrap_or_default()
+    };
+    if message.starts_with("Unknown field") && q.len() >= 2 {
+        return format!(
+            "le type {} n'a pas de champ « {} ».{}",
+            q[1],
+            q[0],
+            did_you_mean(message)
+        );
+    }
+    if message.starts_with("Unknown argument") && q.len() >= 3 {
+        return format!(
+            "le champ « {} » de {} n'a pas d'argument « {} ».{}",
+            q[1],
+            q[2],
+            q[0],
+            did_you_mean(message)
+        );
+    }
+    if message.ends_with("must have a selection of subfields") && q.len() >= 2 {
+        return format!(
+            "le champ « {} » (de type {}) demande une sélection de sous-champs entre accolades.",
+            q[0], q[1]
+        );
+    }
+    if message.contains("must not have a selection") && q.len() >= 2 {
+        return format!(
+            "le champ « {} » (de type {}) n'a pas de sous-champs : retirez ses accolades.",
+            q[0], q[1]
+        );
+    }
+    if message.ends_with("is required but not provided") && q.len() >= 3 {
+        return format!(
+            "l'argument « {} » ({}) du champ « {} » est obligatoire.",
+            q[1], q[2], q[0]
+        );
+    }
+    if message.starts_with("Variable") && message.contains("is not defined") && !q.is_empty() {
+        return format!("la variable « {} » n'est pas déclarée.", q[0]);
+    }
+    if message.starts_with("Variable") && message.contains("is never used") && !q.is_empty() {
+        return format!(
+            "la variable « {} » est déclarée mais jamais utilisée.",
+            q[0]
+        );
+    }
+    if message.starts_with("Variable")
+        && message.contains("used in position expecting")
+        && q.len() >= 3
+    {
+        return format!(
+            "la variable « {} » est de type {} là où {} est attendu.",
+            q[0], q[1], q[2]
+        );
+    }
+    if message.starts_with("Fields") && message.contains("conflict") && !q.is_empty() {
+        return format!(
+            "les champs « {} » se contredisent : donnez-leur des alias différents pour les demander tous les deux.",
+            q[0]
+        );
+    }
+    if message.starts_with("Unknown fragment") || message.starts_with("Unknown type") {
+        return format!(
+            "fragment ou type inconnu ({}).",
+            message
+                .split_once(['"', ':'])
+                .map_or("", |(_, r)| r.trim_matches(['"', ' ', '.']))
+        );
+    }
+    if message.starts_with("Fragment") && message.contains("never used") && !q.is_empty() {
+        return format!("le fragment « {} » n'est jamais utilisé.", q[0]);
+    }
+    if message.starts_with("Schema is not configured for") {
+        return "ce serveur ne sert pas ce type d'opération.".to_owned();
+    }
+    if message.contains("-->") || message.starts_with(" -->") {
+        // A syntax error from the parser: « --> 1:5 … = expected name ».
+        let at = message
+            .split("-->")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or("?");
+        let (line, column) = at.split_once(':').unwrap_or((at, "?"));
+        return format!("erreur de syntaxe ligne {line}, colonne {column}.");
+    }
+    format!("{message} (message du moteur GraphQL)")
+}
+
+/// async-graphql's reasons for refusing a value (`Failed to parse "Int": …`), in French.
+pub fn french_input_reason(reason: &str) -> String {
+    let mut reason = reason.trim().to_owned();
+    let mut within = Vec::new();
+    // `… (occurred while parsing "ActionFilter")`, possibly several times.
+    while let Some(start) = reason.rfind(" (occurred while parsing \"") {
+        let what = reason[start..].split('"').nth(1).unwrap_or("").to_owned();
+        within.push(what);
+        reason.truncate(start);
+    }
+    let q = quoted(&reason);
+    let mut french = if let Some(rest) = reason.strip_prefix("Only integers from ") {
+        let bounds: Vec<&str> = rest.split_whitespace().collect();
+        match bounds.as_slice() {
+            [min, "to", max, ..] => format!(
+                "seuls les nombres entiers de {min} à {} sont acceptés",
+                max.trim_end_matches('.')
+            ),
+            _ => "ce nombre est hors des bornes acceptées".to_owned(),
+        }
+    } else if reason.starts_with("Expected input type") && !q.is_empty() {
+        let found = reason
+            .split("found ")
+            .nth(1)
+            .unwrap_or("")
+            .trim_end_matches('.');
+        format!("une valeur de type {} est attendue, reçu {found}", q[0])
+    } else if reason.starts_with("Invalid number") {
+        "ce nombre n'est pas valide".to_owned()
+    } else {
+        reason.trim_end_matches('.').to_owned()
+    };
+    for what in within {
+        french.push_str(&format!(" (dans {what})"));
+    }
+    french
+}
+
+/// serde_json's reason for refusing a body, in French with its place.
+pub fn french_json_error(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let place = format!("ligne {}, colonne {}", error.line(), error.column());
+    match error.classify() {
+        Category::Eof => format!("le JSON s'arrête avant la fin ({place})"),
+        Category::Syntax if error.to_string().starts_with("recursion limit") => {
+            format!("le JSON est imbriqué trop profondément ({place})")
+        }
+        Category::Syntax => format!("le JSON est mal formé ({place})"),
+        Category::Data => format!("le JSON n'a pas la forme attendue ({place})"),
+        Category::Io => "le corps n'a pas pu être lu".to_owned(),
     }
 }
 

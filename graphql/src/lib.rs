@@ -35,13 +35,16 @@ pub mod auth;
 pub mod cache;
 pub mod clock;
 pub mod commands;
+pub mod connections;
 pub mod error;
 pub mod integrity;
+pub mod limits;
 pub mod metrics;
 pub mod schema;
 pub mod server;
 pub mod state;
 pub mod tokens;
+pub mod websocket;
 
 pub use auth::Viewer;
 pub use clock::Clock;

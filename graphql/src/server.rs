@@ -19,16 +19,18 @@
 use crate::assets;
 use crate::auth::{self, AuthError, Viewer};
 use crate::cache::{AnswerCache, Moment};
+use crate::connections::ConnectionPermit;
 use crate::error::{ApiError, Code};
-use crate::schema::{ChroniqueSchema, build_schema};
+use crate::limits;
+use crate::schema::{ChroniqueSchema, build_schema, refused};
 use crate::state::{AppState, Config};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::{BatchRequest, BatchResponse, Data};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, Extension, Path, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -45,9 +47,21 @@ struct Server {
 
 /// The router of the whole server, for `main` and for tests.
 pub fn app(state: AppState) -> Router {
+    router(server(state))
+}
+
+fn server(state: AppState) -> Server {
     let schema = build_schema(state.clone());
-    let max_body = state.config.max_body_bytes;
     let answers = Arc::new(AnswerCache::new(state.config.answer_cache_bytes));
+    Server {
+        state,
+        schema,
+        answers,
+    }
+}
+
+fn router(server: Server) -> Router {
+    let config = server.state.config.clone();
     Router::new()
         .route("/graphql", get(graphiql).post(graphql_http))
         .route("/graphql/ws", get(graphql_ws))
@@ -56,27 +70,54 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
-        .layer(DefaultBodyLimit::max(max_body))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            config.body_timeout,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(Server {
-            state,
-            schema,
-            answers,
-        })
+        .with_state(server)
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` resolves, then lets the requests in
-/// flight finish. The chain watch ([`crate::integrity`]) runs meanwhile and is stopped on
-/// return, so that the caller can close the log.
+/// What connections past the cap get: `/health` as usual (a supervisor still sees the server
+/// alive), 503 with `Retry-After` for everything else.
+fn busy_router(server: Server) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .fallback(|| async {
+            let mut response = error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ApiError::limit(
+                    "Le serveur sert déjà le nombre maximal de connexions : réessayez dans un instant.",
+                ),
+            );
+            let headers = response.headers_mut();
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        })
+        .with_state(server)
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then lets the requests in
+/// flight finish, under the connection limits of [`crate::connections`]. The chain watch
+/// ([`crate::integrity`]) runs meanwhile and is stopped on return, so that the caller can
+/// close the log.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let watch = tokio::spawn(state.chain.clone().run(state.log.clone()));
-    let result = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let config = state.config.clone();
+    let server = server(state);
+    let result = crate::connections::serve_connections(
+        listener,
+        router(server.clone()),
+        busy_router(server),
+        &config,
+        shutdown,
+    )
+    .await;
     watch.abort();
     // Waiting for the aborted task drops its handle on the log.
     let _ = watch.await;
@@ -153,70 +194,136 @@ fn operation_name(request: &BatchRequest) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
+/// An answer given before or instead of running the request, with its HTTP status.
+struct Refusal {
+    status: StatusCode,
+    error: ApiError,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, error: ApiError) -> Refusal {
+        Refusal { status, error }
+    }
+}
+
+/// `POST /graphql`: read the body, authenticate, answer from the cache, hold each request to
+/// [`crate::limits`], execute within the time limit, bound the answer's size. Every way out
+/// goes through the one place that records the metrics.
 async fn graphql_http(
     State(server): State<Server>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
-    let metrics = server.state.metrics.clone();
-    let config: &Config = &server.state.config;
+    let mut operation = None;
+    let (outcome, response) = match answer_http(&server, &headers, body, &mut operation).await {
+        Ok(Answer { outcome, body }) => (outcome, json_response(StatusCode::OK, body)),
+        Err(refusal) => (
+            refusal.error.code().as_str().to_owned(),
+            error_response(refusal.status, refusal.error),
+        ),
+    };
+    server
+        .state
+        .metrics
+        .record_request(operation.as_deref(), &outcome, started.elapsed());
+    response
+}
+
+/// A GraphQL answer: its body, and its outcome for the metrics (`ok` or the first code).
+struct Answer {
+    outcome: String,
+    body: Bytes,
+}
+
+/// Whether the body was refused because it did not arrive within [`Config::body_timeout`].
+fn body_timed_out(rejection: &BytesRejection) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = source {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
+}
+
+fn read_request(
+    config: &Config,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<BatchRequest, Refusal> {
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            metrics.record_request(None, Code::Limit.as_str(), started.elapsed());
-            return error_response(
+            return Err(Refusal::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ApiError::limit(format!(
                     "La requête dépasse la taille maximale de {} Kio.",
                     config.max_body_bytes / 1024
                 )),
-            );
+            ));
         }
-        Err(rejection) => {
-            metrics.record_request(None, Code::Validation.as_str(), started.elapsed());
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                ApiError::validation(format!(
-                    "Le corps de la requête est illisible : {rejection}."
+        Err(rejection) if body_timed_out(&rejection) => {
+            return Err(Refusal::new(
+                StatusCode::REQUEST_TIMEOUT,
+                ApiError::limit(format!(
+                    "Le corps de la requête n'est pas arrivé en entier en {} s.",
+                    config.body_timeout.as_secs_f64()
                 )),
-            );
+            ));
+        }
+        Err(_) => {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                ApiError::validation("Le corps de la requête est illisible."),
+            ));
         }
     };
-    let request: BatchRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => {
-            metrics.record_request(None, Code::Validation.as_str(), started.elapsed());
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                ApiError::validation(format!(
-                    "Le corps de la requête n'est pas une requête GraphQL en JSON ({{\"query\": \"…\", \"variables\": {{…}}}}) : {error}."
-                )),
-            );
-        }
-    };
-    let operation = operation_name(&request);
+    let request: BatchRequest = serde_json::from_slice(&body).map_err(|error| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            ApiError::validation(format!(
+                "Le corps de la requête n'est pas une requête GraphQL en JSON ({{\"query\": \"…\", \"variables\": {{…}}}}) : {}.",
+                crate::error::french_json_error(&error)
+            )),
+        )
+    })?;
+    if let BatchRequest::Batch(list) = &request
+        && list.len() > limits::MAX_BATCH
+    {
+        return Err(Refusal::new(
+            StatusCode::OK,
+            ApiError::limit(format!(
+                "Un envoi groupé contient au plus {} requêtes ({} reçues) : rien n'a été exécuté.",
+                limits::MAX_BATCH,
+                list.len()
+            )),
+        ));
+    }
+    Ok(request)
+}
+
+async fn answer_http(
+    server: &Server,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    operation: &mut Option<String>,
+) -> Result<Answer, Refusal> {
+    let config: &Config = &server.state.config;
+    let request = read_request(config, body)?;
+    *operation = operation_name(&request);
     let secret = auth::bearer_token(
         headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
     );
-    let viewer: Viewer = match auth::authenticate(&server.state.tokens, secret) {
-        Ok(viewer) => viewer,
-        Err(error) => {
-            let status = match error {
-                AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
-                AuthError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            let error = ApiError::from(error);
-            metrics.record_request(
-                operation.as_deref(),
-                error.code().as_str(),
-                started.elapsed(),
-            );
-            return error_response(status, error);
-        }
-    };
+    let viewer: Viewer = auth::authenticate(&server.state.tokens, secret).map_err(|error| {
+        let status = match error {
+            AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AuthError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Refusal::new(status, ApiError::from(error))
+    })?;
     // A read-only query asked again before the register moved is answered from the cache.
     let cached = match (&request, &server.state.projector) {
         (BatchRequest::Single(single), Some(projector)) => {
@@ -232,66 +339,153 @@ async fn graphql_http(
         _ => None,
     };
     if let Some((key, moment)) = &cached
-        && let Some(answer) = server.answers.get(key, *moment)
+        && let Some(body) = server.answers.get(key, *moment)
     {
-        metrics.record_request(operation.as_deref(), "ok", started.elapsed());
-        metrics.record_cached_answer();
-        return json_response(StatusCode::OK, answer);
+        server.state.metrics.record_cached_answer();
+        return Ok(Answer {
+            outcome: "ok".to_owned(),
+            body,
+        });
     }
-    let request = request.data(viewer);
-    // The execution runs in its own task: when the time is up the client is answered, but a
-    // mutation already under way is not cut in the middle.
-    let schema = server.schema.clone();
-    let execution = tokio::spawn(async move { schema.execute_batch(request).await });
-    let response = match tokio::time::timeout(config.request_timeout, execution).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(join)) => {
-            let error = ApiError::internal(join);
-            metrics.record_request(
-                operation.as_deref(),
-                error.code().as_str(),
-                started.elapsed(),
-            );
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, error);
-        }
-        Err(_) => {
-            metrics.record_request(
-                operation.as_deref(),
-                Code::Limit.as_str(),
-                started.elapsed(),
-            );
-            return error_response(
-                StatusCode::OK,
-                ApiError::limit(format!(
-                    "La requête a duré plus de {} s et a été abandonnée. Si c'était une modification, elle a pu être enregistrée : vérifiez avant de recommencer (avec le même commandId, elle ne le sera pas deux fois).",
-                    config.request_timeout.as_secs()
-                )),
-            );
-        }
-    };
+    let response = execute_in_time(server, request, viewer).await?;
     let outcome = match &response {
         BatchResponse::Single(r) => outcome(r),
         BatchResponse::Batch(list) => list.first().map(outcome).unwrap_or_else(|| "ok".to_owned()),
     };
-    metrics.record_request(operation.as_deref(), &outcome, started.elapsed());
-    match serde_json::to_string(&response) {
-        Ok(body) => {
-            let body = Bytes::from(body);
-            if let Some((key, moment)) = cached
-                && outcome == "ok"
-            {
-                server.answers.put(key, moment, body.clone());
+    let body = serde_json::to_vec(&response).map_err(|error| {
+        Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(error))
+    })?;
+    if body.len() > config.max_answer_bytes {
+        return Err(Refusal::new(
+            StatusCode::OK,
+            ApiError::limit(format!(
+                "La réponse ferait {} Mio, au plus {} Mio sont envoyés : demandez des pages plus petites (« first ») ou moins de champs.",
+                body.len().div_ceil(1024 * 1024),
+                config.max_answer_bytes.div_ceil(1024 * 1024)
+            )),
+        ));
+    }
+    let body = Bytes::from(body);
+    if let Some((key, moment)) = cached
+        && outcome == "ok"
+    {
+        server.answers.put(key, moment, body.clone());
+    }
+    Ok(Answer { outcome, body })
+}
+
+/// Holds each request to the limits, then runs them in their own task within the time limit.
+/// When the time is up, the work of queries is stopped; a mutation already under way is not
+/// cut in the middle (it was decided, and may be written).
+async fn execute_in_time(
+    server: &Server,
+    request: BatchRequest,
+    viewer: Viewer,
+) -> Result<BatchResponse, Refusal> {
+    let config: &Config = &server.state.config;
+    let (requests, batch) = match request {
+        BatchRequest::Single(single) => (vec![single], false),
+        BatchRequest::Batch(list) => (list, true),
+    };
+    let mut admitted = Vec::with_capacity(requests.len());
+    let mut writes = false;
+    for mut request in requests {
+        match server.schema.admit(&mut request) {
+            Ok(checked) => {
+                writes |= checked.is_none_or(|c| c.operation == Some(OperationType::Mutation));
+                admitted.push(Ok(request.data(viewer.clone())));
             }
-            json_response(StatusCode::OK, body)
+            Err(error) if !batch => return Err(Refusal::new(StatusCode::OK, error)),
+            Err(error) => admitted.push(Err(error)),
         }
-        Err(error) => error_response(StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(error)),
+    }
+    let schema = server.schema.clone();
+    let execution = tokio::spawn(async move {
+        let mut responses = Vec::with_capacity(admitted.len());
+        for request in admitted {
+            responses.push(match request {
+                Ok(request) => schema.execute_admitted(request).await,
+                Err(error) => refused(error),
+            });
+        }
+        responses
+    });
+    let abort = execution.abort_handle();
+    match tokio::time::timeout(config.request_timeout, execution).await {
+        Ok(Ok(mut responses)) if !batch => Ok(BatchResponse::Single(responses.remove(0))),
+        Ok(Ok(responses)) => Ok(BatchResponse::Batch(responses)),
+        Ok(Err(join)) => Err(Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::internal(join),
+        )),
+        Err(_) => {
+            let message = if writes {
+                format!(
+                    "La requête a duré plus de {} s et a été abandonnée. Si c'était une modification, elle a pu être enregistrée : vérifiez avant de recommencer (avec le même commandId, elle ne le sera pas deux fois).",
+                    config.request_timeout.as_secs()
+                )
+            } else {
+                abort.abort();
+                format!(
+                    "La requête a duré plus de {} s et a été abandonnée : demandez moins à la fois.",
+                    config.request_timeout.as_secs()
+                )
+            };
+            Err(Refusal::new(StatusCode::OK, ApiError::limit(message)))
+        }
     }
 }
 
 /// GraphiQL, loaded from its CDN with the page's token; without the Internet, a simple console
 /// in French takes its place.
-async fn graphiql() -> Html<&'static str> {
-    Html(include_str!("graphiql.html"))
+async fn graphiql() -> Response {
+    static PAGE: &str = include_str!("graphiql.html");
+    static POLICY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        // The page's own script and style are allowed by their hash, nothing else inline.
+        let script = inline_hash(PAGE, "<script>", "</script>");
+        let style = inline_hash(PAGE, "<style>", "</style>");
+        format!(
+            "default-src 'none'; script-src https://unpkg.com {script}; style-src https://unpkg.com {style} 'unsafe-inline'; img-src 'self' data: https://unpkg.com; font-src https://unpkg.com data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        )
+    });
+    with_page_policy(Html(PAGE).into_response(), &POLICY)
+}
+
+/// `'sha256-…'` of the text between the first `open` and the `close` after it.
+fn inline_hash(page: &str, open: &str, close: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let text = page
+        .split_once(open)
+        .and_then(|(_, rest)| rest.split_once(close))
+        .map_or("", |(inside, _)| inside);
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The timeline page's policy: its own files only, no inline script or style, no framing.
+const PAGE_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Adds the Content-Security-Policy and the framing refusal (for browsers without
+/// `frame-ancestors`) to an HTML page.
+fn with_page_policy(mut response: Response, policy: &str) -> Response {
+    let headers = response.headers_mut();
+    if let Ok(policy) = HeaderValue::from_str(policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 /// The schema as served, in SDL, for tools and for people without GraphiQL.
@@ -305,27 +499,24 @@ async fn schema_sdl(State(server): State<Server>) -> Response {
 
 async fn graphql_ws(
     State(server): State<Server>,
-    protocol: GraphQLProtocol,
+    headers: HeaderMap,
+    permit: Option<Extension<ConnectionPermit>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let tokens = server.state.tokens.clone();
-    let schema = server.schema.clone();
+    let Some(protocol) = crate::websocket::protocol(&headers) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            ApiError::validation(
+                "Précisez le sous-protocole WebSocket « graphql-transport-ws » (en-tête Sec-WebSocket-Protocol).",
+            ),
+        );
+    };
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let secret = auth::payload_token(&payload);
-                    match auth::authenticate(&tokens, secret.as_deref()) {
-                        Ok(viewer) => {
-                            let mut data = Data::default();
-                            data.insert(viewer);
-                            Ok(data)
-                        }
-                        Err(error) => Err(ApiError::from(error).to_graphql()),
-                    }
-                })
-                .serve()
+        .on_upgrade(move |socket| async move {
+            // The socket keeps its place under the connection cap for as long as it is open.
+            let _permit = permit;
+            crate::websocket::serve(server.state, server.schema, protocol, socket).await
         })
 }
 
@@ -334,18 +525,28 @@ async fn health(State(server): State<Server>) -> Response {
     let head = state.log.head().position;
     let chain = state.chain.status();
     let broken = chain.broken.is_some();
+    let write_failure = state.log.write_failure();
+    let status = match (broken, &write_failure) {
+        (true, _) => "broken",
+        (false, Some(_)) => "cannot_write",
+        (false, None) => "ok",
+    };
     let body = serde_json::json!({
-        "status": if broken { "broken" } else { "ok" },
+        "status": status,
+        "writable": write_failure.is_none(),
+        "writeError": write_failure.as_ref().map(|why| format!(
+            "Le registre ne peut plus rien enregistrer depuis une erreur d'écriture ({why}). Libérez de la place sur le disque si besoin, puis redémarrez le serveur : rien de ce qui a été confirmé n'est perdu."
+        )),
         "headPosition": head,
         "projectionLag": state.projection_lag(),
         "verified": chain.verified_to(head),
         "verifiedUpTo": chain.verified_up_to,
         "brokenAt": chain.broken.as_ref().map(|(position, _)| *position),
     });
-    let status = if broken {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
+    let status = if status == "ok" {
         StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
     };
     json_response(status, body.to_string())
 }
@@ -360,8 +561,8 @@ async fn metrics(State(server): State<Server>) -> Response {
     response
 }
 
-async fn index() -> Html<&'static str> {
-    Html(assets::INDEX_HTML)
+async fn index() -> Response {
+    with_page_policy(Html(assets::INDEX_HTML).into_response(), PAGE_POLICY)
 }
 
 async fn asset(Path(path): Path<String>) -> Response {

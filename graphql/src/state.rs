@@ -21,6 +21,19 @@ pub struct Config {
     /// Bytes of answers to read-only queries kept until the register moves
     /// ([`crate::cache`]); 0 keeps none.
     pub answer_cache_bytes: usize,
+    /// Largest answer sent (LIMIT above it).
+    pub max_answer_bytes: usize,
+    /// Longest wait for a request's headers, and longest idle time of a kept-alive
+    /// connection between two requests ([`crate::connections`]).
+    pub header_timeout: Duration,
+    /// Longest wait for a request's body.
+    pub body_timeout: Duration,
+    /// Longest wait for `connection_init` on a WebSocket (closed with 4408 after it).
+    pub ws_init_timeout: Duration,
+    /// Connections served at once (WebSockets included).
+    pub max_connections: usize,
+    /// Connections past the cap that are still answered: `/health` as usual, 503 otherwise.
+    pub overflow_connections: usize,
 }
 
 impl Default for Config {
@@ -29,6 +42,12 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             answer_cache_bytes: 64 * 1024 * 1024,
+            max_answer_bytes: crate::limits::MAX_ANSWER_BYTES,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            ws_init_timeout: Duration::from_secs(10),
+            max_connections: 512,
+            overflow_connections: 64,
         }
     }
 }

@@ -27,6 +27,7 @@ use eventlog::{EventLog, KvBatch, KvTree};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// The name of the key-value tree that holds the tokens.
 pub const TREE: &str = "tokens";
@@ -109,6 +110,9 @@ fn capitalise(text: &str) -> String {
 pub struct TokenStore {
     tree: KvTree,
     clock: Clock,
+    /// Counts the revocations made through this store, so that open WebSockets learn of them
+    /// at once ([`TokenStore::revocations`]).
+    revoked: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl std::fmt::Debug for TokenStore {
@@ -135,7 +139,13 @@ impl TokenStore {
         Ok(TokenStore {
             tree: log.kv_tree(TREE)?,
             clock,
+            revoked: Arc::new(tokio::sync::watch::Sender::new(0)),
         })
+    }
+
+    /// Changes each time a token is revoked: a holder of a connection re-checks its token.
+    pub fn revocations(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.revoked.subscribe()
     }
 
     /// Checks the request, makes a secret, stores its hash durably; returns the token and the
@@ -252,6 +262,7 @@ impl TokenStore {
             info.revoked = true;
             self.tree.insert(record_key(id), encode(&info)?)?;
             self.tree.flush()?;
+            self.revoked.send_modify(|n| *n += 1);
         }
         Ok(info)
     }

@@ -12,6 +12,8 @@ export function h(tag, attrs, ...children) {
       if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
       else if (k === 'value' && 'value' in el) el.value = v;
       else if (k === 'checked' || k === 'selected') el[k] = Boolean(v);
+      // The page's Content-Security-Policy refuses style attributes; the CSSOM is allowed.
+      else if (k === 'style') el.style.cssText = String(v);
       else el.setAttribute(k, v === true ? '' : String(v));
     }
   }

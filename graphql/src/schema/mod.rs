@@ -30,7 +30,8 @@ pub mod page;
 pub mod reading;
 pub mod scalars;
 
-use crate::error::{Code, code_for_engine_error};
+use crate::error::{ApiError, Code, code_for_engine_error};
+use crate::limits::{self, Checked, SchemaShape};
 use crate::state::AppState;
 use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::{
@@ -77,14 +78,49 @@ pub type RawSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// A wrapper rather than an async-graphql extension: an extension, even one that only hooks
 /// the request, sends every field of every answer through the extension chain, which cost
 /// about a third of the time of a large query.
+///
+/// Every request is first held to [`crate::limits`] (nesting, fields, aliases, cost), before
+/// async-graphql parses it: what is refused there is answered LIMIT without running anything.
 #[derive(Clone)]
-pub struct ChroniqueSchema(RawSchema);
+pub struct ChroniqueSchema {
+    schema: RawSchema,
+    shape: Arc<SchemaShape>,
+}
 
 impl ChroniqueSchema {
-    pub async fn execute(&self, request: impl Into<Request>) -> Response {
-        let mut response = self.0.execute(request).await;
+    fn new(schema: RawSchema) -> ChroniqueSchema {
+        let shape = Arc::new(SchemaShape::from_sdl(&schema.sdl()));
+        ChroniqueSchema { schema, shape }
+    }
+
+    /// Holds `request` to [`crate::limits`]; when it passes, its parsed document is kept in
+    /// it (so that it is not parsed twice) and what the check learnt is returned.
+    pub fn admit(&self, request: &mut Request) -> Result<Option<Checked>, ApiError> {
+        let checked = limits::check(
+            &self.shape,
+            &request.query,
+            request.operation_name.as_deref(),
+            &request.variables,
+        )?;
+        Ok(checked.map(|(document, checked)| {
+            request.set_parsed_query(document);
+            checked
+        }))
+    }
+
+    /// Runs a request that [`ChroniqueSchema::admit`] accepted.
+    pub async fn execute_admitted(&self, request: Request) -> Response {
+        let mut response = self.schema.execute(request).await;
         code_errors(&mut response.errors);
         response
+    }
+
+    pub async fn execute(&self, request: impl Into<Request>) -> Response {
+        let mut request = request.into();
+        match self.admit(&mut request) {
+            Ok(_) => self.execute_admitted(request).await,
+            Err(error) => refused(error),
+        }
     }
 
     pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
@@ -97,8 +133,17 @@ impl ChroniqueSchema {
 
     /// The schema in SDL, as served.
     pub fn sdl(&self) -> String {
-        self.0.sdl()
+        self.schema.sdl()
     }
+}
+
+/// The answer to a request refused before it ran.
+pub fn refused(error: ApiError) -> Response {
+    Response::from_errors(vec![
+        error
+            .to_graphql()
+            .into_server_error(async_graphql::Pos::default()),
+    ])
 }
 
 impl Executor for ChroniqueSchema {
@@ -111,7 +156,12 @@ impl Executor for ChroniqueSchema {
         request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        self.0
+        let mut request = request;
+        if let Err(error) = self.admit(&mut request) {
+            return async_graphql::futures_util::stream::once(async move { refused(error) })
+                .boxed();
+        }
+        self.schema
             .execute_stream_with_session_data(request, session_data.unwrap_or_default())
             .map(|mut response| {
                 code_errors(&mut response.errors);
@@ -136,7 +186,7 @@ pub fn schema_builder(state: AppState) -> SchemaBuilder<QueryRoot, MutationRoot,
 
 /// The schema served by [`crate::server::app`].
 pub fn build_schema(state: AppState) -> ChroniqueSchema {
-    ChroniqueSchema(schema_builder(state).finish())
+    ChroniqueSchema::new(schema_builder(state).finish())
 }
 
 /// The page size of a `first` argument: VALIDATION below 0, LIMIT above [`MAX_PAGE_SIZE`].
@@ -171,8 +221,9 @@ fn code_errors(errors: &mut [ServerError]) {
             // An input that did not coerce: `Failed to parse "Cents": <our French reason>`.
             let (what, reason) = rest.split_once(": ").unwrap_or((rest, ""));
             error.message = format!(
-                "Valeur invalide pour {} : {reason}.",
-                what.trim_matches('"')
+                "Valeur invalide pour {} : {}.",
+                what.trim_matches('"'),
+                crate::error::french_input_reason(reason)
             );
             set_code(error, Code::Validation);
             continue;
