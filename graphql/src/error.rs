@@ -481,7 +481,10 @@ fn french_validation(message: &str) -> String {
     if message.starts_with("Variable") && message.contains("is not defined") && !q.is_empty() {
         return format!("la variable « {} » n'est pas déclarée.", q[0]);
     }
-    if message.starts_with("Variable") && message.contains("is never used") && !q.is_empty() {
+    if message.starts_with("Variable")
+        && (message.contains("is never used") || message.contains("is not used"))
+        && !q.is_empty()
+    {
         return format!(
             "la variable « {} » est déclarée mais jamais utilisée.",
             q[0]
@@ -510,7 +513,10 @@ fn french_validation(message: &str) -> String {
                 .map_or("", |(_, r)| r.trim_matches(['"', ' ', '.']))
         );
     }
-    if message.starts_with("Fragment") && message.contains("never used") && !q.is_empty() {
+    if message.starts_with("Fragment")
+        && (message.contains("never used") || message.contains("is not used"))
+        && !q.is_empty()
+    {
         return format!("le fragment « {} » n'est jamais utilisé.", q[0]);
     }
     if message.starts_with("Schema is not configured for") {

@@ -324,9 +324,10 @@ async fn answer_http(
         };
         Refusal::new(status, ApiError::from(error))
     })?;
+    let admitted = admit(server, request, &viewer)?;
     // A read-only query asked again before the register moved is answered from the cache.
-    let cached = match (&request, &server.state.projector) {
-        (BatchRequest::Single(single), Some(projector)) => {
+    let cached = match (&admitted.requests[..], admitted.batch, &server.state.projector) {
+        ([Ok(single)], false, Some(projector)) => {
             server.answers.key(single, &viewer.actor).map(|key| {
                 let moment = Moment {
                     head: server.state.log.head().position,
@@ -347,7 +348,7 @@ async fn answer_http(
             body,
         });
     }
-    let response = execute_in_time(server, request, viewer).await?;
+    let response = execute_in_time(server, admitted).await?;
     let outcome = match &response {
         BatchResponse::Single(r) => outcome(r),
         BatchResponse::Batch(list) => list.first().map(outcome).unwrap_or_else(|| "ok".to_owned()),
@@ -374,31 +375,49 @@ async fn answer_http(
     Ok(Answer { outcome, body })
 }
 
-/// Holds each request to the limits, then runs them in their own task within the time limit.
-/// When the time is up, the work of queries is stopped; a mutation already under way is not
-/// cut in the middle (it was decided, and may be written).
-async fn execute_in_time(
-    server: &Server,
-    request: BatchRequest,
-    viewer: Viewer,
-) -> Result<BatchResponse, Refusal> {
-    let config: &Config = &server.state.config;
+/// The requests of one POST, each held to [`crate::limits`] before anything else (the cache's
+/// key included) reads its document.
+struct Admitted {
+    requests: Vec<Result<async_graphql::Request, ApiError>>,
+    batch: bool,
+    /// Whether one of them may write (a mutation, or a document that did not parse).
+    writes: bool,
+}
+
+fn admit(server: &Server, request: BatchRequest, viewer: &Viewer) -> Result<Admitted, Refusal> {
     let (requests, batch) = match request {
         BatchRequest::Single(single) => (vec![single], false),
         BatchRequest::Batch(list) => (list, true),
     };
-    let mut admitted = Vec::with_capacity(requests.len());
-    let mut writes = false;
+    let mut admitted = Admitted {
+        requests: Vec::with_capacity(requests.len()),
+        batch,
+        writes: false,
+    };
     for mut request in requests {
         match server.schema.admit(&mut request) {
             Ok(checked) => {
-                writes |= checked.is_none_or(|c| c.operation == Some(OperationType::Mutation));
-                admitted.push(Ok(request.data(viewer.clone())));
+                admitted.writes |=
+                    checked.is_none_or(|c| c.operation == Some(OperationType::Mutation));
+                admitted.requests.push(Ok(request.data(viewer.clone())));
             }
             Err(error) if !batch => return Err(Refusal::new(StatusCode::OK, error)),
-            Err(error) => admitted.push(Err(error)),
+            Err(error) => admitted.requests.push(Err(error)),
         }
     }
+    Ok(admitted)
+}
+
+/// Runs the admitted requests in their own task within the time limit. When the time is up,
+/// the work of queries is stopped; a mutation already under way is not cut in the middle (it
+/// was decided, and may be written).
+async fn execute_in_time(server: &Server, admitted: Admitted) -> Result<BatchResponse, Refusal> {
+    let config: &Config = &server.state.config;
+    let Admitted {
+        requests: admitted,
+        batch,
+        writes,
+    } = admitted;
     let schema = server.schema.clone();
     let execution = tokio::spawn(async move {
         let mut responses = Vec::with_capacity(admitted.len());
