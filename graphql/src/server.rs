@@ -622,6 +622,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_answer_larger_than_the_bound_is_answered_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = eventlog::EventLog::open(dir.path(), eventlog::Options::default()).unwrap();
+        let state = AppState::new(log, Clock::system())
+            .unwrap()
+            .with_config(Config {
+                max_answer_bytes: 10_000,
+                ..Config::default()
+            });
+        let (_, secret) = state
+            .tokens
+            .create(NewToken {
+                role: Role::Observer,
+                programme: Some("nord".to_owned()),
+                partner: None,
+                name: "Observatrice".to_owned(),
+            })
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, app(state)).await });
+        // The schema's description is far larger than 10 000 bytes.
+        let body = r#"{"query":"{ __schema { types { name description fields { name description } } } }"}"#;
+        let response = http(
+            address,
+            format!(
+                "POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nAuthorization: Bearer {secret}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+        .await;
+        assert!(response.contains("\"code\":\"LIMIT\""), "{response}");
+        assert!(response.contains("au plus 1 Mio"), "{response}");
+        assert!(response.len() < 10_000, "{}", response.len());
+        server.abort();
+    }
+
+    #[tokio::test]
     async fn a_request_running_past_the_timeout_is_answered_limit() {
         let dir = tempfile::tempdir().unwrap();
         let log = eventlog::EventLog::open(dir.path(), eventlog::Options::default()).unwrap();
