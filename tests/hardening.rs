@@ -73,7 +73,11 @@ fn a_value_nested_thousands_deep_is_refused_over_http_and_websocket() {
 
 /// Documents deep in every kind of bracket, wide in fields and aliases, and broken anyhow.
 fn documents() -> impl Strategy<Value = String> {
-    let deep = (1usize..6_000, prop::sample::select(vec!['[', '{', '(']), any::<bool>())
+    let deep = (
+        1usize..6_000,
+        prop::sample::select(vec!['[', '{', '(']),
+        any::<bool>(),
+    )
         .prop_map(|(depth, open, closed)| {
             let close = match open {
                 '[' => ']',
@@ -91,10 +95,25 @@ fn documents() -> impl Strategy<Value = String> {
             );
             format!("{{ me {{ role }} x(a: {inner}) }}")
         });
-    let wide = (1usize..4_000, any::<bool>(), prop::sample::select(vec!["me { role }", "programmes { id name }", "__typename", "tokens { id }"]))
+    let wide = (
+        1usize..4_000,
+        any::<bool>(),
+        prop::sample::select(vec![
+            "me { role }",
+            "programmes { id name }",
+            "__typename",
+            "tokens { id }",
+        ]),
+    )
         .prop_map(|(width, aliased, field)| {
             let fields: Vec<String> = (0..width)
-                .map(|i| if aliased { format!("a{i}: {field}") } else { field.to_owned() })
+                .map(|i| {
+                    if aliased {
+                        format!("a{i}: {field}")
+                    } else {
+                        field.to_owned()
+                    }
+                })
                 .collect();
             format!("{{ {} }}", fields.join(" "))
         });
@@ -120,7 +139,10 @@ fn generated_deep_and_wide_documents_never_stop_the_server() {
     let (_dir, app) = demo();
     let observer = app.demo_token("OBSERVER");
     let socket = std::cell::RefCell::new(websocket(&app, json!({"token": observer})));
-    assert_eq!(next_json(&mut socket.borrow_mut()).unwrap()["type"], "connection_ack");
+    assert_eq!(
+        next_json(&mut socket.borrow_mut()).unwrap()["type"],
+        "connection_ack"
+    );
     let mut runner = TestRunner::new(ProptestConfig {
         cases: 64,
         failure_persistence: None,
@@ -156,7 +178,9 @@ const NESTED: &str = "edges { node { id title decision { session { decisions { a
 
 fn aliases(n: usize, first: usize, programme: &str) -> String {
     let fields: Vec<String> = (0..n)
-        .map(|i| format!("a{i}: actions(programmeId: \"{programme}\", first: {first}) {{ {NESTED} }}"))
+        .map(|i| {
+            format!("a{i}: actions(programmeId: \"{programme}\", first: {first}) {{ {NESTED} }}")
+        })
         .collect();
     format!("{{ {} }}", fields.join(" "))
 }
@@ -190,14 +214,21 @@ fn queries_whose_real_cost_is_huge_are_refused_by_analysis() {
     let started = Instant::now();
     let (_, body) = app.graphql(
         Some(&coordinator),
-        &format!("query($n: Int) {{ actions(programmeId: \"{programme}\", first: $n) {{ {NESTED} }} }}"),
+        &format!(
+            "query($n: Int) {{ actions(programmeId: \"{programme}\", first: $n) {{ {NESTED} }} }}"
+        ),
         json!({"n": 500}),
     );
     assert!(started.elapsed() < QUICKLY);
     assert_eq!(first_code(&body), "LIMIT", "{body}");
     // Reading many past moments at once costs a fold each.
     let past: Vec<String> = (0..120)
-        .map(|i| format!("p{i}: programme(id: \"{programme}\", asOf: {{position: {}}}) {{ name }}", i + 1))
+        .map(|i| {
+            format!(
+                "p{i}: programme(id: \"{programme}\", asOf: {{position: {}}}) {{ name }}",
+                i + 1
+            )
+        })
         .collect();
     let message = refused_quickly(&app, &coordinator, &format!("{{ {} }}", past.join(" ")));
     assert!(
@@ -312,9 +343,15 @@ fn the_page_sends_a_content_security_policy_and_refuses_framing() {
             assert!(policy.contains("'sha256-"), "{policy}");
             let page = response.text().unwrap();
             // Every file from the CDN is pinned to an exact version and its hash.
-            for tag in page.split('<').filter(|tag| tag.contains("https://unpkg.com")) {
+            for tag in page
+                .split('<')
+                .filter(|tag| tag.contains("https://unpkg.com"))
+            {
                 assert!(tag.contains("integrity=\"sha384-"), "not pinned: <{tag}");
-                assert!(!tag.contains("@18/") && !tag.contains("@3/"), "not exact: <{tag}");
+                assert!(
+                    !tag.contains("@18/") && !tag.contains("@3/"),
+                    "not exact: <{tag}"
+                );
             }
         }
     }
@@ -326,14 +363,20 @@ fn running_the_demo_again_revokes_the_tokens_it_printed_before() {
     let store = dir.path().join("demo");
     let first = spawn(&["demo"], &store);
     let old = first.demo_token("COORDINATOR");
-    assert_eq!(first.graphql(Some(&old), "{ me { role } }", json!({})).0, 200);
+    assert_eq!(
+        first.graphql(Some(&old), "{ me { role } }", json!({})).0,
+        200
+    );
     first.terminate();
     let second = spawn(&["demo"], &store);
     let (status, body) = second.graphql(Some(&old), "{ me { role } }", json!({}));
     assert_eq!(status, 401, "{body}");
     assert_eq!(first_code(&body), "UNAUTHENTICATED");
     let new = second.demo_token("COORDINATOR");
-    assert_eq!(second.graphql(Some(&new), "{ me { role } }", json!({})).0, 200);
+    assert_eq!(
+        second.graphql(Some(&new), "{ me { role } }", json!({})).0,
+        200
+    );
 }
 
 /// A small tmpfs of its own, unmounted when dropped.

@@ -434,6 +434,67 @@ impl Walk<'_> {
 mod tests {
     use super::*;
 
+    fn cost(query: &str, variables: serde_json::Value) -> Result<u64, ApiError> {
+        let shape = SchemaShape::from_sdl(include_str!("../schema.graphql"));
+        let variables = Variables::from_json(variables);
+        check(&shape, query, None, &variables).map(|checked| checked.unwrap().1.cost)
+    }
+
+    #[test]
+    fn a_page_multiplies_what_it_selects_and_lists_count_ten() {
+        // money: 10 × 2 + 1; node: 23 + 1; edges (the page itself): 24 + 1; actions: 500 × 25 + 1.
+        let query = "{ actions(programmeId: \"p\", first: 500) { edges { node { id title money { requested granted } } } } }";
+        assert_eq!(cost(query, serde_json::json!({})).unwrap(), 12_501);
+        // The page size from a variable, and the schema's default when absent.
+        let query = "query($n: Int) { actions(programmeId: \"p\", first: $n) { totalCount } }";
+        assert_eq!(cost(query, serde_json::json!({"n": 200})).unwrap(), 201);
+        let query = "{ actions(programmeId: \"p\") { totalCount } }";
+        assert_eq!(cost(query, serde_json::json!({})).unwrap(), 51);
+    }
+
+    #[test]
+    fn reading_the_past_adds_a_fold() {
+        let query = "{ programme(id: \"p\", asOf: {position: 3}) { name } }";
+        assert_eq!(
+            cost(query, serde_json::json!({})).unwrap(),
+            1 + 1 + TIME_TRAVEL_COST
+        );
+        let query = "query($at: AsOf) { programme(id: \"p\", asOf: $at) { name } }";
+        assert_eq!(cost(query, serde_json::json!({"at": null})).unwrap(), 2);
+    }
+
+    #[test]
+    fn fragments_spread_twice_at_each_level_are_costed_once_each() {
+        let mut text = String::from("{ ...F0 }");
+        for i in 0..60 {
+            text.push_str(&format!(
+                " fragment F{i} on Query {{ me {{ role }} ...F{} ...F{} }}",
+                i + 1,
+                i + 1
+            ));
+        }
+        text.push_str(" fragment F60 on Query { me { role } }");
+        // Walked naively this is 2⁶⁰ visits; costed once per fragment it is refused at once.
+        let error = cost(&text, serde_json::json!({})).unwrap_err();
+        assert!(error.to_string().contains("coût estimé"), "{error}");
+    }
+
+    #[test]
+    fn aliases_and_fields_are_bounded() {
+        let aliases: Vec<String> = (0..=MAX_ALIASES)
+            .map(|i| format!("a{i}: me {{ role }}"))
+            .collect();
+        let error = cost(
+            &format!("{{ {} }}", aliases.join(" ")),
+            serde_json::json!({}),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("31 alias"), "{error}");
+        let fields = vec!["__typename"; MAX_FIELDS + 1].join(" ");
+        let error = cost(&format!("{{ {fields} }}"), serde_json::json!({})).unwrap_err();
+        assert!(error.to_string().contains("2001 champs"), "{error}");
+    }
+
     #[test]
     fn nesting_ignores_brackets_in_strings_and_comments() {
         let text = format!(

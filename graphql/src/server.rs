@@ -326,7 +326,11 @@ async fn answer_http(
     })?;
     let admitted = admit(server, request, &viewer)?;
     // A read-only query asked again before the register moved is answered from the cache.
-    let cached = match (&admitted.requests[..], admitted.batch, &server.state.projector) {
+    let cached = match (
+        &admitted.requests[..],
+        admitted.batch,
+        &server.state.projector,
+    ) {
         ([Ok(single)], false, Some(projector)) => {
             server.answers.key(single, &viewer.actor).map(|key| {
                 let moment = Moment {
