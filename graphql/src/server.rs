@@ -625,38 +625,60 @@ mod tests {
         response
     }
 
-    #[tokio::test]
-    async fn an_answer_larger_than_the_bound_is_answered_limit() {
+    /// A server of `config` without read models on a fresh store, and the secret of a token
+    /// of `role`.
+    async fn start(
+        config: Config,
+        role: Role,
+        programme: Option<&str>,
+    ) -> (
+        std::net::SocketAddr,
+        String,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+        tempfile::TempDir,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let log = eventlog::EventLog::open(dir.path(), eventlog::Options::default()).unwrap();
         let state = AppState::new(log, Clock::system())
             .unwrap()
-            .with_config(Config {
-                max_answer_bytes: 10_000,
-                ..Config::default()
-            });
+            .with_config(config);
         let (_, secret) = state
             .tokens
             .create(NewToken {
-                role: Role::Observer,
-                programme: Some("nord".to_owned()),
+                role,
+                programme: programme.map(str::to_owned),
                 partner: None,
-                name: "Observatrice".to_owned(),
+                name: "Agente".to_owned(),
             })
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let server = tokio::spawn(async move { axum::serve(listener, app(state)).await });
-        // The schema's description is far larger than 10 000 bytes.
-        let body = r#"{"query":"{ __schema { types { name description fields { name description } } } }"}"#;
-        let response = http(
+        (address, secret, server, dir)
+    }
+
+    /// POSTs `body` to `/graphql` with the token's secret; the whole response.
+    async fn post(address: std::net::SocketAddr, secret: &str, body: &str) -> String {
+        http(
             address,
             format!(
                 "POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nAuthorization: Bearer {secret}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             ),
         )
-        .await;
+        .await
+    }
+
+    #[tokio::test]
+    async fn an_answer_larger_than_the_bound_is_answered_limit() {
+        let config = Config {
+            max_answer_bytes: 10_000,
+            ..Config::default()
+        };
+        let (address, secret, server, _dir) = start(config, Role::Observer, Some("nord")).await;
+        // The schema's description is far larger than 10 000 bytes.
+        let body = r#"{"query":"{ __schema { types { name description fields { name description } } } }"}"#;
+        let response = post(address, &secret, body).await;
         assert!(response.contains("\"code\":\"LIMIT\""), "{response}");
         assert!(response.contains("au plus 1 Mio"), "{response}");
         assert!(response.len() < 10_000, "{}", response.len());
@@ -665,34 +687,16 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_running_past_the_timeout_is_answered_limit() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = eventlog::EventLog::open(dir.path(), eventlog::Options::default()).unwrap();
-        let state = AppState::new(log, Clock::system())
-            .unwrap()
-            .with_config(Config {
-                request_timeout: Duration::from_millis(50),
-                ..Config::default()
-            });
-        let (_, secret) = state
-            .tokens
-            .create(NewToken {
-                role: Role::Admin,
-                programme: None,
-                partner: None,
-                name: "Opératrice".to_owned(),
-            })
-            .unwrap();
+        let config = Config {
+            request_timeout: Duration::from_millis(50),
+            ..Config::default()
+        };
+        let (address, secret, server, _dir) = start(config, Role::Admin, None).await;
         // Without the chain watch running, `integrity` waits for it longer than the timeout.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move { axum::serve(listener, app(state)).await });
-        let body = r#"{"query":"{ integrity { verified } }"}"#;
-        let response = http(
+        let response = post(
             address,
-            format!(
-                "POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nAuthorization: Bearer {secret}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            ),
+            &secret,
+            r#"{"query":"{ integrity { verified } }"}"#,
         )
         .await;
         assert!(response.contains("\"code\":\"LIMIT\""), "{response}");
