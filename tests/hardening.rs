@@ -284,16 +284,23 @@ fn engine_messages_reach_users_in_french() {
     let (_dir, app) = demo();
     let programme = app.demo_programme();
     let coordinator = app.demo_token("COORDINATOR");
-    // Integers beyond 32 bits, as a page size and inside an input object.
-    for query in [
-        "query($p: ID!) { actions(programmeId: $p, first: 99999999999) { totalCount } }",
-        "query($p: ID!) { actions(programmeId: $p, filter: {year: 99999999999}) { totalCount } }",
+    // Integers beyond 32 bits, as a page size (refused by the cost analysis first) and inside
+    // an input object.
+    for (query, expected) in [
+        (
+            "query($p: ID!) { actions(programmeId: $p, first: 99999999999) { totalCount } }",
+            "coût estimé",
+        ),
+        (
+            "query($p: ID!) { actions(programmeId: $p, filter: {year: 99999999999}) { totalCount } }",
+            "entiers",
+        ),
     ] {
         let body = app.error(&coordinator, query, json!({"p": programme}));
         let message = body["message"].as_str().unwrap();
         assert!(!message.contains("Only integers"), "{message}");
         assert!(!message.contains("occurred while"), "{message}");
-        assert!(message.contains("entiers"), "{message}");
+        assert!(message.contains(expected), "{message}");
     }
     for (query, expected) in [
         ("{ nope }", "n'a pas de champ « nope »"),
