@@ -290,20 +290,20 @@ impl Action {
             .fold(Money::ZERO, |acc, l| acc.saturating_add(field(l)))
     }
 
-    /// Rebuilds the money lines from the records, corrections applied. Saturates, never fails.
+    /// Rebuilds the money lines from the records, corrections applied, with the formula every
+    /// fold shares ([`add_up_money`]). Saturates, never fails.
     ///
     /// The lines are recomputed in place, kept ordered by funder id: no allocation unless a
-    /// funder appears for the first time (this runs after every event of every fold).
+    /// funder appears for the first time (this runs after every event of every fold). A funder
+    /// once named keeps its line, even when an amendment or a later opinion no longer names it
+    /// ("one line per funder named anywhere in the action's life").
     fn refresh_money(&mut self) {
-        let retained = match self.decision() {
-            Some(d) if d.outcome == DecisionOutcome::Retained => Some(d.number),
-            _ => None,
-        };
         let Action {
             money,
             requested,
             opinions,
             decisions,
+            current_decision,
             grants,
             payments,
             repayments,
@@ -311,8 +311,6 @@ impl Action {
             not_realised_on,
             ..
         } = self;
-        // A funder once named keeps its line, even when an amendment or a later opinion no
-        // longer names it ("one line per funder named anywhere in the action's life").
         for x in money.iter_mut() {
             x.reset();
         }
@@ -321,71 +319,305 @@ impl Action {
             money.sort_by(|a, b| a.funder.cmp(&b.funder));
             money.dedup_by(|a, b| a.funder == b.funder);
         }
-        fn line<'a>(lines: &'a mut Vec<FundingLine>, funder: &FunderId) -> &'a mut FundingLine {
-            let i = match lines.binary_search_by(|l| l.funder.cmp(funder)) {
-                Ok(i) => i,
-                Err(i) => {
-                    lines.insert(i, FundingLine::new(funder.clone()));
-                    i
-                }
-            };
-            &mut lines[i]
+        let records = Records {
+            requested,
+            opinions,
+            decisions,
+            current_decision: *current_decision,
+            grants,
+            payments,
+            repayments,
+            refusals,
+            not_realised: not_realised_on.is_some(),
+        };
+        add_up_money(&records, &mut SortedLines(money));
+    }
+}
+
+/// The domain's records of an action, as the money formula reads them.
+struct Records<'a> {
+    requested: &'a [MoneyLine],
+    opinions: &'a [OpinionRecord],
+    decisions: &'a [DecisionRecord],
+    current_decision: Option<u32>,
+    grants: &'a [GrantRecord],
+    payments: &'a [PaymentRecord],
+    repayments: &'a [RepaymentRecord],
+    refusals: &'a [RefusalRecord],
+    not_realised: bool,
+}
+
+fn pairs(lines: &[MoneyLine]) -> impl Iterator<Item = (&FunderId, Money)> {
+    lines.iter().map(|l| (&l.funder, l.amount))
+}
+
+impl<'a> MoneyRecords for Records<'a> {
+    type Funder = &'a FunderId;
+    fn requested(&self) -> impl Iterator<Item = (&'a FunderId, Money)> {
+        pairs(self.requested)
+    }
+    fn latest_opinion(&self) -> impl Iterator<Item = (&'a FunderId, Money)> {
+        self.opinions
+            .last()
+            .into_iter()
+            .flat_map(|o| pairs(&o.proposed))
+    }
+    fn decisions(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            u32,
+            DecisionOutcome,
+            impl Iterator<Item = (&'a FunderId, Money)>,
+        ),
+    > {
+        self.decisions
+            .iter()
+            .map(|d| (d.number, d.outcome, pairs(&d.retained)))
+    }
+    fn current_decision(&self) -> Option<u32> {
+        self.current_decision
+    }
+    fn grants(&self) -> impl Iterator<Item = (&'a FunderId, Money)> {
+        self.grants.iter().map(|g| (&g.funder, g.amount))
+    }
+    fn payments(&self) -> impl Iterator<Item = (&'a FunderId, Money, bool)> {
+        self.payments
+            .iter()
+            .map(|p| (&p.funder, p.amount, p.cancelled))
+    }
+    fn repayments(&self) -> impl Iterator<Item = (&'a FunderId, Money, bool)> {
+        self.repayments
+            .iter()
+            .map(|r| (&r.funder, r.amount, r.received))
+    }
+    fn refusals(&self) -> impl Iterator<Item = &'a FunderId> {
+        self.refusals.iter().map(|r| &r.funder)
+    }
+    fn not_realised(&self) -> bool {
+        self.not_realised
+    }
+}
+
+/// The domain's money lines, ordered by funder id; a line is inserted in its place when a
+/// funder is named for the first time.
+struct SortedLines<'v>(&'v mut Vec<FundingLine>);
+
+impl<'a> MoneyLines<&'a FunderId> for SortedLines<'_> {
+    fn line(&mut self, funder: &'a FunderId) -> &mut dyn MoneyColumns {
+        let lines = &mut *self.0;
+        let i = match lines.binary_search_by(|l| l.funder.cmp(funder)) {
+            Ok(i) => i,
+            Err(i) => {
+                lines.insert(i, FundingLine::new(funder.clone()));
+                i
+            }
+        };
+        &mut lines[i]
+    }
+    fn each(&mut self, f: &mut dyn FnMut(&mut dyn MoneyColumns)) {
+        for line in self.0.iter_mut() {
+            f(line);
         }
-        for l in requested.iter() {
-            let x = line(money, &l.funder);
-            x.requested = x.requested.saturating_add(l.amount);
+    }
+}
+
+impl MoneyColumns for FundingLine {
+    fn column(&mut self, column: MoneyColumn) -> &mut Money {
+        match column {
+            MoneyColumn::Requested => &mut self.requested,
+            MoneyColumn::Proposed => &mut self.proposed,
+            MoneyColumn::Retained => &mut self.retained,
+            MoneyColumn::Granted => &mut self.granted,
+            MoneyColumn::Paid => &mut self.paid,
+            MoneyColumn::ToPay => &mut self.to_pay,
+            MoneyColumn::RepaymentRequested => &mut self.repayment_requested,
+            MoneyColumn::Repaid => &mut self.repaid,
         }
-        if let Some(opinion) = opinions.last() {
-            for l in &opinion.proposed {
-                let x = line(money, &l.funder);
-                x.proposed = x.proposed.saturating_add(l.amount);
+    }
+    fn mark_refused(&mut self) {
+        self.refused = true;
+    }
+}
+
+// -------------------------------------------------------- the rules every fold of an action shares
+
+/// The figures of a money line (DOMAIN.md, « Read models users expect »: money per funder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyColumn {
+    Requested,
+    Proposed,
+    Retained,
+    Granted,
+    Paid,
+    ToPay,
+    RepaymentRequested,
+    Repaid,
+}
+
+/// A money line being computed, however it is stored.
+pub trait MoneyColumns {
+    fn column(&mut self, column: MoneyColumn) -> &mut Money;
+    fn mark_refused(&mut self);
+}
+
+/// An action's money lines, however they are stored: [`MoneyLines::line`] finds a funder's
+/// line, made at zero when the funder is new.
+pub trait MoneyLines<F> {
+    fn line(&mut self, funder: F) -> &mut dyn MoneyColumns;
+    fn each(&mut self, f: &mut dyn FnMut(&mut dyn MoneyColumns));
+}
+
+/// An action's records as the money formula reads them, however they are stored (the domain's
+/// [`Action`], the read model's compact record): each names a funder as it keeps it.
+pub trait MoneyRecords {
+    type Funder: Copy;
+    fn requested(&self) -> impl Iterator<Item = (Self::Funder, Money)>;
+    /// The amounts the latest opinion proposed.
+    fn latest_opinion(&self) -> impl Iterator<Item = (Self::Funder, Money)>;
+    /// Every decision, revisions included, in the order taken: number, outcome, retained.
+    fn decisions(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            u32,
+            DecisionOutcome,
+            impl Iterator<Item = (Self::Funder, Money)>,
+        ),
+    >;
+    /// The number of the decision in force.
+    fn current_decision(&self) -> Option<u32>;
+    fn grants(&self) -> impl Iterator<Item = (Self::Funder, Money)>;
+    /// Amount and whether the payment was cancelled.
+    fn payments(&self) -> impl Iterator<Item = (Self::Funder, Money, bool)>;
+    /// Amount and whether the repayment was received (otherwise only requested).
+    fn repayments(&self) -> impl Iterator<Item = (Self::Funder, Money, bool)>;
+    fn refusals(&self) -> impl Iterator<Item = Self::Funder>;
+    fn not_realised(&self) -> bool;
+}
+
+/// The money formula of an action, written once for every fold: the domain's
+/// ([`Action::money`]) and the read model's compact one. Adds each record to its funder's line,
+/// corrections applied, then sets what is left to pay. The lines must start at zero. Saturates,
+/// never fails.
+///
+/// - *requested*: the current request; *proposed*: the latest opinion;
+/// - *retained*: the decision in force, when it is RETAINED (a funder any decision named keeps
+///   its line, even at zero);
+/// - *granted*: the grants; *paid*: the payments not cancelled;
+/// - *repayment requested* and *repaid*: the repayments, by whether they were received;
+/// - *to pay*: granted − paid, and zero once the action is NOT_REALISED.
+pub fn add_up_money<R: MoneyRecords>(records: &R, lines: &mut impl MoneyLines<R::Funder>) {
+    fn add(line: &mut dyn MoneyColumns, column: MoneyColumn, amount: Money) {
+        let x = line.column(column);
+        *x = x.saturating_add(amount);
+    }
+    for (funder, amount) in records.requested() {
+        add(lines.line(funder), MoneyColumn::Requested, amount);
+    }
+    for (funder, amount) in records.latest_opinion() {
+        add(lines.line(funder), MoneyColumn::Proposed, amount);
+    }
+    // The decision in force is the first one with its number.
+    let mut in_force_seen = false;
+    let current = records.current_decision();
+    for (number, outcome, retained) in records.decisions() {
+        let in_force = !in_force_seen && Some(number) == current;
+        in_force_seen |= in_force;
+        for (funder, amount) in retained {
+            let line = lines.line(funder);
+            if in_force && outcome == DecisionOutcome::Retained {
+                add(line, MoneyColumn::Retained, amount);
             }
         }
-        // Every funder a decision ever named keeps its line, even at zero.
-        for d in decisions.iter() {
-            for l in &d.retained {
-                line(money, &l.funder);
+    }
+    for (funder, amount) in records.grants() {
+        add(lines.line(funder), MoneyColumn::Granted, amount);
+    }
+    for (funder, amount, cancelled) in records.payments() {
+        let line = lines.line(funder);
+        if !cancelled {
+            add(line, MoneyColumn::Paid, amount);
+        }
+    }
+    for (funder, amount, received) in records.repayments() {
+        let column = if received {
+            MoneyColumn::Repaid
+        } else {
+            MoneyColumn::RepaymentRequested
+        };
+        add(lines.line(funder), column, amount);
+    }
+    for funder in records.refusals() {
+        lines.line(funder).mark_refused();
+    }
+    let not_realised = records.not_realised();
+    lines.each(&mut |line| {
+        let to_pay = if not_realised {
+            Money::ZERO
+        } else {
+            let granted = *line.column(MoneyColumn::Granted);
+            granted.saturating_sub(*line.column(MoneyColumn::Paid))
+        };
+        *line.column(MoneyColumn::ToPay) = to_pay;
+    });
+}
+
+/// The status an action takes on a recorded event (DOMAIN.md, « Life cycle of an action »),
+/// written once for every fold: the domain's [`apply`] and the read model's compact one.
+/// `before_complements` keeps the status an action had while complements are awaited.
+pub fn next_status(
+    status: ActionStatus,
+    before_complements: &mut Option<ActionStatus>,
+    event: &ActionEvent,
+) -> ActionStatus {
+    use ActionStatus as S;
+    match event {
+        ActionEvent::ActionProposed(_) => status,
+        ActionEvent::ComplementsRequested(_) => {
+            if status != S::ComplementsRequested {
+                *before_complements = Some(status);
+            }
+            S::ComplementsRequested
+        }
+        ActionEvent::ComplementsProvided(_) if status == S::ComplementsRequested => {
+            before_complements.take().unwrap_or(S::Proposed)
+        }
+        ActionEvent::OpinionGiven(_) if status == S::Proposed => S::UnderReview,
+        ActionEvent::CopilDecisionTaken(e) => status_of(e.outcome),
+        ActionEvent::DecisionRevised(e) => {
+            // Rule 13: a RETAINED revision of a funded action leaves its status where it was.
+            let funded = matches!(status, S::Funded | S::InProgress);
+            if funded && e.outcome == DecisionOutcome::Retained {
+                status
+            } else {
+                status_of(e.outcome)
             }
         }
-        // The decision in force, when RETAINED (the first decision with its number, as
-        // `Action::decision` finds it).
-        if let Some(number) = retained
-            && let Some(d) = decisions.iter().find(|d| d.number == number)
+        ActionEvent::ActionWithdrawn(_) => S::Withdrawn,
+        ActionEvent::GrantAwarded(_) if status == S::Retained => S::Funded,
+        ActionEvent::ActionStarted(_) => S::InProgress,
+        ActionEvent::ActionCompleted(_) => S::Completed,
+        ActionEvent::NonRealisationAttested(_) => S::NotRealised,
+        ActionEvent::ReportSubmitted(e)
+            if e.kind == ReportKind::Final && status == S::Completed =>
         {
-            for l in &d.retained {
-                let x = line(money, &l.funder);
-                x.retained = x.retained.saturating_add(l.amount);
-            }
+            S::Reported
         }
-        for g in grants.iter() {
-            let x = line(money, &g.funder);
-            x.granted = x.granted.saturating_add(g.amount);
-        }
-        for p in payments.iter() {
-            let x = line(money, &p.funder);
-            if !p.cancelled {
-                x.paid = x.paid.saturating_add(p.amount);
-            }
-        }
-        for r in repayments.iter() {
-            let x = line(money, &r.funder);
-            if r.received {
-                x.repaid = x.repaid.saturating_add(r.amount);
-            } else {
-                x.repayment_requested = x.repayment_requested.saturating_add(r.amount);
-            }
-        }
-        for r in refusals.iter() {
-            line(money, &r.funder).refused = true;
-        }
-        let not_realised = not_realised_on.is_some();
-        for x in money.iter_mut() {
-            x.to_pay = if not_realised {
-                Money::ZERO
-            } else {
-                x.granted.saturating_sub(x.paid)
-            };
-        }
+        ActionEvent::ActionEvaluated(_) => S::Evaluated,
+        ActionEvent::ActionClosed(_) => S::Closed,
+        ActionEvent::ComplementsProvided(_)
+        | ActionEvent::OpinionGiven(_)
+        | ActionEvent::GrantAwarded(_)
+        | ActionEvent::ReportSubmitted(_)
+        | ActionEvent::ActionAmended(_)
+        | ActionEvent::GrantRefused(_)
+        | ActionEvent::PaymentRecorded(_)
+        | ActionEvent::PaymentCancelled(_)
+        | ActionEvent::PeriodChanged(_)
+        | ActionEvent::RepaymentRequested(_)
+        | ActionEvent::RepaymentReceived(_)
+        | ActionEvent::IndicatorMeasured(_) => status,
     }
 }
 
@@ -520,10 +752,6 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
                 provided_on: None,
                 note: None,
             });
-            if a.status != ActionStatus::ComplementsRequested {
-                a.status_before_complements = Some(a.status);
-            }
-            a.status = ActionStatus::ComplementsRequested;
         }
         ActionEvent::ComplementsProvided(e) => {
             if let Some(c) = a
@@ -535,12 +763,6 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
                 c.provided_on = Some(on);
                 c.note = Some(e.note.clone());
             }
-            if a.status == ActionStatus::ComplementsRequested {
-                a.status = a
-                    .status_before_complements
-                    .take()
-                    .unwrap_or(ActionStatus::Proposed);
-            }
         }
         ActionEvent::OpinionGiven(e) => {
             a.opinions.push(OpinionRecord {
@@ -550,9 +772,6 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
                 comment: e.comment.clone(),
                 given_on: on,
             });
-            if a.status == ActionStatus::Proposed {
-                a.status = ActionStatus::UnderReview;
-            }
         }
         ActionEvent::CopilDecisionTaken(e) => {
             a.decisions.push(DecisionRecord {
@@ -567,7 +786,6 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
                 superseded_by: None,
             });
             a.current_decision = Some(e.decision_no);
-            a.status = status_of(e.outcome);
         }
         ActionEvent::DecisionRevised(e) => {
             if let Some(old) = a.decisions.iter_mut().find(|d| d.number == e.supersedes) {
@@ -586,14 +804,8 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
             });
             a.current_decision = Some(e.decision_no);
             a.last_reason = Some(e.reason.clone());
-            // Rule 13: a RETAINED revision of a funded action leaves its status where it was.
-            let funded = matches!(a.status, ActionStatus::Funded | ActionStatus::InProgress);
-            if !(funded && e.outcome == DecisionOutcome::Retained) {
-                a.status = status_of(e.outcome);
-            }
         }
         ActionEvent::ActionWithdrawn(e) => {
-            a.status = ActionStatus::Withdrawn;
             a.last_reason = Some(e.reason.clone());
         }
         ActionEvent::GrantAwarded(e) => {
@@ -605,9 +817,6 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
                 act: e.act.clone(),
                 awarded_on: on,
             });
-            if a.status == ActionStatus::Retained {
-                a.status = ActionStatus::Funded;
-            }
         }
         ActionEvent::GrantRefused(e) => {
             a.refusals.push(RefusalRecord {
@@ -636,7 +845,6 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
             }
         }
         ActionEvent::ActionStarted(_) => {
-            a.status = ActionStatus::InProgress;
             a.started_on = Some(on);
         }
         ActionEvent::PeriodChanged(e) => {
@@ -645,11 +853,9 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
             a.last_reason = Some(e.reason.clone());
         }
         ActionEvent::ActionCompleted(_) => {
-            a.status = ActionStatus::Completed;
             a.completed_on = Some(on);
         }
         ActionEvent::NonRealisationAttested(e) => {
-            a.status = ActionStatus::NotRealised;
             a.not_realised_on = Some(on);
             a.last_reason = Some(e.reason.clone());
         }
@@ -679,9 +885,6 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
                 narrative: e.narrative.clone(),
                 beneficiaries: e.beneficiaries.clone(),
             });
-            if e.kind == ReportKind::Final && a.status == ActionStatus::Completed {
-                a.status = ActionStatus::Reported;
-            }
         }
         ActionEvent::IndicatorMeasured(e) => {
             if let Some(r) = a.indicators.iter_mut().find(|r| r.def.code == e.code) {
@@ -698,13 +901,12 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
                 recommendation: e.recommendation,
                 evaluated_on: on,
             });
-            a.status = ActionStatus::Evaluated;
         }
         ActionEvent::ActionClosed(_) => {
-            a.status = ActionStatus::Closed;
             a.closed_on = Some(on);
         }
     }
+    a.status = next_status(a.status, &mut a.status_before_complements, event);
     a.refresh_money();
 }
 

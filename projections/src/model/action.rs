@@ -6,10 +6,13 @@
 //! lists are boxed slices of their exact length, and the money lines are computed when asked
 //! for, from the records and the funders the action ever named.
 //!
-//! [`ActionRecord::apply`] is the fold of [`domain::action::apply`], rule for rule, over these
-//! types; [`ActionRef::to_state`] gives back the domain state, which tests compare with the
-//! domain's own fold (`tests/compact_fold.rs`, on generated logs and random event sequences).
-//! The record also keeps what the index needs: the position of each payment and decision.
+//! [`ActionRecord::apply`] is the fold of [`domain::action::apply`] over these types, and calls
+//! the same rules: the status transitions of [`domain::action::next_status`] and the money
+//! formula of [`domain::action::add_up_money`]. What it writes itself is the copying of each
+//! event's fields into the compact records; [`ActionRef::to_state`] gives back the domain state,
+//! which tests compare with the domain's own fold (`tests/compact_fold.rs`, on generated logs
+//! and random event sequences) to guard that copying. The record also keeps what the index
+//! needs: the position of each payment and decision.
 
 use chrono::NaiveDate;
 use domain::action::{self as da, ActionState};
@@ -227,6 +230,96 @@ impl Funding {
     }
 }
 
+impl da::MoneyColumns for Funding {
+    fn column(&mut self, column: da::MoneyColumn) -> &mut Money {
+        match column {
+            da::MoneyColumn::Requested => &mut self.requested,
+            da::MoneyColumn::Proposed => &mut self.proposed,
+            da::MoneyColumn::Retained => &mut self.retained,
+            da::MoneyColumn::Granted => &mut self.granted,
+            da::MoneyColumn::Paid => &mut self.paid,
+            da::MoneyColumn::ToPay => &mut self.to_pay,
+            da::MoneyColumn::RepaymentRequested => &mut self.repayment_requested,
+            da::MoneyColumn::Repaid => &mut self.repaid,
+        }
+    }
+    fn mark_refused(&mut self) {
+        self.refused = true;
+    }
+}
+
+/// The lines of [`ActionRef::money`]: one per funder of [`Body::funders`], which holds every
+/// funder a record names.
+struct FundingLines<'v>(&'v mut Vec<Funding>);
+
+impl da::MoneyLines<Str> for FundingLines<'_> {
+    fn line(&mut self, funder: Str) -> &mut dyn da::MoneyColumns {
+        let i = match self.0.iter().position(|l| l.funder == funder) {
+            Some(i) => i,
+            None => {
+                self.0.push(Funding::new(funder));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i]
+    }
+    fn each(&mut self, f: &mut dyn FnMut(&mut dyn da::MoneyColumns)) {
+        for line in self.0.iter_mut() {
+            f(line);
+        }
+    }
+}
+
+fn pairs(lines: &[Line]) -> impl Iterator<Item = (Str, Money)> + '_ {
+    lines.iter().map(|l| (l.funder, l.amount))
+}
+
+impl<'a> da::MoneyRecords for ActionRef<'a> {
+    type Funder = Str;
+    fn requested(&self) -> impl Iterator<Item = (Str, Money)> {
+        pairs(&self.body.requested)
+    }
+    fn latest_opinion(&self) -> impl Iterator<Item = (Str, Money)> {
+        self.body
+            .opinions
+            .last()
+            .into_iter()
+            .flat_map(|o| pairs(&o.proposed))
+    }
+    fn decisions(
+        &self,
+    ) -> impl Iterator<Item = (u32, DecisionOutcome, impl Iterator<Item = (Str, Money)>)> {
+        self.body
+            .decisions
+            .iter()
+            .map(|d| (d.number, d.outcome, pairs(&d.retained)))
+    }
+    fn current_decision(&self) -> Option<u32> {
+        self.body.current_decision
+    }
+    fn grants(&self) -> impl Iterator<Item = (Str, Money)> {
+        self.body.grants.iter().map(|g| (g.funder, g.amount))
+    }
+    fn payments(&self) -> impl Iterator<Item = (Str, Money, bool)> {
+        self.body
+            .payments
+            .iter()
+            .map(|p| (p.funder, p.amount, p.cancelled))
+    }
+    fn repayments(&self) -> impl Iterator<Item = (Str, Money, bool)> {
+        self.body
+            .repayments
+            .iter()
+            .map(|r| (r.funder, r.amount, r.received))
+    }
+    fn refusals(&self) -> impl Iterator<Item = Str> {
+        self.body.refusals.iter().map(|r| r.funder)
+    }
+    fn not_realised(&self) -> bool {
+        self.body.not_realised_on.is_some()
+    }
+}
+
 /// Appends to a boxed slice, keeping it exactly as long as its items.
 fn push<T>(items: &mut Box<[T]>, item: T) {
     let mut all = std::mem::take(items).into_vec();
@@ -247,14 +340,6 @@ fn lines(strings: &mut Strings, lines: &[MoneyLine]) -> Box<[Line]> {
 
 fn strs<'a>(strings: &mut Strings, items: impl IntoIterator<Item = &'a str>) -> Box<[Str]> {
     items.into_iter().map(|s| strings.intern(s)).collect()
-}
-
-fn status_of(outcome: DecisionOutcome) -> ActionStatus {
-    match outcome {
-        DecisionOutcome::Retained => ActionStatus::Retained,
-        DecisionOutcome::Deferred => ActionStatus::Deferred,
-        DecisionOutcome::Rejected => ActionStatus::Rejected,
-    }
 }
 
 impl ActionRecord {
@@ -410,10 +495,6 @@ impl ActionRecord {
                         note: None,
                     },
                 );
-                if a.status != ActionStatus::ComplementsRequested {
-                    a.status_before_complements = Some(a.status);
-                }
-                a.status = ActionStatus::ComplementsRequested;
             }
             ActionEvent::ComplementsProvided(e) => {
                 if let Some(c) = a
@@ -424,12 +505,6 @@ impl ActionRecord {
                 {
                     c.provided_on = Some(on);
                     c.note = Some(strings.intern(e.note.as_str()));
-                }
-                if a.status == ActionStatus::ComplementsRequested {
-                    a.status = a
-                        .status_before_complements
-                        .take()
-                        .unwrap_or(ActionStatus::Proposed);
                 }
             }
             ActionEvent::OpinionGiven(e) => {
@@ -443,9 +518,6 @@ impl ActionRecord {
                 named.extend(opinion.proposed.iter().map(|l| l.funder));
                 push(&mut a.opinions, opinion);
                 folded.opinion = Some(u32::try_from(a.opinions.len() - 1).unwrap_or(u32::MAX));
-                if a.status == ActionStatus::Proposed {
-                    a.status = ActionStatus::UnderReview;
-                }
             }
             ActionEvent::CopilDecisionTaken(e) => {
                 let decision = Decision {
@@ -463,7 +535,6 @@ impl ActionRecord {
                 named.extend(decision.retained.iter().map(|l| l.funder));
                 push(&mut a.decisions, decision);
                 a.current_decision = Some(e.decision_no);
-                a.status = status_of(e.outcome);
             }
             ActionEvent::DecisionRevised(e) => {
                 if let Some(old) = a.decisions.iter_mut().find(|d| d.number == e.supersedes) {
@@ -491,14 +562,8 @@ impl ActionRecord {
                     .map(|d| d.position);
                 a.current_decision = Some(e.decision_no);
                 a.last_reason = Some(reason);
-                // Rule 13: a RETAINED revision of a funded action leaves its status where it was.
-                let funded = matches!(a.status, ActionStatus::Funded | ActionStatus::InProgress);
-                if !(funded && e.outcome == DecisionOutcome::Retained) {
-                    a.status = status_of(e.outcome);
-                }
             }
             ActionEvent::ActionWithdrawn(e) => {
-                a.status = ActionStatus::Withdrawn;
                 a.last_reason = Some(strings.intern(e.reason.as_str()));
             }
             ActionEvent::GrantAwarded(e) => {
@@ -514,9 +579,6 @@ impl ActionRecord {
                 };
                 named.push(grant.funder);
                 push(&mut a.grants, grant);
-                if a.status == ActionStatus::Retained {
-                    a.status = ActionStatus::Funded;
-                }
             }
             ActionEvent::GrantRefused(e) => {
                 let refusal = Refusal {
@@ -552,7 +614,6 @@ impl ActionRecord {
                 }
             }
             ActionEvent::ActionStarted(_) => {
-                a.status = ActionStatus::InProgress;
                 a.started_on = Some(on);
             }
             ActionEvent::PeriodChanged(e) => {
@@ -561,11 +622,9 @@ impl ActionRecord {
                 a.last_reason = Some(strings.intern(e.reason.as_str()));
             }
             ActionEvent::ActionCompleted(_) => {
-                a.status = ActionStatus::Completed;
                 a.completed_on = Some(on);
             }
             ActionEvent::NonRealisationAttested(e) => {
-                a.status = ActionStatus::NotRealised;
                 a.not_realised_on = Some(on);
                 a.last_reason = Some(strings.intern(e.reason.as_str()));
             }
@@ -602,9 +661,6 @@ impl ActionRecord {
                         beneficiaries: e.beneficiaries.iter().cloned().collect(),
                     },
                 );
-                if e.kind == ReportKind::Final && a.status == ActionStatus::Completed {
-                    a.status = ActionStatus::Reported;
-                }
             }
             ActionEvent::IndicatorMeasured(e) => {
                 let code = strings.intern(e.code.as_str());
@@ -625,13 +681,12 @@ impl ActionRecord {
                     recommendation: e.recommendation,
                     evaluated_on: on,
                 });
-                a.status = ActionStatus::Evaluated;
             }
             ActionEvent::ActionClosed(_) => {
-                a.status = ActionStatus::Closed;
                 a.closed_on = Some(on);
             }
         }
+        a.status = da::next_status(a.status, &mut a.status_before_complements, event);
         a.name_funders(strings, named);
         folded.axis = Some(a.axis);
         Some(folded)
@@ -832,68 +887,11 @@ impl<'a> ActionRef<'a> {
     }
 
     /// The money lines, one per funder named anywhere in the action's life, ordered by funder
-    /// id, corrections applied: [`da::Action::money`], computed from the records.
+    /// id, corrections applied: [`da::Action::money`], computed from the records with the
+    /// domain's own formula ([`da::add_up_money`]).
     pub fn money(&self) -> Vec<Funding> {
-        let a = self.body;
-        let mut money: Vec<Funding> = a.funders.iter().map(|f| Funding::new(*f)).collect();
-        // `funders` holds every funder a record names, so each lookup finds its line.
-        let line = |money: &mut Vec<Funding>, funder: Str| -> Option<usize> {
-            money.iter().position(|l| l.funder == funder)
-        };
-        for l in a.requested.iter() {
-            if let Some(i) = line(&mut money, l.funder) {
-                money[i].requested = money[i].requested.saturating_add(l.amount);
-            }
-        }
-        if let Some(opinion) = a.opinions.last() {
-            for l in opinion.proposed.iter() {
-                if let Some(i) = line(&mut money, l.funder) {
-                    money[i].proposed = money[i].proposed.saturating_add(l.amount);
-                }
-            }
-        }
-        if let Some(d) = self.decision()
-            && d.outcome == DecisionOutcome::Retained
-        {
-            for l in d.retained.iter() {
-                if let Some(i) = line(&mut money, l.funder) {
-                    money[i].retained = money[i].retained.saturating_add(l.amount);
-                }
-            }
-        }
-        for g in a.grants.iter() {
-            if let Some(i) = line(&mut money, g.funder) {
-                money[i].granted = money[i].granted.saturating_add(g.amount);
-            }
-        }
-        for p in a.payments.iter().filter(|p| !p.cancelled) {
-            if let Some(i) = line(&mut money, p.funder) {
-                money[i].paid = money[i].paid.saturating_add(p.amount);
-            }
-        }
-        for r in a.repayments.iter() {
-            if let Some(i) = line(&mut money, r.funder) {
-                if r.received {
-                    money[i].repaid = money[i].repaid.saturating_add(r.amount);
-                } else {
-                    money[i].repayment_requested =
-                        money[i].repayment_requested.saturating_add(r.amount);
-                }
-            }
-        }
-        for r in a.refusals.iter() {
-            if let Some(i) = line(&mut money, r.funder) {
-                money[i].refused = true;
-            }
-        }
-        let not_realised = a.not_realised_on.is_some();
-        for x in money.iter_mut() {
-            x.to_pay = if not_realised {
-                Money::ZERO
-            } else {
-                x.granted.saturating_sub(x.paid)
-            };
-        }
+        let mut money: Vec<Funding> = self.body.funders.iter().map(|f| Funding::new(*f)).collect();
+        da::add_up_money(self, &mut FundingLines(&mut money));
         money
     }
 
