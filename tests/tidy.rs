@@ -9,7 +9,7 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const CRATES: &[&str] = &[".", "domain", "eventlog", "projections", "graphql"];
 
 /// What `domain` may depend on: it is pure, so nothing that does IO, async or storage.
-const DOMAIN_ALLOWED: &[&str] = &["serde", "thiserror", "uuid", "chrono"];
+const DOMAIN_ALLOWED: &[&str] = &["serde", "thiserror", "chrono"];
 const DOMAIN_DEV_ALLOWED: &[&str] = &["proptest"];
 
 fn manifest(folder: &str) -> toml::Table {

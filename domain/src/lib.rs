@@ -26,7 +26,7 @@
 //! - Architecture Invariant: this crate is pure. It does no IO, has no async, reads no clock and
 //!   makes no ids: today's date, new ids (grant, payment) and generated references arrive with
 //!   the command or its context. It depends on no other crate of the workspace (only serde,
-//!   thiserror, uuid and chrono; `tests/tidy.rs` checks it).
+//!   thiserror and chrono; `tests/tidy.rs` checks it).
 //! - `evolve` never fails and never panics: a recorded event is a fact. Amounts saturate at
 //!   10¹³ cents; an event that does not fit the state is counted and applied as far as it makes
 //!   sense.

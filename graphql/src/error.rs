@@ -27,6 +27,7 @@
 //! becomes a GraphQL error by accident through `?`: only `ApiError` (and plain strings)
 //! convert.
 
+use crate::commands::{CommandError, DecisionFailure, FailureReason};
 use async_graphql::ErrorExtensions;
 use domain::error::{ApiCode, DomainError};
 use domain::values::InvalidValue;
@@ -376,6 +377,37 @@ impl ApiError {
             rule,
             message: message.into(),
             failures,
+        }
+    }
+}
+
+/// Why the command service refused a command, as the API answers it.
+impl From<CommandError> for ApiError {
+    fn from(error: CommandError) -> ApiError {
+        match error {
+            CommandError::Domain(e) => ApiError::from(e),
+            CommandError::Conflict {
+                expected, current, ..
+            } => ApiError::conflict(expected, current),
+            CommandError::CommandIdReused(_) | CommandError::ExpectedVersionOnBatch => {
+                ApiError::validation(error.to_string())
+            }
+            CommandError::Decisions(ref failures) => {
+                ApiError::from_failures(error.to_string(), failures.iter().map(failure).collect())
+            }
+            CommandError::Log(e) => ApiError::from(e),
+            CommandError::Read(e) => ApiError::internal(e),
+            CommandError::NotVisible(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// One failing action of a COPIL call, as `extensions.failures` lists it.
+fn failure(f: &DecisionFailure) -> Failure {
+    match &f.error {
+        FailureReason::Domain(e) => Failure::from_domain(f.action.as_str(), e),
+        FailureReason::Conflict { expected, current } => {
+            Failure::conflict(f.action.as_str(), *expected, *current)
         }
     }
 }

@@ -23,7 +23,6 @@
 //! - `snapshot_save_1m` and `start_from_snapshot_1m`: ms to save the live model, and to start a
 //!   projector from that snapshot.
 
-use std::fmt;
 use std::path::Path;
 use std::time::Instant;
 
@@ -35,23 +34,8 @@ use crate::recorded::RecordedEvent;
 use crate::runner::{self, Projector, ProjectorError, ProjectorOptions};
 use crate::time_travel::{self, Bound, TimeTravelError};
 
-/// One measured figure.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Figure {
-    pub name: String,
-    pub value: f64,
-    pub unit: &'static str,
-}
-
-impl fmt::Display for Figure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.value >= 100.0 {
-            write!(f, "bench {} {:.0} {}", self.name, self.value, self.unit)
-        } else {
-            write!(f, "bench {} {:.2} {}", self.name, self.value, self.unit)
-        }
-    }
-}
+/// One measured figure: the log's type, so that every part prints its figures alike.
+pub use eventlog::bench::Figure;
 
 /// What to measure on.
 #[derive(Debug, Clone)]

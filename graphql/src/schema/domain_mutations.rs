@@ -6,6 +6,11 @@
 //! is `VALIDATION`), enums become domain enums, options become [`CommandMeta`], and the
 //! service's errors become `extensions.code`.
 
+#![allow(
+    clippy::too_many_arguments,
+    reason = "each resolver takes the arguments api.graphql gives its field: the contract sets their number"
+)]
+
 use super::enums::{
     ActKind, AgeBand, BodyKind, DecisionOutcome, FunderKind, NationalObjective, Opinion,
     PartnerKind, PaymentKind, PublicKind, Rating, Recommendation, ReportKind, Sex,
@@ -14,10 +19,10 @@ use super::objects::{ActionObject, PartnerObject, ProgrammeObject, SessionObject
 use super::scalars::{Cents, Date};
 use crate::auth::Viewer;
 use crate::commands::{
-    CommandError, CommandMeta, CommandService, DecisionFailure, FailureReason, Issuer, Outcome,
-    fingerprint, placeholder_grant_id, placeholder_payment_id, placeholder_reference,
+    CommandMeta, CommandService, Issuer, Outcome, fingerprint, placeholder_grant_id,
+    placeholder_payment_id, placeholder_reference,
 };
-use crate::error::{ApiError, Failure};
+use crate::error::ApiError;
 use crate::state::AppState;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Value};
 use domain::action::{ActionCommand, CopilDecision, RecordCopilDecisions};
@@ -368,35 +373,6 @@ fn context<'a>(
     Ok((viewer, issuer, state, service))
 }
 
-impl From<CommandError> for ApiError {
-    fn from(error: CommandError) -> ApiError {
-        match error {
-            CommandError::Domain(e) => ApiError::from(e),
-            CommandError::Conflict {
-                expected, current, ..
-            } => ApiError::conflict(expected, current),
-            CommandError::CommandIdReused(_) | CommandError::ExpectedVersionOnBatch => {
-                ApiError::validation(error.to_string())
-            }
-            CommandError::Decisions(ref failures) => {
-                ApiError::from_failures(error.to_string(), failures.iter().map(failure).collect())
-            }
-            CommandError::Log(e) => ApiError::from(e),
-            CommandError::Read(e) => ApiError::internal(e),
-            CommandError::NotVisible(e) => ApiError::internal(e),
-        }
-    }
-}
-
-fn failure(f: &DecisionFailure) -> Failure {
-    match &f.error {
-        FailureReason::Domain(e) => Failure::from_domain(f.action.as_str(), e),
-        FailureReason::Conflict { expected, current } => {
-            Failure::conflict(f.action.as_str(), *expected, *current)
-        }
-    }
-}
-
 fn position(outcome: &Outcome) -> i64 {
     i64::try_from(outcome.position).unwrap_or(i64::MAX)
 }
@@ -596,7 +572,6 @@ impl DomainMutation {
         Self::programme_command(ctx, &programme_id, cmd, &options).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn revise_envelope(
         &self,
         ctx: &Context<'_>,
@@ -840,7 +815,6 @@ impl DomainMutation {
         Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn give_opinion(
         &self,
         ctx: &Context<'_>,
@@ -921,7 +895,6 @@ impl DomainMutation {
 
     /// Supersedes the action's current decision by one taken at `sessionId`, a held COPIL
     /// session (rule 13).
-    #[allow(clippy::too_many_arguments)]
     async fn revise_decision(
         &self,
         ctx: &Context<'_>,
@@ -942,7 +915,6 @@ impl DomainMutation {
         Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn award_grant(
         &self,
         ctx: &Context<'_>,
@@ -984,7 +956,6 @@ impl DomainMutation {
         Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn record_payment(
         &self,
         ctx: &Context<'_>,
@@ -1037,7 +1008,6 @@ impl DomainMutation {
         Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn change_period(
         &self,
         ctx: &Context<'_>,
@@ -1084,7 +1054,6 @@ impl DomainMutation {
         Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn request_repayment(
         &self,
         ctx: &Context<'_>,
@@ -1103,7 +1072,6 @@ impl DomainMutation {
         Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn record_repayment(
         &self,
         ctx: &Context<'_>,
@@ -1122,7 +1090,6 @@ impl DomainMutation {
         Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn submit_report(
         &self,
         ctx: &Context<'_>,
@@ -1156,7 +1123,6 @@ impl DomainMutation {
         Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn measure_indicator(
         &self,
         ctx: &Context<'_>,
@@ -1175,7 +1141,6 @@ impl DomainMutation {
         Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn evaluate_action(
         &self,
         ctx: &Context<'_>,

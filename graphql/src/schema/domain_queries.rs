@@ -6,6 +6,11 @@
 //! unknown programme (or one that did not exist at the moment asked) is `null` for the
 //! nullable fields and NOT_FOUND for the others.
 
+#![allow(
+    clippy::too_many_arguments,
+    reason = "each resolver takes the arguments api.graphql gives its field: the contract sets their number"
+)]
+
 use super::enums::{ActionStatus, BodyKind};
 use super::objects::{
     ActionConnectionObject, ActionObject, BudgetObject, ChangeSetObject, PartnerObject,
@@ -268,7 +273,6 @@ impl DomainQuery {
 
     /// Les entrées, par date d'effet puis position, les plus récentes d'abord sauf avec
     /// `oldestFirst`.
-    #[allow(clippy::too_many_arguments)]
     async fn timeline(
         &self,
         ctx: &Context<'_>,
