@@ -12,9 +12,14 @@
 //! | `GET /assets/…` | its CSS and scripts |
 //!
 //! Limits: a body above [`Config::max_body_bytes`] is refused with HTTP 413 and
-//! `extensions.code = LIMIT`; a request running longer than [`Config::request_timeout`] is
-//! answered LIMIT. A request without a valid token is answered UNAUTHENTICATED (HTTP 401)
-//! before anything runs.
+//! `extensions.code = LIMIT`, one that does not arrive within [`Config::body_timeout`] with 408;
+//! a batch above [`limits::MAX_BATCH`] requests is refused whole; each request is held to
+//! [`crate::limits`] (nesting, fields, aliases, cost) before anything else reads it; a request
+//! running longer than [`Config::request_timeout`] is answered LIMIT (and a query's work is
+//! stopped); an answer above [`Config::max_answer_bytes`] is replaced by LIMIT. A request
+//! without a valid token is answered UNAUTHENTICATED (HTTP 401) before anything runs.
+//! Connections are capped and timed by [`crate::connections`], WebSockets by
+//! [`crate::websocket`].
 
 use crate::assets;
 use crate::auth::{self, AuthError, Viewer};
