@@ -6,6 +6,7 @@
 //! folding: a cancelled payment no longer counts, a revised decision gives way to its revision
 //! while both stay in [`Action::decisions`].
 
+use crate::bounds::{self, check_length, check_list};
 use crate::context::{Context, Needs, ProgrammeFacts, SessionFacts};
 use crate::decider::{Command, Decided, Decider, effective_date};
 use crate::error::*;
@@ -919,6 +920,20 @@ pub fn generated_reference(year: Year, n: u32) -> Title {
         .unwrap_or_else(|_| unreachable!("a year and a number make a valid title"))
 }
 
+/// The reference the service gives a proposal without one: [`generated_reference`] with `n`
+/// one more than `n_of_year` (the actions of its programme and year), skipping every reference
+/// `used` says is taken (rule 18: a custom reference may look like a generated one).
+pub fn next_reference(year: Year, n_of_year: u32, used: impl Fn(&str) -> bool) -> Title {
+    let mut n = n_of_year.saturating_add(1);
+    loop {
+        let reference = generated_reference(year, n);
+        if !used(reference.as_str()) || n == u32::MAX {
+            return reference;
+        }
+        n += 1;
+    }
+}
+
 /// A beneficiary count as given by a person (rule 9): a whole number, 0 ≤ n ≤
 /// [`MAX_BENEFICIARY_COUNT`].
 pub fn beneficiary_count(count: i64) -> Result<u32, DomainError> {
@@ -1078,9 +1093,15 @@ impl ActionCommand {
             ProposeAction(p) => Needs {
                 programme: true,
                 holder: Some(p.holder.clone()),
+                references: true,
                 ..Needs::default()
             },
-            AmendAction(_) => Needs {
+            // Rule 19 needs the programme's labelling date for the dates these name.
+            AmendAction(_)
+            | ChangePeriod { .. }
+            | StartAction { .. }
+            | CompleteAction { .. }
+            | MeasureIndicator { .. } => Needs {
                 programme: true,
                 ..Needs::default()
             },
@@ -1125,6 +1146,23 @@ impl ActionCommand {
             | RequestRepayment { funder, .. }
             | RecordRepayment { funder, .. } => vec![funder],
             _ => Vec::new(),
+        }
+    }
+
+    /// What the date the command names is, for rule 19's message.
+    fn named_date_label(&self) -> &'static str {
+        use ActionCommand::*;
+        match self {
+            GiveOpinion { .. } | TakeCopilDecision { .. } | ReviseDecision { .. } => {
+                "date de la séance"
+            }
+            AwardGrant { .. } => "signature de l'acte",
+            RecordPayment { .. } => "date du versement",
+            StartAction { .. } => "date de démarrage",
+            CompleteAction { .. } => "date d'achèvement",
+            RecordRepayment { .. } => "date de réception du reversement",
+            MeasureIndicator { .. } => "date de la mesure",
+            _ => "date d'effet",
         }
     }
 
@@ -1194,8 +1232,9 @@ fn require(
     }
 }
 
-/// No funder twice; the sum stays within rule 1.
+/// Not too many lines, no funder twice; the sum stays within rule 1.
 fn check_lines(lines: &[MoneyLine], what: &'static str) -> Result<Money, DomainError> {
+    check_length(what, lines, bounds::MAX_MONEY_LINES)?;
     let mut seen = BTreeSet::new();
     for l in lines {
         if !seen.insert(&l.funder) {
@@ -1205,7 +1244,11 @@ fn check_lines(lines: &[MoneyLine], what: &'static str) -> Result<Money, DomainE
     Money::checked_sum(lines.iter().map(|l| l.amount)).ok_or(DomainError::MoneyOverflow { what })
 }
 
-fn check_period(start: NaiveDate, end: NaiveDate) -> Result<(), DomainError> {
+/// Rule 19, then the end not before the start.
+fn check_period(start: NaiveDate, end: NaiveDate, ctx: &Context) -> Result<(), DomainError> {
+    let range = ctx.date_range();
+    range.check("début de la période", start)?;
+    range.check("fin de la période", end)?;
     if end < start {
         Err(DomainError::PeriodInvalid { start, end })
     } else {
@@ -1218,6 +1261,7 @@ fn check_axes(
     axis: &AxisCode,
     secondary: &[AxisCode],
 ) -> Result<(), DomainError> {
+    check_length("axes secondaires", secondary, bounds::MAX_SECONDARY_AXES)?;
     let mut seen = BTreeSet::new();
     for code in std::iter::once(axis).chain(secondary) {
         if !seen.insert(code) {
@@ -1240,6 +1284,7 @@ fn check_funders(facts: &ProgrammeFacts, lines: &[MoneyLine]) -> Result<(), Doma
 }
 
 fn check_indicators(defs: &[IndicatorDef]) -> Result<(), DomainError> {
+    check_length("indicateurs", defs, bounds::MAX_INDICATORS)?;
     let mut seen = BTreeSet::new();
     for def in defs {
         if !seen.insert(&def.code) {
@@ -1418,6 +1463,12 @@ pub fn decide(
         ctx.today,
         state.first_effective_on,
     )?;
+    // Rule 19; commands without the programme's facts are bounded below by the stream's first
+    // event (rule 12), itself in range.
+    if ctx.programme_facts.is_some() {
+        ctx.date_range()
+            .check(command.command.named_date_label(), on)?;
+    }
     let mut warnings = Vec::new();
     let event: ActionEvent = match &command.command {
         ProposeAction(_) => unreachable!("handled above"),
@@ -1433,6 +1484,12 @@ pub fn decide(
                     field: "compléments demandés",
                 });
             }
+            check_list(
+                "compléments demandés",
+                items,
+                bounds::MAX_COMPLEMENT_ITEMS,
+                show,
+            )?;
             ComplementsRequested {
                 items: items.clone(),
             }
@@ -1752,7 +1809,7 @@ pub fn decide(
             reason,
         } => {
             require(kind, status, &[S::Retained, S::Funded, S::InProgress])?;
-            check_period(*period_start, *period_end)?;
+            check_period(*period_start, *period_end, ctx)?;
             if *period_start == a.period_start && *period_end == a.period_end {
                 return Err(DomainError::NothingToChange);
             }
@@ -1951,6 +2008,18 @@ const MONEY_BACK_STATUSES: &[ActionStatus] = &[
     ActionStatus::Evaluated,
 ];
 
+/// Each public once.
+fn check_publics(publics: &[PublicKind]) -> Result<(), DomainError> {
+    check_list("publics", publics, PublicKind::ALL.len(), |p| {
+        p.label().to_owned()
+    })
+}
+
+/// A text as a list's message shows it.
+fn show<const MAX: usize>(text: &Text<MAX>) -> String {
+    text.as_str().to_owned()
+}
+
 fn check_beneficiaries(cells: &[BeneficiaryCount]) -> Result<(), DomainError> {
     let mut seen = BTreeSet::new();
     for c in cells {
@@ -1995,8 +2064,22 @@ fn propose(
         return Err(DomainError::PartnerInactive(p.holder.clone()));
     }
     let on = effective_date(None, option, ctx.today, None)?;
-    check_period(p.period_start, p.period_end)?;
+    ctx.date_range().check("date d'effet", on)?;
+    check_period(p.period_start, p.period_end, ctx)?;
+    if ctx.reference_used(p.reference.as_str()) {
+        return Err(DomainError::ReferenceAlreadyUsed {
+            reference: p.reference.clone(),
+        });
+    }
     check_axes(facts, &p.axis, &p.secondary_axes)?;
+    check_publics(&p.publics)?;
+    check_list("QPV", &p.qpv, bounds::MAX_QPV, show)?;
+    check_list(
+        "références externes",
+        &p.external_refs,
+        bounds::MAX_EXTERNAL_REFS,
+        show,
+    )?;
     check_indicators(&p.indicators)?;
     check_lines(&p.requested, "montants demandés")?;
     check_funders(facts, &p.requested)?;
@@ -2044,10 +2127,27 @@ fn amend(
     if event == ActionAmended::default() {
         return Err(DomainError::NothingToChange);
     }
-    check_period(
+    // Rule 19 for the dates the amendment changes (a period recorded before the rule stays).
+    let range = ctx.date_range();
+    if let Some(start) = event.period_start {
+        range.check("début de la période", start)?;
+    }
+    if let Some(end) = event.period_end {
+        range.check("fin de la période", end)?;
+    }
+    let (start, end) = (
         event.period_start.unwrap_or(a.period_start),
         event.period_end.unwrap_or(a.period_end),
-    )?;
+    );
+    if end < start {
+        return Err(DomainError::PeriodInvalid { start, end });
+    }
+    if let Some(publics) = &event.publics {
+        check_publics(publics)?;
+    }
+    if let Some(qpv) = &event.qpv {
+        check_list("QPV", qpv, bounds::MAX_QPV, show)?;
+    }
     if event.axis.is_some() || event.secondary_axes.is_some() {
         check_axes(
             facts,
@@ -2095,6 +2195,7 @@ pub fn decide_copil_decisions(
             field: "décisions"
         });
     }
+    check_length("décisions", decisions, bounds::MAX_DECISIONS)?;
     let mut seen = BTreeSet::new();
     for d in decisions {
         if !seen.insert(&d.action) {

@@ -23,10 +23,15 @@
 //!   funder and year over every action of the programme, read from the budget read model of
 //!   `projections` (which has seen every event appended, the command service waiting for its
 //!   position), or by folding the programme's action streams.
+//! - `references`: for `proposeAction`, the references of every action of the programme
+//!   (rule 18), read from the read model caught up with the head; [`Context::with_references`]
+//!   keeps them in the form they are compared in.
 
 use crate::actor::Actor;
+use crate::bounds::DateRange;
 use crate::values::*;
 use chrono::NaiveDate;
+use std::collections::BTreeSet;
 
 /// Everything `decide` knows beyond the target stream's state.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +45,8 @@ pub struct Context {
     pub session: Option<SessionFacts>,
     pub holder: Option<PartnerFacts>,
     pub envelope: Option<EnvelopeFacts>,
+    /// The references already used in the programme, as [`comparison_key`]s (rule 18).
+    pub used_references: BTreeSet<String>,
 }
 
 impl Context {
@@ -53,7 +60,29 @@ impl Context {
             session: None,
             holder: None,
             envelope: None,
+            used_references: BTreeSet::new(),
         }
+    }
+
+    /// With the references already used in the programme (rule 18).
+    pub fn with_references<'a>(mut self, references: impl IntoIterator<Item = &'a str>) -> Context {
+        self.used_references = references.into_iter().map(comparison_key).collect();
+        self
+    }
+
+    /// Whether `reference` is already used in the programme (rule 18).
+    pub fn reference_used(&self, reference: &str) -> bool {
+        self.used_references.contains(&comparison_key(reference))
+    }
+
+    /// Rule 19's range for this programme: from the year before its labelling (2019 without
+    /// one) to the current year + 5. Without the programme's facts, the range of a programme
+    /// without labelling.
+    pub fn date_range(&self) -> DateRange {
+        DateRange::of_programme(
+            self.programme_facts.as_ref().and_then(|p| p.labelled_on),
+            self.today,
+        )
     }
 
     pub fn with_programme(mut self, facts: ProgrammeFacts) -> Context {
@@ -85,6 +114,8 @@ pub struct Needs {
     pub holder: Option<PartnerId>,
     /// The funder and year of a grant: its envelope and the grants already made against it.
     pub envelope: Option<(FunderId, Year)>,
+    /// The references already used in the programme (a proposal's, rule 18).
+    pub references: bool,
 }
 
 /// An axis of the programme, as a proposal sees it.
@@ -98,6 +129,8 @@ pub struct AxisFact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgrammeFacts {
     pub request_cap_permille: u16,
+    /// When the programme was labelled: the start of rule 19's range.
+    pub labelled_on: Option<NaiveDate>,
     pub axes: Vec<AxisFact>,
     pub funders: Vec<FunderId>,
 }

@@ -195,6 +195,27 @@ pub enum DomainError {
     MeasureNotFinite,
     /// An amendment or a period change that changes nothing.
     NothingToChange,
+    /// Rule 19: a date outside the programme's plausible years (or a labelling date outside
+    /// 1 January 2019 – today).
+    DateOutOfRange {
+        /// What the date is, in French: « début de la période », « date de la séance »…
+        field: &'static str,
+        date: NaiveDate,
+        earliest: NaiveDate,
+        latest: NaiveDate,
+    },
+    /// A list longer than its bound ([`crate::bounds`]).
+    TooManyItems {
+        field: &'static str,
+        max: usize,
+        given: usize,
+    },
+    /// The same item twice in a list (texts compared without case, spaces or invisible
+    /// characters).
+    DuplicateItem {
+        field: &'static str,
+        item: String,
+    },
 
     // ---------------------------------------------------------------- RULE_VIOLATION
     /// Rule 1: a sum leaves 0 ≤ x ≤ 10¹³ cents.
@@ -354,6 +375,10 @@ pub enum DomainError {
     PartnerInactive(PartnerId),
     /// A measurement of an indicator the action did not plan.
     IndicatorNotPlanned(IndicatorCode),
+    /// Rule 18: a reference is unique in its programme.
+    ReferenceAlreadyUsed {
+        reference: Title,
+    },
 
     // ---------------------------------------------------------------- many actions
     /// `recordCopilDecisions`: every failing action, with its reason. Nothing was decided.
@@ -391,7 +416,10 @@ impl DomainError {
             | AmountsWithoutRetention { .. }
             | CapInvalid { .. }
             | MeasureNotFinite
-            | NothingToChange => ApiCode::Validation,
+            | NothingToChange
+            | DateOutOfRange { .. }
+            | TooManyItems { .. }
+            | DuplicateItem { .. } => ApiCode::Validation,
             Decisions(failures) => {
                 let codes: Vec<ApiCode> = failures.iter().map(|f| f.error.api_code()).collect();
                 [
@@ -434,6 +462,9 @@ impl DomainError {
             CapInvalid { .. } => "request_cap_invalid",
             MeasureNotFinite => "measure_not_finite",
             NothingToChange => "nothing_to_change",
+            DateOutOfRange { .. } => "dates_out_of_range",
+            TooManyItems { .. } => "too_many_items",
+            DuplicateItem { .. } => "duplicate_item",
             MoneyOverflow { .. } => "money_invalid",
             RequestedExceedsCost { .. } => "requested_exceeds_cost",
             AmendAfterDecision { .. } => "amend_after_decision",
@@ -470,6 +501,7 @@ impl DomainError {
             EnvelopeAlreadyNotified { .. } => "envelope_already_notified",
             PartnerInactive(_) => "partner_inactive",
             IndicatorNotPlanned(_) => "indicator_not_planned",
+            ReferenceAlreadyUsed { .. } => "reference_already_used",
             Decisions(failures) => failures
                 .first()
                 .map_or("decisions_failed", |f| f.error.rule_code()),
@@ -614,6 +646,28 @@ impl fmt::Display for DomainError {
             ),
             MeasureNotFinite => write!(f, "La mesure doit être un nombre fini."),
             NothingToChange => write!(f, "La commande ne change rien."),
+            DateOutOfRange {
+                field,
+                date,
+                earliest,
+                latest,
+            } => write!(
+                f,
+                "La date « {field} » ({}) est hors de la plage acceptée : du {} au {}.",
+                fr::date(*date),
+                fr::date(*earliest),
+                fr::date(*latest)
+            ),
+            TooManyItems { field, max, given } => write!(
+                f,
+                "La liste « {field} » compte {} éléments : {} au plus sont acceptés.",
+                fr::count(*given),
+                fr::count(*max)
+            ),
+            DuplicateItem { field, item } => write!(
+                f,
+                "« {item} » figure deux fois dans la liste « {field} »."
+            ),
             MoneyOverflow { what } => write!(
                 f,
                 "Le total « {what} » dépasse le montant maximal de {}.",
@@ -921,6 +975,10 @@ impl fmt::Display for DomainError {
             IndicatorNotPlanned(code) => write!(
                 f,
                 "L'indicateur « {code} » n'est pas prévu par cette action."
+            ),
+            ReferenceAlreadyUsed { reference } => write!(
+                f,
+                "La référence « {reference} » est déjà celle d'une autre action de cette cité éducative : choisissez-en une autre."
             ),
             Decisions(failures) => {
                 write!(

@@ -49,6 +49,11 @@ pub fn date(day: NaiveDate) -> String {
     }
 }
 
+/// « 10 000 » from 10000: a count with its thousands separated.
+pub fn count(n: usize) -> String {
+    group_thousands(u64::try_from(n).unwrap_or(u64::MAX))
+}
+
 /// « 80 % » from 800 ‰, or « 82,5 % » from 825 ‰.
 pub fn permille(permille: u16) -> String {
     let whole = permille / 10;

@@ -17,7 +17,8 @@
 //!
 //! Its parts: [`values`] (typed ids, money, validated texts, closed lists), [`events`] (the facts
 //! and their schema versions, with the frozen old versions and their upcasts), [`streams`]
-//! (stream ids), [`actor`] and [`permissions`] (who may do what), [`context`] (what a command
+//! (stream ids), [`actor`] and [`permissions`] (who may do what), [`bounds`] (dates within the
+//! programme's years, list lengths, no item twice), [`context`] (what a command
 //! needs from other streams, and how the command service gathers it), [`decider`] (the shape
 //! shared by the four streams), [`error`] (why a command is refused, and its API code), [`fr`]
 //! (money and dates in French), and one module per stream kind.
@@ -46,6 +47,7 @@
 
 pub mod action;
 pub mod actor;
+pub mod bounds;
 pub mod context;
 pub mod decider;
 pub mod error;

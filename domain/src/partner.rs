@@ -129,6 +129,7 @@ pub fn decide(
                 )));
             }
             let on = effective_date(None, command.effective_on, ctx.today, None)?;
+            ctx.date_range().check("date d'effet", on)?;
             Ok(Decided::one(
                 on,
                 PartnerRegistered {

@@ -1,5 +1,6 @@
 //! The `programme-{p}` stream: a Cité éducative, its axes, funders, envelopes and bodies.
 
+use crate::bounds::{self, DateRange, check_list};
 use crate::context::{AxisFact, Context, Needs, ProgrammeFacts};
 use crate::decider::{Command, Decided, Decider, effective_date};
 use crate::error::{DomainError, Missing, Stage};
@@ -109,6 +110,7 @@ impl From<&Programme> for ProgrammeFacts {
     fn from(p: &Programme) -> Self {
         ProgrammeFacts {
             request_cap_permille: p.request_cap_permille,
+            labelled_on: p.labelled_on,
             axes: p
                 .axes
                 .iter()
@@ -245,6 +247,11 @@ pub fn apply(state: &mut ProgrammeState, on: NaiveDate, event: &ProgrammeEvent) 
 
 // ------------------------------------------------------------------------------ commands
 
+/// A text as a list's message shows it.
+fn show<const MAX: usize>(text: &Text<MAX>) -> String {
+    text.as_str().to_owned()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProgrammeCommand {
     EstablishProgramme {
@@ -341,12 +348,18 @@ pub fn decide(
                 permille: *request_cap_permille,
             });
         }
+        check_list("territoire", territory, bounds::MAX_COMMUNES, show)?;
+        check_list("QPV", qpv, bounds::MAX_QPV, show)?;
+        if let Some(labelled_on) = labelled_on {
+            DateRange::of_labelling(ctx.today).check("date de labellisation", *labelled_on)?;
+        }
         // The labelling date is the natural effective date of a programme entered afterwards,
         // so that its past years can be entered too; the option may say otherwise.
         let default = command
             .effective_on
             .or(labelled_on.filter(|d| *d <= ctx.today));
         let on = effective_date(None, default, ctx.today, None)?;
+        DateRange::of_programme(*labelled_on, ctx.today).check("date d'effet", on)?;
         return Ok(Decided::one(
             on,
             ProgrammeEstablished {
@@ -371,6 +384,7 @@ pub fn decide(
         ctx.today,
         state.first_effective_on,
     )?;
+    DateRange::of_programme(p.labelled_on, ctx.today).check("date d'effet", on)?;
     let event: ProgrammeEvent = match &command.command {
         EstablishProgramme { .. } => unreachable!("handled above"),
         DefineAxis {
@@ -462,6 +476,12 @@ pub fn decide(
             body,
             organisations,
         } => {
+            check_list(
+                "organisations",
+                organisations,
+                bounds::MAX_ORGANISATIONS,
+                show,
+            )?;
             if p.members(*body)
                 .is_some_and(|m| &m.organisations == organisations)
             {

@@ -1,5 +1,6 @@
 //! The `session-{p}.{id}` stream: one dated meeting of a body.
 
+use crate::bounds::{self, check_list};
 use crate::context::{Context, Needs, SessionFacts};
 use crate::decider::{Command, Decided, Decider, effective_date};
 use crate::error::{DomainError, Missing, Stage, StreamKind};
@@ -150,6 +151,8 @@ pub fn decide(
                     ctx.programme.clone(),
                 )));
             }
+            let range = ctx.date_range();
+            range.check("date de la séance", *date)?;
             if let Some(option) = command.effective_on
                 && option > *date
             {
@@ -160,6 +163,7 @@ pub fn decide(
             }
             let default = command.effective_on.unwrap_or((*date).min(ctx.today));
             let on = effective_date(None, Some(default), ctx.today, None)?;
+            range.check("date d'effet", on)?;
             Ok(Decided::one(
                 on,
                 SessionScheduled {
@@ -173,6 +177,12 @@ pub fn decide(
         SessionCommand::RecordSessionHeld { present } => {
             let s = existing(state)?;
             refuse_if_closed(s, kind)?;
+            check_list(
+                "organisations présentes",
+                present,
+                bounds::MAX_ORGANISATIONS,
+                |name| name.as_str().to_owned(),
+            )?;
             let on = effective_date(
                 Some(s.date),
                 command.effective_on,

@@ -338,6 +338,12 @@ impl<const MAX: usize> Text<MAX> {
         if trimmed.is_empty() {
             return Err(InvalidValue::new(field, "ne peut pas être vide"));
         }
+        if trimmed.chars().all(is_invisible) {
+            return Err(InvalidValue::new(
+                field,
+                "ne peut pas être vide : il ne contient que des espaces ou des caractères invisibles",
+            ));
+        }
         let n_chars = trimmed.chars().count();
         if n_chars > MAX {
             return Err(InvalidValue::new(
@@ -366,6 +372,73 @@ impl<const MAX: usize> fmt::Display for Text<MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// A character that shows nothing on its own: white space (Unicode `White_Space`), a control
+/// character (`Cc`), a format character (`Cf`: zero-width spaces and joiners U+200B–U+200D, word
+/// joiner U+2060, byte order mark U+FEFF, bidirectional marks…) or another default-ignorable
+/// code point (variation selectors, Hangul fillers, tags), and the blank Braille pattern. A
+/// text made only of these looks empty to a person, so it is refused as empty.
+///
+/// The table follows Unicode 16's `DerivedCoreProperties.txt` (`Default_Ignorable_Code_Point`)
+/// and the `Cf` category of `UnicodeData.txt`; `domain` keeps its dependencies to serde,
+/// thiserror and chrono, hence a table here rather than a crate.
+pub fn is_invisible(c: char) -> bool {
+    const RANGES: &[(u32, u32)] = &[
+        (0x00AD, 0x00AD),
+        (0x034F, 0x034F),
+        (0x0600, 0x0605),
+        (0x061C, 0x061C),
+        (0x06DD, 0x06DD),
+        (0x070F, 0x070F),
+        (0x0890, 0x0891),
+        (0x08E2, 0x08E2),
+        (0x115F, 0x1160),
+        (0x17B4, 0x17B5),
+        (0x180B, 0x180F),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x206F),
+        (0x2800, 0x2800),
+        (0x3164, 0x3164),
+        (0xFE00, 0xFE0F),
+        (0xFEFF, 0xFEFF),
+        (0xFFA0, 0xFFA0),
+        (0xFFF0, 0xFFFB),
+        (0x110BD, 0x110BD),
+        (0x110CD, 0x110CD),
+        (0x13430, 0x1343F),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0000, 0xE0FFF),
+    ];
+    if c.is_whitespace() || c.is_control() {
+        return true;
+    }
+    let code = u32::from(c);
+    RANGES
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&code))
+}
+
+/// The form under which two texts are the same to a person: lower case, invisible characters
+/// dropped, runs of white space made one space. « Grande  Borne » and « grande borne » (or with
+/// a zero-width space inside) name the same QPV; two references that differ only so are one.
+pub fn comparison_key(s: &str) -> String {
+    let mut key = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = !key.is_empty();
+        } else if !is_invisible(c) {
+            if space {
+                key.push(' ');
+                space = false;
+            }
+            key.extend(c.to_lowercase());
+        }
+    }
+    key
 }
 
 /// A name: of a programme, a funder, a partner, an organisation, a commune, a QPV.
@@ -711,6 +784,33 @@ mod tests {
         assert!(Name::parse("nom", &"é".repeat(200)).is_ok());
         assert!(Name::parse("nom", &"é".repeat(201)).is_err());
         assert!(Name::parse("nom", "a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn texts_that_differ_only_by_case_spaces_or_invisibles_compare_equal() {
+        assert_eq!(comparison_key("Grande  Borne"), comparison_key("grande borne"));
+        assert_eq!(comparison_key("Grande\u{200B}Borne"), comparison_key("grandeborne"));
+        assert_ne!(comparison_key("Grande Borne"), comparison_key("Grande-Borne"));
+    }
+
+    #[test]
+    fn a_text_of_invisible_characters_only_is_empty() {
+        for invisible in [
+            "\u{200B}",
+            "\u{200B}\u{200C}\u{200D}",
+            "\u{2060}",
+            "\u{FEFF}",
+            " \u{00A0}\u{3000}\u{202F} ",
+            "\u{200E}\u{202E}",
+            "\u{3164}\u{2800}",
+            "\u{E0041}\u{FE0F}",
+        ] {
+            let error = Title::parse("titre", invisible).unwrap_err();
+            assert!(error.problem.contains("vide"), "{invisible:?}: {error}");
+        }
+        // One visible character is enough, and the invisible ones around it are kept.
+        assert!(Title::parse("titre", "\u{200B}a\u{200B}").is_ok());
+        assert!(Title::parse("titre", "❤\u{FE0F}").is_ok());
     }
 
     #[test]

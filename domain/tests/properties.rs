@@ -319,6 +319,7 @@ fn context(step: &Step) -> Context {
     let mut ctx = Context::new(actor_for(step), step.today, programme_id())
         .with_programme(ProgrammeFacts {
             request_cap_permille: 800,
+            labelled_on: None,
             axes: vec![
                 AxisFact {
                     code: axis("A0"),

@@ -25,7 +25,7 @@
 use crate::clock::Clock;
 use crate::metrics::Metrics;
 use domain::action::{
-    self, ActionCommand, ActionDecider, ActionState, RecordCopilDecisions, generated_reference,
+    self, ActionCommand, ActionDecider, ActionState, RecordCopilDecisions, next_reference,
 };
 use domain::actor::Actor;
 use domain::context::{Context, EnvelopeFacts, Needs, PartnerFacts, ProgrammeFacts, SessionFacts};
@@ -38,14 +38,14 @@ use domain::programme::{ProgrammeCommand, ProgrammeDecider, ProgrammeState};
 use domain::session::{SessionCommand, SessionDecider};
 use domain::streams::{action_stream, partner_stream, programme_stream, session_stream};
 use domain::values::{
-    ActionId, FunderId, GrantId, Money, PartnerId, PaymentId, ProgrammeId, SessionId, Year,
+    ActionId, FunderId, comparison_key, GrantId, Money, PartnerId, PaymentId, ProgrammeId, SessionId, Year,
 };
 use eventlog::{AppendRequest, CommandKey, EventLog, ExpectedVersion, NewEvent, StreamAppend};
 use projections::recorded::RecordedEvent;
 use projections::registry;
 use projections::runner::Projector;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -634,6 +634,10 @@ impl CommandService {
             let (state, _) = self.fold::<PartnerDecider>(&partner_stream(programme, holder))?;
             context.holder = state.partner.as_ref().map(PartnerFacts::from);
         }
+        if needs.references {
+            let references = self.used_references(programme).await?;
+            context = context.with_references(references.iter().map(String::as_str));
+        }
         Ok(context)
     }
 
@@ -657,6 +661,16 @@ impl CommandService {
         Ok(self.projector.read(|model| {
             model.programme(programme).map_or(Money::ZERO, |view| {
                 projections::query::granted_in_year(view, funder, year)
+            })
+        }))
+    }
+
+    /// The references of every action of the programme (rule 18).
+    async fn used_references(&self, programme: &ProgrammeId) -> Result<Vec<String>, CommandError> {
+        self.caught_up().await?;
+        Ok(self.projector.read(|model| {
+            model.programme(programme).map_or_else(Vec::new, |view| {
+                view.actions().map(|a| a.reference().to_owned()).collect()
             })
         }))
     }
@@ -839,7 +853,16 @@ impl StreamDecider for ActionDecider {
                 && proposal.reference == placeholder_reference()
             {
                 let n = service.actions_of_year(programme, proposal.year).await?;
-                proposal.reference = generated_reference(proposal.year, n.saturating_add(1));
+                // Skip a custom reference that looks like a generated one (rule 18).
+                let used: BTreeSet<String> = service
+                    .used_references(programme)
+                    .await?
+                    .iter()
+                    .map(|r| comparison_key(r))
+                    .collect();
+                proposal.reference = next_reference(proposal.year, n, |r| {
+                    used.contains(&comparison_key(r))
+                });
             }
             return Ok(());
         };

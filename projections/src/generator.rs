@@ -1753,7 +1753,11 @@ impl Sim<'_> {
                 name: name(&format!("Cité éducative de {commune}"))?,
                 territory: vec![name(commune)?],
                 qpv: vec![name(qpv)?],
-                labelled_on: Some(date(self.params.first_year - 1, 9, 1)),
+                // Labelled the September before its first year, and never before 2019 (rule
+                // 19: the first Cités éducatives were labelled that year).
+                labelled_on: Some(
+                    date(self.params.first_year - 1, 9, 1).max(domain::bounds::EARLIEST_LABELLING),
+                ),
                 request_cap_permille: 800,
             },
         )?;

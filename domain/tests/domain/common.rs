@@ -310,6 +310,7 @@ pub fn other_porteur() -> Actor {
 pub fn programme_facts() -> ProgrammeFacts {
     ProgrammeFacts {
         request_cap_permille: 800,
+        labelled_on: None,
         axes: vec![
             AxisFact {
                 code: axis("A0"),
