@@ -487,6 +487,13 @@ fn each_rule_broken_through_the_api_is_a_rule_violation_with_its_code_and_writes
             r#"mutation { reviseDecision(programmeId: "grigny", actionId: "r1", sessionId: "copil-hiver", outcome: RETAINED,
                 retained: [{funderId: "etat", amount: 1000000}], reason: "Erratum") { position } }"#.into(),
         ),
+        // 18. A reference already used in the programme: p1 was given 2025-001.
+        (
+            "reference_already_used",
+            "COORDINATOR",
+            propose("x5", 100_000, r#"{funderId: "etat", amount: 50000}"#)
+                .replace("title: \"Action\"", "reference: \"2025-001\", title: \"Action\""),
+        ),
         // An axis retired: no new action on it.
         (
             "axis_retired",
@@ -936,4 +943,142 @@ fn a_moment_beyond_the_head_is_validation() {
         json!({"asOf": {"position": head}}),
     );
     assert_eq!(data["actions"]["totalCount"], 5);
+}
+
+/// Sends `query` with `variables` as `role`: a VALIDATION in French that names `expected`, and
+/// nothing written.
+fn refused_in_french(f: &Fixture, role: &str, query: &str, variables: Value, expected: &str) {
+    let head = f.head();
+    let (_, body) = f.app.graphql(Some(f.token(role)), query, variables);
+    let error = &body["errors"][0];
+    assert_eq!(
+        error["extensions"]["code"],
+        "VALIDATION",
+        "{}: {}",
+        short(query),
+        short(&body.to_string())
+    );
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(expected) && !message.contains("Failed") && !message.contains("Invalid"),
+        "{}: the message should name « {expected} » in French: {message}",
+        short(query)
+    );
+    assert_eq!(f.head(), head, "{}: it wrote something", short(query));
+}
+
+/// Finding 8 of issue #10, each reproduction refused: dates outside the programme's years,
+/// a labelling in the future, a title of invisible characters, a public twice, ten thousand QPV.
+#[test]
+fn inputs_outside_the_calendar_or_sense_are_refused_in_french_and_write_nothing() {
+    let f = fixture();
+    let proposal = |period_start: &str, period_end: &str| {
+        propose("x6", 100_000, r#"{funderId: "etat", amount: 50000}"#)
+            .replace("2025-01-06", period_start)
+            .replace("2025-12-19", period_end)
+    };
+    // Either the Date scalar or rule 19 refuses them; either way in French.
+    refused_in_french(
+        &f,
+        "COORDINATOR",
+        &proposal("-0001-01-01", "2025-12-19"),
+        json!({}),
+        "date",
+    );
+    refused_in_french(
+        &f,
+        "COORDINATOR",
+        &proposal("2025-01-06", "+10000-01-01"),
+        json!({}),
+        "date",
+    );
+    // No labelling: from 1 January 2019 to 31 December of the current year + 5.
+    refused_in_french(
+        &f,
+        "COORDINATOR",
+        &proposal("2018-12-31", "2025-12-19"),
+        json!({}),
+        "1er janvier 2019",
+    );
+    let schedule = |date: &str| {
+        format!(
+            r#"mutation {{ scheduleSession(programmeId: "grigny", input: {{id: "loin", body: COPIL, date: "{date}", title: "COPIL"}}) {{ position }} }}"#
+        )
+    };
+    for date in ["0001-01-01", "9999-12-31"] {
+        refused_in_french(
+            &f,
+            "COORDINATOR",
+            &schedule(date),
+            json!({}),
+            "date de la séance",
+        );
+    }
+    refused_in_french(
+        &f,
+        "ADMIN",
+        r#"mutation { establishProgramme(input: {id: "clichy", name: "Cité éducative de Clichy",
+            territory: ["Clichy"], qpv: ["Bois"], labelledOn: "2099-01-01"}) { position } }"#,
+        json!({}),
+        "date de labellisation",
+    );
+    refused_in_french(
+        &f,
+        "COORDINATOR",
+        "mutation($t: String!) { amendAction(programmeId: \"grigny\", actionId: \"p1\", input: {title: $t}) { position } }",
+        json!({"t": "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF} "}),
+        "ne peut pas être vide",
+    );
+    refused_in_french(
+        &f,
+        "COORDINATOR",
+        &propose("x7", 100_000, r#"{funderId: "etat", amount: 50000}"#).replace(
+            "publics: [CHILDREN]",
+            "publics: [CHILDREN, PARENTS, CHILDREN]",
+        ),
+        json!({}),
+        "figure deux fois",
+    );
+    let qpv: Vec<String> = (0..10_000).map(|i| format!("QPV {i}")).collect();
+    refused_in_french(
+        &f,
+        "COORDINATOR",
+        "mutation($q: [String!]!) { amendAction(programmeId: \"grigny\", actionId: \"p1\", input: {qpv: $q}) { position } }",
+        json!({"q": qpv}),
+        "50 au plus",
+    );
+    let refs: Vec<String> = (0..10_000).map(|i| format!("DAUPHIN-{i}")).collect();
+    refused_in_french(
+        &f,
+        "COORDINATOR",
+        "mutation($r: [String!]!) { proposeAction(programmeId: \"grigny\", input: {id: \"x8\", title: \"Action\", summary: \"Résumé.\",
+            holderId: \"asso\", axis: \"A1\", publics: [CHILDREN], periodStart: \"2025-01-06\", periodEnd: \"2025-12-19\",
+            year: 2025, totalCost: 100000, requested: [{funderId: \"etat\", amount: 50000}], externalRefs: $r}) { position } }",
+        json!({"r": refs}),
+        "20 au plus",
+    );
+}
+
+#[test]
+fn a_generated_reference_skips_a_custom_one_already_used() {
+    let f = fixture();
+    // Five actions of 2025 (2025-001 to 2025-005) and a sixth with the reference 2025-007
+    // given by hand: the seventh would be 2025-007, which is taken.
+    let custom = propose("x9", 100_000, r#"{funderId: "etat", amount: 50000}"#).replace(
+        "title: \"Action\"",
+        "reference: \"2025-007\", title: \"Action\"",
+    );
+    f.app.ok(&f.coordinator, &custom, json!({}));
+    f.app.ok(
+        &f.coordinator,
+        &propose("x10", 100_000, r#"{funderId: "etat", amount: 50000}"#),
+        json!({}),
+    );
+    let data = f.app.ok(
+        &f.pilot,
+        "{ x9: action(programmeId: \"grigny\", id: \"x9\") { reference } x10: action(programmeId: \"grigny\", id: \"x10\") { reference } }",
+        json!({}),
+    );
+    assert_eq!(data["x9"]["reference"], "2025-007");
+    assert_eq!(data["x10"]["reference"], "2025-008");
 }

@@ -56,8 +56,8 @@ impl DateRange {
         let earliest = labelled_on
             .and_then(|l| NaiveDate::from_ymd_opt(l.year() - 1, 1, 1))
             .unwrap_or(EARLIEST_LABELLING);
-        let latest = NaiveDate::from_ymd_opt(today.year() + YEARS_AHEAD, 12, 31)
-            .unwrap_or(NaiveDate::MAX);
+        let latest =
+            NaiveDate::from_ymd_opt(today.year() + YEARS_AHEAD, 12, 31).unwrap_or(NaiveDate::MAX);
         DateRange { earliest, latest }
     }
 

@@ -664,10 +664,9 @@ impl fmt::Display for DomainError {
                 fr::count(*given),
                 fr::count(*max)
             ),
-            DuplicateItem { field, item } => write!(
-                f,
-                "« {item} » figure deux fois dans la liste « {field} »."
-            ),
+            DuplicateItem { field, item } => {
+                write!(f, "« {item} » figure deux fois dans la liste « {field} ».")
+            }
             MoneyOverflow { what } => write!(
                 f,
                 "Le total « {what} » dépasse le montant maximal de {}.",

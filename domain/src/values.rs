@@ -788,9 +788,18 @@ mod tests {
 
     #[test]
     fn texts_that_differ_only_by_case_spaces_or_invisibles_compare_equal() {
-        assert_eq!(comparison_key("Grande  Borne"), comparison_key("grande borne"));
-        assert_eq!(comparison_key("Grande\u{200B}Borne"), comparison_key("grandeborne"));
-        assert_ne!(comparison_key("Grande Borne"), comparison_key("Grande-Borne"));
+        assert_eq!(
+            comparison_key("Grande  Borne"),
+            comparison_key("grande borne")
+        );
+        assert_eq!(
+            comparison_key("Grande\u{200B}Borne"),
+            comparison_key("grandeborne")
+        );
+        assert_ne!(
+            comparison_key("Grande Borne"),
+            comparison_key("Grande-Borne")
+        );
     }
 
     #[test]

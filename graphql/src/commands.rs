@@ -38,7 +38,8 @@ use domain::programme::{ProgrammeCommand, ProgrammeDecider, ProgrammeState};
 use domain::session::{SessionCommand, SessionDecider};
 use domain::streams::{action_stream, partner_stream, programme_stream, session_stream};
 use domain::values::{
-    ActionId, FunderId, comparison_key, GrantId, Money, PartnerId, PaymentId, ProgrammeId, SessionId, Year,
+    ActionId, FunderId, GrantId, Money, PartnerId, PaymentId, ProgrammeId, SessionId, Year,
+    comparison_key,
 };
 use eventlog::{AppendRequest, CommandKey, EventLog, ExpectedVersion, NewEvent, StreamAppend};
 use projections::recorded::RecordedEvent;
@@ -860,9 +861,8 @@ impl StreamDecider for ActionDecider {
                     .iter()
                     .map(|r| comparison_key(r))
                     .collect();
-                proposal.reference = next_reference(proposal.year, n, |r| {
-                    used.contains(&comparison_key(r))
-                });
+                proposal.reference =
+                    next_reference(proposal.year, n, |r| used.contains(&comparison_key(r)));
             }
             return Ok(());
         };

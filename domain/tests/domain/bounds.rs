@@ -108,9 +108,7 @@ fn a_period_outside_the_programme_s_years_is_refused_and_its_limits_are_allowed(
         (d(2018, 12, 31), d(2026, 12, 18)),
         (d(2026, 1, 5), d(2032, 1, 1)),
     ] {
-        let error = given(vec![])
-            .when(propose(with_period(start, end)))
-            .error();
+        let error = given(vec![]).when(propose(with_period(start, end))).error();
         let message = validation(error, "dates_out_of_range");
         assert!(
             message.contains("du 1er janvier 2019 au 31 décembre 2031"),
@@ -284,12 +282,7 @@ fn session_ctx() -> Context {
 
 #[test]
 fn a_session_dated_year_1_or_9999_is_refused_and_the_limits_are_allowed() {
-    for date in [
-        d(1, 1, 1),
-        d(9999, 12, 31),
-        d(2018, 12, 31),
-        d(2032, 1, 1),
-    ] {
+    for date in [d(1, 1, 1), d(9999, 12, 31), d(2018, 12, 31), d(2032, 1, 1)] {
         let error = given_in::<SessionDecider>(vec![], session_ctx())
             .when(schedule(date))
             .error();
@@ -317,7 +310,10 @@ fn the_qpv_of_a_proposal_are_at_most_fifty_and_each_once() {
             .error(),
         "too_many_items",
     );
-    assert!(message.contains("10\u{202F}000") && message.contains("50"), "{message}");
+    assert!(
+        message.contains("10\u{202F}000") && message.contains("50"),
+        "{message}"
+    );
     validation(
         given(vec![])
             .when(propose(with_qpv(names("QPV", MAX_QPV + 1))))
@@ -337,7 +333,10 @@ fn the_qpv_of_a_proposal_are_at_most_fifty_and_each_once() {
             .error(),
         "duplicate_item",
     );
-    assert!(message.contains("« grande  borne »") && message.contains("QPV"), "{message}");
+    assert!(
+        message.contains("« grande  borne »") && message.contains("QPV"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -475,11 +474,13 @@ fn a_copil_call_decides_at_most_five_hundred_actions() {
     let ctx = Context::new(pilot(), today(), programme_id())
         .with_programme(programme_facts())
         .with_session(copil_facts());
-    let error =
-        domain::action::decide_copil_decisions(&BTreeMap::new(), &Command::new(call), &ctx)
-            .unwrap_err();
+    let error = domain::action::decide_copil_decisions(&BTreeMap::new(), &Command::new(call), &ctx)
+        .unwrap_err();
     let message = validation(error, "too_many_items");
-    assert!(message.contains("501") && message.contains("500"), "{message}");
+    assert!(
+        message.contains("501") && message.contains("500"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -493,14 +494,20 @@ fn a_programme_s_territory_and_qpv_are_bounded_and_each_named_once() {
         request_cap_permille: 800,
     };
     let cases = [
-        (with(names("Commune", MAX_COMMUNES + 1), vec![]), "too_many_items"),
+        (
+            with(names("Commune", MAX_COMMUNES + 1), vec![]),
+            "too_many_items",
+        ),
         (with(vec![], names("QPV", MAX_QPV + 1)), "too_many_items"),
         (
             with(vec![name("Grigny"), name("Viry"), name("GRIGNY")], vec![]),
             "duplicate_item",
         ),
         (
-            with(vec![], vec![name("Grande Borne"), name("Grande\u{2060} Borne")]),
+            with(
+                vec![],
+                vec![name("Grande Borne"), name("Grande\u{2060} Borne")],
+            ),
             "duplicate_item",
         ),
     ];
@@ -534,8 +541,14 @@ fn the_organisations_of_a_body_or_a_session_are_bounded_and_each_named_once() {
         organisations,
     };
     for (organisations, code) in [
-        (names("Organisation", MAX_ORGANISATIONS + 1), "too_many_items"),
-        (vec![name("Préfecture"), name("préfecture")], "duplicate_item"),
+        (
+            names("Organisation", MAX_ORGANISATIONS + 1),
+            "too_many_items",
+        ),
+        (
+            vec![name("Préfecture"), name("préfecture")],
+            "duplicate_item",
+        ),
     ] {
         let error = given_in::<ProgrammeDecider>(established.clone(), pilot_ctx.clone())
             .when(membership(organisations))
@@ -557,7 +570,10 @@ fn the_organisations_of_a_body_or_a_session_are_bounded_and_each_named_once() {
     )];
     let held = |present| SessionCommand::RecordSessionHeld { present };
     for (present, code) in [
-        (names("Organisation", MAX_ORGANISATIONS + 1), "too_many_items"),
+        (
+            names("Organisation", MAX_ORGANISATIONS + 1),
+            "too_many_items",
+        ),
         (vec![name("Ville"), name("Ville ")], "duplicate_item"),
     ] {
         let error = given_in::<SessionDecider>(scheduled.clone(), session_ctx())
@@ -572,9 +588,17 @@ fn the_organisations_of_a_body_or_a_session_are_bounded_and_each_named_once() {
 
 #[test]
 fn a_text_made_only_of_invisible_characters_is_refused_as_empty() {
-    for text in ["\u{200B}\u{200C}\u{200D}", "\u{2060}\u{FEFF}", " \u{3000}\u{00A0} ", "\u{202E}"] {
+    for text in [
+        "\u{200B}\u{200C}\u{200D}",
+        "\u{2060}\u{FEFF}",
+        " \u{3000}\u{00A0} ",
+        "\u{202E}",
+    ] {
         let error = Title::parse("titre", text).unwrap_err();
-        assert!(error.problem.contains("ne peut pas être vide"), "{text:?}: {error}");
+        assert!(
+            error.problem.contains("ne peut pas être vide"),
+            "{text:?}: {error}"
+        );
         let error = Name::parse("nom", text).unwrap_err();
         assert!(error.problem.contains("invisibles") || error.problem.contains("vide"));
         assert!(Note::parse("motif", text).is_err());
