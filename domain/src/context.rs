@@ -11,7 +11,8 @@
 //!
 //! - `programme`: fold the `programme-{p}` stream ([`crate::programme::ProgrammeState`]) and take
 //!   [`ProgrammeFacts::from`] it; `None` when the stream is empty. Needed to create a partner,
-//!   a session or an action, and to amend an action (axes, funders, request cap).
+//!   a session or an action, and to amend an action (axes, funders, request cap), and by every
+//!   action command that names a date or a period (its labelling date bounds them, rule 19).
 //! - `session`: fold `session-{p}.{s}` for the session the command names
 //!   ([`crate::session::SessionState`]) and take [`SessionFacts::from`] it; `None` when the stream
 //!   is empty. Needed by `giveOpinion`, `recordCopilDecisions` (one session for every action)
