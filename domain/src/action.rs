@@ -1639,6 +1639,8 @@ pub fn decide(
             if !matches!(status, S::Retained | S::Funded | S::InProgress) {
                 return Err(DomainError::GrantNeedsRetained { status });
             }
+            ctx.date_range()
+                .check_year("exercice de l'attribution", *year)?;
             if amount.is_zero() {
                 return Err(DomainError::ZeroAmount {
                     field: "attribution",
@@ -2066,6 +2068,8 @@ fn propose(
     let on = effective_date(None, option, ctx.today, None)?;
     ctx.date_range().check("date d'effet", on)?;
     check_period(p.period_start, p.period_end, ctx)?;
+    ctx.date_range()
+        .check_year("exercice de l'action", p.year)?;
     if ctx.reference_used(p.reference.as_str()) {
         return Err(DomainError::ReferenceAlreadyUsed {
             reference: p.reference.clone(),

@@ -1,5 +1,6 @@
 //! The bounds every input is held to beyond its value's own syntax: dates within the
-//! programme's plausible years (DOMAIN.md rule 19, `dates_out_of_range`), lists of a sensible
+//! programme's plausible years (DOMAIN.md rule 19, `dates_out_of_range`; the exercice of an
+//! action, a grant or an envelope among those years too), lists of a sensible
 //! length, and no item twice in a list.
 //!
 //! The list bounds are far above what a real Cité éducative needs (one to a few communes and
@@ -9,7 +10,7 @@
 //! and what was given.
 
 use crate::error::DomainError;
-use crate::values::comparison_key;
+use crate::values::{Year, comparison_key};
 use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeSet;
 
@@ -66,6 +67,21 @@ impl DateRange {
         DateRange {
             earliest: EARLIEST_LABELLING,
             latest: today,
+        }
+    }
+
+    /// `year` (an exercice) among the range's years, or `dates_out_of_range` naming `field`.
+    pub fn check_year(&self, field: &'static str, year: Year) -> Result<(), DomainError> {
+        let (earliest, latest) = (self.earliest.year(), self.latest.year());
+        if (earliest..=latest).contains(&year.get()) {
+            Ok(())
+        } else {
+            Err(DomainError::YearOutOfRange {
+                field,
+                year,
+                earliest,
+                latest,
+            })
         }
     }
 

@@ -204,6 +204,13 @@ pub enum DomainError {
         earliest: NaiveDate,
         latest: NaiveDate,
     },
+    /// Rule 19 for an exercice: a year outside the programme's plausible years.
+    YearOutOfRange {
+        field: &'static str,
+        year: Year,
+        earliest: i32,
+        latest: i32,
+    },
     /// A list longer than its bound ([`crate::bounds`]).
     TooManyItems {
         field: &'static str,
@@ -418,6 +425,7 @@ impl DomainError {
             | MeasureNotFinite
             | NothingToChange
             | DateOutOfRange { .. }
+            | YearOutOfRange { .. }
             | TooManyItems { .. }
             | DuplicateItem { .. } => ApiCode::Validation,
             Decisions(failures) => {
@@ -462,7 +470,7 @@ impl DomainError {
             CapInvalid { .. } => "request_cap_invalid",
             MeasureNotFinite => "measure_not_finite",
             NothingToChange => "nothing_to_change",
-            DateOutOfRange { .. } => "dates_out_of_range",
+            DateOutOfRange { .. } | YearOutOfRange { .. } => "dates_out_of_range",
             TooManyItems { .. } => "too_many_items",
             DuplicateItem { .. } => "duplicate_item",
             MoneyOverflow { .. } => "money_invalid",
@@ -657,6 +665,15 @@ impl fmt::Display for DomainError {
                 fr::date(*date),
                 fr::date(*earliest),
                 fr::date(*latest)
+            ),
+            YearOutOfRange {
+                field,
+                year,
+                earliest,
+                latest,
+            } => write!(
+                f,
+                "L'exercice « {field} » ({year}) est hors de la plage acceptée : de {earliest} à {latest}."
             ),
             TooManyItems { field, max, given } => write!(
                 f,

@@ -431,6 +431,8 @@ pub fn decide(
             if p.funder(funder).is_none() {
                 return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
             }
+            DateRange::of_programme(p.labelled_on, ctx.today)
+                .check_year("exercice de l'enveloppe", *year)?;
             if let Some(existing) = p.envelope(funder, *year) {
                 return Err(DomainError::EnvelopeAlreadyNotified {
                     funder: funder.clone(),

@@ -605,3 +605,84 @@ fn a_text_made_only_of_invisible_characters_is_refused_as_empty() {
         assert!(Narrative::parse("récit", text).is_err());
     }
 }
+
+#[test]
+fn an_exercice_outside_the_programme_s_years_is_refused() {
+    let year = |y| Year::parse(y).unwrap();
+    // An action's year: 2019 to 2031 without labelling, today being 30 June 2026.
+    for y in [2000, 2018, 2032, 2100] {
+        let message = validation(
+            given(vec![])
+                .when(propose(ActionProposed {
+                    year: year(y),
+                    ..action_proposed()
+                }))
+                .error(),
+            "dates_out_of_range",
+        );
+        assert!(message.contains("de 2019 à 2031"), "{message}");
+    }
+    for y in [2019, 2031] {
+        given(vec![])
+            .when(propose(ActionProposed {
+                year: year(y),
+                ..action_proposed()
+            }))
+            .decided();
+    }
+    // A grant's year.
+    let grant = |y| ActionCommand::AwardGrant {
+        grant: grant_id("g1"),
+        funder: etat(),
+        year: year(y),
+        amount: eur(1_000),
+        act: Act {
+            kind: ActKind::Arrete,
+            reference: title("Arrêté 1"),
+            signed_on: signed_on(),
+        },
+    };
+    validation(
+        given(retained()).when(grant(2000)).error(),
+        "dates_out_of_range",
+    );
+    given(retained()).when(grant(2031)).decided();
+    // An envelope's year, labelled in 2019: from 2018.
+    let established = vec![
+        at(
+            d(2019, 9, 5),
+            ProgrammeEstablished {
+                programme: programme_id(),
+                name: name("Grigny"),
+                territory: vec![name("Grigny")],
+                qpv: vec![],
+                labelled_on: Some(d(2019, 9, 5)),
+                request_cap_permille: 800,
+            },
+        ),
+        at(
+            d(2019, 9, 5),
+            FunderRegistered {
+                funder: etat(),
+                name: name("État"),
+                kind: FunderKind::State,
+            },
+        ),
+    ];
+    let notify = |y| ProgrammeCommand::NotifyEnvelope {
+        funder: etat(),
+        year: year(y),
+        amount: eur(100_000),
+        reference: None,
+    };
+    let pilot_ctx = Context::new(pilot(), today(), programme_id());
+    validation(
+        given_in::<ProgrammeDecider>(established.clone(), pilot_ctx.clone())
+            .when(notify(2017))
+            .error(),
+        "dates_out_of_range",
+    );
+    given_in::<ProgrammeDecider>(established, pilot_ctx)
+        .when(notify(2018))
+        .decided();
+}
