@@ -977,20 +977,20 @@ fn inputs_outside_the_calendar_or_sense_are_refused_in_french_and_write_nothing(
             .replace("2025-01-06", period_start)
             .replace("2025-12-19", period_end)
     };
-    // Either the Date scalar or rule 19 refuses them; either way in French.
+    // The Date scalar reads signed years (chrono's `%Y`): rule 19 refuses them, in French.
     refused_in_french(
         &f,
         "COORDINATOR",
         &proposal("-0001-01-01", "2025-12-19"),
         json!({}),
-        "date",
+        "(1er janvier -1) est hors de la plage acceptée",
     );
     refused_in_french(
         &f,
         "COORDINATOR",
         &proposal("2025-01-06", "+10000-01-01"),
         json!({}),
-        "date",
+        "(1er janvier 10000) est hors de la plage acceptée",
     );
     // No labelling: from 1 January 2019 to 31 December of the current year + 5.
     refused_in_french(
