@@ -983,14 +983,14 @@ fn inputs_outside_the_calendar_or_sense_are_refused_in_french_and_write_nothing(
         "COORDINATOR",
         &proposal("-0001-01-01", "2025-12-19"),
         json!({}),
-        "(1er janvier -1) est hors de la plage acceptée",
+        "le 1er janvier -1 est hors de la plage acceptée",
     );
     refused_in_french(
         &f,
         "COORDINATOR",
         &proposal("2025-01-06", "+10000-01-01"),
         json!({}),
-        "(1er janvier 10000) est hors de la plage acceptée",
+        "le 1er janvier 10000 est hors de la plage acceptée",
     );
     // No labelling: from 1 January 2019 to 31 December of the current year + 5.
     refused_in_french(
@@ -1011,7 +1011,7 @@ fn inputs_outside_the_calendar_or_sense_are_refused_in_french_and_write_nothing(
             "COORDINATOR",
             &schedule(date),
             json!({}),
-            "date de la séance",
+            "Date de la séance",
         );
     }
     refused_in_french(
@@ -1020,7 +1020,7 @@ fn inputs_outside_the_calendar_or_sense_are_refused_in_french_and_write_nothing(
         r#"mutation { establishProgramme(input: {id: "clichy", name: "Cité éducative de Clichy",
             territory: ["Clichy"], qpv: ["Bois"], labelledOn: "2099-01-01"}) { position } }"#,
         json!({}),
-        "date de labellisation",
+        "Date de labellisation",
     );
     refused_in_french(
         &f,

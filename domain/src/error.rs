@@ -539,6 +539,15 @@ fn de(infinitive: &str) -> String {
     }
 }
 
+/// « Début de la période » from « début de la période ».
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 fn stage_label(stage: Stage) -> String {
     match stage {
         Stage::Exists => "elle existe déjà".to_owned(),
@@ -661,7 +670,8 @@ impl fmt::Display for DomainError {
                 latest,
             } => write!(
                 f,
-                "La date « {field} » ({}) est hors de la plage acceptée : du {} au {}.",
+                "{} : le {} est hors de la plage acceptée (du {} au {}).",
+                capitalised(field),
                 fr::date(*date),
                 fr::date(*earliest),
                 fr::date(*latest)
@@ -673,7 +683,8 @@ impl fmt::Display for DomainError {
                 latest,
             } => write!(
                 f,
-                "L'exercice « {field} » ({year}) est hors de la plage acceptée : de {earliest} à {latest}."
+                "{} : {year} est hors de la plage acceptée (de {earliest} à {latest}).",
+                capitalised(field)
             ),
             TooManyItems { field, max, given } => write!(
                 f,

@@ -222,7 +222,7 @@ fn an_act_signed_before_the_programme_s_years_is_refused_even_in_an_old_stream()
         given(events.clone()).when(grant(d(2018, 6, 1))).error(),
         "dates_out_of_range",
     );
-    assert!(message.contains("signature de l'acte"), "{message}");
+    assert!(message.contains("Signature de l'acte"), "{message}");
     given(events).when(grant(d(2019, 1, 1))).decided();
 }
 
@@ -248,7 +248,7 @@ fn a_labelling_date_lies_between_2019_and_today() {
             .when(establish(Some(labelled_on)))
             .error();
         let message = validation(error, "dates_out_of_range");
-        assert!(message.contains("date de labellisation"), "{message}");
+        assert!(message.contains("Date de labellisation"), "{message}");
     }
     for labelled_on in [d(2019, 1, 1), today()] {
         given_in::<ProgrammeDecider>(vec![], admin_ctx())
@@ -287,7 +287,7 @@ fn a_session_dated_year_1_or_9999_is_refused_and_the_limits_are_allowed() {
             .when(schedule(date))
             .error();
         let message = validation(error, "dates_out_of_range");
-        assert!(message.contains("date de la séance"), "{message}");
+        assert!(message.contains("Date de la séance"), "{message}");
     }
     for date in [d(2019, 1, 1), d(2031, 12, 31)] {
         given_in::<SessionDecider>(vec![], session_ctx())
@@ -685,4 +685,51 @@ fn an_exercice_outside_the_programme_s_years_is_refused() {
     given_in::<ProgrammeDecider>(established, pilot_ctx)
         .when(notify(2018))
         .decided();
+}
+
+#[test]
+fn the_messages_name_the_bound_and_what_was_given() {
+    let range = DateRange::of_programme(None, today());
+    assert_eq!(
+        range
+            .check("date de la séance", d(1, 1, 1))
+            .unwrap_err()
+            .to_string(),
+        "Date de la séance : le 1er janvier 1 est hors de la plage acceptée (du 1er janvier 2019 au 31 décembre 2031)."
+    );
+    assert_eq!(
+        DateRange::of_programme(Some(d(2021, 9, 1)), today()).earliest,
+        d(2020, 1, 1)
+    );
+    assert_eq!(
+        range
+            .check_year("exercice de l'action", Year::parse(2100).unwrap())
+            .unwrap_err()
+            .to_string(),
+        "Exercice de l'action : 2100 est hors de la plage acceptée (de 2019 à 2031)."
+    );
+    assert_eq!(
+        check_list("QPV", &names("QPV", 10_000), MAX_QPV, |n| n.to_string())
+            .unwrap_err()
+            .to_string(),
+        "La liste « QPV » compte 10\u{202F}000 éléments : 50 au plus sont acceptés."
+    );
+    assert_eq!(
+        check_list(
+            "publics",
+            &[PublicKind::Children, PublicKind::Children],
+            3,
+            |p| p.label().to_owned()
+        )
+        .unwrap_err()
+        .to_string(),
+        "« enfants et jeunes » figure deux fois dans la liste « publics »."
+    );
+    assert_eq!(
+        DomainError::ReferenceAlreadyUsed {
+            reference: title("2026-001")
+        }
+        .to_string(),
+        "La référence « 2026-001 » est déjà celle d'une autre action de cette cité éducative : choisissez-en une autre."
+    );
 }
