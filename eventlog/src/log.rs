@@ -412,8 +412,13 @@ impl EventLog {
         for entry in self.raw_range(1, head.position) {
             let (position, bytes) = match entry {
                 Ok(entry) => entry,
-                Err(Error::Corruption { at, detail }) => {
-                    report.first_broken = Some((at.unwrap_or(report.verified_up_to + 1), detail));
+                Err(Error::Corruption { at, .. }) => {
+                    // The report is read by the operator: a French reason, not the crate's
+                    // English detail.
+                    report.first_broken = Some((
+                        at.unwrap_or(report.verified_up_to + 1),
+                        "les fichiers du registre ne se relisent pas à cet endroit".to_owned(),
+                    ));
                     return Ok(report);
                 }
                 Err(other) => return Err(other),
@@ -439,10 +444,13 @@ impl EventLog {
         if report.verified_up_to != head.position {
             report.first_broken = Some((
                 report.verified_up_to + 1,
-                "record missing below the head".to_owned(),
+                "événement manquant sous la tête".to_owned(),
             ));
         } else if prev_hash != head.hash {
-            report.first_broken = Some((head.position, "head hash does not match".to_owned()));
+            report.first_broken = Some((
+                head.position,
+                "l'empreinte de tête ne correspond pas".to_owned(),
+            ));
         }
         Ok(report)
     }
@@ -455,27 +463,31 @@ impl EventLog {
         previous_recorded: Option<chrono::DateTime<chrono::Utc>>,
         versions: &mut HashMap<String, u64>,
     ) -> Result<Envelope, String> {
-        let (canonical, stored_hash) = record::split(bytes, position).map_err(|e| e.to_string())?;
+        let (canonical, stored_hash) = record::split(bytes, position)
+            .map_err(|_| "l'événement enregistré est tronqué".to_owned())?;
         if record::hash_canonical(canonical) != stored_hash {
-            return Err("hash does not match the record's bytes".to_owned());
+            return Err("son empreinte ne correspond pas à son contenu".to_owned());
         }
-        let envelope = record::decode_record(bytes, position).map_err(|e| e.to_string())?;
+        let envelope = record::decode_record(bytes, position)
+            .map_err(|_| "l'événement enregistré ne se décode pas".to_owned())?;
         if envelope.position != position {
             return Err(format!(
-                "record says position {}, stored at {position}",
+                "l'événement dit position {}, il est rangé à la position {position}",
                 envelope.position
             ));
         }
         if &envelope.prev_hash != prev_hash {
-            return Err("previous hash is not the hash of the record before".to_owned());
+            return Err(
+                "son empreinte précédente n'est pas celle de l'événement d'avant".to_owned(),
+            );
         }
         if previous_recorded.is_some_and(|previous| envelope.recorded_at < previous) {
-            return Err("recorded time goes back".to_owned());
+            return Err("l'heure d'enregistrement recule".to_owned());
         }
         let version = versions.entry(envelope.stream_id.clone()).or_insert(0);
         if envelope.stream_version != *version + 1 {
             return Err(format!(
-                "stream {} jumps from version {} to {}",
+                "le flux {} saute de la version {} à la version {}",
                 envelope.stream_id, version, envelope.stream_version
             ));
         }
@@ -484,10 +496,10 @@ impl EventLog {
             .inner
             .log
             .get(keys::stream(&envelope.stream_id, envelope.stream_version))
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| "l'index des flux ne se lit pas".to_owned())?;
         if indexed.as_deref().and_then(keys::u64_value) != Some(position) {
             return Err(format!(
-                "stream index of {} version {} does not point to this record",
+                "l'index du flux {} version {} ne désigne pas cet événement",
                 envelope.stream_id, envelope.stream_version
             ));
         }
