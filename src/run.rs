@@ -16,7 +16,9 @@ use std::path::Path;
 pub fn init_logging() {
     let filter = std::env::var("CHRONIQUE_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info,sled=warn".to_owned());
+        // sled's own messages are English and duplicate the French one the command prints
+        // when it refuses a store; `CHRONIQUE_LOG=sled=warn` shows them.
+        .unwrap_or_else(|_| "info,sled=off".to_owned());
     let filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()

@@ -83,7 +83,7 @@ mod writer;
 pub use copy::{CopiedLog, Layout, inspect};
 pub use error::{Error, Result, StreamState};
 pub use kv::{KvBatch, KvTree};
-pub use log::{EventLog, RawRecord};
+pub use log::{EventLog, RawRecord, overwrite_format_version_for_tests};
 pub use ndjson::{ExportLines, ImportOptions, ImportReport, check_ndjson};
 pub use subscription::Subscription;
 pub use types::{

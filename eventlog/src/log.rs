@@ -534,6 +534,21 @@ impl EventLog {
     }
 }
 
+/// Test support, not part of the API: writes `version` as the format version of the closed
+/// store in `path`, as a newer build would have left it (the end-to-end tests of the binary
+/// cannot name sled).
+#[doc(hidden)]
+pub fn overwrite_format_version_for_tests(path: &Path, version: u32) -> Result<(), Error> {
+    {
+        let db = sled::Config::new().path(path).open()?;
+        db.open_tree("meta")?
+            .insert(FORMAT_KEY, &version.to_be_bytes())?;
+        db.flush()?;
+    }
+    drop(LockReleased(path.to_path_buf()));
+    Ok(())
+}
+
 /// Refuses a store whose sled log came back shorter than a head known to be durable, or
 /// whose record at that position is not the one that was marked (see `mark.rs`).
 fn check_mark(path: &Path, log: &sled::Tree, head: &Head) -> Result<(), Error> {
