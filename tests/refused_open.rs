@@ -59,6 +59,12 @@ fn every_command_is_refused_without_a_change(dir: &Path, expected: &str) {
             "`chronique {}` said: {error}",
             args.join(" ")
         );
+        // French for the operator: not sled's words nor the log crate's English.
+        assert!(
+            !last.contains("sled") && !last.contains("corruption") && !last.contains("store"),
+            "`chronique {}` said: {last}",
+            args.join(" ")
+        );
         let after = files_of(dir);
         assert!(
             after == before,
