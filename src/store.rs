@@ -111,6 +111,9 @@ pub fn explain(error: eventlog::Error, dir: &Path) -> anyhow::Error {
         eventlog::Error::InvalidInput(detail) => {
             anyhow!("le registre {dir} a refusé l'opération : {detail}")
         }
+        eventlog::Error::IncompleteImport => anyhow!(
+            "le registre {dir} est le reste d'un import interrompu : il ne contient qu'une partie du fichier ; supprimez ce dossier et recommencez l'import"
+        ),
         eventlog::Error::Closed => anyhow!("le registre {dir} a été fermé pendant l'opération"),
         other => anyhow!("erreur interne de chronique sur le registre {dir}, à signaler : {other}"),
     }

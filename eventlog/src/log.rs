@@ -20,6 +20,8 @@ use crate::{
 };
 
 const FORMAT_KEY: &[u8] = b"format_version";
+/// Present in tree `meta` while an import writes (see `ndjson.rs`).
+const IMPORT_KEY: &[u8] = b"import_in_progress";
 
 /// A handle on an open log. Cloning is cheap (an `Arc`); the store closes when the last clone
 /// (including those held by subscriptions) is dropped, after the writer has drained its queue
@@ -153,6 +155,9 @@ impl EventLog {
                     )));
                 }
             }
+        }
+        if meta.get(IMPORT_KEY)?.is_some() {
+            return Err(Error::IncompleteImport);
         }
         let head = load_head(&log)?;
         check_mark(&path, &log, &head)?;
@@ -526,6 +531,19 @@ impl EventLog {
 
     pub(crate) fn tree(&self) -> &sled::Tree {
         &self.inner.log
+    }
+
+    /// Records durably that an import is writing (`true`) or has ended, written or emptied
+    /// again (`false`): a store opened with the mark set was left by an interrupted import.
+    pub(crate) fn mark_import(&self, in_progress: bool) -> Result<(), Error> {
+        let meta = self.inner.db.open_tree("meta")?;
+        if in_progress {
+            meta.insert(IMPORT_KEY, &[1u8])?;
+        } else {
+            meta.remove(IMPORT_KEY)?;
+        }
+        self.inner.db.flush()?;
+        Ok(())
     }
 
     /// Bytes sled uses on disk for the whole store.

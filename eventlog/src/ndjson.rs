@@ -268,8 +268,9 @@ impl EventLog {
     /// If anything differs from the first pass (the file changed meanwhile) the log is emptied
     /// again and the import refused. The result is flushed before return.
     ///
-    /// Not crash-atomic: a crash during it leaves a verified prefix; delete the store and
-    /// import again.
+    /// Not crash-atomic, but a crash during it is seen: the store is marked while it writes,
+    /// and [`EventLog::open`] refuses a marked store with [`Error::IncompleteImport`] (delete
+    /// it and import again).
     pub fn import_checked_ndjson(
         &self,
         input: impl BufRead,
@@ -277,11 +278,11 @@ impl EventLog {
         checked: &ImportReport,
     ) -> Result<ImportReport, Error> {
         self.require_empty()?;
-        match read_export(input, options, Some(self)) {
-            Ok(report) if &report == checked => {
-                self.flush()?;
-                Ok(report)
-            }
+        // Until the mark is removed, opening this store is refused: a crash or a kill during
+        // the writing pass cannot leave a prefix that looks like a whole register.
+        self.mark_import(true)?;
+        let outcome = match read_export(input, options, Some(self)) {
+            Ok(report) if &report == checked => self.flush().map(|()| report),
             Ok(_) => {
                 self.request_blocking(|reply| Message::AbortImport { reply })?;
                 Err(Error::InvalidInput(
@@ -292,7 +293,9 @@ impl EventLog {
                 self.request_blocking(|reply| Message::AbortImport { reply })?;
                 Err(error)
             }
-        }
+        };
+        self.mark_import(false)?;
+        outcome
     }
 
     fn require_empty(&self) -> Result<(), Error> {
@@ -636,5 +639,23 @@ impl ImportState {
                 self.writes.push((keys::command(&id), bytes));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Error, EventLog, Options};
+
+    #[test]
+    fn a_store_left_by_an_interrupted_import_is_refused_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = EventLog::open(dir.path(), Options::default()).unwrap();
+        // What a kill during the writing pass leaves: the mark, set before the first write.
+        log.mark_import(true).unwrap();
+        drop(log);
+        assert!(matches!(
+            EventLog::open(dir.path(), Options::default()),
+            Err(Error::IncompleteImport)
+        ));
     }
 }
