@@ -8,7 +8,7 @@
 
 use crate::run::{self, create_token, log_options};
 use crate::store;
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, anyhow};
 use domain::streams::StreamRef;
 use domain::values::Role;
 use eventlog::{EventLog, Options};
@@ -92,13 +92,23 @@ pub fn run(dir: &Path, listen: &str) -> anyhow::Result<()> {
         fill(dir)?;
     }
     let clock = Clock::system();
-    let log = store::open(dir, log_options(&clock))?;
-    if !is_demo_store(&log)? {
-        bail!(
-            "{} n'est pas un registre de démonstration et n'est pas vide : choisissez un autre dossier avec --data-dir",
+    // Checked on a temporary copy first (`store.rs`): a register that is not the demo's is
+    // refused without a byte of it changed.
+    let not_demo = || {
+        anyhow!(
+            "{} n'est pas un registre de démonstration et n'est pas vide : rien n'y a été écrit, choisissez un autre dossier avec --data-dir",
             dir.display()
-        );
+        )
+    };
+    if eventlog::inspect(dir).map_err(|e| store::explain(e, dir))? == eventlog::Layout::Foreign {
+        return Err(not_demo());
     }
+    let log = store::open_if(dir, log_options(&clock), false, |log| {
+        if !is_demo_store(log)? {
+            return Err(not_demo());
+        }
+        Ok(())
+    })?;
     let mark = log.kv_tree(MARK_TREE).map_err(|e| anyhow!(e))?;
     let programme = mark
         .get(MARK_KEY)

@@ -51,8 +51,10 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Écrit tout le journal en NDJSON (une ligne par événement, avec ses empreintes). Les
-    /// jetons n'en font pas partie.
+    /// Écrit tout le journal en NDJSON (une ligne par événement, avec ses empreintes, puis une
+    /// ligne finale : nombre d'événements, position et empreinte de tête). Les jetons n'en
+    /// font pas partie. Travaille sur une copie temporaire du registre (autant de place dans
+    /// TMPDIR que le registre en occupe) : le registre n'est que lu.
     Export {
         #[command(flatten)]
         store: StoreArgs,
@@ -61,14 +63,25 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Importe un export NDJSON dans un registre sans événement, en vérifiant chaque
-    /// empreinte ; refuse une chaîne rompue.
+    /// empreinte et la ligne finale ; refuse une chaîne rompue ou un fichier tronqué, sans
+    /// rien écrire.
     Import {
         #[command(flatten)]
         store: StoreArgs,
-        /// Le fichier NDJSON produit par `chronique export`.
+        /// Le fichier NDJSON produit par `chronique export` (ou par GET /export).
         file: PathBuf,
+        /// Refuse l'import si l'empreinte de tête du fichier n'est pas celle-ci (64 chiffres
+        /// hexadécimaux, notée à part lors de la sauvegarde).
+        #[arg(long, value_name = "EMPREINTE")]
+        expect_head: Option<String>,
+        /// Accepte un export sans ligne finale (fait avant qu'elle existe) ; un fichier
+        /// tronqué passe alors inaperçu.
+        #[arg(long)]
+        no_trailer_check: bool,
     },
     /// Vérifie toute la chaîne d'empreintes ; statut 0 seulement si elle est intacte.
+    /// Travaille sur une copie temporaire du registre (autant de place dans TMPDIR que le
+    /// registre en occupe) : le registre n'est que lu.
     Verify {
         #[command(flatten)]
         store: StoreArgs,
@@ -191,7 +204,17 @@ fn main() -> ExitCode {
             TokenCommand::Revoke { store, id } => run::token_revoke(&store.data_dir, &id),
         },
         Command::Export { store, out } => run::export(&store.data_dir, out.as_deref()),
-        Command::Import { store, file } => run::import(&store.data_dir, &file),
+        Command::Import {
+            store,
+            file,
+            expect_head,
+            no_trailer_check,
+        } => run::import(
+            &store.data_dir,
+            &file,
+            expect_head.as_deref(),
+            no_trailer_check,
+        ),
         Command::Verify { store } => run::verify(&store.data_dir),
         Command::Rebuild { store } => run::rebuild(&store.data_dir),
         Command::Bench {

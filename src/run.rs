@@ -16,7 +16,9 @@ use std::path::Path;
 pub fn init_logging() {
     let filter = std::env::var("CHRONIQUE_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info,sled=warn".to_owned());
+        // sled's own messages are English and duplicate the French one the command prints
+        // when it refuses a store; `CHRONIQUE_LOG=sled=warn` shows them.
+        .unwrap_or_else(|_| "info,sled=off".to_owned());
     let filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -217,8 +219,9 @@ pub fn token_revoke(dir: &Path, id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Exports from a temporary copy of the store (see `store.rs`): the store itself is only read.
 pub fn export(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
-    let log = store::open_existing(dir, Options::default())?;
+    let log = store::open_copy(dir)?;
     match out {
         None => {
             let stdout = std::io::stdout().lock();
@@ -227,18 +230,23 @@ pub fn export(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
                 .context("l'export a échoué")?;
         }
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("impossible de créer {}", path.display()))?;
-            let n_events = log
+            let file = std::fs::File::create(path).map_err(|e| {
+                anyhow!(
+                    "impossible de créer {} : {}",
+                    path.display(),
+                    store::io_french(&e)
+                )
+            })?;
+            let report = log
                 .export_ndjson(std::io::BufWriter::new(file))
                 .map_err(|e| store::explain(e, dir))
                 .context("l'export a échoué")?;
-            let head = log.head();
             println!(
-                "{n_events} événements exportés vers {} ; tête : position {}, empreinte {}",
+                "{} événements exportés vers {} ; tête : position {}, empreinte {}",
+                report.n_events,
                 path.display(),
-                head.position,
-                hex_hash(&head.hash)
+                report.head.position,
+                hex_hash(&report.head.hash)
             );
         }
     }
@@ -249,31 +257,73 @@ fn hex_hash(hash: &[u8; 32]) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn import(dir: &Path, file: &Path) -> anyhow::Result<()> {
-    let input = std::fs::File::open(file)
-        .with_context(|| format!("impossible de lire {}", file.display()))?;
-    let log = store::open(dir, Options::default())?;
-    if log.head().position != 0 {
+/// `--expect-head`: 64 hexadecimal digits.
+pub fn parse_head_hash(text: &str) -> anyhow::Result<[u8; 32]> {
+    let text = text.trim();
+    let mut hash = [0u8; 32];
+    if text.len() != 64 {
         bail!(
-            "le registre {} contient déjà {} événements : l'import se fait dans un registre vide",
-            dir.display(),
-            log.head().position
+            "--expect-head attend une empreinte de 64 chiffres hexadécimaux ({} caractères reçus)",
+            text.len()
         );
     }
-    let report = log
-        .import_ndjson(BufReader::new(input))
-        .map_err(|error| match error {
-            eventlog::Error::Corruption { at, detail } => anyhow!(
-                "chaîne rompue{} : {detail} ; rien n'a été importé",
-                at.map(|p| format!(" à la position {p}"))
-                    .unwrap_or_default()
-            ),
-            eventlog::Error::InvalidInput(detail) => {
-                anyhow!("fichier refusé : {detail} ; rien n'a été importé")
-            }
-            other => store::explain(other, dir),
+    for (index, byte) in hash.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * index..2 * index + 2], 16).map_err(|_| {
+            anyhow!(
+                "--expect-head attend une empreinte en hexadécimal : « {text} » n'en est pas une"
+            )
+        })?;
+    }
+    Ok(hash)
+}
+
+/// The file is checked whole (every line, the chain, the last line, `--expect-head`) before
+/// the store is opened, so that a refused file writes nothing; only then is it read again
+/// and written.
+pub fn import(
+    dir: &Path,
+    file: &Path,
+    expect_head: Option<&str>,
+    no_trailer_check: bool,
+) -> anyhow::Result<()> {
+    let options = eventlog::ImportOptions {
+        require_trailer: !no_trailer_check,
+        expect_head: expect_head.map(parse_head_hash).transpose()?,
+    };
+    let open_file = || {
+        std::fs::File::open(file).map(BufReader::new).map_err(|e| {
+            anyhow!(
+                "impossible de lire {} : {}",
+                file.display(),
+                store::io_french(&e)
+            )
         })
-        .with_context(|| format!("import de {} refusé", file.display()))?;
+    };
+    let refused = |error: eventlog::Error| match error {
+        eventlog::Error::InvalidInput(detail) => anyhow!(
+            "import de {} refusé : {detail} ; rien n'a été importé",
+            file.display()
+        ),
+        eventlog::Error::Io(io) => anyhow!(
+            "import de {} refusé : lecture impossible ({}) ; rien n'a été importé",
+            file.display(),
+            store::io_french(&io)
+        ),
+        other => store::explain(other, dir),
+    };
+    let checked = eventlog::check_ndjson(open_file()?, &options).map_err(refused)?;
+    let log = store::open_if(dir, Options::default(), false, |log| {
+        store::require(log.head().position == 0, || {
+            format!(
+                "le registre {} contient déjà {} événements : l'import se fait dans un registre vide ; rien n'a été importé",
+                dir.display(),
+                log.head().position
+            )
+        })
+    })?;
+    let report = log
+        .import_checked_ndjson(open_file()?, &options, &checked)
+        .map_err(refused)?;
     println!(
         "{} événements importés ; tête : position {}, empreinte {}",
         report.n_events,
@@ -283,8 +333,9 @@ pub fn import(dir: &Path, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Verifies a temporary copy of the store (see `store.rs`): the store itself is only read.
 pub fn verify(dir: &Path) -> anyhow::Result<()> {
-    let log = store::open_existing(dir, Options::default())?;
+    let log = store::open_copy(dir)?;
     let report = log.verify().map_err(|e| store::explain(e, dir))?;
     println!(
         "tête : position {}, empreinte {}",

@@ -1,40 +1,137 @@
-//! Opening the store, with French messages for the operator.
+//! Opening the store, with French messages for the operator, and without changing a byte of a
+//! store that is then refused.
+//!
+//! sled has no read-only open and its recovery writes (it may truncate its log, delete blobs,
+//! write a snapshot), so a refusal found *by* opening would come too late: a damaged store
+//! would be made worse by the command that refuses it. Each command therefore looks first:
+//! a directory held by a running server, or non-empty without sled's files, is refused before
+//! anything is opened ([`eventlog::inspect`]); an existing store is first opened as a
+//! temporary copy ([`eventlog::EventLog::open_copy`]), where sled's recovery, the format
+//! version, the head mark and the command's own condition (an empty store for `import`, a
+//! demo store for `demo`) are checked. Only a store that passes is opened for real. `verify`
+//! and `export` never open the store itself: they work on the copy, so they need no write
+//! access. The price is a copy of the store in the temporary directory (`TMPDIR`) at each
+//! such start: disk space equal to the store's size, for as long as the check (or the
+//! `verify` or `export`) lasts.
 
-use anyhow::anyhow;
-use eventlog::{EventLog, Options};
+use anyhow::{anyhow, bail};
+use eventlog::{CopiedLog, EventLog, Layout, Options};
 use std::path::Path;
 
-/// Opens (or creates) the store in `dir`.
+/// Opens (or creates) the store in `dir` for a command that writes.
 pub fn open(dir: &Path, options: Options) -> anyhow::Result<EventLog> {
-    EventLog::open(dir, options).map_err(|error| explain(error, dir))
+    open_if(dir, options, false, |_| Ok(()))
 }
 
 /// Opens the store in `dir`, which must already exist: commands that only read a store
 /// should not create an empty one by mistake (a typo in `--data-dir`).
 pub fn open_existing(dir: &Path, options: Options) -> anyhow::Result<EventLog> {
-    if !dir.is_dir() {
-        return Err(anyhow!(
-            "aucun registre dans {} (indiquez-le avec --data-dir ou CHRONIQUE_DATA_DIR)",
-            dir.display()
-        ));
-    }
-    open(dir, options)
+    open_if(dir, options, true, |_| Ok(()))
 }
 
-/// The operator's version of an error of the log.
+/// Opens the store in `dir` for a command that writes, after `check` has accepted it: on a
+/// temporary copy when the store exists (so that a refusal leaves it untouched), on the new
+/// store otherwise.
+pub fn open_if(
+    dir: &Path,
+    options: Options,
+    must_exist: bool,
+    check: impl FnOnce(&EventLog) -> anyhow::Result<()>,
+) -> anyhow::Result<EventLog> {
+    match eventlog::inspect(dir).map_err(|e| explain(e, dir))? {
+        Layout::Missing if must_exist => return Err(no_store(dir)),
+        Layout::Missing | Layout::Empty => {
+            let log = EventLog::open(dir, options).map_err(|e| explain(e, dir))?;
+            check(&log)?;
+            return Ok(log);
+        }
+        Layout::Foreign => return Err(foreign(dir)),
+        Layout::Store => {}
+    }
+    {
+        let copy = EventLog::open_copy(dir, options.clone()).map_err(|e| explain(e, dir))?;
+        check(&copy)?;
+    }
+    EventLog::open(dir, options).map_err(|e| explain(e, dir))
+}
+
+/// A temporary copy of the store in `dir`, for the commands that only read (`verify`,
+/// `export`): the store itself is never opened, and needs read access only.
+pub fn open_copy(dir: &Path) -> anyhow::Result<CopiedLog> {
+    match eventlog::inspect(dir).map_err(|e| explain(e, dir))? {
+        Layout::Missing | Layout::Empty => Err(no_store(dir)),
+        Layout::Foreign => Err(foreign(dir)),
+        Layout::Store => EventLog::open_copy(dir, Options::default()).map_err(|e| explain(e, dir)),
+    }
+}
+
+fn no_store(dir: &Path) -> anyhow::Error {
+    anyhow!(
+        "aucun registre dans {} (indiquez-le avec --data-dir ou CHRONIQUE_DATA_DIR)",
+        dir.display()
+    )
+}
+
+fn foreign(dir: &Path) -> anyhow::Error {
+    anyhow!(
+        "{} n'est pas vide et ne contient pas de registre chronique : rien n'y a été écrit (choisissez un autre dossier avec --data-dir)",
+        dir.display()
+    )
+}
+
+/// Refuses with `message` unless `condition` holds; for the checks passed to [`open_if`].
+pub fn require(condition: bool, message: impl FnOnce() -> String) -> anyhow::Result<()> {
+    if !condition {
+        bail!("{}", message());
+    }
+    Ok(())
+}
+
+/// The operator's version of an error of the log, in French. The crate's own messages are
+/// English, for developers; they are left out here (an operator can do nothing with a disk
+/// pointer).
 pub fn explain(error: eventlog::Error, dir: &Path) -> anyhow::Error {
     let dir = dir.display();
     match error {
         eventlog::Error::Locked { .. } => anyhow!(
-            "le registre {dir} est déjà ouvert par un autre processus (un serveur chronique tourne-t-il ?)"
+            "le registre {dir} est déjà ouvert par un autre processus (un serveur chronique tourne-t-il ?) : rien n'y a été modifié"
         ),
-        eventlog::Error::UnknownFormat(detail) => anyhow!(
-            "le registre {dir} est dans un format que cette version de chronique ne lit pas ({detail})"
+        eventlog::Error::UnknownFormat(_) => anyhow!(
+            "le registre {dir} est dans un format que cette version de chronique ne lit pas (format attendu : {}) : rien n'y a été modifié",
+            eventlog::FORMAT_VERSION
         ),
-        eventlog::Error::Corruption { .. } => {
-            anyhow!("le registre {dir} est endommagé : {error}")
+        eventlog::Error::Corruption { at, .. } => anyhow!(
+            "le registre {dir} est endommagé{} : ses fichiers ne se relisent pas tels qu'ils ont été écrits ; rien n'y a été modifié, restaurez-le depuis un export (chronique import) ou une copie de ses fichiers",
+            at.map(|p| format!(" à la position {p}"))
+                .unwrap_or_default()
+        ),
+        eventlog::Error::Io(io) => {
+            anyhow!("le registre {dir} est inaccessible : {}", io_french(&io))
         }
-        eventlog::Error::Io(io) => anyhow!("le registre {dir} est inaccessible : {io}"),
-        other => anyhow!("le registre {dir} a refusé l'opération : {other}"),
+        eventlog::Error::InvalidInput(detail) => {
+            anyhow!("le registre {dir} a refusé l'opération : {detail}")
+        }
+        eventlog::Error::IncompleteImport => anyhow!(
+            "le registre {dir} est le reste d'un import interrompu : il ne contient qu'une partie du fichier ; supprimez ce dossier et recommencez l'import"
+        ),
+        eventlog::Error::Closed => anyhow!("le registre {dir} a été fermé pendant l'opération"),
+        other => anyhow!("erreur interne de chronique sur le registre {dir}, à signaler : {other}"),
+    }
+}
+
+/// An IO error in French, by kind (the system's own text is English).
+pub fn io_french(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let what = match error.kind() {
+        ErrorKind::PermissionDenied => "permission refusée",
+        ErrorKind::NotFound => "fichier introuvable",
+        ErrorKind::StorageFull => "plus de place sur le disque",
+        ErrorKind::ReadOnlyFilesystem => "système de fichiers en lecture seule",
+        ErrorKind::AlreadyExists => "le fichier existe déjà",
+        _ => "erreur d'entrée-sortie",
+    };
+    match error.raw_os_error() {
+        Some(code) => format!("{what} (erreur système {code})"),
+        None => what.to_owned(),
     }
 }

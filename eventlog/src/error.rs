@@ -6,7 +6,7 @@ use std::fmt;
 ///
 /// - the caller: [`Error::InvalidInput`], [`Error::Conflict`];
 /// - the operator: [`Error::Locked`], [`Error::Io`], [`Error::UnknownFormat`],
-///   [`Error::Corruption`], [`Error::Closed`];
+///   [`Error::Corruption`], [`Error::IncompleteImport`], [`Error::Closed`];
 /// - the developers of this crate: [`Error::Bug`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -40,6 +40,11 @@ pub enum Error {
     /// The store was written by an unknown or newer format of this crate.
     #[error("unknown store format: {0}")]
     UnknownFormat(String),
+
+    /// An import into this store was interrupted (a crash or a kill during its writing pass):
+    /// the store holds only a prefix of the file. Delete the store and import again.
+    #[error("an import into this store was interrupted; delete the store and import again")]
+    IncompleteImport,
 
     /// The log was closed (by [`crate::EventLog::close`]) or its writer has stopped.
     #[error("the event log is closed")]

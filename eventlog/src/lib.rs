@@ -69,6 +69,7 @@
 pub mod bench;
 mod chunk;
 pub mod codec;
+mod copy;
 mod error;
 mod kv;
 mod log;
@@ -79,10 +80,11 @@ mod subscription;
 mod types;
 mod writer;
 
+pub use copy::{CopiedLog, Layout, inspect};
 pub use error::{Error, Result, StreamState};
 pub use kv::{KvBatch, KvTree};
-pub use log::{EventLog, RawRecord};
-pub use ndjson::ImportReport;
+pub use log::{EventLog, RawRecord, overwrite_format_version_for_tests};
+pub use ndjson::{ExportLines, ImportOptions, ImportReport, check_ndjson};
 pub use subscription::Subscription;
 pub use types::{
     AppendOutcome, AppendRequest, Clock, CommandKey, CommandRecord, Direction, Durability,

@@ -20,6 +20,8 @@ use crate::{
 };
 
 const FORMAT_KEY: &[u8] = b"format_version";
+/// Present in tree `meta` while an import writes (see `ndjson.rs`).
+const IMPORT_KEY: &[u8] = b"import_in_progress";
 
 /// A handle on an open log. Cloning is cheap (an `Arc`); the store closes when the last clone
 /// (including those held by subscriptions) is dropped, after the writer has drained its queue
@@ -153,6 +155,9 @@ impl EventLog {
                     )));
                 }
             }
+        }
+        if meta.get(IMPORT_KEY)?.is_some() {
+            return Err(Error::IncompleteImport);
         }
         let head = load_head(&log)?;
         check_mark(&path, &log, &head)?;
@@ -412,8 +417,13 @@ impl EventLog {
         for entry in self.raw_range(1, head.position) {
             let (position, bytes) = match entry {
                 Ok(entry) => entry,
-                Err(Error::Corruption { at, detail }) => {
-                    report.first_broken = Some((at.unwrap_or(report.verified_up_to + 1), detail));
+                Err(Error::Corruption { at, .. }) => {
+                    // The report is read by the operator: a French reason, not the crate's
+                    // English detail.
+                    report.first_broken = Some((
+                        at.unwrap_or(report.verified_up_to + 1),
+                        "les fichiers du registre ne se relisent pas à cet endroit".to_owned(),
+                    ));
                     return Ok(report);
                 }
                 Err(other) => return Err(other),
@@ -439,10 +449,13 @@ impl EventLog {
         if report.verified_up_to != head.position {
             report.first_broken = Some((
                 report.verified_up_to + 1,
-                "record missing below the head".to_owned(),
+                "événement manquant sous la tête".to_owned(),
             ));
         } else if prev_hash != head.hash {
-            report.first_broken = Some((head.position, "head hash does not match".to_owned()));
+            report.first_broken = Some((
+                head.position,
+                "l'empreinte de tête ne correspond pas".to_owned(),
+            ));
         }
         Ok(report)
     }
@@ -455,27 +468,31 @@ impl EventLog {
         previous_recorded: Option<chrono::DateTime<chrono::Utc>>,
         versions: &mut HashMap<String, u64>,
     ) -> Result<Envelope, String> {
-        let (canonical, stored_hash) = record::split(bytes, position).map_err(|e| e.to_string())?;
+        let (canonical, stored_hash) = record::split(bytes, position)
+            .map_err(|_| "l'événement enregistré est tronqué".to_owned())?;
         if record::hash_canonical(canonical) != stored_hash {
-            return Err("hash does not match the record's bytes".to_owned());
+            return Err("son empreinte ne correspond pas à son contenu".to_owned());
         }
-        let envelope = record::decode_record(bytes, position).map_err(|e| e.to_string())?;
+        let envelope = record::decode_record(bytes, position)
+            .map_err(|_| "l'événement enregistré ne se décode pas".to_owned())?;
         if envelope.position != position {
             return Err(format!(
-                "record says position {}, stored at {position}",
+                "l'événement dit position {}, il est rangé à la position {position}",
                 envelope.position
             ));
         }
         if &envelope.prev_hash != prev_hash {
-            return Err("previous hash is not the hash of the record before".to_owned());
+            return Err(
+                "son empreinte précédente n'est pas celle de l'événement d'avant".to_owned(),
+            );
         }
         if previous_recorded.is_some_and(|previous| envelope.recorded_at < previous) {
-            return Err("recorded time goes back".to_owned());
+            return Err("l'heure d'enregistrement recule".to_owned());
         }
         let version = versions.entry(envelope.stream_id.clone()).or_insert(0);
         if envelope.stream_version != *version + 1 {
             return Err(format!(
-                "stream {} jumps from version {} to {}",
+                "le flux {} saute de la version {} à la version {}",
                 envelope.stream_id, version, envelope.stream_version
             ));
         }
@@ -484,10 +501,10 @@ impl EventLog {
             .inner
             .log
             .get(keys::stream(&envelope.stream_id, envelope.stream_version))
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| "l'index des flux ne se lit pas".to_owned())?;
         if indexed.as_deref().and_then(keys::u64_value) != Some(position) {
             return Err(format!(
-                "stream index of {} version {} does not point to this record",
+                "l'index du flux {} version {} ne désigne pas cet événement",
                 envelope.stream_id, envelope.stream_version
             ));
         }
@@ -516,10 +533,38 @@ impl EventLog {
         &self.inner.log
     }
 
+    /// Records durably that an import is writing (`true`) or has ended, written or emptied
+    /// again (`false`): a store opened with the mark set was left by an interrupted import.
+    pub(crate) fn mark_import(&self, in_progress: bool) -> Result<(), Error> {
+        let meta = self.inner.db.open_tree("meta")?;
+        if in_progress {
+            meta.insert(IMPORT_KEY, &[1u8])?;
+        } else {
+            meta.remove(IMPORT_KEY)?;
+        }
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
     /// Bytes sled uses on disk for the whole store.
     pub fn size_on_disk(&self) -> Result<u64, Error> {
         Ok(self.inner.db.size_on_disk()?)
     }
+}
+
+/// Test support, not part of the API: writes `version` as the format version of the closed
+/// store in `path`, as a newer build would have left it (the end-to-end tests of the binary
+/// cannot name sled).
+#[doc(hidden)]
+pub fn overwrite_format_version_for_tests(path: &Path, version: u32) -> Result<(), Error> {
+    {
+        let db = sled::Config::new().path(path).open()?;
+        db.open_tree("meta")?
+            .insert(FORMAT_KEY, &version.to_be_bytes())?;
+        db.flush()?;
+    }
+    drop(LockReleased(path.to_path_buf()));
+    Ok(())
 }
 
 /// Refuses a store whose sled log came back shorter than a head known to be durable, or

@@ -531,6 +531,7 @@ pub(crate) fn clone_error(error: &Error) -> Error {
             detail: detail.clone(),
         },
         Error::UnknownFormat(m) => Error::UnknownFormat(m.clone()),
+        Error::IncompleteImport => Error::IncompleteImport,
         Error::Closed => Error::Closed,
         Error::Bug(m) => Error::Bug(m.clone()),
     }

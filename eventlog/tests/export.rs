@@ -5,7 +5,7 @@ mod common;
 use std::io::Cursor;
 
 use common::{all, multi, open, single};
-use eventlog::{Error, ExpectedVersion, KvBatch};
+use eventlog::{Error, ExpectedVersion, ImportOptions, KvBatch};
 
 fn exported(log: &eventlog::EventLog) -> String {
     let mut out = Vec::new();
@@ -38,7 +38,13 @@ fn export_writes_one_line_per_event_with_base64_payload_and_hex_hashes() {
     let log = sample_log(dir.path());
     let text = exported(&log);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 5);
+    assert_eq!(lines.len(), 6, "five events and the trailer");
+    let trailer: serde_json::Value = serde_json::from_str(lines[5]).unwrap();
+    assert_eq!(
+        trailer,
+        serde_json::json!({"trailer": {"events": 5, "headPosition": 5,
+            "headHash": hex::encode(log.head().hash)}})
+    );
     let first: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
     assert_eq!(first["position"], 1);
     assert_eq!(first["stream_id"], "programme-p1");
@@ -62,7 +68,9 @@ fn import_of_an_export_reproduces_the_head_hash_every_event_and_the_command_inde
 
     let target_dir = tempfile::tempdir().unwrap();
     let target = open(target_dir.path());
-    let report = target.import_ndjson(Cursor::new(text.as_bytes())).unwrap();
+    let report = target
+        .import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default())
+        .unwrap();
     assert_eq!(report.n_events, 5);
     assert_eq!(report.head, source.head());
     assert_eq!(target.head(), source.head());
@@ -97,8 +105,8 @@ fn import_into_a_store_with_events_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let source = sample_log(dir.path());
     let text = exported(&source);
-    match source.import_ndjson(Cursor::new(text.as_bytes())) {
-        Err(Error::InvalidInput(message)) => assert!(message.contains("without events")),
+    match source.import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default()) {
+        Err(Error::InvalidInput(message)) => assert!(message.contains("sans événement")),
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert_eq!(source.head().position, 5);
@@ -107,10 +115,11 @@ fn import_into_a_store_with_events_is_refused() {
 fn refused_import(text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let target = open(dir.path());
-    let message = match target.import_ndjson(Cursor::new(text.as_bytes())) {
-        Err(Error::InvalidInput(message)) => message,
-        other => panic!("expected a refusal, got {other:?}"),
-    };
+    let message =
+        match target.import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default()) {
+            Err(Error::InvalidInput(message)) => message,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
     assert_eq!(target.head().position, 0, "nothing stays after a refusal");
     assert_eq!(target.read_all(1).count(), 0);
     assert_eq!(target.command("p1/decide").unwrap(), None);
@@ -133,7 +142,7 @@ fn import_refuses_a_tampered_payload_and_leaves_the_store_empty() {
     let tampered: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let message = refused_import(&tampered);
     assert!(
-        message.contains("line 4") && message.contains("position 4"),
+        message.contains("ligne 4") && message.contains("position 4"),
         "{message}"
     );
 }
@@ -150,7 +159,7 @@ fn import_refuses_a_missing_line() {
         .collect();
     let message = refused_import(&without_third);
     assert!(
-        message.contains("position 4 where 3 was expected"),
+        message.contains("position 4 alors que la position 3 était attendue"),
         "{message}"
     );
 }
@@ -174,7 +183,7 @@ fn import_refuses_a_rehashed_record_that_breaks_the_chain() {
     let tampered: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let message = refused_import(&tampered);
     assert!(
-        message.contains("chain is broken at position 3"),
+        message.contains("chaîne rompue à la position 3"),
         "{message}"
     );
 }
@@ -182,7 +191,140 @@ fn import_refuses_a_rehashed_record_that_breaks_the_chain() {
 #[test]
 fn import_refuses_a_line_that_is_not_json() {
     let message = refused_import("{\"position\": 1,\n");
-    assert!(message.contains("line 1"), "{message}");
+    assert!(message.contains("ligne 1"), "{message}");
+}
+
+fn refused_with(text: &str, options: &ImportOptions) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let target = open(dir.path());
+    let message = match target.import_ndjson(Cursor::new(text.as_bytes()), options) {
+        Err(Error::InvalidInput(message)) => message,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(target.head().position, 0, "nothing stays after a refusal");
+    assert!(eventlog::check_ndjson(Cursor::new(text.as_bytes()), options).is_err());
+    message
+}
+
+#[test]
+fn import_refuses_an_export_cut_at_a_line_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = exported(&sample_log(dir.path()));
+    let cut: String = text.lines().take(4).map(|l| format!("{l}\n")).collect();
+    let message = refused_import(&cut);
+    assert!(message.contains("sans sa ligne finale"), "{message}");
+    assert!(message.contains("4 événements"), "{message}");
+}
+
+#[test]
+fn import_refuses_an_empty_file_even_without_the_trailer_check() {
+    for options in [
+        ImportOptions::default(),
+        ImportOptions {
+            require_trailer: false,
+            expect_head: None,
+        },
+    ] {
+        let message = refused_with("", &options);
+        assert!(message.contains("aucune ligne"), "{message}");
+        let message = refused_with("\n\n", &options);
+        assert!(message.contains("aucune ligne"), "{message}");
+    }
+}
+
+#[test]
+fn import_refuses_a_trailer_that_disagrees_or_is_not_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = sample_log(dir.path());
+    let text = exported(&log);
+    let lines: Vec<&str> = text.lines().collect();
+    let events = &lines[..5];
+    let trailer = |events: u64, position: u64, hash: String| {
+        serde_json::json!({"trailer": {"events": events, "headPosition": position, "headHash": hash}})
+            .to_string()
+    };
+    let head = hex::encode(log.head().hash);
+    let with =
+        |last: String| events.iter().map(|l| format!("{l}\n")).collect::<String>() + &last + "\n";
+    let message = refused_import(&with(trailer(6, 5, head.clone())));
+    assert!(message.contains("annonce 6 événements"), "{message}");
+    let message = refused_import(&with(trailer(5, 6, head.clone())));
+    assert!(message.contains("position 6"), "{message}");
+    let message = refused_import(&with(trailer(5, 5, "ab".repeat(32))));
+    assert!(message.contains("empreinte de tête"), "{message}");
+    // Four events and the trailer of five: a line was dropped from the end.
+    let short: String = events[..4]
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        + &trailer(5, 5, head.clone())
+        + "\n";
+    let message = refused_import(&short);
+    assert!(message.contains("annonce 5 événements"), "{message}");
+    // A trailer followed by more lines.
+    let message = refused_import(&(text.clone() + lines[0] + "\n"));
+    assert!(message.contains("suivie d'autres lignes"), "{message}");
+}
+
+#[test]
+fn import_checks_the_expected_head_and_accepts_an_old_export_only_when_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = sample_log(dir.path());
+    let text = exported(&log);
+    let old: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+    let message = refused_import(&old);
+    assert!(message.contains("--no-trailer-check"), "{message}");
+    let lenient = ImportOptions {
+        require_trailer: false,
+        expect_head: None,
+    };
+    let target_dir = tempfile::tempdir().unwrap();
+    let target = open(target_dir.path());
+    let report = target
+        .import_ndjson(Cursor::new(old.as_bytes()), &lenient)
+        .unwrap();
+    assert_eq!(report.head, log.head());
+
+    let wrong = ImportOptions {
+        require_trailer: true,
+        expect_head: Some([7; 32]),
+    };
+    let message = refused_with(&text, &wrong);
+    assert!(message.contains("--expect-head"), "{message}");
+    let right = ImportOptions {
+        require_trailer: true,
+        expect_head: Some(log.head().hash),
+    };
+    let target_dir = tempfile::tempdir().unwrap();
+    let target = open(target_dir.path());
+    assert_eq!(
+        target
+            .import_ndjson(Cursor::new(text.as_bytes()), &right)
+            .unwrap()
+            .head,
+        log.head()
+    );
+}
+
+#[test]
+fn export_lines_stop_at_the_head_of_their_start_and_name_it_in_the_trailer() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = sample_log(dir.path());
+    let head = log.head();
+    let mut lines = log.export_lines();
+    let first = lines.next().unwrap().unwrap();
+    // Appends after the start are not part of the export.
+    log.append_blocking(single("programme-p2", ExpectedVersion::NoStream, 3))
+        .unwrap();
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert_eq!(rest.len(), 5);
+    let text = first + &rest.concat();
+    let target_dir = tempfile::tempdir().unwrap();
+    let target = open(target_dir.path());
+    let report = target
+        .import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(report.head, head);
 }
 
 #[test]
@@ -259,7 +401,9 @@ fn import_of_a_large_export_is_sent_in_pieces_and_reads_back_whole() {
     let text = exported(&source);
     let target_dir = tempfile::tempdir().unwrap();
     let target = open(target_dir.path());
-    let report = target.import_ndjson(Cursor::new(text.as_bytes())).unwrap();
+    let report = target
+        .import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default())
+        .unwrap();
     assert_eq!(report.n_events, 11_011);
     assert_eq!(target.head(), source.head());
     assert_eq!(target.read_all(1).count(), 11_011);

@@ -37,6 +37,7 @@ pub mod clock;
 pub mod commands;
 pub mod connections;
 pub mod error;
+pub mod export;
 pub mod integrity;
 pub mod limits;
 pub mod metrics;

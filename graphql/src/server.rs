@@ -44,8 +44,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Clone)]
-struct Server {
-    state: AppState,
+pub(crate) struct Server {
+    pub(crate) state: AppState,
     schema: ChroniqueSchema,
     answers: Arc<AnswerCache>,
 }
@@ -73,6 +73,7 @@ fn router(server: Server) -> Router {
         .route("/graphql/schema.graphql", get(schema_sdl))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
+        .route("/export", get(crate::export::export))
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

@@ -382,3 +382,44 @@ pub fn next_json(socket: &mut Socket) -> Option<Value> {
         }
     }
 }
+
+/// Every file under `dir` with its bytes, to compare a store before and after a command.
+pub fn files_of(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read the store's folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).expect("read a file of the store");
+                files.insert(path.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    files
+}
+
+/// Runs `chronique ARGS…` and waits for it, at most [`DEADLINE`]: a command expected to be
+/// refused at once (`serve`, `demo`) must not start serving.
+pub fn chronique_until_exit(args: &[&str]) -> Output {
+    let mut child = command()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chronique");
+    let started = Instant::now();
+    while child.try_wait().expect("wait for chronique").is_none() {
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            panic!(
+                "`chronique {}` did not exit within {DEADLINE:?}",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("chronique's output")
+}
