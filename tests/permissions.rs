@@ -773,3 +773,95 @@ fn a_porteur_sees_its_own_action_in_full_and_another_partners_as_an_observer() {
     );
     assert_eq!(error["extensions"]["code"], "FORBIDDEN");
 }
+
+// ------------------------------------------------------------- actions a token may not read
+
+/// An error with every mention of `id` replaced by « ID », to compare two answers.
+fn without_id(error: &Value, id: &str) -> String {
+    error
+        .to_string()
+        .replace(&format!("\"{id}\""), "ID")
+        .replace(&format!("« {id} »"), "« ID »")
+        .replace(id, "ID")
+}
+
+#[test]
+fn an_action_a_token_may_not_read_answers_as_an_unknown_id() {
+    let f = fixture();
+    let head = f.head();
+    // a2 (held by `autre`) is under review: neither the porteur of `asso` nor an observer may
+    // read it. `zz` does not exist.
+    for role in ["PORTEUR", "OBSERVER"] {
+        for (mutation, _, query) in TABLE
+            .iter()
+            .filter(|(_, _, query)| query.contains("actionId: \"a1\""))
+        {
+            let answer = |id: &str| {
+                f.app.error(
+                    f.token(role),
+                    &query.replace("\"a1\"", &format!("\"{id}\"")),
+                    json!({}),
+                )
+            };
+            let (hidden, unknown) = (answer("a2"), answer("zz"));
+            assert_eq!(
+                without_id(&hidden, "a2"),
+                without_id(&unknown, "zz"),
+                "{role} on {mutation}"
+            );
+            let message = hidden["message"].as_str().unwrap();
+            assert!(
+                !message.contains("autre"),
+                "{role} on {mutation}: {message}"
+            );
+            if role == "PORTEUR" && PORTEUR_COMMANDS.contains(mutation) {
+                assert_eq!(
+                    hidden["extensions"]["code"], "NOT_FOUND",
+                    "{mutation}: {hidden}"
+                );
+            }
+        }
+        // With a version pinned: the same CONFLICT as an unknown id (version 0), not a2's.
+        let amend = |id: &str| {
+            f.app.error(
+                f.token(role),
+                &format!(
+                    r#"mutation {{ amendAction(programmeId: "grigny", actionId: "{id}", input: {{title: "T"}},
+                        options: {{expectedVersion: 1}}) {{ position }} }}"#
+                ),
+                json!({}),
+            )
+        };
+        assert_eq!(
+            without_id(&amend("a2"), "a2"),
+            without_id(&amend("zz"), "zz"),
+            "{role}"
+        );
+        // Reading: the same null, the same empty timeline.
+        for query in [
+            "query($a: ID!) { action(programmeId: \"grigny\", id: $a) { id holder { id } } }",
+            "query($a: ID!) { action(programmeId: \"grigny\", id: $a, asOf: {position: 12}) { id } }",
+            "query($a: ID!) { timeline(programmeId: \"grigny\", filter: {actionId: $a}) { edges { node { summary } } } }",
+        ] {
+            let (_, hidden) = f
+                .app
+                .graphql(Some(f.token(role)), query, json!({"a": "a2"}));
+            let (_, unknown) = f
+                .app
+                .graphql(Some(f.token(role)), query, json!({"a": "zz"}));
+            assert_eq!(
+                without_id(&hidden, "a2"),
+                without_id(&unknown, "zz"),
+                "{role}: {query}"
+            );
+        }
+    }
+    assert_eq!(f.head(), head, "nothing was written");
+    // a3 is retained: the porteur reads it, so being refused is no secret (FORBIDDEN).
+    let error = f.app.error(
+        &f.porteur,
+        r#"mutation { amendAction(programmeId: "grigny", actionId: "a3", input: {title: "T"}) { position } }"#,
+        json!({}),
+    );
+    assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{error}");
+}

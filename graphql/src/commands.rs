@@ -45,6 +45,7 @@ use eventlog::{AppendRequest, CommandKey, EventLog, ExpectedVersion, NewEvent, S
 use projections::recorded::RecordedEvent;
 use projections::registry;
 use projections::runner::Projector;
+use projections::visibility::{self, ActionAccess};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -389,7 +390,8 @@ impl CommandService {
         // A recorded command id answers only a token that may give the command: the
         // permission `decide` would have checked.
         let authorize = || -> Result<(), CommandError> {
-            let (state, _) = self.fold::<D>(stream)?;
+            let (state, _) =
+                D::as_seen_by(&issuer.actor, &command.command, self.fold::<D>(stream)?);
             let holder = D::holder(&state, &command.command);
             Ok(permissions::authorize(
                 &issuer.actor,
@@ -409,7 +411,8 @@ impl CommandService {
             return Ok(outcome);
         }
         for _attempt in 0..=CONFLICT_RETRIES {
-            let (state, version) = self.fold::<D>(stream)?;
+            let (state, version) =
+                D::as_seen_by(&issuer.actor, &command.command, self.fold::<D>(stream)?);
             if let Some(expected) = meta.expected_version
                 && expected != version
             {
@@ -754,6 +757,15 @@ trait StreamDecider: Decider<State: Send + Sync, Command: Send + Sync, Event: Se
         None
     }
 
+    /// The folded stream (state, version) as the issuer may know it. Default: as it is.
+    fn as_seen_by(
+        _actor: &Actor,
+        _command: &Self::Command,
+        folded: (Self::State, u64),
+    ) -> (Self::State, u64) {
+        folded
+    }
+
     /// Replaces the placeholder ids the service gives (see [`CommandService::action`]).
     async fn fill_ids(
         _command: &mut Self::Command,
@@ -835,6 +847,27 @@ impl StreamDecider for ActionDecider {
     fn kind(command: &ActionCommand) -> CommandKind {
         command.kind()
     }
+    /// An action the issuer may not read (another partner's action not yet retained, for a
+    /// PORTEUR or an OBSERVER) is, to it, an action that does not exist (DOMAIN.md, reading
+    /// rules): every answer it gets (NOT_FOUND, FORBIDDEN for its role, CONFLICT with version
+    /// 0) is the one an unknown id gets, and names no holder. A proposal still sees the stream:
+    /// its id is taken either way.
+    fn as_seen_by(
+        actor: &Actor,
+        command: &ActionCommand,
+        folded: (ActionState, u64),
+    ) -> (ActionState, u64) {
+        let hidden = !matches!(command, ActionCommand::ProposeAction(_))
+            && folded.0.action.as_ref().is_some_and(|action| {
+                visibility::action_access(actor, action) == ActionAccess::Hidden
+            });
+        if hidden {
+            (ActionState::default(), 0)
+        } else {
+            folded
+        }
+    }
+
     fn holder(state: &ActionState, command: &ActionCommand) -> Option<PartnerId> {
         match (command, state.action.as_ref()) {
             (ActionCommand::ProposeAction(proposal), _) => Some(proposal.holder.clone()),

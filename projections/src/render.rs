@@ -14,12 +14,15 @@ use domain::values::{
     ActKind, ActionId, BodyKind, FunderId, Money, MoneyLine, PartnerId, ReportKind, SessionId,
 };
 
+/// What a sentence says in place of a beneficiary total withheld from the reader.
+pub const HIDDEN_TOTAL: &str = "total des bénéficiaires non communiqué (effectif < 10)";
+
 /// What the reader may not see in a sentence.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Redaction {
     /// Leave out requested amounts (proposals and amendments).
     pub hide_requested: bool,
-    /// Leave out a beneficiary total below the threshold.
+    /// Withhold the beneficiary total of a report with a cell below the threshold.
     pub hide_small_counts: bool,
 }
 
@@ -416,9 +419,15 @@ fn action_clause(
             };
             let total: u64 = x.beneficiaries.iter().map(|b| u64::from(b.count)).sum();
             let mut s = format!("{kind} déposé : {} dépensés", fr::money(x.spent));
+            // DOMAIN.md: the total is withheld whenever any cell is hidden, since the total
+            // minus the visible cells would give the hidden one back.
             let hidden = redaction.hide_small_counts
-                && total < u64::from(crate::visibility::BENEFICIARY_THRESHOLD);
-            if !x.beneficiaries.is_empty() && !hidden {
+                && x.beneficiaries
+                    .iter()
+                    .any(|b| b.count < crate::visibility::BENEFICIARY_THRESHOLD);
+            if hidden {
+                s.push_str(&format!(", {HIDDEN_TOTAL}"));
+            } else if !x.beneficiaries.is_empty() {
                 s.push_str(&format!(
                     ", {}",
                     if total == 1 {

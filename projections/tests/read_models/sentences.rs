@@ -393,6 +393,47 @@ fn observer_sentences_leave_out_requested_amounts_and_small_counts() {
 }
 
 #[test]
+fn an_observer_sentence_withholds_the_total_when_any_cell_is_hidden() {
+    let mut f = Fixture::base();
+    f.retained_action("a1", "2026-003", "asso", 2026, &[(ETAT, 12_000)]);
+    let cell = |sex: Sex, count: u32| BeneficiaryCount {
+        public: PublicKind::Children,
+        age_band: AgeBand::Age6To10,
+        sex,
+        qpv_resident: true,
+        count,
+    };
+    let mut report = |cells: Vec<BeneficiaryCount>| {
+        f.action(
+            "a1",
+            "2026-06-01",
+            ReportSubmitted {
+                kind: ReportKind::Interim,
+                beneficiaries: cells,
+                spent: euros(100),
+                narrative: narrative("Point."),
+            },
+        );
+        let last = f.events.last().unwrap();
+        (
+            render::sentence(&f.view, last, Redaction::OBSERVER),
+            render::timeline_sentence(&f.view, last, Redaction::OBSERVER),
+            render::sentence(&f.view, last, Redaction::NONE),
+        )
+    };
+    // 31 shown beside 7 hidden: « 38 bénéficiaires » would give the 7 back.
+    let (history, timeline, full) = report(vec![cell(Sex::Male, 31), cell(Sex::Female, 7)]);
+    for observed in [&history, &timeline] {
+        assert!(!observed.contains("38"), "{observed}");
+        assert!(observed.ends_with(render::HIDDEN_TOTAL), "{observed}");
+    }
+    assert!(full.ends_with(", 38 bénéficiaires"), "{full}");
+    // Every cell at 10 or more: the total is shown to everyone.
+    let (history, _, _) = report(vec![cell(Sex::Male, 31), cell(Sex::Female, 10)]);
+    assert!(history.ends_with(", 41 bénéficiaires"), "{history}");
+}
+
+#[test]
 fn a_timeline_sentence_names_the_action_first() {
     let mut f = Fixture::base();
     f.retained_action("a1", "2026-003", "asso", 2026, &[(ETAT, 12_000)]);

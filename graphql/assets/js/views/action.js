@@ -119,7 +119,9 @@ export async function render(ctx) {
         { label: 'Tranche d’âge', cell: (b) => f.fr('AgeBand', b.ageBand) },
         { label: 'Sexe', cell: (b) => f.fr('Sex', b.sex) },
         { label: 'Résident QPV', cell: (b) => (b.qpvResident ? 'oui' : 'non') },
-        { label: 'Nombre', num: true, cell: (b) => (b.hidden ? 'moins de 10' : f.number(b.count)), csv: (b) => (b.hidden ? '<10' : b.count) },
+        // A hidden cell reads « < 10 » on screen, in print and in the CSV; no total is drawn,
+        // since the total minus the visible cells would give a hidden one back.
+        { label: 'Nombre', num: true, cell: (b) => (b.hidden ? '< 10' : f.number(b.count)), csv: (b) => (b.hidden ? '< 10' : b.count) },
       ],
     })));
 
