@@ -35,14 +35,14 @@ pub(crate) async fn export(State(server): State<Server>, headers: HeaderMap) -> 
     let viewer = match auth::authenticate(&state.tokens, secret) {
         Ok(viewer) => viewer,
         Err(AuthError::Unauthenticated) => {
-            return refusal(StatusCode::UNAUTHORIZED, ApiError::Unauthenticated);
+            return crate::server::error_response(StatusCode::UNAUTHORIZED, ApiError::Unauthenticated);
         }
         Err(error @ AuthError::Store(_)) => {
-            return refusal(StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(error));
+            return crate::server::error_response(StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(error));
         }
     };
     if viewer.require_admin().is_err() {
-        return refusal(
+        return crate::server::error_response(
             StatusCode::FORBIDDEN,
             ApiError::forbidden(format!(
                 "L'export du registre est réservé aux administrateurs ; ce jeton a le rôle « {} ».",
@@ -96,20 +96,3 @@ pub(crate) async fn export(State(server): State<Server>, headers: HeaderMap) -> 
     response
 }
 
-/// `{"errors":[{"message":…,"extensions":{"code":…}}]}`, as the GraphQL endpoint answers.
-fn refusal(status: StatusCode, error: ApiError) -> Response {
-    let error = error.to_graphql();
-    let body = serde_json::json!({
-        "errors": [{"message": error.message, "extensions": error.extensions}]
-    });
-    let mut response = (status, body.to_string()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if status == StatusCode::UNAUTHORIZED {
-        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    response
-}

@@ -140,7 +140,7 @@ fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Respo
 }
 
 /// A GraphQL response made of one error, for requests refused before they run.
-fn error_response(status: StatusCode, error: ApiError) -> Response {
+pub(crate) fn error_response(status: StatusCode, error: ApiError) -> Response {
     let response = async_graphql::Response::from_errors(vec![
         error
             .to_graphql()
