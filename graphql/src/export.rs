@@ -35,10 +35,16 @@ pub(crate) async fn export(State(server): State<Server>, headers: HeaderMap) -> 
     let viewer = match auth::authenticate(&state.tokens, secret) {
         Ok(viewer) => viewer,
         Err(AuthError::Unauthenticated) => {
-            return crate::server::error_response(StatusCode::UNAUTHORIZED, ApiError::Unauthenticated);
+            return crate::server::error_response(
+                StatusCode::UNAUTHORIZED,
+                ApiError::Unauthenticated,
+            );
         }
         Err(error @ AuthError::Store(_)) => {
-            return crate::server::error_response(StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(error));
+            return crate::server::error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ApiError::internal(error),
+            );
         }
     };
     if viewer.require_admin().is_err() {
@@ -95,4 +101,3 @@ pub(crate) async fn export(State(server): State<Server>, headers: HeaderMap) -> 
     );
     response
 }
-
