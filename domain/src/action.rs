@@ -6,12 +6,14 @@
 //! folding: a cancelled payment no longer counts, a revised decision gives way to its revision
 //! while both stay in [`Action::decisions`].
 
+use crate::actor::Actor;
 use crate::bounds::{self, check_length, check_list};
 use crate::context::{Context, Needs, ProgrammeFacts, SessionFacts};
 use crate::decider::{Command, Decided, Decider, effective_date};
 use crate::error::*;
 use crate::events::*;
-use crate::permissions::{CommandKind, authorize};
+use crate::permissions::{self, ActionAccess, CommandKind, authorize};
+use crate::streams::StreamRef;
 use crate::values::*;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
@@ -923,6 +925,22 @@ pub fn generated_reference(year: Year, n: u32) -> Title {
 /// The reference the service gives a proposal without one: [`generated_reference`] with `n`
 /// one more than `n_of_year` (the actions of its programme and year), skipping every reference
 /// `used` says is taken (rule 18: a custom reference may look like a generated one).
+/// The reference a proposal carries when it gives none: the command service replaces it with
+/// the next `{year}-{n:03}` ([`Decider::assign_ids`]).
+pub fn placeholder_reference() -> Title {
+    Title::parse("référence", "\u{2014}").unwrap_or_else(|_| unreachable!("a valid title"))
+}
+
+/// The ids a command carries until the command service gives the real one
+/// ([`Decider::assign_ids`]).
+pub fn placeholder_payment_id() -> PaymentId {
+    PaymentId::parse("pending").unwrap_or_else(|_| unreachable!("a valid id"))
+}
+
+pub fn placeholder_grant_id() -> GrantId {
+    GrantId::parse("pending").unwrap_or_else(|_| unreachable!("a valid id"))
+}
+
 pub fn next_reference(year: Year, n_of_year: u32, used: impl Fn(&str) -> bool) -> Title {
     let mut n = n_of_year.saturating_add(1);
     loop {
@@ -2246,9 +2264,73 @@ pub fn decide_copil_decisions(
 pub struct ActionDecider;
 
 impl Decider for ActionDecider {
+    type Id = ActionId;
     type State = ActionState;
     type Command = ActionCommand;
     type Event = ActionEvent;
+
+    fn stream(programme: &ProgrammeId, id: &ActionId) -> StreamRef {
+        StreamRef::Action(programme.clone(), id.clone())
+    }
+
+    fn version(state: &ActionState) -> u64 {
+        state.version
+    }
+
+    fn needs(command: &ActionCommand) -> Needs {
+        command.needs()
+    }
+
+    fn command_kind(command: &ActionCommand) -> CommandKind {
+        command.kind()
+    }
+
+    fn holder(state: &ActionState, command: &ActionCommand) -> Option<PartnerId> {
+        match (command, state.action.as_ref()) {
+            (ActionCommand::ProposeAction(proposal), _) => Some(proposal.holder.clone()),
+            (_, Some(action)) => Some(action.holder.clone()),
+            (_, None) => None,
+        }
+    }
+
+    /// An action the actor may not read (another partner's action not yet retained, for a
+    /// PORTEUR or an OBSERVER) is, to it, an action that does not exist: every answer it gets
+    /// (NOT_FOUND, FORBIDDEN for its role, CONFLICT with version 0) is the one an unknown id
+    /// gets, and names no holder. A proposal still sees the stream: its id is taken either way.
+    fn hidden_from(actor: &Actor, state: &ActionState, command: &ActionCommand) -> bool {
+        !matches!(command, ActionCommand::ProposeAction(_))
+            && state.action.as_ref().is_some_and(|action| {
+                permissions::access(actor, action.holder.as_str(), action.status)
+                    == ActionAccess::Hidden
+            })
+    }
+
+    /// A payment's id is `v{n}` and a grant's `g{n}`, one more than the action already has; a
+    /// proposal whose reference is [`placeholder_reference`] gets the next `{year}-{n:03}` of its
+    /// programme, skipping a reference already used (rule 18).
+    fn assign_ids(command: &mut ActionCommand, state: &ActionState, context: &Context) {
+        let Some(action) = state.action.as_ref() else {
+            if let ActionCommand::ProposeAction(proposal) = command
+                && proposal.reference == placeholder_reference()
+            {
+                let n = context.actions_of_year(proposal.year);
+                proposal.reference =
+                    next_reference(proposal.year, n, |r| context.reference_used(r));
+            }
+            return;
+        };
+        match command {
+            ActionCommand::RecordPayment { payment, .. } => {
+                *payment = PaymentId::parse(&format!("v{}", action.payments.len() + 1))
+                    .unwrap_or_else(|_| unreachable!("v and a number make a valid id"));
+            }
+            ActionCommand::AwardGrant { grant, .. } => {
+                *grant = GrantId::parse(&format!("g{}", action.grants.len() + 1))
+                    .unwrap_or_else(|_| unreachable!("g and a number make a valid id"));
+            }
+            _ => {}
+        }
+    }
 
     fn decide(
         state: &ActionState,

@@ -6,8 +6,10 @@
 //! ([`crate::action::ActionCommand::needs`] and the like); a fact it needs and does not find
 //! means that the thing does not exist (`NOT_FOUND`).
 //!
-//! How the command service (in `graphql`) gathers them, under the programme's lock so that no
-//! other command of the programme can change them before the append:
+//! [`Context::gather`] gathers them from a [`FactSource`]: the command service (in `graphql`)
+//! reads the log and the read model, under the programme's lock so that no other command of
+//! the programme can change them before the append; the generator of `projections` reads its
+//! own memory of what it generated. Each fact:
 //!
 //! - `programme`: fold the `programme-{p}` stream ([`crate::programme::ProgrammeState`]) and take
 //!   [`ProgrammeFacts::from`] it; `None` when the stream is empty. Needed to create a partner,
@@ -26,13 +28,16 @@
 //!   position), or by folding the programme's action streams.
 //! - `references`: for `proposeAction`, the references of every action of the programme
 //!   (rule 18), read from the read model caught up with the head; [`Context::with_references`]
-//!   keeps them in the form they are compared in.
+//!   keeps them in the form they are compared in. With them, how many actions each year has,
+//!   for the next generated reference ([`crate::decider::Decider::assign_ids`]).
 
 use crate::actor::Actor;
 use crate::bounds::DateRange;
+use crate::programme::Programme;
 use crate::values::*;
 use chrono::NaiveDate;
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Everything `decide` knows beyond the target stream's state.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +53,23 @@ pub struct Context {
     pub envelope: Option<EnvelopeFacts>,
     /// The references already used in the programme, as [`comparison_key`]s (rule 18).
     pub used_references: BTreeSet<String>,
+    /// How many actions the programme has for each year (gathered with the references).
+    pub actions_by_year: BTreeMap<Year, u32>,
+}
+
+/// Where the facts of other streams come from, for [`Context::gather`].
+pub trait FactSource {
+    type Error;
+    /// The programme as folded from its stream; `None` when the stream is empty.
+    fn programme(&self) -> Result<Option<Cow<'_, Programme>>, Self::Error>;
+    /// The session `id` as folded from its stream; `None` when the stream is empty.
+    fn session(&self, id: &SessionId) -> Result<Option<SessionFacts>, Self::Error>;
+    /// The partner `id` as folded from its stream; `None` when the stream is empty.
+    fn partner(&self, id: &PartnerId) -> Result<Option<PartnerFacts>, Self::Error>;
+    /// What every action of the programme was granted by `funder` for `year`.
+    fn granted(&self, funder: &FunderId, year: Year) -> Result<Money, Self::Error>;
+    /// The reference and the year of every action of the programme.
+    fn references(&self) -> Result<Vec<(String, Year)>, Self::Error>;
 }
 
 impl Context {
@@ -62,7 +84,54 @@ impl Context {
             holder: None,
             envelope: None,
             used_references: BTreeSet::new(),
+            actions_by_year: BTreeMap::new(),
         }
+    }
+
+    /// The context of a command of `actor` in `programme` with the facts it `needs`, read from
+    /// `source` (domain::context explains each).
+    pub fn gather<S: FactSource>(
+        actor: Actor,
+        today: NaiveDate,
+        programme: ProgrammeId,
+        needs: &Needs,
+        source: &S,
+    ) -> Result<Context, S::Error> {
+        let mut context = Context::new(actor, today, programme);
+        if (needs.programme || needs.envelope.is_some())
+            && let Some(p) = source.programme()?
+        {
+            if needs.programme {
+                context.programme_facts = Some(ProgrammeFacts::from(p.as_ref()));
+            }
+            if let Some((funder, year)) = &needs.envelope
+                && let Some(envelope) = p.envelope(funder, *year)
+            {
+                context.envelope = Some(EnvelopeFacts {
+                    amount: envelope.amount,
+                    granted: source.granted(funder, *year)?,
+                });
+            }
+        }
+        if let Some(session) = &needs.session {
+            context.session = source.session(session)?;
+        }
+        if let Some(holder) = &needs.holder {
+            context.holder = source.partner(holder)?;
+        }
+        if needs.references {
+            let references = source.references()?;
+            for (_, year) in &references {
+                *context.actions_by_year.entry(*year).or_default() += 1;
+            }
+            context = context.with_references(references.iter().map(|(r, _)| r.as_str()));
+        }
+        Ok(context)
+    }
+
+    /// How many actions the programme has for `year` (gathered with the references).
+    pub fn actions_of_year(&self, year: Year) -> u32 {
+        self.actions_by_year.get(&year).copied().unwrap_or(0)
     }
 
     /// With the references already used in the programme (rule 18).

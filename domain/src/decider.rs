@@ -1,10 +1,18 @@
 //! The shape shared by the four kinds of stream: a command with its options, what `decide`
-//! returns, the effective date (rule 12), and the [`Decider`] trait that names a stream's
-//! `decide` and `evolve` so that generic code (tests, the command service) can drive any of them.
+//! returns, the effective date (rule 12), and the [`Decider`] trait that says everything a kind
+//! of stream is, so that generic code (the command service, the resolvers, the generator, tests)
+//! drives any of them through one path.
+//!
+//! A fifth kind of stream is a `Decider` impl, a [`StreamRef`] variant and a [`DomainEvent`]
+//! variant, all in this crate; the event registry of `projections` then registers its events.
 
-use crate::context::Context;
+use crate::actor::Actor;
+use crate::context::{Context, Needs};
 use crate::error::{DomainError, Warning};
-use crate::events::Dated;
+use crate::events::{Dated, DomainEvent};
+use crate::permissions::CommandKind;
+use crate::streams::StreamRef;
+use crate::values::{PartnerId, ProgrammeId};
 use chrono::NaiveDate;
 
 /// A command as the API layer builds it: the business command and the `effectiveOn` option of
@@ -94,11 +102,43 @@ pub fn effective_date(
     Ok(date)
 }
 
-/// A kind of stream: its state, commands and events, and the two pure functions over them.
+/// A kind of stream: how its streams are named, its state, commands and events, the two pure
+/// functions over them, and what the command service must know to run one of its commands
+/// (the facts it needs, the permission it checks, the ids it gives).
 pub trait Decider {
-    type State: Default + Clone;
-    type Command;
-    type Event: Clone;
+    /// What names one stream of this kind within its programme (`()` for the programme's own).
+    type Id: Clone + Send + Sync;
+    type State: Default + Clone + Send + Sync;
+    type Command: Clone + Send + Sync;
+    /// The stream's events; they wrap into [`DomainEvent`] to be stored and unwrap back.
+    type Event: Clone + Send + Sync + Into<DomainEvent> + TryFrom<DomainEvent>;
+
+    /// The stream of this kind named `id` in `programme`.
+    fn stream(programme: &ProgrammeId, id: &Self::Id) -> StreamRef;
+
+    /// The number of events folded into `state`: the stream's version.
+    fn version(state: &Self::State) -> u64;
+
+    /// The facts of other streams `command` needs in its [`Context`].
+    fn needs(command: &Self::Command) -> Needs;
+
+    /// The row of DOMAIN.md's table of permissions `command` falls under.
+    fn command_kind(command: &Self::Command) -> CommandKind;
+
+    /// The partner holding what `command` is about, for a porteur's permission.
+    fn holder(_state: &Self::State, _command: &Self::Command) -> Option<PartnerId> {
+        None
+    }
+
+    /// Whether `actor` may not even know the stream exists (DOMAIN.md, reading rules): then
+    /// every answer it gets is the one an unknown id gets.
+    fn hidden_from(_actor: &Actor, _state: &Self::State, _command: &Self::Command) -> bool {
+        false
+    }
+
+    /// Gives the ids the command service gives (the domain never makes fresh ids from nothing):
+    /// replaces the placeholders of `command` from the stream's `state` and the `context`.
+    fn assign_ids(_command: &mut Self::Command, _state: &Self::State, _context: &Context) {}
 
     fn decide(
         state: &Self::State,
@@ -117,5 +157,10 @@ pub trait Decider {
         events
             .into_iter()
             .fold(Self::State::default(), |state, e| Self::evolve(state, e))
+    }
+
+    /// `event`, if it is one of this kind's.
+    fn unwrap(event: DomainEvent) -> Option<Self::Event> {
+        Self::Event::try_from(event).ok()
     }
 }

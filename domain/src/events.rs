@@ -430,6 +430,36 @@ impl DomainEvent {
     }
 }
 
+/// Each kind's events wrap into [`DomainEvent`] and unwrap back (`Err` gives back an event of
+/// another kind).
+macro_rules! domain_event_kinds {
+    ($($variant:ident($event:ty)),* $(,)?) => {$(
+        impl From<$event> for DomainEvent {
+            fn from(event: $event) -> DomainEvent {
+                DomainEvent::$variant(event)
+            }
+        }
+
+        impl TryFrom<DomainEvent> for $event {
+            type Error = DomainEvent;
+
+            fn try_from(event: DomainEvent) -> Result<$event, DomainEvent> {
+                match event {
+                    DomainEvent::$variant(event) => Ok(event),
+                    other => Err(other),
+                }
+            }
+        }
+    )*};
+}
+
+domain_event_kinds!(
+    Programme(ProgrammeEvent),
+    Partner(PartnerEvent),
+    Session(SessionEvent),
+    Action(ActionEvent),
+);
+
 /// Frozen old versions of event payloads, each with its pure upcast to the current version.
 ///
 /// A type here never changes again: stored bytes of that version decode into it forever.

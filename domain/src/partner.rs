@@ -5,6 +5,7 @@ use crate::decider::{Command, Decided, Decider, effective_date};
 use crate::error::{DomainError, Missing, Stage, StreamKind};
 use crate::events::*;
 use crate::permissions::{CommandKind, authorize};
+use crate::streams::StreamRef;
 use crate::values::*;
 use chrono::NaiveDate;
 
@@ -169,9 +170,26 @@ pub fn decide(
 pub struct PartnerDecider;
 
 impl Decider for PartnerDecider {
+    type Id = PartnerId;
     type State = PartnerState;
     type Command = PartnerCommand;
     type Event = PartnerEvent;
+
+    fn stream(programme: &ProgrammeId, id: &PartnerId) -> StreamRef {
+        StreamRef::Partner(programme.clone(), id.clone())
+    }
+
+    fn version(state: &PartnerState) -> u64 {
+        state.version
+    }
+
+    fn needs(command: &PartnerCommand) -> Needs {
+        command.needs()
+    }
+
+    fn command_kind(command: &PartnerCommand) -> CommandKind {
+        command.kind()
+    }
 
     fn decide(
         state: &PartnerState,

@@ -6,8 +6,60 @@
 
 use crate::actor::Actor;
 use crate::error::DomainError;
-use crate::values::{PartnerId, ProgrammeId, Role};
+use crate::values::{ActionStatus, PartnerId, ProgrammeId, Role};
 use serde::{Deserialize, Serialize};
+
+// ------------------------------------------------------------------------ reading rules
+
+/// How a viewer sees one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionAccess {
+    /// Not at all: as if it did not exist.
+    Hidden,
+    /// As an observer: retained actions, no opinion, no requested amount, small cells hidden.
+    Restricted,
+    Full,
+}
+
+impl ActionAccess {
+    pub fn is_visible(self) -> bool {
+        self != ActionAccess::Hidden
+    }
+}
+
+/// Sees everything of the programme (ADMIN, PILOT, COORDINATOR, EVALUATOR).
+pub fn sees_everything(viewer: &Actor) -> bool {
+    matches!(
+        viewer.role,
+        Role::Admin | Role::Pilot | Role::Coordinator | Role::Evaluator
+    )
+}
+
+/// RETAINED or later: the statuses an observer may see.
+pub fn observer_may_see_status(status: ActionStatus) -> bool {
+    use ActionStatus::*;
+    matches!(
+        status,
+        Retained | Funded | InProgress | Completed | NotRealised | Reported | Evaluated | Closed
+    )
+}
+
+/// How `viewer` sees an action held by partner `holder`, of status `status`.
+pub fn access(viewer: &Actor, holder: &str, status: ActionStatus) -> ActionAccess {
+    if sees_everything(viewer) {
+        return ActionAccess::Full;
+    }
+    if viewer.role == Role::Porteur && viewer.partner.as_ref().map(|p| p.as_str()) == Some(holder) {
+        return ActionAccess::Full;
+    }
+    if observer_may_see_status(status) {
+        ActionAccess::Restricted
+    } else {
+        ActionAccess::Hidden
+    }
+}
+
+// ------------------------------------------------------------------------------ commands
 
 /// Every kind of command a user can give, named after its mutation in api.graphql.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

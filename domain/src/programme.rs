@@ -6,6 +6,7 @@ use crate::decider::{Command, Decided, Decider, effective_date};
 use crate::error::{DomainError, Missing, Stage};
 use crate::events::*;
 use crate::permissions::{CommandKind, authorize};
+use crate::streams::StreamRef;
 use crate::values::*;
 use chrono::NaiveDate;
 
@@ -503,9 +504,26 @@ pub fn decide(
 pub struct ProgrammeDecider;
 
 impl Decider for ProgrammeDecider {
+    type Id = ();
     type State = ProgrammeState;
     type Command = ProgrammeCommand;
     type Event = ProgrammeEvent;
+
+    fn stream(programme: &ProgrammeId, _id: &()) -> StreamRef {
+        StreamRef::Programme(programme.clone())
+    }
+
+    fn version(state: &ProgrammeState) -> u64 {
+        state.version
+    }
+
+    fn needs(command: &ProgrammeCommand) -> Needs {
+        command.needs()
+    }
+
+    fn command_kind(command: &ProgrammeCommand) -> CommandKind {
+        command.kind()
+    }
 
     fn decide(
         state: &ProgrammeState,

@@ -6,6 +6,7 @@ use crate::decider::{Command, Decided, Decider, effective_date};
 use crate::error::{DomainError, Missing, Stage, StreamKind};
 use crate::events::*;
 use crate::permissions::{CommandKind, authorize};
+use crate::streams::StreamRef;
 use crate::values::*;
 use chrono::NaiveDate;
 
@@ -242,9 +243,26 @@ fn refuse_if_closed(s: &Session, command: CommandKind) -> Result<(), DomainError
 pub struct SessionDecider;
 
 impl Decider for SessionDecider {
+    type Id = SessionId;
     type State = SessionState;
     type Command = SessionCommand;
     type Event = SessionEvent;
+
+    fn stream(programme: &ProgrammeId, id: &SessionId) -> StreamRef {
+        StreamRef::Session(programme.clone(), id.clone())
+    }
+
+    fn version(state: &SessionState) -> u64 {
+        state.version
+    }
+
+    fn needs(command: &SessionCommand) -> Needs {
+        command.needs()
+    }
+
+    fn command_kind(command: &SessionCommand) -> CommandKind {
+        command.kind()
+    }
 
     fn decide(
         state: &SessionState,

@@ -1,5 +1,6 @@
 //! Stream ids: `programme-{p}`, `partner-{p}.{id}`, `session-{p}.{id}`, `action-{p}.{id}`.
 
+use crate::error::{Missing, StreamKind};
 use crate::values::{ActionId, PartnerId, ProgrammeId, SessionId};
 
 pub fn programme_stream(programme: &ProgrammeId) -> String {
@@ -50,6 +51,25 @@ impl StreamRef {
             | StreamRef::Partner(p, _)
             | StreamRef::Session(p, _)
             | StreamRef::Action(p, _) => p,
+        }
+    }
+
+    pub fn kind(&self) -> StreamKind {
+        match self {
+            StreamRef::Programme(_) => StreamKind::Programme,
+            StreamRef::Partner(..) => StreamKind::Partner,
+            StreamRef::Session(..) => StreamKind::Session,
+            StreamRef::Action(..) => StreamKind::Action,
+        }
+    }
+
+    /// What a command names when this stream does not exist (`NOT_FOUND`).
+    pub fn missing(&self) -> Missing {
+        match self {
+            StreamRef::Programme(p) => Missing::Programme(p.clone()),
+            StreamRef::Partner(_, id) => Missing::Partner(id.clone()),
+            StreamRef::Session(_, id) => Missing::Session(id.clone()),
+            StreamRef::Action(_, id) => Missing::Action(id.clone()),
         }
     }
 

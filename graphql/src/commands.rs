@@ -24,30 +24,25 @@
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
-use domain::action::{
-    self, ActionCommand, ActionDecider, ActionState, RecordCopilDecisions, next_reference,
-};
+use domain::action::{self, ActionDecider, ActionState, RecordCopilDecisions};
 use domain::actor::Actor;
-use domain::context::{Context, EnvelopeFacts, Needs, PartnerFacts, ProgrammeFacts, SessionFacts};
+use domain::context::{Context, FactSource, Needs, PartnerFacts, SessionFacts};
 use domain::decider::{Command, Decided, Decider};
-use domain::error::{DomainError, Missing, StreamKind};
-use domain::events::{ActionEvent, Dated, DomainEvent, PartnerEvent, ProgrammeEvent, SessionEvent};
-use domain::partner::{PartnerCommand, PartnerDecider};
+use domain::error::{DomainError, Missing};
+use domain::events::{Dated, DomainEvent};
+use domain::partner::PartnerDecider;
 use domain::permissions::{self, CommandKind};
-use domain::programme::{ProgrammeCommand, ProgrammeDecider, ProgrammeState};
-use domain::session::{SessionCommand, SessionDecider};
+use domain::programme::{Programme, ProgrammeDecider};
+use domain::session::SessionDecider;
 use domain::streams::{action_stream, partner_stream, programme_stream, session_stream};
-use domain::values::{
-    ActionId, FunderId, GrantId, Money, PartnerId, PaymentId, ProgrammeId, SessionId, Year,
-    comparison_key,
-};
+use domain::values::{ActionId, FunderId, Money, PartnerId, ProgrammeId, SessionId, Year};
 use eventlog::{AppendRequest, CommandKey, EventLog, ExpectedVersion, NewEvent, StreamAppend};
 use projections::recorded::RecordedEvent;
 use projections::registry;
 use projections::runner::Projector;
-use projections::visibility::{self, ActionAccess};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -200,83 +195,71 @@ impl CommandService {
             .clone()
     }
 
-    fn context(&self, issuer: &Issuer, programme: &ProgrammeId) -> Context {
-        Context::new(issuer.actor.clone(), self.clock.today(), programme.clone())
-    }
-
-    /// A command on the `programme-{p}` stream.
-    pub async fn programme(
-        &self,
-        issuer: &Issuer,
-        programme: &ProgrammeId,
-        command: Command<ProgrammeCommand>,
-        meta: &CommandMeta,
-    ) -> Result<Outcome, CommandError> {
-        let stream = programme_stream(programme);
-        let target = Target {
-            kind: StreamKind::Programme,
-            missing: Missing::Programme(programme.clone()),
-        };
-        self.single::<ProgrammeDecider>(issuer, programme, &stream, target, command, meta)
-            .await
-    }
-
-    /// A command on a `partner-{p}.{id}` stream.
-    pub async fn partner(
-        &self,
-        issuer: &Issuer,
-        programme: &ProgrammeId,
-        partner: &PartnerId,
-        command: Command<PartnerCommand>,
-        meta: &CommandMeta,
-    ) -> Result<Outcome, CommandError> {
-        let stream = partner_stream(programme, partner);
-        let target = Target {
-            kind: StreamKind::Partner,
-            missing: Missing::Partner(partner.clone()),
-        };
-        self.single::<PartnerDecider>(issuer, programme, &stream, target, command, meta)
-            .await
-    }
-
-    /// A command on a `session-{p}.{id}` stream.
-    pub async fn session(
-        &self,
-        issuer: &Issuer,
-        programme: &ProgrammeId,
-        session: &SessionId,
-        command: Command<SessionCommand>,
-        meta: &CommandMeta,
-    ) -> Result<Outcome, CommandError> {
-        let stream = session_stream(programme, session);
-        let target = Target {
-            kind: StreamKind::Session,
-            missing: Missing::Session(session.clone()),
-        };
-        self.single::<SessionDecider>(issuer, programme, &stream, target, command, meta)
-            .await
-    }
-
-    /// A command on an `action-{p}.{id}` stream.
+    /// A command on the stream of kind `D` named `id` in `programme`: the one path of every
+    /// command but `recordCopilDecisions`.
     ///
-    /// Ids the service gives are filled in here: a `RecordPayment` or `AwardGrant` may carry
-    /// any placeholder id (use [`placeholder_payment_id`] / [`placeholder_grant_id`]), and a
-    /// proposal whose reference is the placeholder [`placeholder_reference`] gets the next
-    /// `{year}-{n:03}` of its programme.
-    pub async fn action(
+    /// The ids the service gives are filled in by [`Decider::assign_ids`]: a `RecordPayment` or
+    /// `AwardGrant` may carry any placeholder id ([`action::placeholder_payment_id`],
+    /// [`action::placeholder_grant_id`]), and a proposal whose reference is
+    /// [`action::placeholder_reference`] gets the next `{year}-{n:03}` of its programme.
+    pub async fn run<D: Decider>(
         &self,
         issuer: &Issuer,
         programme: &ProgrammeId,
-        action: &ActionId,
-        command: Command<ActionCommand>,
+        id: &D::Id,
+        command: Command<D::Command>,
         meta: &CommandMeta,
     ) -> Result<Outcome, CommandError> {
-        let stream = action_stream(programme, action);
-        let target = Target {
-            kind: StreamKind::Action,
-            missing: Missing::Action(action.clone()),
+        let target = D::stream(programme, id);
+        let stream = target.stream_id();
+        // The stream as the issuer may know it: one it may not read does not exist, to it.
+        let seen = || -> Result<(D::State, u64), CommandError> {
+            let (state, version) = self.fold::<D>(&stream)?;
+            Ok(if D::hidden_from(&issuer.actor, &state, &command.command) {
+                (D::State::default(), 0)
+            } else {
+                (state, version)
+            })
         };
-        self.single::<ActionDecider>(issuer, programme, &stream, target, command, meta)
+        let authorize = || -> Result<(), CommandError> {
+            let (state, _) = seen()?;
+            let holder = D::holder(&state, &command.command);
+            Ok(permissions::authorize(
+                &issuer.actor,
+                D::command_kind(&command.command),
+                programme,
+                holder.as_ref(),
+            )?)
+        };
+        let (seen, stream, target, command) = (&seen, &stream, &target, &command);
+        let attempt = || async move {
+            let (state, version) = seen()?;
+            if let Some(expected) = meta.expected_version
+                && expected != version
+            {
+                return Err(CommandError::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    current: version,
+                });
+            }
+            let context = self
+                .gather(issuer, programme, &D::needs(&command.command))
+                .await?;
+            let mut command = command.clone();
+            D::assign_ids(&mut command.command, &state, &context);
+            let decided = D::decide(&state, &command, &context).map_err(|e| match e {
+                DomainError::NotFound(Missing::Target(kind)) if kind == target.kind() => {
+                    DomainError::NotFound(target.missing())
+                }
+                other => other,
+            })?;
+            Ok(Attempt {
+                warnings: warning_codes(&decided),
+                streams: vec![self.stream_append(stream.clone(), version, &decided, issuer)],
+            })
+        };
+        self.decide_and_append(programme, meta, authorize, attempt)
             .await
     }
 
@@ -294,7 +277,6 @@ impl CommandService {
         if meta.expected_version.is_some() {
             return Err(CommandError::ExpectedVersionOnBatch);
         }
-        let command_key = self.command_key(programme, meta);
         let authorize = || -> Result<(), CommandError> {
             Ok(permissions::authorize(
                 &issuer.actor,
@@ -303,17 +285,8 @@ impl CommandService {
                 None,
             )?)
         };
-        if let Some(outcome) = self.replay(&command_key, authorize).await? {
-            return Ok(outcome);
-        }
-        let lock = self.lock_of(programme);
-        let _guard = lock.lock().await;
-        // A concurrent sending of the same command may have been recorded while this one
-        // waited for the lock: answer with its result rather than deciding again.
-        if let Some(outcome) = self.replay(&command_key, authorize).await? {
-            return Ok(outcome);
-        }
-        for _attempt in 0..=CONFLICT_RETRIES {
+        let command = &command;
+        let attempt = || async move {
             let mut states = BTreeMap::new();
             for decision in &command.command.decisions {
                 let stream = action_stream(programme, &decision.action);
@@ -323,7 +296,7 @@ impl CommandService {
             let context = self
                 .gather(issuer, programme, &command.command.needs())
                 .await?;
-            let decided = match action::decide_copil_decisions(&states, &command, &context) {
+            let decided = match action::decide_copil_decisions(&states, command, &context) {
                 Ok(decided) => decided,
                 Err(DomainError::Decisions(failures)) => {
                     let mut failures: Vec<DecisionFailure> = failures
@@ -351,14 +324,44 @@ impl CommandService {
                         version,
                         decided,
                         issuer,
-                        DomainEvent::Action,
                     )
                 })
                 .collect();
-            let warnings = decided
-                .iter()
-                .flat_map(|(_, d)| d.warnings.iter().map(|w| w.code().to_owned()))
-                .collect();
+            let warnings = decided.iter().flat_map(|(_, d)| warning_codes(d)).collect();
+            Ok(Attempt { streams, warnings })
+        };
+        self.decide_and_append(programme, meta, authorize, attempt)
+            .await
+    }
+
+    /// The shape every command shares. A command id already recorded answers with its first
+    /// result (once `authorize` lets the issuer give the command: the permission `decide` would
+    /// have checked). Otherwise: take the programme's lock; answer again if a concurrent sending
+    /// of the same command was recorded while this one waited; then `attempt` decides on the
+    /// state as it is, its streams are appended, and on a conflict (only reachable if something
+    /// outside this service wrote to a stream) it decides again, unless the client pinned a
+    /// version.
+    async fn decide_and_append<F>(
+        &self,
+        programme: &ProgrammeId,
+        meta: &CommandMeta,
+        authorize: impl Fn() -> Result<(), CommandError>,
+        attempt: impl Fn() -> F,
+    ) -> Result<Outcome, CommandError>
+    where
+        F: Future<Output = Result<Attempt, CommandError>>,
+    {
+        let command_key = self.command_key(programme, meta);
+        if let Some(outcome) = self.replay(&command_key, &authorize).await? {
+            return Ok(outcome);
+        }
+        let lock = self.lock_of(programme);
+        let _guard = lock.lock().await;
+        if let Some(outcome) = self.replay(&command_key, &authorize).await? {
+            return Ok(outcome);
+        }
+        for _attempt in 0..=CONFLICT_RETRIES {
+            let Attempt { streams, warnings } = attempt().await?;
             match self
                 .append(AppendRequest {
                     streams,
@@ -367,88 +370,17 @@ impl CommandService {
                 .await
             {
                 Ok(outcome) => return self.visible(outcome, warnings).await,
-                Err(eventlog::Error::Conflict { .. }) => continue,
-                Err(e) => return Err(CommandError::Log(e)),
-            }
-        }
-        Err(CommandError::Log(eventlog::Error::Bug(
-            "conflicts persisted past the retries while holding the programme's lock".into(),
-        )))
-    }
-
-    /// The shared path of a command on one stream.
-    async fn single<D: StreamDecider>(
-        &self,
-        issuer: &Issuer,
-        programme: &ProgrammeId,
-        stream: &str,
-        target: Target,
-        mut command: Command<D::Command>,
-        meta: &CommandMeta,
-    ) -> Result<Outcome, CommandError> {
-        let command_key = self.command_key(programme, meta);
-        // A recorded command id answers only a token that may give the command: the
-        // permission `decide` would have checked.
-        let authorize = || -> Result<(), CommandError> {
-            let (state, _) =
-                D::as_seen_by(&issuer.actor, &command.command, self.fold::<D>(stream)?);
-            let holder = D::holder(&state, &command.command);
-            Ok(permissions::authorize(
-                &issuer.actor,
-                D::kind(&command.command),
-                programme,
-                holder.as_ref(),
-            )?)
-        };
-        if let Some(outcome) = self.replay(&command_key, authorize).await? {
-            return Ok(outcome);
-        }
-        let lock = self.lock_of(programme);
-        let _guard = lock.lock().await;
-        // A concurrent sending of the same command may have been recorded while this one
-        // waited for the lock: answer with its result rather than deciding again.
-        if let Some(outcome) = self.replay(&command_key, authorize).await? {
-            return Ok(outcome);
-        }
-        for _attempt in 0..=CONFLICT_RETRIES {
-            let (state, version) =
-                D::as_seen_by(&issuer.actor, &command.command, self.fold::<D>(stream)?);
-            if let Some(expected) = meta.expected_version
-                && expected != version
-            {
-                return Err(CommandError::Conflict {
-                    stream: stream.to_owned(),
+                Err(eventlog::Error::Conflict {
+                    stream,
                     expected,
-                    current: version,
-                });
-            }
-            D::fill_ids(&mut command.command, &state, self, programme).await?;
-            let context = self
-                .gather(issuer, programme, &D::needs(&command.command))
-                .await?;
-            let decided = D::decide(&state, &command, &context).map_err(|e| target.name(e))?;
-            let warnings = decided
-                .warnings
-                .iter()
-                .map(|w| w.code().to_owned())
-                .collect();
-            let append = self.stream_append(stream.to_owned(), version, &decided, issuer, D::wrap);
-            match self
-                .append(AppendRequest {
-                    streams: vec![append],
-                    command: command_key.clone(),
-                })
-                .await
-            {
-                Ok(outcome) => return self.visible(outcome, warnings).await,
-                // Only reachable if something outside this service wrote to the stream: decide
-                // again on the new state, unless the client pinned a version.
-                Err(eventlog::Error::Conflict { actual, .. })
-                    if meta.expected_version.is_some() =>
-                {
+                    actual,
+                }) if meta.expected_version.is_some() => {
                     return Err(CommandError::Conflict {
-                        stream: stream.to_owned(),
-                        expected: version,
+                        stream,
+                        expected: match expected {
+                            ExpectedVersion::Exact(v) => v,
+                            _ => 0,
+                        },
                         current: match actual {
                             eventlog::StreamState::NoStream => 0,
                             eventlog::StreamState::At(v) => v,
@@ -476,7 +408,7 @@ impl CommandService {
     async fn replay(
         &self,
         key: &Option<CommandKey>,
-        authorize: impl FnOnce() -> Result<(), CommandError>,
+        authorize: impl Fn() -> Result<(), CommandError>,
     ) -> Result<Option<Outcome>, CommandError> {
         let Some(key) = key else { return Ok(None) };
         let Some(record) = self.log.command(&key.id).map_err(CommandError::Log)? else {
@@ -530,23 +462,19 @@ impl CommandService {
         })
     }
 
-    fn stream_append<E>(
+    fn stream_append<E: Clone + Into<DomainEvent>>(
         &self,
         stream_id: String,
         version: u64,
         decided: &Decided<E>,
         issuer: &Issuer,
-        wrap: impl Fn(E) -> DomainEvent,
-    ) -> StreamAppend
-    where
-        E: Clone,
-    {
+    ) -> StreamAppend {
         let actor = issuer.envelope_actor();
         let events = decided
             .events
             .iter()
             .map(|event| {
-                let encoded = registry::encode(&wrap(event.clone()));
+                let encoded = registry::encode(&event.clone().into());
                 NewEvent::new(
                     encoded.event_type,
                     encoded.schema_version,
@@ -568,7 +496,7 @@ impl CommandService {
     }
 
     /// Folds a stream from the log: its state and version.
-    fn fold<D: StreamDecider>(&self, stream: &str) -> Result<(D::State, u64), CommandError> {
+    fn fold<D: Decider>(&self, stream: &str) -> Result<(D::State, u64), CommandError> {
         let envelopes = self
             .log
             .read_stream(stream, 1, eventlog::Direction::Forward, usize::MAX)
@@ -591,122 +519,99 @@ impl CommandService {
         Ok((state, version))
     }
 
-    fn programme_state(&self, programme: &ProgrammeId) -> Result<ProgrammeState, CommandError> {
-        Ok(self
-            .fold::<ProgrammeDecider>(&programme_stream(programme))?
-            .0)
-    }
-
-    fn session_facts(
-        &self,
-        programme: &ProgrammeId,
-        session: &SessionId,
-    ) -> Result<Option<SessionFacts>, CommandError> {
-        let (state, _) = self.fold::<SessionDecider>(&session_stream(programme, session))?;
-        Ok(state.session.as_ref().map(SessionFacts::from))
-    }
-
-    /// The facts of other streams a command needs (domain::context explains each).
+    /// The facts of other streams a command needs (domain::context explains each), read from
+    /// the log and, once it has caught up with every event appended so far, the read model.
     async fn gather(
         &self,
         issuer: &Issuer,
         programme: &ProgrammeId,
         needs: &Needs,
     ) -> Result<Context, CommandError> {
-        let mut context = self.context(issuer, programme);
-        if needs.programme || needs.envelope.is_some() {
-            let state = self.programme_state(programme)?;
-            if let Some(p) = state.programme.as_ref() {
-                if needs.programme {
-                    context.programme_facts = Some(ProgrammeFacts::from(p));
-                }
-                if let Some((funder, year)) = &needs.envelope
-                    && let Some(envelope) = p.envelope(funder, *year)
-                {
-                    let granted = self.granted(programme, funder, *year).await?;
-                    context.envelope = Some(EnvelopeFacts {
-                        amount: envelope.amount,
-                        granted,
-                    });
-                }
-            }
+        if needs.envelope.is_some() || needs.references {
+            // Under the programme's lock, that includes every event of the programme.
+            self.projector
+                .wait_for(self.log.head().position, READ_YOUR_WRITES_TIMEOUT)
+                .await
+                .map_err(CommandError::NotVisible)?;
         }
-        if let Some(session) = &needs.session {
-            context.session = self.session_facts(programme, session)?;
-        }
-        if let Some(holder) = &needs.holder {
-            let (state, _) = self.fold::<PartnerDecider>(&partner_stream(programme, holder))?;
-            context.holder = state.partner.as_ref().map(PartnerFacts::from);
-        }
-        if needs.references {
-            let references = self.used_references(programme).await?;
-            context = context.with_references(references.iter().map(String::as_str));
-        }
-        Ok(context)
+        let source = LogFacts {
+            service: self,
+            programme,
+        };
+        Context::gather(
+            issuer.actor.clone(),
+            self.clock.today(),
+            programme.clone(),
+            needs,
+            &source,
+        )
+    }
+}
+
+/// The facts of other streams as the log and the read model hold them.
+struct LogFacts<'a> {
+    service: &'a CommandService,
+    programme: &'a ProgrammeId,
+}
+
+impl FactSource for LogFacts<'_> {
+    type Error = CommandError;
+
+    fn programme(&self) -> Result<Option<Cow<'_, Programme>>, CommandError> {
+        let (state, _) = self
+            .service
+            .fold::<ProgrammeDecider>(&programme_stream(self.programme))?;
+        Ok(state.programme.map(Cow::Owned))
     }
 
-    /// The read model, caught up with every event appended so far. Under the programme's lock,
-    /// that includes every event of the programme.
-    async fn caught_up(&self) -> Result<(), CommandError> {
-        self.projector
-            .wait_for(self.log.head().position, READ_YOUR_WRITES_TIMEOUT)
-            .await
-            .map_err(CommandError::NotVisible)
+    fn session(&self, id: &SessionId) -> Result<Option<SessionFacts>, CommandError> {
+        let (state, _) = self
+            .service
+            .fold::<SessionDecider>(&session_stream(self.programme, id))?;
+        Ok(state.session.as_ref().map(SessionFacts::from))
     }
 
-    /// What every action of the programme was granted by `funder` for `year`.
-    async fn granted(
-        &self,
-        programme: &ProgrammeId,
-        funder: &FunderId,
-        year: Year,
-    ) -> Result<Money, CommandError> {
-        self.caught_up().await?;
-        Ok(self.projector.read(|model| {
-            model.programme(programme).map_or(Money::ZERO, |view| {
+    fn partner(&self, id: &PartnerId) -> Result<Option<PartnerFacts>, CommandError> {
+        let (state, _) = self
+            .service
+            .fold::<PartnerDecider>(&partner_stream(self.programme, id))?;
+        Ok(state.partner.as_ref().map(PartnerFacts::from))
+    }
+
+    fn granted(&self, funder: &FunderId, year: Year) -> Result<Money, CommandError> {
+        Ok(self.service.projector.read(|model| {
+            model.programme(self.programme).map_or(Money::ZERO, |view| {
                 projections::query::granted_in_year(view, funder, year)
             })
         }))
     }
 
-    /// The references of every action of the programme (rule 18).
-    async fn used_references(&self, programme: &ProgrammeId) -> Result<Vec<String>, CommandError> {
-        self.caught_up().await?;
-        Ok(self.projector.read(|model| {
-            model.programme(programme).map_or_else(Vec::new, |view| {
-                view.actions().map(|a| a.reference().to_owned()).collect()
-            })
-        }))
-    }
-
-    /// How many actions the programme has for `year`: the next reference is one more.
-    async fn actions_of_year(
-        &self,
-        programme: &ProgrammeId,
-        year: Year,
-    ) -> Result<u32, CommandError> {
-        self.caught_up().await?;
-        Ok(self.projector.read(|model| {
-            model.programme(programme).map_or(0, |view| {
-                let n = view.actions().filter(|a| a.year() == year).count();
-                u32::try_from(n).unwrap_or(u32::MAX)
-            })
+    fn references(&self) -> Result<Vec<(String, Year)>, CommandError> {
+        Ok(self.service.projector.read(|model| {
+            model
+                .programme(self.programme)
+                .map_or_else(Vec::new, |view| {
+                    view.actions()
+                        .map(|a| (a.reference().to_owned(), a.year()))
+                        .collect()
+                })
         }))
     }
 }
 
-/// The ids a resolver puts in a command for the service to replace.
-pub fn placeholder_payment_id() -> PaymentId {
-    PaymentId::parse("pending").unwrap_or_else(|_| unreachable!("a valid id"))
+/// The codes of the rules `decided` accepted with a warning.
+fn warning_codes<E>(decided: &Decided<E>) -> Vec<String> {
+    decided
+        .warnings
+        .iter()
+        .map(|w| w.code().to_owned())
+        .collect()
 }
 
-pub fn placeholder_grant_id() -> GrantId {
-    GrantId::parse("pending").unwrap_or_else(|_| unreachable!("a valid id"))
-}
-
-/// The reference of a proposal that did not give one.
-pub fn placeholder_reference() -> domain::values::Title {
-    domain::values::Title::parse("référence", "\u{2014}").unwrap_or_else(|_| unreachable!())
+/// What one attempt of a command decided: the streams to append, the warnings to answer.
+struct Attempt {
+    streams: Vec<StreamAppend>,
+    warnings: Vec<String>,
 }
 
 fn version_failures(
@@ -726,190 +631,4 @@ fn version_failures(
             })
         })
         .collect()
-}
-
-/// The command's own target, to name it when it does not exist.
-struct Target {
-    kind: StreamKind,
-    missing: Missing,
-}
-
-impl Target {
-    fn name(&self, error: DomainError) -> DomainError {
-        match error {
-            DomainError::NotFound(Missing::Target(kind)) if kind == self.kind => {
-                DomainError::NotFound(self.missing.clone())
-            }
-            other => other,
-        }
-    }
-}
-
-/// What the service needs to know of a kind of stream beyond `Decider`.
-trait StreamDecider: Decider<State: Send + Sync, Command: Send + Sync, Event: Send + Sync> {
-    fn wrap(event: Self::Event) -> DomainEvent;
-    fn unwrap(event: DomainEvent) -> Option<Self::Event>;
-    fn needs(command: &Self::Command) -> Needs;
-    /// The row of DOMAIN.md's table of permissions.
-    fn kind(command: &Self::Command) -> CommandKind;
-    /// The partner holding the action the command is about, for a porteur's permission.
-    fn holder(_state: &Self::State, _command: &Self::Command) -> Option<PartnerId> {
-        None
-    }
-
-    /// The folded stream (state, version) as the issuer may know it. Default: as it is.
-    fn as_seen_by(
-        _actor: &Actor,
-        _command: &Self::Command,
-        folded: (Self::State, u64),
-    ) -> (Self::State, u64) {
-        folded
-    }
-
-    /// Replaces the placeholder ids the service gives (see [`CommandService::action`]).
-    async fn fill_ids(
-        _command: &mut Self::Command,
-        _state: &Self::State,
-        _service: &CommandService,
-        _programme: &ProgrammeId,
-    ) -> Result<(), CommandError> {
-        Ok(())
-    }
-}
-
-impl StreamDecider for ProgrammeDecider {
-    fn wrap(event: ProgrammeEvent) -> DomainEvent {
-        DomainEvent::Programme(event)
-    }
-    fn unwrap(event: DomainEvent) -> Option<ProgrammeEvent> {
-        match event {
-            DomainEvent::Programme(e) => Some(e),
-            _ => None,
-        }
-    }
-    fn needs(command: &ProgrammeCommand) -> Needs {
-        command.needs()
-    }
-    fn kind(command: &ProgrammeCommand) -> CommandKind {
-        command.kind()
-    }
-}
-
-impl StreamDecider for PartnerDecider {
-    fn wrap(event: PartnerEvent) -> DomainEvent {
-        DomainEvent::Partner(event)
-    }
-    fn unwrap(event: DomainEvent) -> Option<PartnerEvent> {
-        match event {
-            DomainEvent::Partner(e) => Some(e),
-            _ => None,
-        }
-    }
-    fn needs(command: &PartnerCommand) -> Needs {
-        command.needs()
-    }
-    fn kind(command: &PartnerCommand) -> CommandKind {
-        command.kind()
-    }
-}
-
-impl StreamDecider for SessionDecider {
-    fn wrap(event: SessionEvent) -> DomainEvent {
-        DomainEvent::Session(event)
-    }
-    fn unwrap(event: DomainEvent) -> Option<SessionEvent> {
-        match event {
-            DomainEvent::Session(e) => Some(e),
-            _ => None,
-        }
-    }
-    fn needs(command: &SessionCommand) -> Needs {
-        command.needs()
-    }
-    fn kind(command: &SessionCommand) -> CommandKind {
-        command.kind()
-    }
-}
-
-impl StreamDecider for ActionDecider {
-    fn wrap(event: ActionEvent) -> DomainEvent {
-        DomainEvent::Action(event)
-    }
-    fn unwrap(event: DomainEvent) -> Option<ActionEvent> {
-        match event {
-            DomainEvent::Action(e) => Some(e),
-            _ => None,
-        }
-    }
-    fn needs(command: &ActionCommand) -> Needs {
-        command.needs()
-    }
-    fn kind(command: &ActionCommand) -> CommandKind {
-        command.kind()
-    }
-    /// An action the issuer may not read (another partner's action not yet retained, for a
-    /// PORTEUR or an OBSERVER) is, to it, an action that does not exist (DOMAIN.md, reading
-    /// rules): every answer it gets (NOT_FOUND, FORBIDDEN for its role, CONFLICT with version
-    /// 0) is the one an unknown id gets, and names no holder. A proposal still sees the stream:
-    /// its id is taken either way.
-    fn as_seen_by(
-        actor: &Actor,
-        command: &ActionCommand,
-        folded: (ActionState, u64),
-    ) -> (ActionState, u64) {
-        let hidden = !matches!(command, ActionCommand::ProposeAction(_))
-            && folded.0.action.as_ref().is_some_and(|action| {
-                visibility::action_access(actor, action) == ActionAccess::Hidden
-            });
-        if hidden {
-            (ActionState::default(), 0)
-        } else {
-            folded
-        }
-    }
-
-    fn holder(state: &ActionState, command: &ActionCommand) -> Option<PartnerId> {
-        match (command, state.action.as_ref()) {
-            (ActionCommand::ProposeAction(proposal), _) => Some(proposal.holder.clone()),
-            (_, Some(action)) => Some(action.holder.clone()),
-            (_, None) => None,
-        }
-    }
-
-    async fn fill_ids(
-        command: &mut ActionCommand,
-        state: &ActionState,
-        service: &CommandService,
-        programme: &ProgrammeId,
-    ) -> Result<(), CommandError> {
-        let Some(action) = state.action.as_ref() else {
-            if let ActionCommand::ProposeAction(proposal) = command
-                && proposal.reference == placeholder_reference()
-            {
-                let n = service.actions_of_year(programme, proposal.year).await?;
-                // Skip a custom reference that looks like a generated one (rule 18).
-                let used: BTreeSet<String> = service
-                    .used_references(programme)
-                    .await?
-                    .iter()
-                    .map(|r| comparison_key(r))
-                    .collect();
-                proposal.reference =
-                    next_reference(proposal.year, n, |r| used.contains(&comparison_key(r)));
-            }
-            return Ok(());
-        };
-        match command {
-            ActionCommand::RecordPayment { payment, .. } => {
-                *payment = PaymentId::parse(&format!("v{}", action.payments.len() + 1))
-                    .unwrap_or_else(|_| unreachable!("v and a number make a valid id"));
-            }
-            ActionCommand::AwardGrant { grant, .. } => {
-                *grant = GrantId::parse(&format!("g{}", action.grants.len() + 1))
-                    .unwrap_or_else(|_| unreachable!("g and a number make a valid id"));
-            }
-            _ => {}
-        }
-        Ok(())
-    }
 }

@@ -1,8 +1,8 @@
 //! Realistic logs, for tests, benchmarks and `chronique demo`: one place.
 //!
-//! The generator drives the real deciders (`domain::{programme,partner,session,action}::decide`
-//! and `decide_copil_decisions`) with commands a Cité éducative would give, folds their events
-//! locally with the domain's `evolve`, encodes them with [`crate::registry::encode`] and appends
+//! The generator drives the real deciders (through `domain::decider::Decider`, as the command
+//! service does, and `decide_copil_decisions`) with commands a Cité éducative would give, with
+//! contexts gathered by the same `Context::gather`, folds their events locally with `evolve`, encodes them with [`crate::registry::encode`] and appends
 //! them with `ExpectedVersion::Exact` on the streams of `domain::streams`: every generated event
 //! is one the rules accept. A refusal is a bug of the generator and is returned as an error.
 //!
@@ -26,21 +26,24 @@
 //! sled (hashing, inserts, background flushes) and most of the rest in `domain::action::evolve`
 //! (`Action::refresh_money`) and allocation, the generator's own logic being a small part.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
-use domain::action::{self, ActionCommand, ActionState, CopilDecision, RecordCopilDecisions};
+use domain::action::{
+    self, ActionCommand, ActionDecider, ActionState, CopilDecision, RecordCopilDecisions,
+};
 use domain::actor::Actor;
-use domain::context::{Context, EnvelopeFacts, PartnerFacts, ProgrammeFacts, SessionFacts};
-use domain::decider::Command;
+use domain::context::{Context, FactSource, Needs, PartnerFacts, SessionFacts};
+use domain::decider::{Command, Decider};
 use domain::error::DomainError;
 use domain::events::*;
-use domain::partner::{self, PartnerCommand, PartnerState};
-use domain::programme::{self, ProgrammeCommand, ProgrammeState};
-use domain::session::{self, SessionCommand, SessionState};
+use domain::partner::{PartnerCommand, PartnerDecider, PartnerState};
+use domain::programme::{Programme, ProgrammeCommand, ProgrammeDecider, ProgrammeState};
+use domain::session::{SessionCommand, SessionDecider, SessionState};
 use domain::streams;
 use domain::values::*;
 use eventlog::{AppendRequest, EventLog, ExpectedVersion, NewEvent, StreamAppend};
@@ -472,6 +475,50 @@ struct ProgrammeSim {
     granted: BTreeMap<(FunderId, Year), Money>,
     /// Planned requests per funder and year, to size the envelopes.
     planned: BTreeMap<(usize, i32), i64>,
+}
+
+/// The facts of other streams, as the generator folded them.
+impl FactSource for ProgrammeSim {
+    type Error = std::convert::Infallible;
+
+    fn programme(&self) -> Result<Option<Cow<'_, Programme>>, Self::Error> {
+        Ok(self.state.programme.as_ref().map(Cow::Borrowed))
+    }
+
+    fn session(&self, id: &SessionId) -> Result<Option<SessionFacts>, Self::Error> {
+        Ok(self
+            .sessions
+            .iter()
+            .find(|s| &s.id == id)
+            .and_then(|s| s.state.session.as_ref())
+            .map(SessionFacts::from))
+    }
+
+    fn partner(&self, id: &PartnerId) -> Result<Option<PartnerFacts>, Self::Error> {
+        Ok(self
+            .partners
+            .iter()
+            .find(|(partner, _)| partner == id)
+            .and_then(|(_, s)| s.partner.as_ref())
+            .map(PartnerFacts::from))
+    }
+
+    fn granted(&self, funder: &FunderId, year: Year) -> Result<Money, Self::Error> {
+        Ok(self
+            .granted
+            .get(&(funder.clone(), year))
+            .copied()
+            .unwrap_or(Money::ZERO))
+    }
+
+    fn references(&self) -> Result<Vec<(String, Year)>, Self::Error> {
+        Ok(self
+            .actions
+            .iter()
+            .filter_map(|a| a.state.action.as_ref())
+            .map(|a| (a.reference.to_string(), a.year))
+            .collect())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -1059,53 +1106,65 @@ impl Sim<'_> {
         )
     }
 
-    fn context(&self, p: usize, role: Role, needs: &domain::context::Needs) -> Context {
+    /// The context of a command of `role` in programme `p`, gathered from what was generated.
+    fn context(&self, p: usize, role: Role, needs: &Needs) -> Context {
         let prog = &self.programmes[p];
         let actor = match role {
             Role::Admin => Actor::admin(),
             role => Actor::of(role, prog.id.clone()),
         };
-        let mut ctx = Context::new(actor, self.today, prog.id.clone());
-        if needs.programme
-            && let Some(facts) = prog.state.programme.as_ref()
-        {
-            ctx = ctx.with_programme(ProgrammeFacts::from(facts));
+        let Ok(context) = Context::gather(actor, self.today, prog.id.clone(), needs, prog);
+        context
+    }
+
+    /// Decides `command` on the stream of kind `D` named `id` in programme `p`, whose state
+    /// `state_of` finds, folds its events into that state and adds them to the pending append:
+    /// the one path of every generated command but the COPIL's. `on`: the `effectiveOn` option.
+    fn decide<D: Decider>(
+        &mut self,
+        p: usize,
+        role: Role,
+        on: Option<NaiveDate>,
+        id: &D::Id,
+        state_of: impl Fn(&mut ProgrammeSim) -> &mut D::State,
+        command: D::Command,
+    ) -> Result<(), GeneratorError> {
+        let context = self.context(p, role, &D::needs(&command));
+        let prog = &mut self.programmes[p];
+        let stream = D::stream(&prog.id, id).stream_id();
+        let command = Command {
+            command,
+            effective_on: on,
+        };
+        let state = state_of(prog);
+        let decided =
+            D::decide(state, &command, &context).map_err(|error| GeneratorError::Refused {
+                stream: stream.clone(),
+                command: format!("{:?}", D::command_kind(&command.command)),
+                error,
+            })?;
+        let before = D::version(state);
+        let mut events = Vec::new();
+        for event in decided.dated() {
+            *state = D::evolve(std::mem::take(state), &event);
+            events.push(event.event.into());
         }
-        if let Some(session) = &needs.session
-            && let Some(s) = prog
-                .sessions
-                .iter()
-                .find(|s| &s.id == session)
-                .and_then(|s| s.state.session.as_ref())
-        {
-            ctx = ctx.with_session(SessionFacts::from(s));
-        }
-        if let Some(holder) = &needs.holder
-            && let Some(h) = prog
-                .partners
-                .iter()
-                .find(|(id, _)| id == holder)
-                .and_then(|(_, s)| s.partner.as_ref())
-        {
-            ctx = ctx.with_holder(PartnerFacts::from(h));
-        }
-        if let Some((funder, year)) = &needs.envelope
-            && let Some(env) = prog
-                .state
-                .programme
-                .as_ref()
-                .and_then(|x| x.envelope(funder, *year))
-        {
-            ctx = ctx.with_envelope(EnvelopeFacts {
-                amount: env.amount,
-                granted: prog
+        let mut out = Vec::new();
+        for event in events {
+            if let DomainEvent::Action(ActionEvent::GrantAwarded(g)) = &event {
+                let sum = prog
                     .granted
-                    .get(&(funder.clone(), *year))
-                    .copied()
-                    .unwrap_or(Money::ZERO),
-            });
+                    .entry((g.funder.clone(), g.year))
+                    .or_insert(Money::ZERO);
+                *sum = sum.saturating_add(g.amount);
+            }
+            out.push(Self::new_event(
+                registry::encode(&event),
+                decided.effective_on,
+                role,
+            ));
         }
-        ctx
+        self.push(stream, before, out)
     }
 
     fn programme_cmd(
@@ -1115,28 +1174,7 @@ impl Sim<'_> {
         on: NaiveDate,
         command: ProgrammeCommand,
     ) -> Result<(), GeneratorError> {
-        let ctx = self.context(p, role, &command.needs());
-        let prog = &mut self.programmes[p];
-        let stream = streams::programme_stream(&prog.id);
-        let command = Command::new(command).effective_on(on);
-        let decided = programme::decide(&prog.state, &command, &ctx).map_err(|error| {
-            GeneratorError::Refused {
-                stream: stream.clone(),
-                command: format!("{:?}", command.command.kind()),
-                error,
-            }
-        })?;
-        let before = prog.state.version;
-        let mut out = Vec::new();
-        for event in decided.dated() {
-            out.push(Self::new_event(
-                registry::encode(&DomainEvent::Programme(event.event.clone())),
-                event.effective_on,
-                role,
-            ));
-            prog.state = programme::evolve(std::mem::take(&mut prog.state), &event);
-        }
-        self.push(stream, before, out)
+        self.decide::<ProgrammeDecider>(p, role, Some(on), &(), |prog| &mut prog.state, command)
     }
 
     fn partner_cmd(
@@ -1146,29 +1184,15 @@ impl Sim<'_> {
         on: NaiveDate,
         command: PartnerCommand,
     ) -> Result<(), GeneratorError> {
-        let role = Role::Coordinator;
-        let ctx = self.context(p, role, &command.needs());
-        let prog = &mut self.programmes[p];
-        let stream = streams::partner_stream(&prog.id, &prog.partners[i].0);
-        let command = Command::new(command).effective_on(on);
-        let state = &mut prog.partners[i].1;
-        let decided =
-            partner::decide(state, &command, &ctx).map_err(|error| GeneratorError::Refused {
-                stream: stream.clone(),
-                command: format!("{:?}", command.command.kind()),
-                error,
-            })?;
-        let before = state.version;
-        let mut out = Vec::new();
-        for event in decided.dated() {
-            out.push(Self::new_event(
-                registry::encode(&DomainEvent::Partner(event.event.clone())),
-                event.effective_on,
-                role,
-            ));
-            *state = partner::evolve(std::mem::take(state), &event);
-        }
-        self.push(stream, before, out)
+        let id = self.programmes[p].partners[i].0.clone();
+        self.decide::<PartnerDecider>(
+            p,
+            Role::Coordinator,
+            Some(on),
+            &id,
+            |prog| &mut prog.partners[i].1,
+            command,
+        )
     }
 
     fn session_cmd(
@@ -1178,30 +1202,15 @@ impl Sim<'_> {
         on: Option<NaiveDate>,
         command: SessionCommand,
     ) -> Result<(), GeneratorError> {
-        let role = Role::Coordinator;
-        let ctx = self.context(p, role, &command.needs());
-        let prog = &mut self.programmes[p];
-        let stream = streams::session_stream(&prog.id, &prog.sessions[s].id);
-        let mut command = Command::new(command);
-        command.effective_on = on;
-        let state = &mut prog.sessions[s].state;
-        let decided =
-            session::decide(state, &command, &ctx).map_err(|error| GeneratorError::Refused {
-                stream: stream.clone(),
-                command: format!("{:?}", command.command.kind()),
-                error,
-            })?;
-        let before = state.version;
-        let mut out = Vec::new();
-        for event in decided.dated() {
-            out.push(Self::new_event(
-                registry::encode(&DomainEvent::Session(event.event.clone())),
-                event.effective_on,
-                role,
-            ));
-            *state = session::evolve(std::mem::take(state), &event);
-        }
-        self.push(stream, before, out)
+        let id = self.programmes[p].sessions[s].id.clone();
+        self.decide::<SessionDecider>(
+            p,
+            Role::Coordinator,
+            on,
+            &id,
+            |prog| &mut prog.sessions[s].state,
+            command,
+        )
     }
 
     /// `on`: the `effectiveOn` option, for commands that name no date.
@@ -1213,37 +1222,8 @@ impl Sim<'_> {
         on: Option<NaiveDate>,
         command: ActionCommand,
     ) -> Result<(), GeneratorError> {
-        let ctx = self.context(p, role, &command.needs());
-        let prog = &mut self.programmes[p];
-        let sim = &mut prog.actions[a];
-        let stream = streams::action_stream(&prog.id, &sim.id);
-        let mut command = Command::new(command);
-        command.effective_on = on;
-        let decided = action::decide(&sim.state, &command, &ctx).map_err(|error| {
-            GeneratorError::Refused {
-                stream: stream.clone(),
-                command: format!("{:?}", command.command.kind()),
-                error,
-            }
-        })?;
-        let before = sim.state.version;
-        let mut out = Vec::new();
-        for event in decided.dated() {
-            if let ActionEvent::GrantAwarded(g) = &event.event {
-                let sum = prog
-                    .granted
-                    .entry((g.funder.clone(), g.year))
-                    .or_insert(Money::ZERO);
-                *sum = sum.saturating_add(g.amount);
-            }
-            out.push(Self::new_event(
-                registry::encode(&DomainEvent::Action(event.event.clone())),
-                event.effective_on,
-                role,
-            ));
-            sim.state = action::evolve(std::mem::take(&mut sim.state), &event);
-        }
-        self.push(stream, before, out)
+        let id = self.programmes[p].actions[a].id.clone();
+        self.decide::<ActionDecider>(p, role, on, &id, |prog| &mut prog.actions[a].state, command)
     }
 
     fn status(&self, p: usize, a: usize) -> Option<ActionStatus> {

@@ -29,52 +29,22 @@
 use crate::model::ActionRef;
 use domain::action::Action;
 use domain::actor::Actor;
-use domain::values::{ActionStatus, ProgrammeId, Role};
+/// The rule of which actions a viewer sees at all is the domain's: the command service applies
+/// it too, so that a command never reveals an action its issuer may not read.
+pub use domain::permissions::{ActionAccess, access, observer_may_see_status, sees_everything};
+use domain::values::{ProgrammeId, Role};
 
 /// Below this, a beneficiary count is hidden from those who see aggregates only.
 pub const BENEFICIARY_THRESHOLD: u32 = 10;
-
-/// How a viewer sees one action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActionAccess {
-    /// Not at all: as if it did not exist.
-    Hidden,
-    /// As an observer: retained actions, no opinion, no requested amount, small cells hidden.
-    Restricted,
-    Full,
-}
-
-impl ActionAccess {
-    pub fn is_visible(self) -> bool {
-        self != ActionAccess::Hidden
-    }
-}
 
 /// The token may read this programme at all.
 pub fn may_read_programme(viewer: &Actor, programme: &ProgrammeId) -> bool {
     viewer.role == Role::Admin || viewer.programme.as_ref() == Some(programme)
 }
 
-/// Sees everything of the programme (ADMIN, PILOT, COORDINATOR, EVALUATOR).
-pub fn sees_everything(viewer: &Actor) -> bool {
-    matches!(
-        viewer.role,
-        Role::Admin | Role::Pilot | Role::Coordinator | Role::Evaluator
-    )
-}
-
 /// May read the raw event log (api.graphql `events`).
 pub fn may_read_raw_log(viewer: &Actor) -> bool {
     sees_everything(viewer)
-}
-
-/// RETAINED or later: the statuses an observer may see.
-pub fn observer_may_see_status(status: ActionStatus) -> bool {
-    use ActionStatus::*;
-    matches!(
-        status,
-        Retained | Funded | InProgress | Completed | NotRealised | Reported | Evaluated | Closed
-    )
 }
 
 /// How `viewer` sees `action` as it stands at the query's bound.
@@ -85,21 +55,6 @@ pub fn action_access(viewer: &Actor, action: &Action) -> ActionAccess {
 /// [`action_access`] for an action of the read model.
 pub fn access_to(viewer: &Actor, action: &ActionRef<'_>) -> ActionAccess {
     access(viewer, action.holder(), action.status())
-}
-
-/// How `viewer` sees an action held by partner `holder`, of status `status`.
-pub fn access(viewer: &Actor, holder: &str, status: ActionStatus) -> ActionAccess {
-    if sees_everything(viewer) {
-        return ActionAccess::Full;
-    }
-    if viewer.role == Role::Porteur && viewer.partner.as_ref().map(|p| p.as_str()) == Some(holder) {
-        return ActionAccess::Full;
-    }
-    if observer_may_see_status(status) {
-        ActionAccess::Restricted
-    } else {
-        ActionAccess::Hidden
-    }
 }
 
 /// Whether a beneficiary count is shown to a viewer with this access to its action.
@@ -120,7 +75,7 @@ pub fn sees_agendas(viewer: &Actor) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::values::{PartnerId, ProgrammeId};
+    use domain::values::{ActionStatus, PartnerId, ProgrammeId};
 
     fn p() -> ProgrammeId {
         ProgrammeId::parse("grigny").unwrap()

@@ -18,19 +18,19 @@ use super::enums::{
 use super::objects::{ActionObject, PartnerObject, ProgrammeObject, SessionObject};
 use super::scalars::{Cents, Date};
 use crate::auth::Viewer;
-use crate::commands::{
-    CommandMeta, CommandService, Issuer, Outcome, fingerprint, placeholder_grant_id,
-    placeholder_payment_id, placeholder_reference,
-};
+use crate::commands::{CommandMeta, CommandService, Issuer, Outcome, fingerprint};
 use crate::error::ApiError;
 use crate::state::AppState;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Value};
-use domain::action::{ActionCommand, CopilDecision, RecordCopilDecisions};
-use domain::decider::Command;
+use domain::action::{
+    ActionCommand, ActionDecider, CopilDecision, RecordCopilDecisions, placeholder_grant_id,
+    placeholder_payment_id, placeholder_reference,
+};
+use domain::decider::{Command, Decider};
 use domain::events::{ActionAmended, ActionProposed};
-use domain::partner::PartnerCommand;
-use domain::programme::ProgrammeCommand;
-use domain::session::SessionCommand;
+use domain::partner::{PartnerCommand, PartnerDecider};
+use domain::programme::{ProgrammeCommand, ProgrammeDecider};
+use domain::session::{SessionCommand, SessionDecider};
 use domain::values::{
     Act, ActionId, AxisCode, BeneficiaryCount, FunderId, IndicatorCode, IndicatorDef, MoneyLine,
     PartnerId, PaymentId, ProgrammeId, SessionId, Siret, Text, Year,
@@ -214,7 +214,7 @@ pub struct DecisionsPayload {
 fn programme_id(id: &str) -> Result<ProgrammeId, ApiError> {
     Ok(ProgrammeId::parse(id)?)
 }
-fn action_id(id: &str) -> Result<ActionId, ApiError> {
+fn to_action_id(id: &str) -> Result<ActionId, ApiError> {
     Ok(ActionId::parse(id)?)
 }
 fn session_id(id: &str) -> Result<SessionId, ApiError> {
@@ -377,111 +377,115 @@ fn position(outcome: &Outcome) -> i64 {
     i64::try_from(outcome.position).unwrap_or(i64::MAX)
 }
 
-// ---------------------------------------------------------------------------------- mutations
+/// The one path of the mutations on one stream: the command through the command service, then
+/// the payload of the stream's kind. `id` names the target stream; an invalid id is reported
+/// after the caller's token and options, as for every other argument.
+async fn run<D: Answer>(
+    ctx: &Context<'_>,
+    programme: &str,
+    id: Result<D::Id, ApiError>,
+    command_value: D::Command,
+    options: &Option<CommandOptions>,
+) -> Result<D::Payload> {
+    let meta = meta(ctx, options)?;
+    let (viewer, issuer, _, service) = context(ctx)?;
+    let programme = programme_id(programme)?;
+    let id = id?;
+    let outcome = service
+        .run::<D>(
+            &issuer,
+            &programme,
+            &id,
+            command(command_value, options),
+            &meta,
+        )
+        .await
+        .map_err(ApiError::from)?;
+    D::answer(ctx, viewer, &programme, &id, outcome)
+}
 
-#[derive(Default)]
-pub struct DomainMutation;
-
-impl DomainMutation {
-    async fn programme_command(
+/// What a mutation on a stream of this kind answers: the one place each kind of stream is
+/// registered with the resolvers.
+trait Answer: Decider {
+    type Payload;
+    fn answer(
         ctx: &Context<'_>,
-        programme: &str,
-        command_value: ProgrammeCommand,
-        options: &Option<CommandOptions>,
+        viewer: &Viewer,
+        programme: &ProgrammeId,
+        id: &Self::Id,
+        outcome: Outcome,
+    ) -> Result<Self::Payload>;
+}
+
+impl Answer for ProgrammeDecider {
+    type Payload = ProgrammePayload;
+    fn answer(
+        ctx: &Context<'_>,
+        viewer: &Viewer,
+        programme: &ProgrammeId,
+        _: &(),
+        outcome: Outcome,
     ) -> Result<ProgrammePayload> {
-        let meta = meta(ctx, options)?;
-        let (viewer, issuer, _, service) = context(ctx)?;
-        let programme = programme_id(programme)?;
-        let outcome = service
-            .programme(&issuer, &programme, command(command_value, options), &meta)
-            .await
-            .map_err(ApiError::from)?;
         Ok(ProgrammePayload {
-            programme: ProgrammeObject::current(ctx, viewer, &programme)?,
+            programme: ProgrammeObject::current(ctx, viewer, programme)?,
             position: position(&outcome),
         })
     }
+}
 
-    async fn partner_command(
+impl Answer for PartnerDecider {
+    type Payload = PartnerPayload;
+    fn answer(
         ctx: &Context<'_>,
-        programme: &str,
-        partner: &PartnerId,
-        command_value: PartnerCommand,
-        options: &Option<CommandOptions>,
+        viewer: &Viewer,
+        programme: &ProgrammeId,
+        id: &PartnerId,
+        outcome: Outcome,
     ) -> Result<PartnerPayload> {
-        let meta = meta(ctx, options)?;
-        let (viewer, issuer, _, service) = context(ctx)?;
-        let programme = programme_id(programme)?;
-        let outcome = service
-            .partner(
-                &issuer,
-                &programme,
-                partner,
-                command(command_value, options),
-                &meta,
-            )
-            .await
-            .map_err(ApiError::from)?;
         Ok(PartnerPayload {
-            partner: PartnerObject::current(ctx, viewer, &programme, partner)?,
+            partner: PartnerObject::current(ctx, viewer, programme, id)?,
             position: position(&outcome),
         })
     }
+}
 
-    async fn session_command(
+impl Answer for SessionDecider {
+    type Payload = SessionPayload;
+    fn answer(
         ctx: &Context<'_>,
-        programme: &str,
-        session: &SessionId,
-        command_value: SessionCommand,
-        options: &Option<CommandOptions>,
+        viewer: &Viewer,
+        programme: &ProgrammeId,
+        id: &SessionId,
+        outcome: Outcome,
     ) -> Result<SessionPayload> {
-        let meta = meta(ctx, options)?;
-        let (viewer, issuer, _, service) = context(ctx)?;
-        let programme = programme_id(programme)?;
-        let outcome = service
-            .session(
-                &issuer,
-                &programme,
-                session,
-                command(command_value, options),
-                &meta,
-            )
-            .await
-            .map_err(ApiError::from)?;
         Ok(SessionPayload {
-            session: SessionObject::current(ctx, viewer, &programme, session)?,
+            session: SessionObject::current(ctx, viewer, programme, id)?,
             position: position(&outcome),
         })
     }
+}
 
-    async fn action_command(
+impl Answer for ActionDecider {
+    type Payload = ActionPayload;
+    fn answer(
         ctx: &Context<'_>,
-        programme: &str,
-        action: &str,
-        command_value: ActionCommand,
-        options: &Option<CommandOptions>,
+        viewer: &Viewer,
+        programme: &ProgrammeId,
+        id: &ActionId,
+        outcome: Outcome,
     ) -> Result<ActionPayload> {
-        let meta = meta(ctx, options)?;
-        let (viewer, issuer, _, service) = context(ctx)?;
-        let programme = programme_id(programme)?;
-        let action = action_id(action)?;
-        let outcome = service
-            .action(
-                &issuer,
-                &programme,
-                &action,
-                command(command_value, options),
-                &meta,
-            )
-            .await
-            .map_err(ApiError::from)?;
         Ok(ActionPayload {
-            action: ActionObject::current(ctx, viewer, &programme, &action)?,
+            action: ActionObject::current(ctx, viewer, programme, id)?,
             position: position(&outcome),
             warnings: outcome.warnings,
         })
     }
 }
+
+// ---------------------------------------------------------------------------------- mutations
+
+#[derive(Default)]
+pub struct DomainMutation;
 
 #[Object]
 impl DomainMutation {
@@ -508,7 +512,7 @@ impl DomainMutation {
             labelled_on: input.labelled_on.map(|d| d.0),
             request_cap_permille: cap,
         };
-        Self::programme_command(ctx, programme.as_str(), cmd, &options).await
+        run::<ProgrammeDecider>(ctx, programme.as_str(), Ok(()), cmd, &options).await
     }
 
     async fn define_axis(
@@ -523,7 +527,7 @@ impl DomainMutation {
             title: text("titre de l'axe", &input.title)?,
             objective: input.objective.into(),
         };
-        Self::programme_command(ctx, &programme_id, cmd, &options).await
+        run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
     }
 
     async fn retire_axis(
@@ -534,7 +538,7 @@ impl DomainMutation {
         options: Option<CommandOptions>,
     ) -> Result<ProgrammePayload> {
         let cmd = ProgrammeCommand::RetireAxis { code: axis(&code)? };
-        Self::programme_command(ctx, &programme_id, cmd, &options).await
+        run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
     }
 
     async fn register_funder(
@@ -549,7 +553,7 @@ impl DomainMutation {
             name: text("nom du financeur", &input.name)?,
             kind: FunderKind::into(input.kind),
         };
-        Self::programme_command(ctx, &programme_id, cmd, &options).await
+        run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
     }
 
     async fn notify_envelope(
@@ -569,7 +573,7 @@ impl DomainMutation {
                 .map(|r| text("référence", r))
                 .transpose()?,
         };
-        Self::programme_command(ctx, &programme_id, cmd, &options).await
+        run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
     }
 
     async fn revise_envelope(
@@ -588,7 +592,7 @@ impl DomainMutation {
             amount: amount.0,
             reason: text("motif", &reason)?,
         };
-        Self::programme_command(ctx, &programme_id, cmd, &options).await
+        run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
     }
 
     async fn change_body_membership(
@@ -603,7 +607,7 @@ impl DomainMutation {
             body: body.into(),
             organisations: texts("organisation", &organisations)?,
         };
-        Self::programme_command(ctx, &programme_id, cmd, &options).await
+        run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
     }
 
     async fn register_partner(
@@ -625,7 +629,7 @@ impl DomainMutation {
                 .transpose()
                 .map_err(ApiError::from)?,
         };
-        Self::partner_command(ctx, &programme_id, &partner, cmd, &options).await
+        run::<PartnerDecider>(ctx, &programme_id, Ok(partner), cmd, &options).await
     }
 
     async fn partner_leaves(
@@ -640,7 +644,7 @@ impl DomainMutation {
         let cmd = PartnerCommand::PartnerLeaves {
             reason: text("motif", &reason)?,
         };
-        Self::partner_command(ctx, &programme_id, &partner, cmd, &options).await
+        run::<PartnerDecider>(ctx, &programme_id, Ok(partner), cmd, &options).await
     }
 
     async fn schedule_session(
@@ -657,7 +661,7 @@ impl DomainMutation {
             date: input.date.0,
             title: text("titre de la séance", &input.title)?,
         };
-        Self::session_command(ctx, &programme_id, &session, cmd, &options).await
+        run::<SessionDecider>(ctx, &programme_id, Ok(session), cmd, &options).await
     }
 
     async fn record_session_held(
@@ -672,7 +676,7 @@ impl DomainMutation {
         let cmd = SessionCommand::RecordSessionHeld {
             present: texts::<200>("organisation présente", &present)?,
         };
-        Self::session_command(ctx, &programme_id, &session, cmd, &options).await
+        run::<SessionDecider>(ctx, &programme_id, Ok(session), cmd, &options).await
     }
 
     async fn cancel_session(
@@ -687,7 +691,7 @@ impl DomainMutation {
         let cmd = SessionCommand::CancelSession {
             reason: text("motif", &reason)?,
         };
-        Self::session_command(ctx, &programme_id, &session, cmd, &options).await
+        run::<SessionDecider>(ctx, &programme_id, Ok(session), cmd, &options).await
     }
 
     async fn propose_action(
@@ -697,7 +701,7 @@ impl DomainMutation {
         input: ProposeActionInput,
         options: Option<CommandOptions>,
     ) -> Result<ActionPayload> {
-        let action = action_id(&input.id)?;
+        let action = to_action_id(&input.id)?;
         let proposal = ActionProposed {
             action: action.clone(),
             reference: match input.reference.as_deref() {
@@ -722,10 +726,10 @@ impl DomainMutation {
                 input.external_refs.as_deref().unwrap_or_default(),
             )?,
         };
-        Self::action_command(
+        run::<ActionDecider>(
             ctx,
             &programme_id,
-            action.as_str(),
+            Ok(action),
             ActionCommand::ProposeAction(proposal),
             &options,
         )
@@ -763,10 +767,10 @@ impl DomainMutation {
             requested: input.requested.as_deref().map(money_lines).transpose()?,
             indicators: input.indicators.as_deref().map(indicators).transpose()?,
         };
-        Self::action_command(
+        run::<ActionDecider>(
             ctx,
             &programme_id,
-            &action_id,
+            to_action_id(&action_id),
             ActionCommand::AmendAction(amended),
             &options,
         )
@@ -784,7 +788,7 @@ impl DomainMutation {
         let cmd = ActionCommand::RequestComplements {
             items: texts("complément demandé", &items)?,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn provide_complements(
@@ -798,7 +802,7 @@ impl DomainMutation {
         let cmd = ActionCommand::ProvideComplements {
             note: text("note", &note)?,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn withdraw_action(
@@ -812,7 +816,7 @@ impl DomainMutation {
         let cmd = ActionCommand::WithdrawAction {
             reason: text("motif", &reason)?,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn give_opinion(
@@ -835,7 +839,7 @@ impl DomainMutation {
                 .map(|c| text("commentaire", c))
                 .transpose()?,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     /// All decisions of one COPIL session, recorded atomically: all or none.
@@ -853,7 +857,7 @@ impl DomainMutation {
         let mut expected_versions = BTreeMap::new();
         let mut parsed = Vec::with_capacity(decisions.len());
         for d in &decisions {
-            let action = action_id(&d.action_id)?;
+            let action = to_action_id(&d.action_id)?;
             if let Some(v) = d.expected_version {
                 expected_versions.insert(action.clone(), nonnegative("expectedVersion", v)?);
             }
@@ -912,7 +916,7 @@ impl DomainMutation {
             retained: money_lines(retained.as_deref().unwrap_or_default())?,
             reason: text("motif", &reason)?,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn award_grant(
@@ -937,7 +941,7 @@ impl DomainMutation {
                 signed_on: act.signed_on.0,
             },
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn refuse_grant(
@@ -953,7 +957,7 @@ impl DomainMutation {
             funder: self::funder_id(&funder_id)?,
             reason: text("motif", &reason)?,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn record_payment(
@@ -974,7 +978,7 @@ impl DomainMutation {
             kind: kind.into(),
             paid_on: paid_on.0,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     /// Cancels a payment recorded by mistake, with a reason; `Action.payments` gives the ids.
@@ -991,7 +995,7 @@ impl DomainMutation {
             payment: PaymentId::parse(&payment_id).map_err(ApiError::from)?,
             reason: text("motif", &reason)?,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn start_action(
@@ -1005,7 +1009,7 @@ impl DomainMutation {
         let cmd = ActionCommand::StartAction {
             started_on: started_on.0,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn change_period(
@@ -1023,7 +1027,7 @@ impl DomainMutation {
             period_end: period_end.0,
             reason: text("motif", &reason)?,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn complete_action(
@@ -1037,7 +1041,7 @@ impl DomainMutation {
         let cmd = ActionCommand::CompleteAction {
             completed_on: completed_on.0,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn attest_non_realisation(
@@ -1051,7 +1055,7 @@ impl DomainMutation {
         let cmd = ActionCommand::AttestNonRealisation {
             reason: text("motif", &reason)?,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn request_repayment(
@@ -1069,7 +1073,7 @@ impl DomainMutation {
             amount: amount.0,
             reason: text("motif", &reason)?,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn record_repayment(
@@ -1087,7 +1091,7 @@ impl DomainMutation {
             amount: amount.0,
             received_on: received_on.0,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn submit_report(
@@ -1120,7 +1124,7 @@ impl DomainMutation {
             narrative: text::<20_000>("bilan", &summary)?,
             beneficiaries,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn measure_indicator(
@@ -1138,7 +1142,7 @@ impl DomainMutation {
             value,
             measured_on: measured_on.0,
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn evaluate_action(
@@ -1156,7 +1160,7 @@ impl DomainMutation {
             findings: text::<20_000>("constats", &findings)?,
             recommendation: recommendation.into(),
         };
-        Self::action_command(ctx, &programme_id, &action_id, cmd, &options).await
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }
 
     async fn close_action(
@@ -1166,10 +1170,10 @@ impl DomainMutation {
         action_id: ID,
         options: Option<CommandOptions>,
     ) -> Result<ActionPayload> {
-        Self::action_command(
+        run::<ActionDecider>(
             ctx,
             &programme_id,
-            &action_id,
+            to_action_id(&action_id),
             ActionCommand::CloseAction,
             &options,
         )
