@@ -15,6 +15,7 @@ use crate::events::*;
 use crate::permissions::{self, ActionAccess, CommandKind, authorize};
 use crate::streams::StreamRef;
 use crate::values::*;
+use ActionStatus as S;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -1451,7 +1452,6 @@ pub fn decide(
     }
 
     use ActionCommand::*;
-    use ActionStatus as S;
     let status = a.status;
     // Session rules (rule 4) come before the date, which is the session's.
     match &command.command {
@@ -1487,6 +1487,13 @@ pub fn decide(
         ctx.date_range()
             .check(command.command.named_date_label(), on)?;
     }
+    let d = Decision {
+        a,
+        kind,
+        status,
+        on,
+        ctx,
+    };
     let mut warnings = Vec::new();
     let event: ActionEvent = match &command.command {
         ProposeAction(_) => unreachable!("handled above"),
@@ -1495,527 +1502,721 @@ pub fn decide(
             warnings = w;
             event.into()
         }
-        RequestComplements { items } => {
-            require(kind, status, &[S::Proposed, S::UnderReview])?;
-            if items.is_empty() {
-                return Err(DomainError::EmptyList {
-                    field: "compléments demandés",
-                });
-            }
-            check_list(
-                "compléments demandés",
-                items,
-                bounds::MAX_COMPLEMENT_ITEMS,
-                show,
-            )?;
-            ComplementsRequested {
-                items: items.clone(),
-            }
-            .into()
-        }
-        ProvideComplements { note } => {
-            require(kind, status, &[S::ComplementsRequested])?;
-            ComplementsProvided { note: note.clone() }.into()
-        }
-        WithdrawAction { reason } => {
-            require(
-                kind,
-                status,
-                &[
-                    S::Proposed,
-                    S::ComplementsRequested,
-                    S::UnderReview,
-                    S::Deferred,
-                ],
-            )?;
-            ActionWithdrawn {
-                reason: reason.clone(),
-            }
-            .into()
-        }
+        RequestComplements { items } => request_complements(d, items)?,
+        ProvideComplements { note } => provide_complements(d, note)?,
+        WithdrawAction { reason } => withdraw_action(d, reason)?,
         GiveOpinion {
             session,
             opinion,
             proposed,
             comment,
-        } => {
-            require(kind, status, &[S::Proposed, S::UnderReview, S::Deferred])?;
-            if a.opinions.iter().any(|o| &o.session == session) {
-                return Err(DomainError::OpinionAlreadyGiven {
-                    session: session.clone(),
-                });
-            }
-            check_lines(proposed, "montants proposés")?;
-            for l in proposed {
-                let requested = amount_for(&a.requested, &l.funder);
-                if l.amount > requested {
-                    return Err(DomainError::ProposedExceedsRequested {
-                        funder: l.funder.clone(),
-                        requested,
-                        proposed: l.amount,
-                    });
-                }
-            }
-            OpinionGiven {
-                session: session.clone(),
-                opinion: *opinion,
-                proposed: proposed.clone(),
-                comment: comment.clone(),
-            }
-            .into()
-        }
+        } => give_opinion(d, session, opinion, proposed, comment)?,
         TakeCopilDecision {
             session,
             outcome,
             retained,
             reason,
-        } => {
-            if let Some(d) = a.decisions.iter().find(|d| &d.session == session) {
-                return Err(DomainError::AlreadyDecidedAtSession {
-                    session: session.clone(),
-                    decision_no: d.number,
-                });
-            }
-            require(kind, status, &[S::Proposed, S::UnderReview, S::Deferred])?;
-            check_retained(a, *outcome, retained)?;
-            CopilDecisionTaken {
-                session: session.clone(),
-                decision_no: next_decision_no(a),
-                outcome: *outcome,
-                retained: retained.clone(),
-                reason: reason.clone(),
-            }
-            .into()
-        }
+        } => take_copil_decision(d, session, outcome, retained, reason)?,
         ReviseDecision {
             session,
             outcome,
             retained,
             reason,
-        } => {
-            require(
-                kind,
-                status,
-                &[
-                    S::Retained,
-                    S::Deferred,
-                    S::Rejected,
-                    S::Funded,
-                    S::InProgress,
-                ],
-            )?;
-            let Some(current) = a.decision() else {
-                return Err(lifecycle(kind, status));
-            };
-            if on < current.decided_on {
-                return Err(DomainError::DecisionRevisionInvalid(
-                    RevisionProblem::EarlierSession {
-                        session_date: on,
-                        decided_on: current.decided_on,
-                    },
-                ));
-            }
-            check_retained(a, *outcome, retained)?;
-            let granted = a.total(|l| l.granted);
-            if *outcome != DecisionOutcome::Retained && !granted.is_zero() {
-                return Err(DomainError::DecisionRevisionInvalid(
-                    RevisionProblem::GrantsExist {
-                        outcome: *outcome,
-                        granted,
-                    },
-                ));
-            }
-            for l in a.money.iter().filter(|l| !l.granted.is_zero()) {
-                let new = amount_for(retained, &l.funder);
-                if new < l.granted {
-                    return Err(DomainError::DecisionRevisionInvalid(
-                        RevisionProblem::BelowGranted {
-                            funder: l.funder.clone(),
-                            granted: l.granted,
-                            retained: new,
-                        },
-                    ));
-                }
-            }
-            DecisionRevised {
-                session: session.clone(),
-                decision_no: next_decision_no(a),
-                supersedes: current.number,
-                outcome: *outcome,
-                retained: retained.clone(),
-                reason: reason.clone(),
-            }
-            .into()
-        }
+        } => revise_decision(d, session, outcome, retained, reason)?,
         AwardGrant {
             grant,
             funder,
             year,
             amount,
             act,
-        } => {
-            if !matches!(status, S::Retained | S::Funded | S::InProgress) {
-                return Err(DomainError::GrantNeedsRetained { status });
-            }
-            ctx.date_range()
-                .check_year("exercice de l'attribution", *year)?;
-            if amount.is_zero() {
-                return Err(DomainError::ZeroAmount {
-                    field: "attribution",
-                });
-            }
-            if a.grants.iter().any(|g| &g.id == grant) {
-                return Err(DomainError::GrantIdTaken(grant.clone()));
-            }
-            if let Some(g) = a.grant_of(funder) {
-                return Err(DomainError::GrantAlreadyAwarded {
-                    funder: funder.clone(),
-                    grant: g.id.clone(),
-                });
-            }
-            let line = a.line(funder);
-            if line.refused {
-                return Err(DomainError::GrantAlreadyRefused {
-                    funder: funder.clone(),
-                });
-            }
-            let room = line.retained.saturating_sub(line.granted);
-            if *amount > room {
-                return Err(DomainError::GrantExceedsRetained {
-                    funder: funder.clone(),
-                    retained: line.retained,
-                    already_granted: line.granted,
-                    requested: *amount,
-                });
-            }
-            if let Some(env) = ctx.envelope
-                && env
-                    .granted
-                    .checked_add(*amount)
-                    .is_none_or(|t| t > env.amount)
-            {
-                return Err(DomainError::GrantExceedsEnvelope {
-                    funder: funder.clone(),
-                    year: *year,
-                    envelope: env.amount,
-                    already_granted: env.granted,
-                    requested: *amount,
-                });
-            }
-            if *amount > CONVENTION_THRESHOLD && act.kind != ActKind::Convention {
-                return Err(DomainError::ConventionRequired {
-                    amount: *amount,
-                    act: act.kind,
-                });
-            }
-            GrantAwarded {
-                grant: grant.clone(),
-                funder: funder.clone(),
-                year: *year,
-                amount: *amount,
-                act: act.clone(),
-            }
-            .into()
-        }
-        RefuseGrant { funder, reason } => {
-            if !matches!(status, S::Retained | S::Funded | S::InProgress) {
-                return Err(DomainError::GrantNeedsRetained { status });
-            }
-            if !a.money.iter().any(|l| &l.funder == funder) {
-                return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
-            }
-            if let Some(g) = a.grant_of(funder) {
-                return Err(DomainError::GrantAlreadyAwarded {
-                    funder: funder.clone(),
-                    grant: g.id.clone(),
-                });
-            }
-            if a.line(funder).refused {
-                return Err(DomainError::GrantAlreadyRefused {
-                    funder: funder.clone(),
-                });
-            }
-            GrantRefused {
-                funder: funder.clone(),
-                reason: reason.clone(),
-            }
-            .into()
-        }
+        } => award_grant(d, grant, funder, year, amount, act)?,
+        RefuseGrant { funder, reason } => refuse_grant(d, funder, reason)?,
         RecordPayment {
             payment,
             funder,
             amount,
             kind: payment_kind,
             ..
-        } => {
-            require(
-                kind,
-                status,
-                &[
-                    S::Funded,
-                    S::InProgress,
-                    S::Completed,
-                    S::Reported,
-                    S::Evaluated,
-                ],
-            )?;
-            if amount.is_zero() {
-                return Err(DomainError::ZeroAmount { field: "versement" });
-            }
-            if a.payment(payment).is_some() {
-                return Err(DomainError::PaymentIdTaken(payment.clone()));
-            }
-            let line = a.line(funder);
-            if *amount > line.granted.saturating_sub(line.paid) {
-                return Err(DomainError::PaymentExceedsGranted {
-                    funder: funder.clone(),
-                    granted: line.granted,
-                    already_paid: line.paid,
-                    requested: *amount,
-                });
-            }
-            if let Some(g) = a.grant_of(funder)
-                && on < g.act.signed_on
-            {
-                return Err(DomainError::PaymentBeforeGrant {
-                    funder: funder.clone(),
-                    paid_on: on,
-                    signed_on: g.act.signed_on,
-                });
-            }
-            PaymentRecorded {
-                payment: payment.clone(),
-                funder: funder.clone(),
-                amount: *amount,
-                kind: *payment_kind,
-            }
-            .into()
-        }
-        CancelPayment { payment, reason } => {
-            if status == S::Closed {
-                return Err(lifecycle(kind, status));
-            }
-            let Some(p) = a.payment(payment) else {
-                return Err(DomainError::NotFound(Missing::Payment(payment.clone())));
-            };
-            if p.cancelled {
-                return Err(DomainError::PaymentAlreadyCancelled {
-                    payment: payment.clone(),
-                });
-            }
-            let line = a.line(&p.funder);
-            let paid_after = line.paid.saturating_sub(p.amount);
-            if line.repayment_requested > paid_after {
-                return Err(DomainError::CancelBelowRepayments {
-                    payment: payment.clone(),
-                    funder: p.funder.clone(),
-                    paid_after,
-                    repayment_requested: line.repayment_requested,
-                });
-            }
-            PaymentCancelled {
-                payment: payment.clone(),
-                reason: reason.clone(),
-            }
-            .into()
-        }
-        StartAction { .. } => {
-            require(kind, status, &[S::Funded])?;
-            ActionStarted {}.into()
-        }
+        } => record_payment(d, payment, funder, amount, payment_kind)?,
+        CancelPayment { payment, reason } => cancel_payment(d, payment, reason)?,
+        StartAction { .. } => start_action(d)?,
         ChangePeriod {
             period_start,
             period_end,
             reason,
-        } => {
-            require(kind, status, &[S::Retained, S::Funded, S::InProgress])?;
-            check_period(*period_start, *period_end, ctx)?;
-            if *period_start == a.period_start && *period_end == a.period_end {
-                return Err(DomainError::NothingToChange);
-            }
-            PeriodChanged {
-                period_start: *period_start,
-                period_end: *period_end,
-                reason: reason.clone(),
-            }
-            .into()
-        }
-        CompleteAction { completed_on } => {
-            require(kind, status, &[S::InProgress])?;
-            if let Some(started_on) = a.started_on
-                && *completed_on < started_on
-            {
-                return Err(DomainError::CompletedBeforeStart {
-                    started_on,
-                    completed_on: *completed_on,
-                });
-            }
-            ActionCompleted {}.into()
-        }
-        AttestNonRealisation { reason } => {
-            require(kind, status, &[S::Retained, S::Funded, S::InProgress])?;
-            NonRealisationAttested {
-                reason: reason.clone(),
-            }
-            .into()
-        }
+        } => change_period(d, period_start, period_end, reason)?,
+        CompleteAction { completed_on } => complete_action(d, completed_on)?,
+        AttestNonRealisation { reason } => attest_non_realisation(d, reason)?,
         RequestRepayment {
             funder,
             amount,
             reason,
-        } => {
-            require(kind, status, MONEY_BACK_STATUSES)?;
-            if amount.is_zero() {
-                return Err(DomainError::ZeroAmount {
-                    field: "reversement demandé",
-                });
-            }
-            let line = a.line(funder);
-            if *amount > line.paid.saturating_sub(line.repayment_requested) {
-                return Err(DomainError::RepaymentExceedsPaid {
-                    funder: funder.clone(),
-                    paid: line.paid,
-                    already_requested: line.repayment_requested,
-                    requested: *amount,
-                });
-            }
-            RepaymentRequested {
-                funder: funder.clone(),
-                amount: *amount,
-                reason: reason.clone(),
-            }
-            .into()
-        }
-        RecordRepayment { funder, amount, .. } => {
-            require(kind, status, MONEY_BACK_STATUSES)?;
-            if amount.is_zero() {
-                return Err(DomainError::ZeroAmount {
-                    field: "reversement reçu",
-                });
-            }
-            let line = a.line(funder);
-            if *amount > line.repayment_requested.saturating_sub(line.repaid) {
-                return Err(DomainError::RepaymentExceedsRequested {
-                    funder: funder.clone(),
-                    requested: line.repayment_requested,
-                    already_received: line.repaid,
-                    received: *amount,
-                });
-            }
-            RepaymentReceived {
-                funder: funder.clone(),
-                amount: *amount,
-            }
-            .into()
-        }
+        } => request_repayment(d, funder, amount, reason)?,
+        RecordRepayment { funder, amount, .. } => record_repayment(d, funder, amount)?,
         SubmitReport {
             kind: report_kind,
             spent,
             narrative,
             beneficiaries,
-        } => {
-            match report_kind {
-                ReportKind::Interim => {
-                    if !matches!(status, S::InProgress | S::Completed) {
-                        return Err(DomainError::ReportNeedsCompletion {
-                            kind: *report_kind,
-                            status,
-                        });
-                    }
-                }
-                ReportKind::Final => {
-                    if matches!(status, S::Reported | S::Evaluated | S::Closed) {
-                        return Err(lifecycle(kind, status));
-                    }
-                    if status != S::Completed {
-                        return Err(DomainError::ReportNeedsCompletion {
-                            kind: *report_kind,
-                            status,
-                        });
-                    }
-                }
-            }
-            check_beneficiaries(beneficiaries)?;
-            ReportSubmitted {
-                kind: *report_kind,
-                beneficiaries: beneficiaries.clone(),
-                spent: *spent,
-                narrative: narrative.clone(),
-            }
-            .into()
-        }
-        MeasureIndicator { code, value, .. } => {
-            require(
-                kind,
-                status,
-                &[
-                    S::Funded,
-                    S::InProgress,
-                    S::Completed,
-                    S::Reported,
-                    S::Evaluated,
-                ],
-            )?;
-            if !value.is_finite() {
-                return Err(DomainError::MeasureNotFinite);
-            }
-            if !a.indicators.iter().any(|r| &r.def.code == code) {
-                return Err(DomainError::IndicatorNotPlanned(code.clone()));
-            }
-            IndicatorMeasured {
-                code: code.clone(),
-                value: *value,
-            }
-            .into()
-        }
+        } => submit_report(d, report_kind, spent, narrative, beneficiaries)?,
+        MeasureIndicator { code, value, .. } => measure_indicator(d, code, value)?,
         EvaluateAction {
             rating,
             findings,
             recommendation,
-        } => {
-            if matches!(status, S::Evaluated | S::Closed) {
-                return Err(lifecycle(kind, status));
-            }
-            if status != S::Reported {
-                return Err(DomainError::EvaluationNeedsFinalReport { status });
-            }
-            ActionEvaluated {
-                rating: *rating,
-                findings: findings.clone(),
-                recommendation: *recommendation,
-            }
-            .into()
-        }
-        CloseAction => {
-            match status {
-                S::Evaluated => {}
-                S::NotRealised => {
-                    let outstanding = a.money.iter().fold(Money::ZERO, |acc, l| {
-                        acc.saturating_add(l.repayment_requested.saturating_sub(l.repaid))
-                    });
-                    if !outstanding.is_zero() {
-                        return Err(DomainError::CloseNotReady {
-                            status,
-                            repayments_outstanding: outstanding,
-                        });
-                    }
-                }
-                S::Closed => return Err(lifecycle(kind, status)),
-                _ => {
-                    return Err(DomainError::CloseNotReady {
-                        status,
-                        repayments_outstanding: Money::ZERO,
-                    });
-                }
-            }
-            ActionClosed {}.into()
-        }
+        } => evaluate_action(d, rating, findings, recommendation)?,
+        CloseAction => close_action(d)?,
     };
     Ok(Decided {
         effective_on: on,
         events: vec![event],
         warnings,
     })
+}
+
+/// What every command on an existing action is decided with, once its permission, existence
+/// and effective date are settled: the action, the command's row of permissions, the status,
+/// the effective date and the context.
+#[derive(Clone, Copy)]
+struct Decision<'a> {
+    a: &'a Action,
+    kind: CommandKind,
+    status: ActionStatus,
+    on: NaiveDate,
+    ctx: &'a Context,
+}
+
+/// `requestComplements` on an existing action.
+fn request_complements(d: Decision<'_>, items: &[Title]) -> Result<ActionEvent, DomainError> {
+    let Decision { kind, status, .. } = d;
+    require(kind, status, &[S::Proposed, S::UnderReview])?;
+    if items.is_empty() {
+        return Err(DomainError::EmptyList {
+            field: "compléments demandés",
+        });
+    }
+    check_list(
+        "compléments demandés",
+        items,
+        bounds::MAX_COMPLEMENT_ITEMS,
+        show,
+    )?;
+    Ok(ComplementsRequested {
+        items: items.to_vec(),
+    }
+    .into())
+}
+
+/// `provideComplements` on an existing action.
+fn provide_complements(d: Decision<'_>, note: &Note) -> Result<ActionEvent, DomainError> {
+    let Decision { kind, status, .. } = d;
+    require(kind, status, &[S::ComplementsRequested])?;
+    Ok(ComplementsProvided { note: note.clone() }.into())
+}
+
+/// `withdrawAction` on an existing action.
+fn withdraw_action(d: Decision<'_>, reason: &Note) -> Result<ActionEvent, DomainError> {
+    let Decision { kind, status, .. } = d;
+    require(
+        kind,
+        status,
+        &[
+            S::Proposed,
+            S::ComplementsRequested,
+            S::UnderReview,
+            S::Deferred,
+        ],
+    )?;
+    Ok(ActionWithdrawn {
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `giveOpinion` on an existing action.
+fn give_opinion(
+    d: Decision<'_>,
+    session: &SessionId,
+    opinion: &Opinion,
+    proposed: &[MoneyLine],
+    comment: &Option<Note>,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a, kind, status, ..
+    } = d;
+    require(kind, status, &[S::Proposed, S::UnderReview, S::Deferred])?;
+    if a.opinions.iter().any(|o| &o.session == session) {
+        return Err(DomainError::OpinionAlreadyGiven {
+            session: session.clone(),
+        });
+    }
+    check_lines(proposed, "montants proposés")?;
+    for l in proposed {
+        let requested = amount_for(&a.requested, &l.funder);
+        if l.amount > requested {
+            return Err(DomainError::ProposedExceedsRequested {
+                funder: l.funder.clone(),
+                requested,
+                proposed: l.amount,
+            });
+        }
+    }
+    Ok(OpinionGiven {
+        session: session.clone(),
+        opinion: *opinion,
+        proposed: proposed.to_vec(),
+        comment: comment.clone(),
+    }
+    .into())
+}
+
+/// One action's decision of `recordCopilDecisions`.
+fn take_copil_decision(
+    d: Decision<'_>,
+    session: &SessionId,
+    outcome: &DecisionOutcome,
+    retained: &[MoneyLine],
+    reason: &Option<Note>,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a, kind, status, ..
+    } = d;
+    if let Some(d) = a.decisions.iter().find(|d| &d.session == session) {
+        return Err(DomainError::AlreadyDecidedAtSession {
+            session: session.clone(),
+            decision_no: d.number,
+        });
+    }
+    require(kind, status, &[S::Proposed, S::UnderReview, S::Deferred])?;
+    check_retained(a, *outcome, retained)?;
+    Ok(CopilDecisionTaken {
+        session: session.clone(),
+        decision_no: next_decision_no(a),
+        outcome: *outcome,
+        retained: retained.to_vec(),
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `reviseDecision` on an existing action.
+fn revise_decision(
+    d: Decision<'_>,
+    session: &SessionId,
+    outcome: &DecisionOutcome,
+    retained: &[MoneyLine],
+    reason: &Note,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a,
+        kind,
+        status,
+        on,
+        ..
+    } = d;
+    require(
+        kind,
+        status,
+        &[
+            S::Retained,
+            S::Deferred,
+            S::Rejected,
+            S::Funded,
+            S::InProgress,
+        ],
+    )?;
+    let Some(current) = a.decision() else {
+        return Err(lifecycle(kind, status));
+    };
+    if on < current.decided_on {
+        return Err(DomainError::DecisionRevisionInvalid(
+            RevisionProblem::EarlierSession {
+                session_date: on,
+                decided_on: current.decided_on,
+            },
+        ));
+    }
+    check_retained(a, *outcome, retained)?;
+    let granted = a.total(|l| l.granted);
+    if *outcome != DecisionOutcome::Retained && !granted.is_zero() {
+        return Err(DomainError::DecisionRevisionInvalid(
+            RevisionProblem::GrantsExist {
+                outcome: *outcome,
+                granted,
+            },
+        ));
+    }
+    for l in a.money.iter().filter(|l| !l.granted.is_zero()) {
+        let new = amount_for(retained, &l.funder);
+        if new < l.granted {
+            return Err(DomainError::DecisionRevisionInvalid(
+                RevisionProblem::BelowGranted {
+                    funder: l.funder.clone(),
+                    granted: l.granted,
+                    retained: new,
+                },
+            ));
+        }
+    }
+    Ok(DecisionRevised {
+        session: session.clone(),
+        decision_no: next_decision_no(a),
+        supersedes: current.number,
+        outcome: *outcome,
+        retained: retained.to_vec(),
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `awardGrant` on an existing action.
+fn award_grant(
+    d: Decision<'_>,
+    grant: &GrantId,
+    funder: &FunderId,
+    year: &Year,
+    amount: &Money,
+    act: &Act,
+) -> Result<ActionEvent, DomainError> {
+    let Decision { a, status, ctx, .. } = d;
+    if !matches!(status, S::Retained | S::Funded | S::InProgress) {
+        return Err(DomainError::GrantNeedsRetained { status });
+    }
+    ctx.date_range()
+        .check_year("exercice de l'attribution", *year)?;
+    if amount.is_zero() {
+        return Err(DomainError::ZeroAmount {
+            field: "attribution",
+        });
+    }
+    if a.grants.iter().any(|g| &g.id == grant) {
+        return Err(DomainError::GrantIdTaken(grant.clone()));
+    }
+    if let Some(g) = a.grant_of(funder) {
+        return Err(DomainError::GrantAlreadyAwarded {
+            funder: funder.clone(),
+            grant: g.id.clone(),
+        });
+    }
+    let line = a.line(funder);
+    if line.refused {
+        return Err(DomainError::GrantAlreadyRefused {
+            funder: funder.clone(),
+        });
+    }
+    let room = line.retained.saturating_sub(line.granted);
+    if *amount > room {
+        return Err(DomainError::GrantExceedsRetained {
+            funder: funder.clone(),
+            retained: line.retained,
+            already_granted: line.granted,
+            requested: *amount,
+        });
+    }
+    if let Some(env) = ctx.envelope
+        && env
+            .granted
+            .checked_add(*amount)
+            .is_none_or(|t| t > env.amount)
+    {
+        return Err(DomainError::GrantExceedsEnvelope {
+            funder: funder.clone(),
+            year: *year,
+            envelope: env.amount,
+            already_granted: env.granted,
+            requested: *amount,
+        });
+    }
+    if *amount > CONVENTION_THRESHOLD && act.kind != ActKind::Convention {
+        return Err(DomainError::ConventionRequired {
+            amount: *amount,
+            act: act.kind,
+        });
+    }
+    Ok(GrantAwarded {
+        grant: grant.clone(),
+        funder: funder.clone(),
+        year: *year,
+        amount: *amount,
+        act: act.clone(),
+    }
+    .into())
+}
+
+/// `refuseGrant` on an existing action.
+fn refuse_grant(
+    d: Decision<'_>,
+    funder: &FunderId,
+    reason: &Note,
+) -> Result<ActionEvent, DomainError> {
+    let Decision { a, status, .. } = d;
+    if !matches!(status, S::Retained | S::Funded | S::InProgress) {
+        return Err(DomainError::GrantNeedsRetained { status });
+    }
+    if !a.money.iter().any(|l| &l.funder == funder) {
+        return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
+    }
+    if let Some(g) = a.grant_of(funder) {
+        return Err(DomainError::GrantAlreadyAwarded {
+            funder: funder.clone(),
+            grant: g.id.clone(),
+        });
+    }
+    if a.line(funder).refused {
+        return Err(DomainError::GrantAlreadyRefused {
+            funder: funder.clone(),
+        });
+    }
+    Ok(GrantRefused {
+        funder: funder.clone(),
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `recordPayment` on an existing action.
+fn record_payment(
+    d: Decision<'_>,
+    payment: &PaymentId,
+    funder: &FunderId,
+    amount: &Money,
+    payment_kind: &PaymentKind,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a,
+        kind,
+        status,
+        on,
+        ..
+    } = d;
+    require(
+        kind,
+        status,
+        &[
+            S::Funded,
+            S::InProgress,
+            S::Completed,
+            S::Reported,
+            S::Evaluated,
+        ],
+    )?;
+    if amount.is_zero() {
+        return Err(DomainError::ZeroAmount { field: "versement" });
+    }
+    if a.payment(payment).is_some() {
+        return Err(DomainError::PaymentIdTaken(payment.clone()));
+    }
+    let line = a.line(funder);
+    if *amount > line.granted.saturating_sub(line.paid) {
+        return Err(DomainError::PaymentExceedsGranted {
+            funder: funder.clone(),
+            granted: line.granted,
+            already_paid: line.paid,
+            requested: *amount,
+        });
+    }
+    if let Some(g) = a.grant_of(funder)
+        && on < g.act.signed_on
+    {
+        return Err(DomainError::PaymentBeforeGrant {
+            funder: funder.clone(),
+            paid_on: on,
+            signed_on: g.act.signed_on,
+        });
+    }
+    Ok(PaymentRecorded {
+        payment: payment.clone(),
+        funder: funder.clone(),
+        amount: *amount,
+        kind: *payment_kind,
+    }
+    .into())
+}
+
+/// `cancelPayment` on an existing action.
+fn cancel_payment(
+    d: Decision<'_>,
+    payment: &PaymentId,
+    reason: &Note,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a, kind, status, ..
+    } = d;
+    if status == S::Closed {
+        return Err(lifecycle(kind, status));
+    }
+    let Some(p) = a.payment(payment) else {
+        return Err(DomainError::NotFound(Missing::Payment(payment.clone())));
+    };
+    if p.cancelled {
+        return Err(DomainError::PaymentAlreadyCancelled {
+            payment: payment.clone(),
+        });
+    }
+    let line = a.line(&p.funder);
+    let paid_after = line.paid.saturating_sub(p.amount);
+    if line.repayment_requested > paid_after {
+        return Err(DomainError::CancelBelowRepayments {
+            payment: payment.clone(),
+            funder: p.funder.clone(),
+            paid_after,
+            repayment_requested: line.repayment_requested,
+        });
+    }
+    Ok(PaymentCancelled {
+        payment: payment.clone(),
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `startAction` on an existing action.
+fn start_action(d: Decision<'_>) -> Result<ActionEvent, DomainError> {
+    let Decision { kind, status, .. } = d;
+    require(kind, status, &[S::Funded])?;
+    Ok(ActionStarted {}.into())
+}
+
+/// `changePeriod` on an existing action.
+fn change_period(
+    d: Decision<'_>,
+    period_start: &NaiveDate,
+    period_end: &NaiveDate,
+    reason: &Note,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a,
+        kind,
+        status,
+        ctx,
+        ..
+    } = d;
+    require(kind, status, &[S::Retained, S::Funded, S::InProgress])?;
+    check_period(*period_start, *period_end, ctx)?;
+    if *period_start == a.period_start && *period_end == a.period_end {
+        return Err(DomainError::NothingToChange);
+    }
+    Ok(PeriodChanged {
+        period_start: *period_start,
+        period_end: *period_end,
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `completeAction` on an existing action.
+fn complete_action(d: Decision<'_>, completed_on: &NaiveDate) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a, kind, status, ..
+    } = d;
+    require(kind, status, &[S::InProgress])?;
+    if let Some(started_on) = a.started_on
+        && *completed_on < started_on
+    {
+        return Err(DomainError::CompletedBeforeStart {
+            started_on,
+            completed_on: *completed_on,
+        });
+    }
+    Ok(ActionCompleted {}.into())
+}
+
+/// `attestNonRealisation` on an existing action.
+fn attest_non_realisation(d: Decision<'_>, reason: &Note) -> Result<ActionEvent, DomainError> {
+    let Decision { kind, status, .. } = d;
+    require(kind, status, &[S::Retained, S::Funded, S::InProgress])?;
+    Ok(NonRealisationAttested {
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `requestRepayment` on an existing action.
+fn request_repayment(
+    d: Decision<'_>,
+    funder: &FunderId,
+    amount: &Money,
+    reason: &Note,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a, kind, status, ..
+    } = d;
+    require(kind, status, MONEY_BACK_STATUSES)?;
+    if amount.is_zero() {
+        return Err(DomainError::ZeroAmount {
+            field: "reversement demandé",
+        });
+    }
+    let line = a.line(funder);
+    if *amount > line.paid.saturating_sub(line.repayment_requested) {
+        return Err(DomainError::RepaymentExceedsPaid {
+            funder: funder.clone(),
+            paid: line.paid,
+            already_requested: line.repayment_requested,
+            requested: *amount,
+        });
+    }
+    Ok(RepaymentRequested {
+        funder: funder.clone(),
+        amount: *amount,
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `recordRepayment` on an existing action.
+fn record_repayment(
+    d: Decision<'_>,
+    funder: &FunderId,
+    amount: &Money,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a, kind, status, ..
+    } = d;
+    require(kind, status, MONEY_BACK_STATUSES)?;
+    if amount.is_zero() {
+        return Err(DomainError::ZeroAmount {
+            field: "reversement reçu",
+        });
+    }
+    let line = a.line(funder);
+    if *amount > line.repayment_requested.saturating_sub(line.repaid) {
+        return Err(DomainError::RepaymentExceedsRequested {
+            funder: funder.clone(),
+            requested: line.repayment_requested,
+            already_received: line.repaid,
+            received: *amount,
+        });
+    }
+    Ok(RepaymentReceived {
+        funder: funder.clone(),
+        amount: *amount,
+    }
+    .into())
+}
+
+/// `submitReport` on an existing action.
+fn submit_report(
+    d: Decision<'_>,
+    report_kind: &ReportKind,
+    spent: &Money,
+    narrative: &Narrative,
+    beneficiaries: &[BeneficiaryCount],
+) -> Result<ActionEvent, DomainError> {
+    let Decision { kind, status, .. } = d;
+    match report_kind {
+        ReportKind::Interim => {
+            if !matches!(status, S::InProgress | S::Completed) {
+                return Err(DomainError::ReportNeedsCompletion {
+                    kind: *report_kind,
+                    status,
+                });
+            }
+        }
+        ReportKind::Final => {
+            if matches!(status, S::Reported | S::Evaluated | S::Closed) {
+                return Err(lifecycle(kind, status));
+            }
+            if status != S::Completed {
+                return Err(DomainError::ReportNeedsCompletion {
+                    kind: *report_kind,
+                    status,
+                });
+            }
+        }
+    }
+    check_beneficiaries(beneficiaries)?;
+    Ok(ReportSubmitted {
+        kind: *report_kind,
+        beneficiaries: beneficiaries.to_vec(),
+        spent: *spent,
+        narrative: narrative.clone(),
+    }
+    .into())
+}
+
+/// `measureIndicator` on an existing action.
+fn measure_indicator(
+    d: Decision<'_>,
+    code: &IndicatorCode,
+    value: &f64,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a, kind, status, ..
+    } = d;
+    require(
+        kind,
+        status,
+        &[
+            S::Funded,
+            S::InProgress,
+            S::Completed,
+            S::Reported,
+            S::Evaluated,
+        ],
+    )?;
+    if !value.is_finite() {
+        return Err(DomainError::MeasureNotFinite);
+    }
+    if !a.indicators.iter().any(|r| &r.def.code == code) {
+        return Err(DomainError::IndicatorNotPlanned(code.clone()));
+    }
+    Ok(IndicatorMeasured {
+        code: code.clone(),
+        value: *value,
+    }
+    .into())
+}
+
+/// `evaluateAction` on an existing action.
+fn evaluate_action(
+    d: Decision<'_>,
+    rating: &Rating,
+    findings: &Narrative,
+    recommendation: &Recommendation,
+) -> Result<ActionEvent, DomainError> {
+    let Decision { kind, status, .. } = d;
+    if matches!(status, S::Evaluated | S::Closed) {
+        return Err(lifecycle(kind, status));
+    }
+    if status != S::Reported {
+        return Err(DomainError::EvaluationNeedsFinalReport { status });
+    }
+    Ok(ActionEvaluated {
+        rating: *rating,
+        findings: findings.clone(),
+        recommendation: *recommendation,
+    }
+    .into())
+}
+
+/// `closeAction` on an existing action.
+fn close_action(d: Decision<'_>) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a, kind, status, ..
+    } = d;
+    match status {
+        S::Evaluated => {}
+        S::NotRealised => {
+            let outstanding = a.money.iter().fold(Money::ZERO, |acc, l| {
+                acc.saturating_add(l.repayment_requested.saturating_sub(l.repaid))
+            });
+            if !outstanding.is_zero() {
+                return Err(DomainError::CloseNotReady {
+                    status,
+                    repayments_outstanding: outstanding,
+                });
+            }
+        }
+        S::Closed => return Err(lifecycle(kind, status)),
+        _ => {
+            return Err(DomainError::CloseNotReady {
+                status,
+                repayments_outstanding: Money::ZERO,
+            });
+        }
+    }
+    Ok(ActionClosed {}.into())
 }
 
 /// Where money can be claimed back and received: once paid, until closed.
