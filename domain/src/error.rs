@@ -399,38 +399,593 @@ impl From<InvalidValue> for DomainError {
 }
 
 impl DomainError {
-    /// The API code this error is answered with. For [`DomainError::Decisions`], the most
-    /// pressing code among the failures (FORBIDDEN, then VALIDATION, NOT_FOUND, RULE_VIOLATION).
-    pub fn api_code(&self) -> ApiCode {
+    /// Everything said of an error, in one match: the API code it is answered with, its stable
+    /// snake_case code (for a rule violation, the rule's code of DOMAIN.md, `extensions.rule`;
+    /// for the others the reason: `forbidden`, `not_found`, `effective_on_contradicts`…) and
+    /// its French message.
+    fn describe(&self) -> (ApiCode, &'static str, String) {
         use DomainError::*;
+        let m = |x: &Money| fr::money(*x);
         match self {
-            Forbidden { .. } | ForbiddenProgramme { .. } | ForbiddenPartner { .. } => {
-                ApiCode::Forbidden
+            Forbidden { role, command } => (
+                ApiCode::Forbidden,
+                "forbidden",
+                format!(
+                    "Le rôle « {} » ne permet pas {}.",
+                    role.label(),
+                    de(command.label())
+                ),
+            ),
+            ForbiddenProgramme { bound_to, target } => (
+                ApiCode::Forbidden,
+                "forbidden_programme",
+                match bound_to {
+                    Some(p) => format!(
+                        "Ce jeton est lié à la cité éducative « {p} » et ne permet pas d'agir sur « {target} »."
+                    ),
+                    None => format!(
+                        "Ce jeton n'est lié à aucune cité éducative et ne permet pas d'agir sur « {target} »."
+                    ),
+                },
+            ),
+            ForbiddenPartner { bound_to, holder } => (
+                ApiCode::Forbidden,
+                "forbidden_partner",
+                match (bound_to, holder) {
+                    (Some(p), Some(h)) => format!(
+                        "Ce jeton de porteur est lié au partenaire « {p} » ; l'action est portée par « {h} »."
+                    ),
+                    _ => "Un porteur de projet n'agit que sur les actions de son partenaire."
+                        .to_owned(),
+                },
+            ),
+            NotFound(missing) => (ApiCode::NotFound, "not_found", {
+                let s = missing.to_string();
+                let mut c = s.chars();
+                match c.next() {
+                    Some(first) => format!("{}{}.", first.to_uppercase(), c.as_str()),
+                    None => String::new(),
+                }
+            }),
+            Invalid(e) => (
+                ApiCode::Validation,
+                "invalid_value",
+                format!("Valeur invalide : {e}."),
+            ),
+            EffectiveDateContradicts { named, option } => (
+                ApiCode::Validation,
+                "effective_on_contradicts",
+                format!(
+                    "La date d'effet demandée ({}) contredit la date indiquée dans la commande ({}).",
+                    fr::date(*option),
+                    fr::date(*named)
+                ),
+            ),
+            ProgrammeMismatch { command, stream } => (
+                ApiCode::Validation,
+                "programme_mismatch",
+                format!(
+                    "La commande nomme la cité éducative « {command} » mais s'adresse à « {stream} »."
+                ),
+            ),
+            DuplicateFunder(id) => (
+                ApiCode::Validation,
+                "duplicate_funder",
+                format!("Le financeur « {id} » figure deux fois."),
+            ),
+            DuplicateAxis(code) => (
+                ApiCode::Validation,
+                "duplicate_axis",
+                format!("L'axe « {code} » figure deux fois."),
+            ),
+            DuplicateIndicator(code) => (
+                ApiCode::Validation,
+                "duplicate_indicator",
+                format!("L'indicateur « {code} » figure deux fois."),
+            ),
+            DuplicateAction(id) => (
+                ApiCode::Validation,
+                "duplicate_action",
+                format!("L'action « {id} » figure deux fois dans les décisions de la séance."),
+            ),
+            GrantIdTaken(id) => (
+                ApiCode::Validation,
+                "grant_id_taken",
+                format!("L'identifiant d'attribution « {id} » est déjà pris."),
+            ),
+            PaymentIdTaken(id) => (ApiCode::Validation, "payment_id_taken", {
+                format!("L'identifiant de versement « {id} » est déjà pris.")
+            }),
+            PeriodInvalid { start, end } => (
+                ApiCode::Validation,
+                "period_invalid",
+                format!(
+                    "La période se termine le {} avant de commencer le {}.",
+                    fr::date(*end),
+                    fr::date(*start)
+                ),
+            ),
+            EmptyList { field } => (
+                ApiCode::Validation,
+                "empty_list",
+                format!("La liste « {field} » ne peut pas être vide."),
+            ),
+            ZeroAmount { field } => (
+                ApiCode::Validation,
+                "zero_amount",
+                format!("Le montant « {field} » doit être positif."),
+            ),
+            AmountsWithoutRetention { outcome } => (
+                ApiCode::Validation,
+                "amounts_without_retention",
+                format!(
+                    "Une décision « {} » ne retient aucun montant.",
+                    outcome.label()
+                ),
+            ),
+            CapInvalid { permille } => (
+                ApiCode::Validation,
+                "request_cap_invalid",
+                format!("Le plafond de demande ({permille} ‰) ne peut pas dépasser 1000 ‰."),
+            ),
+            MeasureNotFinite => (
+                ApiCode::Validation,
+                "measure_not_finite",
+                "La mesure doit être un nombre fini.".to_owned(),
+            ),
+            NothingToChange => (
+                ApiCode::Validation,
+                "nothing_to_change",
+                "La commande ne change rien.".to_owned(),
+            ),
+            DateOutOfRange {
+                field,
+                date,
+                earliest,
+                latest,
+            } => (
+                ApiCode::Validation,
+                "dates_out_of_range",
+                format!(
+                    "{} : le {} est hors de la plage acceptée (du {} au {}).",
+                    capitalised(field),
+                    fr::date(*date),
+                    fr::date(*earliest),
+                    fr::date(*latest)
+                ),
+            ),
+            YearOutOfRange {
+                field,
+                year,
+                earliest,
+                latest,
+            } => (
+                ApiCode::Validation,
+                "dates_out_of_range",
+                format!(
+                    "{} : {year} est hors de la plage acceptée (de {earliest} à {latest}).",
+                    capitalised(field)
+                ),
+            ),
+            TooManyItems { field, max, given } => (
+                ApiCode::Validation,
+                "too_many_items",
+                format!(
+                    "La liste « {field} » compte {} éléments : {} au plus sont acceptés.",
+                    fr::count(*given),
+                    fr::count(*max)
+                ),
+            ),
+            DuplicateItem { field, item } => (ApiCode::Validation, "duplicate_item", {
+                format!("« {item} » figure deux fois dans la liste « {field} ».")
+            }),
+            MoneyOverflow { what } => (
+                ApiCode::RuleViolation,
+                "money_invalid",
+                format!(
+                    "Le total « {what} » dépasse le montant maximal de {}.",
+                    fr::money(Money::from_cents(Money::MAX_CENTS).unwrap_or_default())
+                ),
+            ),
+            RequestedExceedsCost {
+                requested,
+                total_cost,
+            } => (
+                ApiCode::RuleViolation,
+                "requested_exceeds_cost",
+                format!(
+                    "Les montants demandés ({}) dépassent le coût total de l'action ({}).",
+                    m(requested),
+                    m(total_cost)
+                ),
+            ),
+            AmendAfterDecision { status } => (
+                ApiCode::RuleViolation,
+                "amend_after_decision",
+                format!(
+                    "L'action ne peut plus être modifiée : elle est {}.",
+                    status.label()
+                ),
+            ),
+            SessionInvalid { session, problem } => (
+                ApiCode::RuleViolation,
+                "session_invalid",
+                match problem {
+                    SessionProblem::OpinionAtCopil => format!(
+                        "La séance « {session} » est une séance du COPIL : elle décide, elle ne rend pas d'avis."
+                    ),
+                    SessionProblem::DecisionOutsideCopil(body) => format!(
+                        "La séance « {session} » est une séance de l'instance « {} » : seul le COPIL décide.",
+                        body.label()
+                    ),
+                    SessionProblem::NotHeld => {
+                        format!("La séance « {session} » ne s'est pas encore tenue.")
+                    }
+                    SessionProblem::Cancelled => format!("La séance « {session} » a été annulée."),
+                },
+            ),
+            RetainedExceedsRequested {
+                funder,
+                requested,
+                retained,
+            } => (
+                ApiCode::RuleViolation,
+                "retained_exceeds_requested",
+                format!(
+                    "Le montant retenu pour « {funder} » ({}) dépasse le montant demandé ({}).",
+                    m(retained),
+                    m(requested)
+                ),
+            ),
+            RetainedNothing => (
+                ApiCode::RuleViolation,
+                "retained_exceeds_requested",
+                "Une action retenue doit l'être pour un montant positif au moins.".to_owned(),
+            ),
+            AlreadyDecidedAtSession {
+                session,
+                decision_no,
+            } => (
+                ApiCode::RuleViolation,
+                "already_decided_at_session",
+                format!(
+                    "Le COPIL a déjà décidé de cette action en séance « {session} » (décision n° {decision_no}) : utilisez la révision de décision."
+                ),
+            ),
+            ProposedExceedsRequested {
+                funder,
+                requested,
+                proposed,
+            } => (
+                ApiCode::RuleViolation,
+                "proposed_exceeds_requested",
+                format!(
+                    "Le montant proposé pour « {funder} » ({}) dépasse le montant demandé ({}).",
+                    m(proposed),
+                    m(requested)
+                ),
+            ),
+            OpinionAlreadyGiven { session } => (
+                ApiCode::RuleViolation,
+                "opinion_already_given",
+                format!("La séance « {session} » a déjà rendu son avis sur cette action."),
+            ),
+            GrantNeedsRetained { status } => (
+                ApiCode::RuleViolation,
+                "grant_needs_retained",
+                format!(
+                    "Une attribution demande une action retenue, financée ou en cours ; elle est {}.",
+                    status.label()
+                ),
+            ),
+            GrantExceedsRetained {
+                funder,
+                retained,
+                already_granted,
+                requested,
+            } => (
+                ApiCode::RuleViolation,
+                "grant_exceeds_retained",
+                format!(
+                    "L'attribution de {} par « {funder} » dépasse le montant retenu ({}, dont {} déjà attribués).",
+                    m(requested),
+                    m(retained),
+                    m(already_granted)
+                ),
+            ),
+            GrantExceedsEnvelope {
+                funder,
+                year,
+                envelope,
+                already_granted,
+                requested,
+            } => (
+                ApiCode::RuleViolation,
+                "grant_exceeds_envelope",
+                format!(
+                    "L'attribution de {} dépasse l'enveloppe {year} de « {funder} » ({}, dont {} déjà attribués).",
+                    m(requested),
+                    m(envelope),
+                    m(already_granted)
+                ),
+            ),
+            ConventionRequired { amount, act } => (
+                ApiCode::RuleViolation,
+                "convention_required",
+                format!(
+                    "Une attribution de {} (plus de {}) demande une convention, pas un acte « {} ».",
+                    m(amount),
+                    fr::money(crate::action::CONVENTION_THRESHOLD),
+                    act.label()
+                ),
+            ),
+            GrantAlreadyAwarded { funder, grant } => (
+                ApiCode::RuleViolation,
+                "grant_already_awarded",
+                format!(
+                    "« {funder} » a déjà attribué une subvention à cette action (attribution « {grant} »)."
+                ),
+            ),
+            GrantAlreadyRefused { funder } => (ApiCode::RuleViolation, "grant_already_refused", {
+                format!("« {funder} » a déjà refusé de financer cette action.")
+            }),
+            PaymentExceedsGranted {
+                funder,
+                granted,
+                already_paid,
+                requested,
+            } => (
+                ApiCode::RuleViolation,
+                "payment_exceeds_granted",
+                format!(
+                    "Le versement de {} par « {funder} » dépasse le reste à verser : {} attribués, {} déjà versés.",
+                    m(requested),
+                    m(granted),
+                    m(already_paid)
+                ),
+            ),
+            PaymentBeforeGrant {
+                funder,
+                paid_on,
+                signed_on,
+            } => (
+                ApiCode::RuleViolation,
+                "payment_before_grant",
+                format!(
+                    "Un versement de « {funder} » ne peut pas dater du {}, avant la signature de l'acte d'attribution le {}.",
+                    fr::date(*paid_on),
+                    fr::date(*signed_on)
+                ),
+            ),
+            PaymentAlreadyCancelled { payment } => {
+                (ApiCode::RuleViolation, "payment_already_cancelled", {
+                    format!("Le versement « {payment} » est déjà annulé.")
+                })
             }
-            NotFound(_) => ApiCode::NotFound,
-            Invalid(_)
-            | EffectiveDateContradicts { .. }
-            | ProgrammeMismatch { .. }
-            | DuplicateFunder(_)
-            | DuplicateAxis(_)
-            | DuplicateIndicator(_)
-            | DuplicateAction(_)
-            | GrantIdTaken(_)
-            | PaymentIdTaken(_)
-            | PeriodInvalid { .. }
-            | EmptyList { .. }
-            | ZeroAmount { .. }
-            | AmountsWithoutRetention { .. }
-            | CapInvalid { .. }
-            | MeasureNotFinite
-            | NothingToChange
-            | DateOutOfRange { .. }
-            | YearOutOfRange { .. }
-            | TooManyItems { .. }
-            | DuplicateItem { .. } => ApiCode::Validation,
+            RepaymentExceedsPaid {
+                funder,
+                paid,
+                already_requested,
+                requested,
+            } => (
+                ApiCode::RuleViolation,
+                "repayment_exceeds_paid",
+                format!(
+                    "Le reversement de {} demandé pour « {funder} » dépasse les sommes versées ({}, dont {} déjà réclamés).",
+                    m(requested),
+                    m(paid),
+                    m(already_requested)
+                ),
+            ),
+            CancelBelowRepayments {
+                payment,
+                funder,
+                paid_after,
+                repayment_requested,
+            } => (
+                ApiCode::RuleViolation,
+                "repayment_exceeds_paid",
+                format!(
+                    "Annuler le versement « {payment} » ramènerait les sommes versées par « {funder} » à {}, moins que les {} de reversement déjà demandés.",
+                    m(paid_after),
+                    m(repayment_requested)
+                ),
+            ),
+            RepaymentExceedsRequested {
+                funder,
+                requested,
+                already_received,
+                received,
+            } => (
+                ApiCode::RuleViolation,
+                "repayment_exceeds_requested",
+                format!(
+                    "Le reversement reçu de {} pour « {funder} » dépasse le reversement demandé ({}, dont {} déjà reçus).",
+                    m(received),
+                    m(requested),
+                    m(already_received)
+                ),
+            ),
+            ReportNeedsCompletion { kind, status } => (
+                ApiCode::RuleViolation,
+                "report_needs_completion",
+                match kind {
+                    ReportKind::Interim => format!(
+                        "Un bilan intermédiaire demande une action démarrée ; elle est {}.",
+                        status.label()
+                    ),
+                    ReportKind::Final => format!(
+                        "Un bilan final demande une action achevée ; elle est {}.",
+                        status.label()
+                    ),
+                },
+            ),
+            EvaluationNeedsFinalReport { status } => (
+                ApiCode::RuleViolation,
+                "evaluation_needs_final_report",
+                format!(
+                    "Une évaluation demande un bilan final ; l'action est {}.",
+                    status.label()
+                ),
+            ),
+            CloseNotReady {
+                status,
+                repayments_outstanding,
+            } => (ApiCode::RuleViolation, "close_not_ready", {
+                if repayments_outstanding.is_zero() {
+                    format!(
+                        "L'action ne peut être clôturée qu'évaluée ou non réalisée ; elle est {}.",
+                        status.label()
+                    )
+                } else {
+                    format!(
+                        "L'action ne peut être clôturée : {} de reversements demandés restent à recevoir.",
+                        m(repayments_outstanding)
+                    )
+                }
+            }),
+            BeneficiariesInvalid(problem) => (
+                ApiCode::RuleViolation,
+                "beneficiaries_invalid",
+                match problem {
+                    BeneficiaryProblem::DuplicateCell {
+                        public,
+                        age_band,
+                        sex,
+                        qpv_resident,
+                    } => format!(
+                        "Les bénéficiaires « {}, {}, {}, {} » sont comptés deux fois.",
+                        public.label(),
+                        age_band.label(),
+                        sex.label(),
+                        if *qpv_resident {
+                            "résidant en QPV"
+                        } else {
+                            "hors QPV"
+                        }
+                    ),
+                    BeneficiaryProblem::Negative(n) => {
+                        format!("Un nombre de bénéficiaires ne peut pas être négatif ({n}).")
+                    }
+                    BeneficiaryProblem::TooLarge(n) => format!(
+                        "Un nombre de bénéficiaires de {n} n'est pas plausible pour une seule case."
+                    ),
+                },
+            ),
+            Lifecycle { command, stage } => (
+                ApiCode::RuleViolation,
+                "lifecycle",
+                format!(
+                    "Impossible {} : {}.",
+                    de(command.label()),
+                    stage_label(*stage)
+                ),
+            ),
+            EffectiveDateInFuture { date, today } => (
+                ApiCode::RuleViolation,
+                "effective_date_invalid",
+                format!(
+                    "La date d'effet ({}) est dans le futur (nous sommes le {}).",
+                    fr::date(*date),
+                    fr::date(*today)
+                ),
+            ),
+            EffectiveDateBeforeStream { date, first } => (
+                ApiCode::RuleViolation,
+                "effective_date_invalid",
+                format!(
+                    "La date d'effet ({}) précède le premier événement de ce dossier ({}).",
+                    fr::date(*date),
+                    fr::date(*first)
+                ),
+            ),
+            CompletedBeforeStart {
+                started_on,
+                completed_on,
+            } => (
+                ApiCode::RuleViolation,
+                "completed_before_start",
+                format!(
+                    "L'action ne peut pas être achevée le {} : elle a démarré le {}.",
+                    fr::date(*completed_on),
+                    fr::date(*started_on)
+                ),
+            ),
+            DecisionRevisionInvalid(problem) => (
+                ApiCode::RuleViolation,
+                "decision_revision_invalid",
+                match problem {
+                    RevisionProblem::BelowGranted {
+                        funder,
+                        granted,
+                        retained,
+                    } => format!(
+                        "La révision retiendrait {} pour « {funder} », moins que les {} déjà attribués.",
+                        m(retained),
+                        m(granted)
+                    ),
+                    RevisionProblem::GrantsExist { outcome, granted } => format!(
+                        "La décision ne peut devenir « {} » : {} ont déjà été attribués.",
+                        outcome.label(),
+                        m(granted)
+                    ),
+                    RevisionProblem::EarlierSession {
+                        session_date,
+                        decided_on,
+                    } => format!(
+                        "Une séance du {} ne peut pas réviser une décision du {}.",
+                        fr::date(*session_date),
+                        fr::date(*decided_on)
+                    ),
+                },
+            ),
+            AxisRetired(code) => (
+                ApiCode::RuleViolation,
+                "axis_retired",
+                format!("L'axe « {code} » a été retiré."),
+            ),
+            AxisAlreadyDefined(code) => (
+                ApiCode::RuleViolation,
+                "axis_already_defined",
+                format!("L'axe « {code} » est déjà défini."),
+            ),
+            FunderAlreadyRegistered(id) => (ApiCode::RuleViolation, "funder_already_registered", {
+                format!("Le financeur « {id} » est déjà enregistré.")
+            }),
+            EnvelopeAlreadyNotified {
+                funder,
+                year,
+                amount,
+            } => (
+                ApiCode::RuleViolation,
+                "envelope_already_notified",
+                format!(
+                    "L'enveloppe {year} de « {funder} » est déjà notifiée ({}) : révisez-la.",
+                    m(amount)
+                ),
+            ),
+            PartnerInactive(id) => (
+                ApiCode::RuleViolation,
+                "partner_inactive",
+                format!("Le partenaire « {id} » a quitté l'alliance."),
+            ),
+            IndicatorNotPlanned(code) => (
+                ApiCode::RuleViolation,
+                "indicator_not_planned",
+                format!("L'indicateur « {code} » n'est pas prévu par cette action."),
+            ),
+            ReferenceAlreadyUsed { reference } => (
+                ApiCode::RuleViolation,
+                "reference_already_used",
+                format!(
+                    "La référence « {reference} » est déjà celle d'une autre action de cette cité éducative : choisissez-en une autre."
+                ),
+            ),
             Decisions(failures) => {
+                // The most pressing code among the failures (FORBIDDEN, then VALIDATION,
+                // NOT_FOUND, RULE_VIOLATION), the first failure's rule.
                 let codes: Vec<ApiCode> = failures.iter().map(|f| f.error.api_code()).collect();
-                [
+                let code = [
                     ApiCode::Forbidden,
                     ApiCode::Validation,
                     ApiCode::NotFound,
@@ -438,82 +993,33 @@ impl DomainError {
                 ]
                 .into_iter()
                 .find(|c| codes.contains(c))
-                .unwrap_or(ApiCode::RuleViolation)
+                .unwrap_or(ApiCode::RuleViolation);
+                let rule = failures
+                    .first()
+                    .map_or("decisions_failed", |f| f.error.rule_code());
+                let mut message = format!(
+                    "Aucune décision n'a été enregistrée : {} action(s) en échec.",
+                    failures.len()
+                );
+                for failure in failures {
+                    message.push_str(&format!(" « {} » : {}", failure.action, failure.error));
+                }
+                (code, rule, message)
             }
-            _ => ApiCode::RuleViolation,
         }
+    }
+
+    /// The API code this error is answered with. For [`DomainError::Decisions`], the most
+    /// pressing code among the failures (FORBIDDEN, then VALIDATION, NOT_FOUND, RULE_VIOLATION).
+    pub fn api_code(&self) -> ApiCode {
+        self.describe().0
     }
 
     /// A stable snake_case code for every error. For a rule violation it is the rule's code of
     /// DOMAIN.md (`extensions.rule`), e.g. `grant_exceeds_envelope`; for the others it names the
     /// reason (`forbidden`, `not_found`, `effective_on_contradicts`…).
     pub fn rule_code(&self) -> &'static str {
-        use DomainError::*;
-        match self {
-            Forbidden { .. } => "forbidden",
-            ForbiddenProgramme { .. } => "forbidden_programme",
-            ForbiddenPartner { .. } => "forbidden_partner",
-            NotFound(_) => "not_found",
-            Invalid(_) => "invalid_value",
-            EffectiveDateContradicts { .. } => "effective_on_contradicts",
-            ProgrammeMismatch { .. } => "programme_mismatch",
-            DuplicateFunder(_) => "duplicate_funder",
-            DuplicateAxis(_) => "duplicate_axis",
-            DuplicateIndicator(_) => "duplicate_indicator",
-            DuplicateAction(_) => "duplicate_action",
-            GrantIdTaken(_) => "grant_id_taken",
-            PaymentIdTaken(_) => "payment_id_taken",
-            PeriodInvalid { .. } => "period_invalid",
-            EmptyList { .. } => "empty_list",
-            ZeroAmount { .. } => "zero_amount",
-            AmountsWithoutRetention { .. } => "amounts_without_retention",
-            CapInvalid { .. } => "request_cap_invalid",
-            MeasureNotFinite => "measure_not_finite",
-            NothingToChange => "nothing_to_change",
-            DateOutOfRange { .. } | YearOutOfRange { .. } => "dates_out_of_range",
-            TooManyItems { .. } => "too_many_items",
-            DuplicateItem { .. } => "duplicate_item",
-            MoneyOverflow { .. } => "money_invalid",
-            RequestedExceedsCost { .. } => "requested_exceeds_cost",
-            AmendAfterDecision { .. } => "amend_after_decision",
-            SessionInvalid { .. } => "session_invalid",
-            RetainedExceedsRequested { .. } | RetainedNothing => "retained_exceeds_requested",
-            AlreadyDecidedAtSession { .. } => "already_decided_at_session",
-            ProposedExceedsRequested { .. } => "proposed_exceeds_requested",
-            OpinionAlreadyGiven { .. } => "opinion_already_given",
-            GrantNeedsRetained { .. } => "grant_needs_retained",
-            GrantExceedsRetained { .. } => "grant_exceeds_retained",
-            GrantExceedsEnvelope { .. } => "grant_exceeds_envelope",
-            ConventionRequired { .. } => "convention_required",
-            GrantAlreadyAwarded { .. } => "grant_already_awarded",
-            GrantAlreadyRefused { .. } => "grant_already_refused",
-            PaymentExceedsGranted { .. } => "payment_exceeds_granted",
-            PaymentAlreadyCancelled { .. } => "payment_already_cancelled",
-            PaymentBeforeGrant { .. } => "payment_before_grant",
-            RepaymentExceedsPaid { .. } => "repayment_exceeds_paid",
-            CancelBelowRepayments { .. } => "repayment_exceeds_paid",
-            RepaymentExceedsRequested { .. } => "repayment_exceeds_requested",
-            ReportNeedsCompletion { .. } => "report_needs_completion",
-            EvaluationNeedsFinalReport { .. } => "evaluation_needs_final_report",
-            CloseNotReady { .. } => "close_not_ready",
-            BeneficiariesInvalid(_) => "beneficiaries_invalid",
-            Lifecycle { .. } => "lifecycle",
-            EffectiveDateInFuture { .. } | EffectiveDateBeforeStream { .. } => {
-                "effective_date_invalid"
-            }
-            CompletedBeforeStart { .. } => "completed_before_start",
-            DecisionRevisionInvalid(_) => "decision_revision_invalid",
-            AxisRetired(_) => "axis_retired",
-            AxisAlreadyDefined(_) => "axis_already_defined",
-            FunderAlreadyRegistered(_) => "funder_already_registered",
-            EnvelopeAlreadyNotified { .. } => "envelope_already_notified",
-            PartnerInactive(_) => "partner_inactive",
-            IndicatorNotPlanned(_) => "indicator_not_planned",
-            ReferenceAlreadyUsed { .. } => "reference_already_used",
-            Decisions(failures) => failures
-                .first()
-                .map_or("decisions_failed", |f| f.error.rule_code()),
-        }
+        self.describe().1
     }
 
     /// The failures of a COPIL call, one per failing action; empty for any other error.
@@ -585,440 +1091,7 @@ impl fmt::Display for Missing {
 
 impl fmt::Display for DomainError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use DomainError::*;
-        let m = |x: &Money| fr::money(*x);
-        match self {
-            Forbidden { role, command } => write!(
-                f,
-                "Le rôle « {} » ne permet pas {}.",
-                role.label(),
-                de(command.label())
-            ),
-            ForbiddenProgramme { bound_to, target } => match bound_to {
-                Some(p) => write!(
-                    f,
-                    "Ce jeton est lié à la cité éducative « {p} » et ne permet pas d'agir sur « {target} »."
-                ),
-                None => write!(
-                    f,
-                    "Ce jeton n'est lié à aucune cité éducative et ne permet pas d'agir sur « {target} »."
-                ),
-            },
-            ForbiddenPartner { bound_to, holder } => match (bound_to, holder) {
-                (Some(p), Some(h)) => write!(
-                    f,
-                    "Ce jeton de porteur est lié au partenaire « {p} » ; l'action est portée par « {h} »."
-                ),
-                _ => write!(
-                    f,
-                    "Un porteur de projet n'agit que sur les actions de son partenaire."
-                ),
-            },
-            NotFound(missing) => {
-                let s = missing.to_string();
-                let mut c = s.chars();
-                match c.next() {
-                    Some(first) => write!(f, "{}{}.", first.to_uppercase(), c.as_str()),
-                    None => Ok(()),
-                }
-            }
-            Invalid(e) => write!(f, "Valeur invalide : {e}."),
-            EffectiveDateContradicts { named, option } => write!(
-                f,
-                "La date d'effet demandée ({}) contredit la date indiquée dans la commande ({}).",
-                fr::date(*option),
-                fr::date(*named)
-            ),
-            ProgrammeMismatch { command, stream } => write!(
-                f,
-                "La commande nomme la cité éducative « {command} » mais s'adresse à « {stream} »."
-            ),
-            DuplicateFunder(id) => write!(f, "Le financeur « {id} » figure deux fois."),
-            DuplicateAxis(code) => write!(f, "L'axe « {code} » figure deux fois."),
-            DuplicateIndicator(code) => write!(f, "L'indicateur « {code} » figure deux fois."),
-            DuplicateAction(id) => write!(
-                f,
-                "L'action « {id} » figure deux fois dans les décisions de la séance."
-            ),
-            GrantIdTaken(id) => write!(f, "L'identifiant d'attribution « {id} » est déjà pris."),
-            PaymentIdTaken(id) => {
-                write!(f, "L'identifiant de versement « {id} » est déjà pris.")
-            }
-            PeriodInvalid { start, end } => write!(
-                f,
-                "La période se termine le {} avant de commencer le {}.",
-                fr::date(*end),
-                fr::date(*start)
-            ),
-            EmptyList { field } => write!(f, "La liste « {field} » ne peut pas être vide."),
-            ZeroAmount { field } => write!(f, "Le montant « {field} » doit être positif."),
-            AmountsWithoutRetention { outcome } => write!(
-                f,
-                "Une décision « {} » ne retient aucun montant.",
-                outcome.label()
-            ),
-            CapInvalid { permille } => write!(
-                f,
-                "Le plafond de demande ({permille} ‰) ne peut pas dépasser 1000 ‰."
-            ),
-            MeasureNotFinite => write!(f, "La mesure doit être un nombre fini."),
-            NothingToChange => write!(f, "La commande ne change rien."),
-            DateOutOfRange {
-                field,
-                date,
-                earliest,
-                latest,
-            } => write!(
-                f,
-                "{} : le {} est hors de la plage acceptée (du {} au {}).",
-                capitalised(field),
-                fr::date(*date),
-                fr::date(*earliest),
-                fr::date(*latest)
-            ),
-            YearOutOfRange {
-                field,
-                year,
-                earliest,
-                latest,
-            } => write!(
-                f,
-                "{} : {year} est hors de la plage acceptée (de {earliest} à {latest}).",
-                capitalised(field)
-            ),
-            TooManyItems { field, max, given } => write!(
-                f,
-                "La liste « {field} » compte {} éléments : {} au plus sont acceptés.",
-                fr::count(*given),
-                fr::count(*max)
-            ),
-            DuplicateItem { field, item } => {
-                write!(f, "« {item} » figure deux fois dans la liste « {field} ».")
-            }
-            MoneyOverflow { what } => write!(
-                f,
-                "Le total « {what} » dépasse le montant maximal de {}.",
-                fr::money(Money::from_cents(Money::MAX_CENTS).unwrap_or_default())
-            ),
-            RequestedExceedsCost {
-                requested,
-                total_cost,
-            } => write!(
-                f,
-                "Les montants demandés ({}) dépassent le coût total de l'action ({}).",
-                m(requested),
-                m(total_cost)
-            ),
-            AmendAfterDecision { status } => write!(
-                f,
-                "L'action ne peut plus être modifiée : elle est {}.",
-                status.label()
-            ),
-            SessionInvalid { session, problem } => match problem {
-                SessionProblem::OpinionAtCopil => write!(
-                    f,
-                    "La séance « {session} » est une séance du COPIL : elle décide, elle ne rend pas d'avis."
-                ),
-                SessionProblem::DecisionOutsideCopil(body) => write!(
-                    f,
-                    "La séance « {session} » est une séance de l'instance « {} » : seul le COPIL décide.",
-                    body.label()
-                ),
-                SessionProblem::NotHeld => {
-                    write!(f, "La séance « {session} » ne s'est pas encore tenue.")
-                }
-                SessionProblem::Cancelled => write!(f, "La séance « {session} » a été annulée."),
-            },
-            RetainedExceedsRequested {
-                funder,
-                requested,
-                retained,
-            } => write!(
-                f,
-                "Le montant retenu pour « {funder} » ({}) dépasse le montant demandé ({}).",
-                m(retained),
-                m(requested)
-            ),
-            RetainedNothing => write!(
-                f,
-                "Une action retenue doit l'être pour un montant positif au moins."
-            ),
-            AlreadyDecidedAtSession {
-                session,
-                decision_no,
-            } => write!(
-                f,
-                "Le COPIL a déjà décidé de cette action en séance « {session} » (décision n° {decision_no}) : utilisez la révision de décision."
-            ),
-            ProposedExceedsRequested {
-                funder,
-                requested,
-                proposed,
-            } => write!(
-                f,
-                "Le montant proposé pour « {funder} » ({}) dépasse le montant demandé ({}).",
-                m(proposed),
-                m(requested)
-            ),
-            OpinionAlreadyGiven { session } => write!(
-                f,
-                "La séance « {session} » a déjà rendu son avis sur cette action."
-            ),
-            GrantNeedsRetained { status } => write!(
-                f,
-                "Une attribution demande une action retenue, financée ou en cours ; elle est {}.",
-                status.label()
-            ),
-            GrantExceedsRetained {
-                funder,
-                retained,
-                already_granted,
-                requested,
-            } => write!(
-                f,
-                "L'attribution de {} par « {funder} » dépasse le montant retenu ({}, dont {} déjà attribués).",
-                m(requested),
-                m(retained),
-                m(already_granted)
-            ),
-            GrantExceedsEnvelope {
-                funder,
-                year,
-                envelope,
-                already_granted,
-                requested,
-            } => write!(
-                f,
-                "L'attribution de {} dépasse l'enveloppe {year} de « {funder} » ({}, dont {} déjà attribués).",
-                m(requested),
-                m(envelope),
-                m(already_granted)
-            ),
-            ConventionRequired { amount, act } => write!(
-                f,
-                "Une attribution de {} (plus de {}) demande une convention, pas un acte « {} ».",
-                m(amount),
-                fr::money(crate::action::CONVENTION_THRESHOLD),
-                act.label()
-            ),
-            GrantAlreadyAwarded { funder, grant } => write!(
-                f,
-                "« {funder} » a déjà attribué une subvention à cette action (attribution « {grant} »)."
-            ),
-            GrantAlreadyRefused { funder } => {
-                write!(f, "« {funder} » a déjà refusé de financer cette action.")
-            }
-            PaymentExceedsGranted {
-                funder,
-                granted,
-                already_paid,
-                requested,
-            } => write!(
-                f,
-                "Le versement de {} par « {funder} » dépasse le reste à verser : {} attribués, {} déjà versés.",
-                m(requested),
-                m(granted),
-                m(already_paid)
-            ),
-            PaymentBeforeGrant {
-                funder,
-                paid_on,
-                signed_on,
-            } => write!(
-                f,
-                "Un versement de « {funder} » ne peut pas dater du {}, avant la signature de l'acte d'attribution le {}.",
-                fr::date(*paid_on),
-                fr::date(*signed_on)
-            ),
-            PaymentAlreadyCancelled { payment } => {
-                write!(f, "Le versement « {payment} » est déjà annulé.")
-            }
-            RepaymentExceedsPaid {
-                funder,
-                paid,
-                already_requested,
-                requested,
-            } => write!(
-                f,
-                "Le reversement de {} demandé pour « {funder} » dépasse les sommes versées ({}, dont {} déjà réclamés).",
-                m(requested),
-                m(paid),
-                m(already_requested)
-            ),
-            CancelBelowRepayments {
-                payment,
-                funder,
-                paid_after,
-                repayment_requested,
-            } => write!(
-                f,
-                "Annuler le versement « {payment} » ramènerait les sommes versées par « {funder} » à {}, moins que les {} de reversement déjà demandés.",
-                m(paid_after),
-                m(repayment_requested)
-            ),
-            RepaymentExceedsRequested {
-                funder,
-                requested,
-                already_received,
-                received,
-            } => write!(
-                f,
-                "Le reversement reçu de {} pour « {funder} » dépasse le reversement demandé ({}, dont {} déjà reçus).",
-                m(received),
-                m(requested),
-                m(already_received)
-            ),
-            ReportNeedsCompletion { kind, status } => match kind {
-                ReportKind::Interim => write!(
-                    f,
-                    "Un bilan intermédiaire demande une action démarrée ; elle est {}.",
-                    status.label()
-                ),
-                ReportKind::Final => write!(
-                    f,
-                    "Un bilan final demande une action achevée ; elle est {}.",
-                    status.label()
-                ),
-            },
-            EvaluationNeedsFinalReport { status } => write!(
-                f,
-                "Une évaluation demande un bilan final ; l'action est {}.",
-                status.label()
-            ),
-            CloseNotReady {
-                status,
-                repayments_outstanding,
-            } => {
-                if repayments_outstanding.is_zero() {
-                    write!(
-                        f,
-                        "L'action ne peut être clôturée qu'évaluée ou non réalisée ; elle est {}.",
-                        status.label()
-                    )
-                } else {
-                    write!(
-                        f,
-                        "L'action ne peut être clôturée : {} de reversements demandés restent à recevoir.",
-                        m(repayments_outstanding)
-                    )
-                }
-            }
-            BeneficiariesInvalid(problem) => match problem {
-                BeneficiaryProblem::DuplicateCell {
-                    public,
-                    age_band,
-                    sex,
-                    qpv_resident,
-                } => write!(
-                    f,
-                    "Les bénéficiaires « {}, {}, {}, {} » sont comptés deux fois.",
-                    public.label(),
-                    age_band.label(),
-                    sex.label(),
-                    if *qpv_resident {
-                        "résidant en QPV"
-                    } else {
-                        "hors QPV"
-                    }
-                ),
-                BeneficiaryProblem::Negative(n) => write!(
-                    f,
-                    "Un nombre de bénéficiaires ne peut pas être négatif ({n})."
-                ),
-                BeneficiaryProblem::TooLarge(n) => write!(
-                    f,
-                    "Un nombre de bénéficiaires de {n} n'est pas plausible pour une seule case."
-                ),
-            },
-            Lifecycle { command, stage } => write!(
-                f,
-                "Impossible {} : {}.",
-                de(command.label()),
-                stage_label(*stage)
-            ),
-            EffectiveDateInFuture { date, today } => write!(
-                f,
-                "La date d'effet ({}) est dans le futur (nous sommes le {}).",
-                fr::date(*date),
-                fr::date(*today)
-            ),
-            EffectiveDateBeforeStream { date, first } => write!(
-                f,
-                "La date d'effet ({}) précède le premier événement de ce dossier ({}).",
-                fr::date(*date),
-                fr::date(*first)
-            ),
-            CompletedBeforeStart {
-                started_on,
-                completed_on,
-            } => write!(
-                f,
-                "L'action ne peut pas être achevée le {} : elle a démarré le {}.",
-                fr::date(*completed_on),
-                fr::date(*started_on)
-            ),
-            DecisionRevisionInvalid(problem) => match problem {
-                RevisionProblem::BelowGranted {
-                    funder,
-                    granted,
-                    retained,
-                } => write!(
-                    f,
-                    "La révision retiendrait {} pour « {funder} », moins que les {} déjà attribués.",
-                    m(retained),
-                    m(granted)
-                ),
-                RevisionProblem::GrantsExist { outcome, granted } => write!(
-                    f,
-                    "La décision ne peut devenir « {} » : {} ont déjà été attribués.",
-                    outcome.label(),
-                    m(granted)
-                ),
-                RevisionProblem::EarlierSession {
-                    session_date,
-                    decided_on,
-                } => write!(
-                    f,
-                    "Une séance du {} ne peut pas réviser une décision du {}.",
-                    fr::date(*session_date),
-                    fr::date(*decided_on)
-                ),
-            },
-            AxisRetired(code) => write!(f, "L'axe « {code} » a été retiré."),
-            AxisAlreadyDefined(code) => write!(f, "L'axe « {code} » est déjà défini."),
-            FunderAlreadyRegistered(id) => {
-                write!(f, "Le financeur « {id} » est déjà enregistré.")
-            }
-            EnvelopeAlreadyNotified {
-                funder,
-                year,
-                amount,
-            } => write!(
-                f,
-                "L'enveloppe {year} de « {funder} » est déjà notifiée ({}) : révisez-la.",
-                m(amount)
-            ),
-            PartnerInactive(id) => write!(f, "Le partenaire « {id} » a quitté l'alliance."),
-            IndicatorNotPlanned(code) => write!(
-                f,
-                "L'indicateur « {code} » n'est pas prévu par cette action."
-            ),
-            ReferenceAlreadyUsed { reference } => write!(
-                f,
-                "La référence « {reference} » est déjà celle d'une autre action de cette cité éducative : choisissez-en une autre."
-            ),
-            Decisions(failures) => {
-                write!(
-                    f,
-                    "Aucune décision n'a été enregistrée : {} action(s) en échec.",
-                    failures.len()
-                )?;
-                for failure in failures {
-                    write!(f, " « {} » : {}", failure.action, failure.error)?;
-                }
-                Ok(())
-            }
-        }
+        f.write_str(&self.describe().2)
     }
 }
 
