@@ -1240,88 +1240,18 @@ impl Sim<'_> {
 
     // -------------------------------------------------------------------------- the tasks
 
+    /// Runs one scheduled task; each is a method named for it.
     fn run(&mut self, next: Scheduled) -> Result<(), GeneratorError> {
         let p = next.programme;
         let on = next.effective;
         match next.task {
             Task::Establish => self.establish(p, on),
             Task::YearStart(year) => self.year_start(p, year, on),
-            Task::ReviseEnvelope(year) => {
-                let funder = FunderId::parse("ville")?;
-                let Some(env) = self.programmes[p]
-                    .state
-                    .programme
-                    .as_ref()
-                    .and_then(|x| x.envelope(&funder, Year::parse(year).ok()?))
-                else {
-                    return Ok(());
-                };
-                let amount = euros(env.amount.cents() / 100 * 110);
-                self.programme_cmd(
-                    p,
-                    Role::Pilot,
-                    on,
-                    ProgrammeCommand::ReviseEnvelope {
-                        funder,
-                        year: Year::parse(year)?,
-                        amount,
-                        reason: note("Délibération modificative du conseil municipal : abondement de l'enveloppe de 10 %.")?,
-                    },
-                )
-            }
-            Task::Membership(year) => {
-                let organisations = vec![
-                    name(&format!("Préfecture – sous-préfète à la ville ({year})"))?,
-                    name("Direction académique – principal du collège chef de file")?,
-                    name(&format!("Ville de {}", self.programmes[p].commune))?,
-                    name("Caisse d'allocations familiales")?,
-                    name(if year % 2 == 0 {
-                        "Conseil départemental"
-                    } else {
-                        "Délégué du préfet"
-                    })?,
-                ];
-                self.programme_cmd(
-                    p,
-                    Role::Pilot,
-                    on,
-                    ProgrammeCommand::ChangeBodyMembership {
-                        body: BodyKind::Copil,
-                        organisations,
-                    },
-                )
-            }
-            Task::PartnerLeaves => {
-                let last = PARTNERS.len() - 1;
-                self.partner_cmd(
-                    p,
-                    last,
-                    on,
-                    PartnerCommand::PartnerLeaves {
-                        reason: note(
-                            "Le bailleur a transféré son patrimoine à un autre organisme.",
-                        )?,
-                    },
-                )
-            }
-            Task::ScheduleSession(s) => {
-                let sim = &self.programmes[p].sessions[s];
-                let command = SessionCommand::ScheduleSession {
-                    session: sim.id.clone(),
-                    body: sim.body,
-                    date: sim.date,
-                    title: title(&sim.title)?,
-                };
-                self.session_cmd(p, s, Some(on), command)
-            }
-            Task::HoldSession(s) => {
-                let present = vec![
-                    name("Préfecture")?,
-                    name("Éducation nationale")?,
-                    name(&format!("Ville de {}", self.programmes[p].commune))?,
-                ];
-                self.session_cmd(p, s, None, SessionCommand::RecordSessionHeld { present })
-            }
+            Task::ReviseEnvelope(year) => self.revise_envelope(p, year, on),
+            Task::Membership(year) => self.membership(p, year, on),
+            Task::PartnerLeaves => self.partner_leaves(p, on),
+            Task::ScheduleSession(s) => self.schedule_session(p, s, on),
+            Task::HoldSession(s) => self.hold_session(p, s),
             Task::CancelSession(s) => self.session_cmd(
                 p,
                 s,
@@ -1333,27 +1263,7 @@ impl Sim<'_> {
             Task::Opinions(s) => self.opinions(p, s),
             Task::Decisions(s) => self.decisions(p, s),
             Task::Propose(a) => self.propose(p, a, on),
-            Task::RequestComplements(a) => {
-                if self.status(p, a) != Some(ActionStatus::Proposed) {
-                    return Ok(());
-                }
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Coordinator,
-                    Some(on),
-                    ActionCommand::RequestComplements {
-                        items: vec![
-                            title("Budget prévisionnel détaillé")?,
-                            title("Lettre de soutien du chef d'établissement")?,
-                        ],
-                    },
-                )?;
-                if self.programmes[p].actions[a].fate != Fate::ComplementsRequested {
-                    self.follow(p, Task::ProvideComplements(a), on, (8, 14), (0, 0));
-                }
-                Ok(())
-            }
+            Task::RequestComplements(a) => self.request_complements(p, a, on),
             Task::ProvideComplements(a) => self.action_cmd(
                 p,
                 a,
@@ -1363,329 +1273,23 @@ impl Sim<'_> {
                     note: note("Budget détaillé et lettre de soutien déposés sur la plateforme.")?,
                 },
             ),
-            Task::Amend(a) => {
-                if self.status(p, a) != Some(ActionStatus::Deferred) {
-                    return Ok(());
-                }
-                let Some(current) = self.action(p, a) else {
-                    return Ok(());
-                };
-                let requested: Vec<MoneyLine> = current
-                    .requested
-                    .iter()
-                    .map(|l| MoneyLine::new(l.funder.clone(), euros(l.amount.cents() / 1000 * 900)))
-                    .collect();
-                let amended = ActionAmended {
-                    requested: Some(requested),
-                    summary: Some(Narrative::parse(
-                        "résumé",
-                        &format!(
-                            "{} Projet resserré après l'ajournement du COPIL.",
-                            current.summary.as_str()
-                        ),
-                    )?),
-                    ..ActionAmended::default()
-                };
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Coordinator,
-                    Some(on),
-                    ActionCommand::AmendAction(amended),
-                )
-            }
-            Task::Withdraw(a) => {
-                if !matches!(
-                    self.status(p, a),
-                    Some(ActionStatus::Proposed | ActionStatus::UnderReview)
-                ) {
-                    return Ok(());
-                }
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Coordinator,
-                    Some(on),
-                    ActionCommand::WithdrawAction {
-                        reason: note("L'intervenant principal a quitté l'association ; le projet est reporté.")?,
-                    },
-                )
-            }
+            Task::Amend(a) => self.amend(p, a, on),
+            Task::Withdraw(a) => self.withdraw(p, a, on),
             Task::Grants(a) => self.grants(p, a, on),
             Task::Advance(a) => self.advance(p, a, on),
-            Task::WrongPayment(a) => {
-                use ActionStatus as S;
-                if !matches!(
-                    self.status(p, a),
-                    Some(S::Funded | S::InProgress | S::Completed | S::Reported | S::Evaluated)
-                ) {
-                    return Ok(());
-                }
-                let Some(x) = self.action(p, a) else {
-                    return Ok(());
-                };
-                let Some(line) = x.money.iter().find(|l| l.to_pay.cents() >= 1000).cloned() else {
-                    return Ok(());
-                };
-                let amount = euros(line.to_pay.cents() / 10);
-                self.pay(p, a, on, line.funder, amount, PaymentKind::Instalment)?;
-                self.follow(p, Task::CancelWrongPayment(a), on, (1, 3), (0, 1));
-                Ok(())
-            }
-            Task::CancelWrongPayment(a) => {
-                let payment =
-                    PaymentId::parse(&format!("v{}", self.programmes[p].actions[a].n_payments))?;
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Coordinator,
-                    Some(on),
-                    ActionCommand::CancelPayment {
-                        payment,
-                        reason: note("Versement saisi en double : annulé.")?,
-                    },
-                )?;
-                let prog = &self.programmes[p];
-                self.summary
-                    .cancelled_payment_action
-                    .get_or_insert_with(|| (prog.id.clone(), prog.actions[a].id.clone()));
-                Ok(())
-            }
+            Task::WrongPayment(a) => self.wrong_payment(p, a, on),
+            Task::CancelWrongPayment(a) => self.cancel_wrong_payment(p, a, on),
             Task::Start(a) => self.start(p, a, on),
-            Task::Measure(a) => {
-                use ActionStatus as S;
-                if !matches!(
-                    self.status(p, a),
-                    Some(S::Funded | S::InProgress | S::Completed | S::Reported | S::Evaluated)
-                ) {
-                    return Ok(());
-                }
-                let target = self.rng.range(10, 130) as f64;
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Coordinator,
-                    None,
-                    ActionCommand::MeasureIndicator {
-                        code: IndicatorCode::parse("participants")?,
-                        value: target,
-                        measured_on: on,
-                    },
-                )
-            }
-            Task::Interim(a) => {
-                if !matches!(
-                    self.status(p, a),
-                    Some(ActionStatus::InProgress | ActionStatus::Completed)
-                ) {
-                    return Ok(());
-                }
-                let spent = self.action(p, a).map_or(0, |x| x.total_cost.cents() / 2);
-                let beneficiaries = self.beneficiaries();
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Coordinator,
-                    Some(on),
-                    ActionCommand::SubmitReport {
-                        kind: ReportKind::Interim,
-                        spent: euros(spent),
-                        narrative: Narrative::parse("bilan", "Premier trimestre : les groupes sont constitués, l'assiduité est bonne.")?,
-                        beneficiaries,
-                    },
-                )
-            }
-            Task::ChangePeriod(a) => {
-                if !matches!(
-                    self.status(p, a),
-                    Some(ActionStatus::Retained | ActionStatus::Funded | ActionStatus::InProgress)
-                ) {
-                    return Ok(());
-                }
-                let Some(x) = self.action(p, a) else {
-                    return Ok(());
-                };
-                let (start, end) = (x.period_start, plus(x.period_end, 45));
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Coordinator,
-                    Some(on),
-                    ActionCommand::ChangePeriod {
-                        period_start: start,
-                        period_end: end,
-                        reason: note(
-                            "Démarrage retardé par les travaux du gymnase : période prolongée.",
-                        )?,
-                    },
-                )
-            }
-            Task::NotRealised(a) => {
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Coordinator,
-                    Some(on),
-                    ActionCommand::AttestNonRealisation {
-                        reason: note(
-                            "L'association a cessé son activité ; l'action n'a pas eu lieu.",
-                        )?,
-                    },
-                )?;
-                let paid = self
-                    .action(p, a)
-                    .is_some_and(|x| x.money.iter().any(|l| !l.paid.is_zero()));
-                if paid {
-                    self.follow(p, Task::RequestRepayment(a), on, (10, 20), (0, 3));
-                } else if self.programmes[p].actions[a].fate == Fate::NotRealisedClosed {
-                    self.follow(p, Task::Close(a), on, (10, 30), (0, 3));
-                }
-                Ok(())
-            }
-            Task::RequestRepayment(a) => {
-                let lines: Vec<(FunderId, Money)> = self
-                    .action(p, a)
-                    .map(|x| {
-                        x.money
-                            .iter()
-                            .filter(|l| !l.paid.is_zero())
-                            .map(|l| (l.funder.clone(), l.paid))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                for (funder, amount) in lines {
-                    self.action_cmd(
-                        p,
-                        a,
-                        Role::Coordinator,
-                        Some(on),
-                        ActionCommand::RequestRepayment {
-                            funder,
-                            amount,
-                            reason: note("Titre de recette : action non réalisée.")?,
-                        },
-                    )?;
-                }
-                if self.programmes[p].actions[a].fate == Fate::NotRealisedClosed {
-                    self.follow(p, Task::ReceiveRepayment(a), on, (30, 60), (2, 10));
-                }
-                Ok(())
-            }
-            Task::ReceiveRepayment(a) => {
-                let lines: Vec<(FunderId, Money)> = self
-                    .action(p, a)
-                    .map(|x| {
-                        x.money
-                            .iter()
-                            .filter(|l| l.repayment_requested > l.repaid)
-                            .map(|l| {
-                                (
-                                    l.funder.clone(),
-                                    l.repayment_requested.saturating_sub(l.repaid),
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                for (funder, amount) in lines {
-                    self.action_cmd(
-                        p,
-                        a,
-                        Role::Coordinator,
-                        None,
-                        ActionCommand::RecordRepayment {
-                            funder,
-                            amount,
-                            received_on: on,
-                        },
-                    )?;
-                }
-                self.follow(p, Task::Close(a), on, (5, 20), (0, 3));
-                Ok(())
-            }
-            Task::Complete(a) => {
-                if self.status(p, a) != Some(ActionStatus::InProgress) {
-                    return Ok(());
-                }
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Coordinator,
-                    None,
-                    ActionCommand::CompleteAction { completed_on: on },
-                )?;
-                if self.programmes[p].actions[a].fate != Fate::Completed {
-                    self.follow(p, Task::FinalReport(a), on, (20, 60), (0, 5));
-                }
-                Ok(())
-            }
-            Task::FinalReport(a) => {
-                let cost = self.action(p, a).map_or(0, |x| x.total_cost.cents());
-                let spent = cost / 100 * self.rng.range(85, 100) as i64;
-                let beneficiaries = self.beneficiaries();
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Coordinator,
-                    Some(on),
-                    ActionCommand::SubmitReport {
-                        kind: ReportKind::Final,
-                        spent: euros(spent),
-                        narrative: Narrative::parse(
-                            "bilan",
-                            "Objectifs largement atteints ; les familles demandent la reconduction. Compte rendu financier joint.",
-                        )?,
-                        beneficiaries,
-                    },
-                )?;
-                self.follow(p, Task::Balance(a), on, (15, 40), (1, 8));
-                Ok(())
-            }
-            Task::Balance(a) => {
-                let lines: Vec<(FunderId, Money)> = self
-                    .action(p, a)
-                    .map(|x| {
-                        x.money
-                            .iter()
-                            .filter(|l| !l.to_pay.is_zero())
-                            .map(|l| (l.funder.clone(), l.to_pay))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                for (funder, amount) in lines {
-                    self.pay(p, a, on, funder, amount, PaymentKind::Balance)?;
-                }
-                if self.programmes[p].actions[a].fate != Fate::Reported {
-                    self.follow(p, Task::Evaluate(a), on, (30, 90), (0, 5));
-                }
-                Ok(())
-            }
-            Task::Evaluate(a) => {
-                let rating = *self.rng.pick(Rating::ALL);
-                let recommendation = match rating {
-                    Rating::Achieved => Recommendation::Renew,
-                    Rating::PartlyAchieved => Recommendation::Adjust,
-                    Rating::NotAchieved => Recommendation::Stop,
-                };
-                self.action_cmd(
-                    p,
-                    a,
-                    Role::Evaluator,
-                    Some(on),
-                    ActionCommand::EvaluateAction {
-                        rating,
-                        findings: Narrative::parse(
-                            "constats",
-                            "Public touché conforme à la cible ; partenariat avec les établissements à consolider.",
-                        )?,
-                        recommendation,
-                    },
-                )?;
-                if self.programmes[p].actions[a].fate == Fate::Closed {
-                    self.follow(p, Task::Close(a), on, (10, 45), (0, 3));
-                }
-                Ok(())
-            }
+            Task::Measure(a) => self.measure(p, a, on),
+            Task::Interim(a) => self.interim(p, a, on),
+            Task::ChangePeriod(a) => self.change_period(p, a, on),
+            Task::NotRealised(a) => self.not_realised(p, a, on),
+            Task::RequestRepayment(a) => self.request_repayment(p, a, on),
+            Task::ReceiveRepayment(a) => self.receive_repayment(p, a, on),
+            Task::Complete(a) => self.complete(p, a, on),
+            Task::FinalReport(a) => self.final_report(p, a, on),
+            Task::Balance(a) => self.balance(p, a, on),
+            Task::Evaluate(a) => self.evaluate(p, a, on),
             Task::Close(a) => self.action_cmd(
                 p,
                 a,
@@ -1694,6 +1298,471 @@ impl Sim<'_> {
                 ActionCommand::CloseAction,
             ),
         }
+    }
+
+    fn revise_envelope(
+        &mut self,
+        p: usize,
+        year: i32,
+        on: NaiveDate,
+    ) -> Result<(), GeneratorError> {
+        let funder = FunderId::parse("ville")?;
+        let Some(env) = self.programmes[p]
+            .state
+            .programme
+            .as_ref()
+            .and_then(|x| x.envelope(&funder, Year::parse(year).ok()?))
+        else {
+            return Ok(());
+        };
+        let amount = euros(env.amount.cents() / 100 * 110);
+        self.programme_cmd(
+            p,
+            Role::Pilot,
+            on,
+            ProgrammeCommand::ReviseEnvelope {
+                funder,
+                year: Year::parse(year)?,
+                amount,
+                reason: note("Délibération modificative du conseil municipal : abondement de l'enveloppe de 10 %.")?,
+            },
+        )
+    }
+
+    fn membership(&mut self, p: usize, year: i32, on: NaiveDate) -> Result<(), GeneratorError> {
+        let organisations = vec![
+            name(&format!("Préfecture – sous-préfète à la ville ({year})"))?,
+            name("Direction académique – principal du collège chef de file")?,
+            name(&format!("Ville de {}", self.programmes[p].commune))?,
+            name("Caisse d'allocations familiales")?,
+            name(if year % 2 == 0 {
+                "Conseil départemental"
+            } else {
+                "Délégué du préfet"
+            })?,
+        ];
+        self.programme_cmd(
+            p,
+            Role::Pilot,
+            on,
+            ProgrammeCommand::ChangeBodyMembership {
+                body: BodyKind::Copil,
+                organisations,
+            },
+        )
+    }
+
+    fn partner_leaves(&mut self, p: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        let last = PARTNERS.len() - 1;
+        self.partner_cmd(
+            p,
+            last,
+            on,
+            PartnerCommand::PartnerLeaves {
+                reason: note("Le bailleur a transféré son patrimoine à un autre organisme.")?,
+            },
+        )
+    }
+
+    fn schedule_session(
+        &mut self,
+        p: usize,
+        s: usize,
+        on: NaiveDate,
+    ) -> Result<(), GeneratorError> {
+        let sim = &self.programmes[p].sessions[s];
+        let command = SessionCommand::ScheduleSession {
+            session: sim.id.clone(),
+            body: sim.body,
+            date: sim.date,
+            title: title(&sim.title)?,
+        };
+        self.session_cmd(p, s, Some(on), command)
+    }
+
+    fn hold_session(&mut self, p: usize, s: usize) -> Result<(), GeneratorError> {
+        let present = vec![
+            name("Préfecture")?,
+            name("Éducation nationale")?,
+            name(&format!("Ville de {}", self.programmes[p].commune))?,
+        ];
+        self.session_cmd(p, s, None, SessionCommand::RecordSessionHeld { present })
+    }
+
+    fn request_complements(
+        &mut self,
+        p: usize,
+        a: usize,
+        on: NaiveDate,
+    ) -> Result<(), GeneratorError> {
+        if self.status(p, a) != Some(ActionStatus::Proposed) {
+            return Ok(());
+        }
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            Some(on),
+            ActionCommand::RequestComplements {
+                items: vec![
+                    title("Budget prévisionnel détaillé")?,
+                    title("Lettre de soutien du chef d'établissement")?,
+                ],
+            },
+        )?;
+        if self.programmes[p].actions[a].fate != Fate::ComplementsRequested {
+            self.follow(p, Task::ProvideComplements(a), on, (8, 14), (0, 0));
+        }
+        Ok(())
+    }
+
+    fn amend(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        if self.status(p, a) != Some(ActionStatus::Deferred) {
+            return Ok(());
+        }
+        let Some(current) = self.action(p, a) else {
+            return Ok(());
+        };
+        let requested: Vec<MoneyLine> = current
+            .requested
+            .iter()
+            .map(|l| MoneyLine::new(l.funder.clone(), euros(l.amount.cents() / 1000 * 900)))
+            .collect();
+        let amended = ActionAmended {
+            requested: Some(requested),
+            summary: Some(Narrative::parse(
+                "résumé",
+                &format!(
+                    "{} Projet resserré après l'ajournement du COPIL.",
+                    current.summary.as_str()
+                ),
+            )?),
+            ..ActionAmended::default()
+        };
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            Some(on),
+            ActionCommand::AmendAction(amended),
+        )
+    }
+
+    fn withdraw(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        if !matches!(
+            self.status(p, a),
+            Some(ActionStatus::Proposed | ActionStatus::UnderReview)
+        ) {
+            return Ok(());
+        }
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            Some(on),
+            ActionCommand::WithdrawAction {
+                reason: note(
+                    "L'intervenant principal a quitté l'association ; le projet est reporté.",
+                )?,
+            },
+        )
+    }
+
+    fn wrong_payment(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        use ActionStatus as S;
+        if !matches!(
+            self.status(p, a),
+            Some(S::Funded | S::InProgress | S::Completed | S::Reported | S::Evaluated)
+        ) {
+            return Ok(());
+        }
+        let Some(x) = self.action(p, a) else {
+            return Ok(());
+        };
+        let Some(line) = x.money.iter().find(|l| l.to_pay.cents() >= 1000).cloned() else {
+            return Ok(());
+        };
+        let amount = euros(line.to_pay.cents() / 10);
+        self.pay(p, a, on, line.funder, amount, PaymentKind::Instalment)?;
+        self.follow(p, Task::CancelWrongPayment(a), on, (1, 3), (0, 1));
+        Ok(())
+    }
+
+    fn cancel_wrong_payment(
+        &mut self,
+        p: usize,
+        a: usize,
+        on: NaiveDate,
+    ) -> Result<(), GeneratorError> {
+        let payment = PaymentId::parse(&format!("v{}", self.programmes[p].actions[a].n_payments))?;
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            Some(on),
+            ActionCommand::CancelPayment {
+                payment,
+                reason: note("Versement saisi en double : annulé.")?,
+            },
+        )?;
+        let prog = &self.programmes[p];
+        self.summary
+            .cancelled_payment_action
+            .get_or_insert_with(|| (prog.id.clone(), prog.actions[a].id.clone()));
+        Ok(())
+    }
+
+    fn measure(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        use ActionStatus as S;
+        if !matches!(
+            self.status(p, a),
+            Some(S::Funded | S::InProgress | S::Completed | S::Reported | S::Evaluated)
+        ) {
+            return Ok(());
+        }
+        let target = self.rng.range(10, 130) as f64;
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            None,
+            ActionCommand::MeasureIndicator {
+                code: IndicatorCode::parse("participants")?,
+                value: target,
+                measured_on: on,
+            },
+        )
+    }
+
+    fn interim(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        if !matches!(
+            self.status(p, a),
+            Some(ActionStatus::InProgress | ActionStatus::Completed)
+        ) {
+            return Ok(());
+        }
+        let spent = self.action(p, a).map_or(0, |x| x.total_cost.cents() / 2);
+        let beneficiaries = self.beneficiaries();
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            Some(on),
+            ActionCommand::SubmitReport {
+                kind: ReportKind::Interim,
+                spent: euros(spent),
+                narrative: Narrative::parse(
+                    "bilan",
+                    "Premier trimestre : les groupes sont constitués, l'assiduité est bonne.",
+                )?,
+                beneficiaries,
+            },
+        )
+    }
+
+    fn change_period(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        if !matches!(
+            self.status(p, a),
+            Some(ActionStatus::Retained | ActionStatus::Funded | ActionStatus::InProgress)
+        ) {
+            return Ok(());
+        }
+        let Some(x) = self.action(p, a) else {
+            return Ok(());
+        };
+        let (start, end) = (x.period_start, plus(x.period_end, 45));
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            Some(on),
+            ActionCommand::ChangePeriod {
+                period_start: start,
+                period_end: end,
+                reason: note("Démarrage retardé par les travaux du gymnase : période prolongée.")?,
+            },
+        )
+    }
+
+    fn not_realised(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            Some(on),
+            ActionCommand::AttestNonRealisation {
+                reason: note("L'association a cessé son activité ; l'action n'a pas eu lieu.")?,
+            },
+        )?;
+        let paid = self
+            .action(p, a)
+            .is_some_and(|x| x.money.iter().any(|l| !l.paid.is_zero()));
+        if paid {
+            self.follow(p, Task::RequestRepayment(a), on, (10, 20), (0, 3));
+        } else if self.programmes[p].actions[a].fate == Fate::NotRealisedClosed {
+            self.follow(p, Task::Close(a), on, (10, 30), (0, 3));
+        }
+        Ok(())
+    }
+
+    fn request_repayment(
+        &mut self,
+        p: usize,
+        a: usize,
+        on: NaiveDate,
+    ) -> Result<(), GeneratorError> {
+        let lines: Vec<(FunderId, Money)> = self
+            .action(p, a)
+            .map(|x| {
+                x.money
+                    .iter()
+                    .filter(|l| !l.paid.is_zero())
+                    .map(|l| (l.funder.clone(), l.paid))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (funder, amount) in lines {
+            self.action_cmd(
+                p,
+                a,
+                Role::Coordinator,
+                Some(on),
+                ActionCommand::RequestRepayment {
+                    funder,
+                    amount,
+                    reason: note("Titre de recette : action non réalisée.")?,
+                },
+            )?;
+        }
+        if self.programmes[p].actions[a].fate == Fate::NotRealisedClosed {
+            self.follow(p, Task::ReceiveRepayment(a), on, (30, 60), (2, 10));
+        }
+        Ok(())
+    }
+
+    fn receive_repayment(
+        &mut self,
+        p: usize,
+        a: usize,
+        on: NaiveDate,
+    ) -> Result<(), GeneratorError> {
+        let lines: Vec<(FunderId, Money)> = self
+            .action(p, a)
+            .map(|x| {
+                x.money
+                    .iter()
+                    .filter(|l| l.repayment_requested > l.repaid)
+                    .map(|l| {
+                        (
+                            l.funder.clone(),
+                            l.repayment_requested.saturating_sub(l.repaid),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (funder, amount) in lines {
+            self.action_cmd(
+                p,
+                a,
+                Role::Coordinator,
+                None,
+                ActionCommand::RecordRepayment {
+                    funder,
+                    amount,
+                    received_on: on,
+                },
+            )?;
+        }
+        self.follow(p, Task::Close(a), on, (5, 20), (0, 3));
+        Ok(())
+    }
+
+    fn complete(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        if self.status(p, a) != Some(ActionStatus::InProgress) {
+            return Ok(());
+        }
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            None,
+            ActionCommand::CompleteAction { completed_on: on },
+        )?;
+        if self.programmes[p].actions[a].fate != Fate::Completed {
+            self.follow(p, Task::FinalReport(a), on, (20, 60), (0, 5));
+        }
+        Ok(())
+    }
+
+    fn final_report(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        let cost = self.action(p, a).map_or(0, |x| x.total_cost.cents());
+        let spent = cost / 100 * self.rng.range(85, 100) as i64;
+        let beneficiaries = self.beneficiaries();
+        self.action_cmd(
+            p,
+            a,
+            Role::Coordinator,
+            Some(on),
+            ActionCommand::SubmitReport {
+                kind: ReportKind::Final,
+                spent: euros(spent),
+                narrative: Narrative::parse(
+                    "bilan",
+                    "Objectifs largement atteints ; les familles demandent la reconduction. Compte rendu financier joint.",
+                )?,
+                beneficiaries,
+            },
+        )?;
+        self.follow(p, Task::Balance(a), on, (15, 40), (1, 8));
+        Ok(())
+    }
+
+    fn balance(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        let lines: Vec<(FunderId, Money)> = self
+            .action(p, a)
+            .map(|x| {
+                x.money
+                    .iter()
+                    .filter(|l| !l.to_pay.is_zero())
+                    .map(|l| (l.funder.clone(), l.to_pay))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (funder, amount) in lines {
+            self.pay(p, a, on, funder, amount, PaymentKind::Balance)?;
+        }
+        if self.programmes[p].actions[a].fate != Fate::Reported {
+            self.follow(p, Task::Evaluate(a), on, (30, 90), (0, 5));
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, p: usize, a: usize, on: NaiveDate) -> Result<(), GeneratorError> {
+        let rating = *self.rng.pick(Rating::ALL);
+        let recommendation = match rating {
+            Rating::Achieved => Recommendation::Renew,
+            Rating::PartlyAchieved => Recommendation::Adjust,
+            Rating::NotAchieved => Recommendation::Stop,
+        };
+        self.action_cmd(
+            p,
+            a,
+            Role::Evaluator,
+            Some(on),
+            ActionCommand::EvaluateAction {
+                rating,
+                findings: Narrative::parse(
+                    "constats",
+                    "Public touché conforme à la cible ; partenariat avec les établissements à consolider.",
+                )?,
+                recommendation,
+            },
+        )?;
+        if self.programmes[p].actions[a].fate == Fate::Closed {
+            self.follow(p, Task::Close(a), on, (10, 45), (0, 3));
+        }
+        Ok(())
     }
 
     fn beneficiaries(&mut self) -> Vec<BeneficiaryCount> {
