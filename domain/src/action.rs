@@ -633,14 +633,6 @@ fn status_of(outcome: DecisionOutcome) -> ActionStatus {
     }
 }
 
-/// Folds one event. Never fails, never panics: a recorded event is a fact. An event that does
-/// not fit the state (it could only come from a bug or a hand-made log) is applied as far as it
-/// makes sense; amounts saturate at 10¹³ cents.
-pub fn evolve(mut state: ActionState, event: &Dated<ActionEvent>) -> ActionState {
-    apply(&mut state, event.effective_on, &event.event);
-    state
-}
-
 /// [`evolve`] in place, with the event borrowed: what a fold over many events (the read
 /// models, the command service) calls, so that neither the state nor the event is copied.
 pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
@@ -1423,155 +1415,6 @@ fn programme_facts(ctx: &Context) -> Result<&ProgrammeFacts, DomainError> {
 fn next_decision_no(a: &Action) -> u32 {
     let highest = a.decisions.iter().map(|d| d.number).max().unwrap_or(0);
     highest.saturating_add(1)
-}
-
-/// Decides an action command: permissions, existence, the effective date (rule 12), then the
-/// rules of the command.
-pub fn decide(
-    state: &ActionState,
-    command: &Command<ActionCommand>,
-    ctx: &Context,
-) -> Result<Decided<ActionEvent>, DomainError> {
-    let kind = command.command.kind();
-    if let ActionCommand::ProposeAction(p) = &command.command {
-        authorize(&ctx.actor, kind, &ctx.programme, Some(&p.holder))?;
-        return propose(state, p, command.effective_on, ctx);
-    }
-    let Some(a) = state.action.as_ref() else {
-        // Answer FORBIDDEN before NOT_FOUND for a role that may not give the command at all.
-        authorize(&ctx.actor, kind, &ctx.programme, ctx.actor.partner.as_ref())?;
-        return Err(DomainError::NotFound(Missing::Target(StreamKind::Action)));
-    };
-    authorize(&ctx.actor, kind, &ctx.programme, Some(&a.holder))?;
-    let funders = command.command.named_funders();
-    if !funders.is_empty() {
-        let facts = programme_facts(ctx)?;
-        if let Some(unknown) = funders.into_iter().find(|f| !facts.has_funder(f)) {
-            return Err(DomainError::NotFound(Missing::Funder(unknown.clone())));
-        }
-    }
-
-    use ActionCommand::*;
-    let status = a.status;
-    // Session rules (rule 4) come before the date, which is the session's.
-    match &command.command {
-        GiveOpinion { session, .. } => {
-            let s = session_facts(ctx, session)?;
-            if s.body == BodyKind::Copil {
-                return Err(DomainError::SessionInvalid {
-                    session: session.clone(),
-                    problem: SessionProblem::OpinionAtCopil,
-                });
-            }
-            if s.cancelled {
-                return Err(DomainError::SessionInvalid {
-                    session: session.clone(),
-                    problem: SessionProblem::Cancelled,
-                });
-            }
-        }
-        TakeCopilDecision { session, .. } | ReviseDecision { session, .. } => {
-            copil_session(ctx, session)?;
-        }
-        _ => {}
-    }
-    let on = effective_date(
-        command.command.named_date(ctx.session.as_ref()),
-        command.effective_on,
-        ctx.today,
-        state.first_effective_on,
-    )?;
-    // Rule 19; commands without the programme's facts are bounded below by the stream's first
-    // event (rule 12), itself in range.
-    if ctx.programme_facts.is_some() {
-        ctx.date_range()
-            .check(command.command.named_date_label(), on)?;
-    }
-    let d = Decision {
-        a,
-        kind,
-        status,
-        on,
-        ctx,
-    };
-    let mut warnings = Vec::new();
-    let event: ActionEvent = match &command.command {
-        ProposeAction(_) => unreachable!("handled above"),
-        AmendAction(changes) => {
-            let (event, w) = amend(a, changes, ctx)?;
-            warnings = w;
-            event.into()
-        }
-        RequestComplements { items } => request_complements(d, items)?,
-        ProvideComplements { note } => provide_complements(d, note)?,
-        WithdrawAction { reason } => withdraw_action(d, reason)?,
-        GiveOpinion {
-            session,
-            opinion,
-            proposed,
-            comment,
-        } => give_opinion(d, session, opinion, proposed, comment)?,
-        TakeCopilDecision {
-            session,
-            outcome,
-            retained,
-            reason,
-        } => take_copil_decision(d, session, outcome, retained, reason)?,
-        ReviseDecision {
-            session,
-            outcome,
-            retained,
-            reason,
-        } => revise_decision(d, session, outcome, retained, reason)?,
-        AwardGrant {
-            grant,
-            funder,
-            year,
-            amount,
-            act,
-        } => award_grant(d, grant, funder, year, amount, act)?,
-        RefuseGrant { funder, reason } => refuse_grant(d, funder, reason)?,
-        RecordPayment {
-            payment,
-            funder,
-            amount,
-            kind: payment_kind,
-            ..
-        } => record_payment(d, payment, funder, amount, payment_kind)?,
-        CancelPayment { payment, reason } => cancel_payment(d, payment, reason)?,
-        StartAction { .. } => start_action(d)?,
-        ChangePeriod {
-            period_start,
-            period_end,
-            reason,
-        } => change_period(d, period_start, period_end, reason)?,
-        CompleteAction { completed_on } => complete_action(d, completed_on)?,
-        AttestNonRealisation { reason } => attest_non_realisation(d, reason)?,
-        RequestRepayment {
-            funder,
-            amount,
-            reason,
-        } => request_repayment(d, funder, amount, reason)?,
-        RecordRepayment { funder, amount, .. } => record_repayment(d, funder, amount)?,
-        SubmitReport {
-            kind: report_kind,
-            spent,
-            narrative,
-            beneficiaries,
-        } => submit_report(d, report_kind, spent, narrative, beneficiaries)?,
-        MeasureIndicator { code, value, .. } => measure_indicator(d, code, value)?,
-        EvaluateAction {
-            rating,
-            findings,
-            recommendation,
-        } => evaluate_action(d, rating, findings, recommendation)?,
-        CloseAction => close_action(d)?,
-    };
-    Ok(Decided {
-        effective_on: on,
-        events: vec![event],
-        warnings,
-    })
 }
 
 /// What every command on an existing action is decided with, once its permission, existence
@@ -2438,7 +2281,7 @@ pub fn decide_copil_decisions(
             effective_on: command.effective_on,
         };
         let result = match actions.get(&d.action) {
-            Some(state) => decide(state, &one, ctx).map_err(|e| match e {
+            Some(state) => ActionDecider::decide(state, &one, ctx).map_err(|e| match e {
                 DomainError::NotFound(Missing::Target(StreamKind::Action)) => {
                     DomainError::NotFound(Missing::Action(d.action.clone()))
                 }
@@ -2533,15 +2376,160 @@ impl Decider for ActionDecider {
         }
     }
 
+    /// Decides an action command: permissions, existence, the effective date (rule 12), then the
+    /// rules of the command.
     fn decide(
         state: &ActionState,
         command: &Command<ActionCommand>,
-        context: &Context,
+        ctx: &Context,
     ) -> Result<Decided<ActionEvent>, DomainError> {
-        decide(state, command, context)
+        let kind = command.command.kind();
+        if let ActionCommand::ProposeAction(p) = &command.command {
+            authorize(&ctx.actor, kind, &ctx.programme, Some(&p.holder))?;
+            return propose(state, p, command.effective_on, ctx);
+        }
+        let Some(a) = state.action.as_ref() else {
+            // Answer FORBIDDEN before NOT_FOUND for a role that may not give the command at all.
+            authorize(&ctx.actor, kind, &ctx.programme, ctx.actor.partner.as_ref())?;
+            return Err(DomainError::NotFound(Missing::Target(StreamKind::Action)));
+        };
+        authorize(&ctx.actor, kind, &ctx.programme, Some(&a.holder))?;
+        let funders = command.command.named_funders();
+        if !funders.is_empty() {
+            let facts = programme_facts(ctx)?;
+            if let Some(unknown) = funders.into_iter().find(|f| !facts.has_funder(f)) {
+                return Err(DomainError::NotFound(Missing::Funder(unknown.clone())));
+            }
+        }
+
+        use ActionCommand::*;
+        let status = a.status;
+        // Session rules (rule 4) come before the date, which is the session's.
+        match &command.command {
+            GiveOpinion { session, .. } => {
+                let s = session_facts(ctx, session)?;
+                if s.body == BodyKind::Copil {
+                    return Err(DomainError::SessionInvalid {
+                        session: session.clone(),
+                        problem: SessionProblem::OpinionAtCopil,
+                    });
+                }
+                if s.cancelled {
+                    return Err(DomainError::SessionInvalid {
+                        session: session.clone(),
+                        problem: SessionProblem::Cancelled,
+                    });
+                }
+            }
+            TakeCopilDecision { session, .. } | ReviseDecision { session, .. } => {
+                copil_session(ctx, session)?;
+            }
+            _ => {}
+        }
+        let on = effective_date(
+            command.command.named_date(ctx.session.as_ref()),
+            command.effective_on,
+            ctx.today,
+            state.first_effective_on,
+        )?;
+        // Rule 19; commands without the programme's facts are bounded below by the stream's first
+        // event (rule 12), itself in range.
+        if ctx.programme_facts.is_some() {
+            ctx.date_range()
+                .check(command.command.named_date_label(), on)?;
+        }
+        let d = Decision {
+            a,
+            kind,
+            status,
+            on,
+            ctx,
+        };
+        let mut warnings = Vec::new();
+        let event: ActionEvent = match &command.command {
+            ProposeAction(_) => unreachable!("handled above"),
+            AmendAction(changes) => {
+                let (event, w) = amend(a, changes, ctx)?;
+                warnings = w;
+                event.into()
+            }
+            RequestComplements { items } => request_complements(d, items)?,
+            ProvideComplements { note } => provide_complements(d, note)?,
+            WithdrawAction { reason } => withdraw_action(d, reason)?,
+            GiveOpinion {
+                session,
+                opinion,
+                proposed,
+                comment,
+            } => give_opinion(d, session, opinion, proposed, comment)?,
+            TakeCopilDecision {
+                session,
+                outcome,
+                retained,
+                reason,
+            } => take_copil_decision(d, session, outcome, retained, reason)?,
+            ReviseDecision {
+                session,
+                outcome,
+                retained,
+                reason,
+            } => revise_decision(d, session, outcome, retained, reason)?,
+            AwardGrant {
+                grant,
+                funder,
+                year,
+                amount,
+                act,
+            } => award_grant(d, grant, funder, year, amount, act)?,
+            RefuseGrant { funder, reason } => refuse_grant(d, funder, reason)?,
+            RecordPayment {
+                payment,
+                funder,
+                amount,
+                kind: payment_kind,
+                ..
+            } => record_payment(d, payment, funder, amount, payment_kind)?,
+            CancelPayment { payment, reason } => cancel_payment(d, payment, reason)?,
+            StartAction { .. } => start_action(d)?,
+            ChangePeriod {
+                period_start,
+                period_end,
+                reason,
+            } => change_period(d, period_start, period_end, reason)?,
+            CompleteAction { completed_on } => complete_action(d, completed_on)?,
+            AttestNonRealisation { reason } => attest_non_realisation(d, reason)?,
+            RequestRepayment {
+                funder,
+                amount,
+                reason,
+            } => request_repayment(d, funder, amount, reason)?,
+            RecordRepayment { funder, amount, .. } => record_repayment(d, funder, amount)?,
+            SubmitReport {
+                kind: report_kind,
+                spent,
+                narrative,
+                beneficiaries,
+            } => submit_report(d, report_kind, spent, narrative, beneficiaries)?,
+            MeasureIndicator { code, value, .. } => measure_indicator(d, code, value)?,
+            EvaluateAction {
+                rating,
+                findings,
+                recommendation,
+            } => evaluate_action(d, rating, findings, recommendation)?,
+            CloseAction => close_action(d)?,
+        };
+        Ok(Decided {
+            effective_on: on,
+            events: vec![event],
+            warnings,
+        })
     }
 
-    fn evolve(state: ActionState, event: &Dated<ActionEvent>) -> ActionState {
-        evolve(state, event)
+    /// Folds one event. Never fails, never panics: a recorded event is a fact. An event that does
+    /// not fit the state (it could only come from a bug or a hand-made log) is applied as far as it
+    /// makes sense; amounts saturate at 10¹³ cents.
+    fn evolve(mut state: ActionState, event: &Dated<ActionEvent>) -> ActionState {
+        apply(&mut state, event.effective_on, &event.event);
+        state
     }
 }

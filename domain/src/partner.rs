@@ -39,12 +39,6 @@ impl From<&Partner> for PartnerFacts {
     }
 }
 
-/// Folds one event; never fails.
-pub fn evolve(mut state: PartnerState, event: &Dated<PartnerEvent>) -> PartnerState {
-    apply(&mut state, event.effective_on, &event.event);
-    state
-}
-
 /// [`evolve`] in place, with the event borrowed (folds over many events call this).
 pub fn apply(state: &mut PartnerState, on: NaiveDate, event: &PartnerEvent) {
     state.version += 1;
@@ -104,69 +98,6 @@ impl PartnerCommand {
     }
 }
 
-pub fn decide(
-    state: &PartnerState,
-    command: &Command<PartnerCommand>,
-    ctx: &Context,
-) -> Result<Decided<PartnerEvent>, DomainError> {
-    let kind = command.command.kind();
-    authorize(&ctx.actor, kind, &ctx.programme, None)?;
-    match &command.command {
-        PartnerCommand::RegisterPartner {
-            partner,
-            name,
-            kind: partner_kind,
-            siret,
-        } => {
-            if state.version > 0 {
-                return Err(DomainError::Lifecycle {
-                    command: kind,
-                    stage: Stage::Exists,
-                });
-            }
-            if ctx.programme_facts.is_none() {
-                return Err(DomainError::NotFound(Missing::Programme(
-                    ctx.programme.clone(),
-                )));
-            }
-            let on = effective_date(None, command.effective_on, ctx.today, None)?;
-            ctx.date_range().check("date d'effet", on)?;
-            Ok(Decided::one(
-                on,
-                PartnerRegistered {
-                    partner: partner.clone(),
-                    name: name.clone(),
-                    kind: *partner_kind,
-                    siret: siret.clone(),
-                },
-            ))
-        }
-        PartnerCommand::PartnerLeaves { reason } => {
-            let Some(p) = state.partner.as_ref() else {
-                return Err(DomainError::NotFound(Missing::Target(StreamKind::Partner)));
-            };
-            if !p.active {
-                return Err(DomainError::Lifecycle {
-                    command: kind,
-                    stage: Stage::PartnerLeft,
-                });
-            }
-            let on = effective_date(
-                None,
-                command.effective_on,
-                ctx.today,
-                state.first_effective_on,
-            )?;
-            Ok(Decided::one(
-                on,
-                PartnerLeftAlliance {
-                    reason: reason.clone(),
-                },
-            ))
-        }
-    }
-}
-
 pub struct PartnerDecider;
 
 impl Decider for PartnerDecider {
@@ -194,12 +125,69 @@ impl Decider for PartnerDecider {
     fn decide(
         state: &PartnerState,
         command: &Command<PartnerCommand>,
-        context: &Context,
+        ctx: &Context,
     ) -> Result<Decided<PartnerEvent>, DomainError> {
-        decide(state, command, context)
+        let kind = command.command.kind();
+        authorize(&ctx.actor, kind, &ctx.programme, None)?;
+        match &command.command {
+            PartnerCommand::RegisterPartner {
+                partner,
+                name,
+                kind: partner_kind,
+                siret,
+            } => {
+                if state.version > 0 {
+                    return Err(DomainError::Lifecycle {
+                        command: kind,
+                        stage: Stage::Exists,
+                    });
+                }
+                if ctx.programme_facts.is_none() {
+                    return Err(DomainError::NotFound(Missing::Programme(
+                        ctx.programme.clone(),
+                    )));
+                }
+                let on = effective_date(None, command.effective_on, ctx.today, None)?;
+                ctx.date_range().check("date d'effet", on)?;
+                Ok(Decided::one(
+                    on,
+                    PartnerRegistered {
+                        partner: partner.clone(),
+                        name: name.clone(),
+                        kind: *partner_kind,
+                        siret: siret.clone(),
+                    },
+                ))
+            }
+            PartnerCommand::PartnerLeaves { reason } => {
+                let Some(p) = state.partner.as_ref() else {
+                    return Err(DomainError::NotFound(Missing::Target(StreamKind::Partner)));
+                };
+                if !p.active {
+                    return Err(DomainError::Lifecycle {
+                        command: kind,
+                        stage: Stage::PartnerLeft,
+                    });
+                }
+                let on = effective_date(
+                    None,
+                    command.effective_on,
+                    ctx.today,
+                    state.first_effective_on,
+                )?;
+                Ok(Decided::one(
+                    on,
+                    PartnerLeftAlliance {
+                        reason: reason.clone(),
+                    },
+                ))
+            }
+        }
     }
 
-    fn evolve(state: PartnerState, event: &Dated<PartnerEvent>) -> PartnerState {
-        evolve(state, event)
+    /// Folds one event; never fails.
+    fn evolve(mut state: PartnerState, event: &Dated<PartnerEvent>) -> PartnerState {
+        apply(&mut state, event.effective_on, &event.event);
+        state
     }
 }

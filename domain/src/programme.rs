@@ -125,13 +125,6 @@ impl From<&Programme> for ProgrammeFacts {
     }
 }
 
-/// Folds one event. Never fails: an event that does not fit (a second establishment, an axis
-/// unknown) is counted in the version and otherwise ignored or applied as best it can.
-pub fn evolve(mut state: ProgrammeState, event: &Dated<ProgrammeEvent>) -> ProgrammeState {
-    apply(&mut state, event.effective_on, &event.event);
-    state
-}
-
 /// [`evolve`] in place, with the event borrowed (folds over many events call this).
 pub fn apply(state: &mut ProgrammeState, on: NaiveDate, event: &ProgrammeEvent) {
     state.version += 1;
@@ -313,193 +306,6 @@ impl ProgrammeCommand {
     }
 }
 
-/// Decides a programme command.
-pub fn decide(
-    state: &ProgrammeState,
-    command: &Command<ProgrammeCommand>,
-    ctx: &Context,
-) -> Result<Decided<ProgrammeEvent>, DomainError> {
-    use ProgrammeCommand::*;
-    let kind = command.command.kind();
-    authorize(&ctx.actor, kind, &ctx.programme, None)?;
-
-    if let EstablishProgramme {
-        programme,
-        name,
-        territory,
-        qpv,
-        labelled_on,
-        request_cap_permille,
-    } = &command.command
-    {
-        if programme != &ctx.programme {
-            return Err(DomainError::ProgrammeMismatch {
-                command: programme.clone(),
-                stream: ctx.programme.clone(),
-            });
-        }
-        if state.version > 0 {
-            return Err(DomainError::Lifecycle {
-                command: kind,
-                stage: Stage::Exists,
-            });
-        }
-        if *request_cap_permille > 1000 {
-            return Err(DomainError::CapInvalid {
-                permille: *request_cap_permille,
-            });
-        }
-        check_list("territoire", territory, bounds::MAX_COMMUNES, show)?;
-        check_list("QPV", qpv, bounds::MAX_QPV, show)?;
-        if let Some(labelled_on) = labelled_on {
-            DateRange::of_labelling(ctx.today).check("date de labellisation", *labelled_on)?;
-        }
-        // The labelling date is the natural effective date of a programme entered afterwards,
-        // so that its past years can be entered too; the option may say otherwise.
-        let default = command
-            .effective_on
-            .or(labelled_on.filter(|d| *d <= ctx.today));
-        let on = effective_date(None, default, ctx.today, None)?;
-        DateRange::of_programme(*labelled_on, ctx.today).check("date d'effet", on)?;
-        return Ok(Decided::one(
-            on,
-            ProgrammeEstablished {
-                programme: programme.clone(),
-                name: name.clone(),
-                territory: territory.clone(),
-                qpv: qpv.clone(),
-                labelled_on: *labelled_on,
-                request_cap_permille: *request_cap_permille,
-            },
-        ));
-    }
-
-    let Some(p) = state.programme.as_ref() else {
-        return Err(DomainError::NotFound(Missing::Programme(
-            ctx.programme.clone(),
-        )));
-    };
-    let on = effective_date(
-        None,
-        command.effective_on,
-        ctx.today,
-        state.first_effective_on,
-    )?;
-    DateRange::of_programme(p.labelled_on, ctx.today).check("date d'effet", on)?;
-    let event: ProgrammeEvent = match &command.command {
-        EstablishProgramme { .. } => unreachable!("handled above"),
-        DefineAxis {
-            code,
-            title,
-            objective,
-        } => {
-            if p.axis(code).is_some() {
-                return Err(DomainError::AxisAlreadyDefined(code.clone()));
-            }
-            AxisDefined {
-                code: code.clone(),
-                title: title.clone(),
-                objective: *objective,
-            }
-            .into()
-        }
-        RetireAxis { code } => {
-            let Some(axis) = p.axis(code) else {
-                return Err(DomainError::NotFound(Missing::Axis(code.clone())));
-            };
-            if axis.retired {
-                return Err(DomainError::AxisRetired(code.clone()));
-            }
-            AxisRetired { code: code.clone() }.into()
-        }
-        RegisterFunder { funder, name, kind } => {
-            if p.funder(funder).is_some() {
-                return Err(DomainError::FunderAlreadyRegistered(funder.clone()));
-            }
-            FunderRegistered {
-                funder: funder.clone(),
-                name: name.clone(),
-                kind: *kind,
-            }
-            .into()
-        }
-        NotifyEnvelope {
-            funder,
-            year,
-            amount,
-            reference,
-        } => {
-            if p.funder(funder).is_none() {
-                return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
-            }
-            DateRange::of_programme(p.labelled_on, ctx.today)
-                .check_year("exercice de l'enveloppe", *year)?;
-            if let Some(existing) = p.envelope(funder, *year) {
-                return Err(DomainError::EnvelopeAlreadyNotified {
-                    funder: funder.clone(),
-                    year: *year,
-                    amount: existing.amount,
-                });
-            }
-            EnvelopeNotified {
-                funder: funder.clone(),
-                year: *year,
-                amount: *amount,
-                reference: reference.clone(),
-            }
-            .into()
-        }
-        ReviseEnvelope {
-            funder,
-            year,
-            amount,
-            reason,
-        } => {
-            if p.funder(funder).is_none() {
-                return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
-            }
-            let Some(existing) = p.envelope(funder, *year) else {
-                return Err(DomainError::NotFound(Missing::Envelope {
-                    funder: funder.clone(),
-                    year: *year,
-                }));
-            };
-            if existing.amount == *amount {
-                return Err(DomainError::NothingToChange);
-            }
-            EnvelopeRevised {
-                funder: funder.clone(),
-                year: *year,
-                amount: *amount,
-                reason: reason.clone(),
-            }
-            .into()
-        }
-        ChangeBodyMembership {
-            body,
-            organisations,
-        } => {
-            check_list(
-                "organisations",
-                organisations,
-                bounds::MAX_ORGANISATIONS,
-                show,
-            )?;
-            if p.members(*body)
-                .is_some_and(|m| &m.organisations == organisations)
-            {
-                return Err(DomainError::NothingToChange);
-            }
-            BodyMembershipChanged {
-                body: *body,
-                organisations: organisations.clone(),
-            }
-            .into()
-        }
-    };
-    Ok(Decided::one(on, event))
-}
-
 /// The programme stream as a [`Decider`].
 pub struct ProgrammeDecider;
 
@@ -525,15 +331,197 @@ impl Decider for ProgrammeDecider {
         command.kind()
     }
 
+    /// Decides a programme command.
     fn decide(
         state: &ProgrammeState,
         command: &Command<ProgrammeCommand>,
-        context: &Context,
+        ctx: &Context,
     ) -> Result<Decided<ProgrammeEvent>, DomainError> {
-        decide(state, command, context)
+        use ProgrammeCommand::*;
+        let kind = command.command.kind();
+        authorize(&ctx.actor, kind, &ctx.programme, None)?;
+
+        if let EstablishProgramme {
+            programme,
+            name,
+            territory,
+            qpv,
+            labelled_on,
+            request_cap_permille,
+        } = &command.command
+        {
+            if programme != &ctx.programme {
+                return Err(DomainError::ProgrammeMismatch {
+                    command: programme.clone(),
+                    stream: ctx.programme.clone(),
+                });
+            }
+            if state.version > 0 {
+                return Err(DomainError::Lifecycle {
+                    command: kind,
+                    stage: Stage::Exists,
+                });
+            }
+            if *request_cap_permille > 1000 {
+                return Err(DomainError::CapInvalid {
+                    permille: *request_cap_permille,
+                });
+            }
+            check_list("territoire", territory, bounds::MAX_COMMUNES, show)?;
+            check_list("QPV", qpv, bounds::MAX_QPV, show)?;
+            if let Some(labelled_on) = labelled_on {
+                DateRange::of_labelling(ctx.today).check("date de labellisation", *labelled_on)?;
+            }
+            // The labelling date is the natural effective date of a programme entered afterwards,
+            // so that its past years can be entered too; the option may say otherwise.
+            let default = command
+                .effective_on
+                .or(labelled_on.filter(|d| *d <= ctx.today));
+            let on = effective_date(None, default, ctx.today, None)?;
+            DateRange::of_programme(*labelled_on, ctx.today).check("date d'effet", on)?;
+            return Ok(Decided::one(
+                on,
+                ProgrammeEstablished {
+                    programme: programme.clone(),
+                    name: name.clone(),
+                    territory: territory.clone(),
+                    qpv: qpv.clone(),
+                    labelled_on: *labelled_on,
+                    request_cap_permille: *request_cap_permille,
+                },
+            ));
+        }
+
+        let Some(p) = state.programme.as_ref() else {
+            return Err(DomainError::NotFound(Missing::Programme(
+                ctx.programme.clone(),
+            )));
+        };
+        let on = effective_date(
+            None,
+            command.effective_on,
+            ctx.today,
+            state.first_effective_on,
+        )?;
+        DateRange::of_programme(p.labelled_on, ctx.today).check("date d'effet", on)?;
+        let event: ProgrammeEvent = match &command.command {
+            EstablishProgramme { .. } => unreachable!("handled above"),
+            DefineAxis {
+                code,
+                title,
+                objective,
+            } => {
+                if p.axis(code).is_some() {
+                    return Err(DomainError::AxisAlreadyDefined(code.clone()));
+                }
+                AxisDefined {
+                    code: code.clone(),
+                    title: title.clone(),
+                    objective: *objective,
+                }
+                .into()
+            }
+            RetireAxis { code } => {
+                let Some(axis) = p.axis(code) else {
+                    return Err(DomainError::NotFound(Missing::Axis(code.clone())));
+                };
+                if axis.retired {
+                    return Err(DomainError::AxisRetired(code.clone()));
+                }
+                AxisRetired { code: code.clone() }.into()
+            }
+            RegisterFunder { funder, name, kind } => {
+                if p.funder(funder).is_some() {
+                    return Err(DomainError::FunderAlreadyRegistered(funder.clone()));
+                }
+                FunderRegistered {
+                    funder: funder.clone(),
+                    name: name.clone(),
+                    kind: *kind,
+                }
+                .into()
+            }
+            NotifyEnvelope {
+                funder,
+                year,
+                amount,
+                reference,
+            } => {
+                if p.funder(funder).is_none() {
+                    return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
+                }
+                DateRange::of_programme(p.labelled_on, ctx.today)
+                    .check_year("exercice de l'enveloppe", *year)?;
+                if let Some(existing) = p.envelope(funder, *year) {
+                    return Err(DomainError::EnvelopeAlreadyNotified {
+                        funder: funder.clone(),
+                        year: *year,
+                        amount: existing.amount,
+                    });
+                }
+                EnvelopeNotified {
+                    funder: funder.clone(),
+                    year: *year,
+                    amount: *amount,
+                    reference: reference.clone(),
+                }
+                .into()
+            }
+            ReviseEnvelope {
+                funder,
+                year,
+                amount,
+                reason,
+            } => {
+                if p.funder(funder).is_none() {
+                    return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
+                }
+                let Some(existing) = p.envelope(funder, *year) else {
+                    return Err(DomainError::NotFound(Missing::Envelope {
+                        funder: funder.clone(),
+                        year: *year,
+                    }));
+                };
+                if existing.amount == *amount {
+                    return Err(DomainError::NothingToChange);
+                }
+                EnvelopeRevised {
+                    funder: funder.clone(),
+                    year: *year,
+                    amount: *amount,
+                    reason: reason.clone(),
+                }
+                .into()
+            }
+            ChangeBodyMembership {
+                body,
+                organisations,
+            } => {
+                check_list(
+                    "organisations",
+                    organisations,
+                    bounds::MAX_ORGANISATIONS,
+                    show,
+                )?;
+                if p.members(*body)
+                    .is_some_and(|m| &m.organisations == organisations)
+                {
+                    return Err(DomainError::NothingToChange);
+                }
+                BodyMembershipChanged {
+                    body: *body,
+                    organisations: organisations.clone(),
+                }
+                .into()
+            }
+        };
+        Ok(Decided::one(on, event))
     }
 
-    fn evolve(state: ProgrammeState, event: &Dated<ProgrammeEvent>) -> ProgrammeState {
-        evolve(state, event)
+    /// Folds one event. Never fails: an event that does not fit (a second establishment, an axis
+    /// unknown) is counted in the version and otherwise ignored or applied as best it can.
+    fn evolve(mut state: ProgrammeState, event: &Dated<ProgrammeEvent>) -> ProgrammeState {
+        apply(&mut state, event.effective_on, &event.event);
+        state
     }
 }

@@ -45,12 +45,6 @@ impl From<&Session> for SessionFacts {
     }
 }
 
-/// Folds one event; never fails.
-pub fn evolve(mut state: SessionState, event: &Dated<SessionEvent>) -> SessionState {
-    apply(&mut state, event.effective_on, &event.event);
-    state
-}
-
 /// [`evolve`] in place, with the event borrowed (folds over many events call this).
 pub fn apply(state: &mut SessionState, on: NaiveDate, event: &SessionEvent) {
     state.version += 1;
@@ -121,101 +115,6 @@ impl SessionCommand {
     }
 }
 
-/// Decides a session command.
-///
-/// Effective dates: scheduling is effective when it is decided (the option, or today), or on
-/// the session's date when the session is entered after it took place, so that its holding,
-/// effective on the session's date, never precedes the stream's first event. Holding is
-/// effective on the session's date: a session is not held before it takes place.
-pub fn decide(
-    state: &SessionState,
-    command: &Command<SessionCommand>,
-    ctx: &Context,
-) -> Result<Decided<SessionEvent>, DomainError> {
-    let kind = command.command.kind();
-    authorize(&ctx.actor, kind, &ctx.programme, None)?;
-    match &command.command {
-        SessionCommand::ScheduleSession {
-            session,
-            body,
-            date,
-            title,
-        } => {
-            if state.version > 0 {
-                return Err(DomainError::Lifecycle {
-                    command: kind,
-                    stage: Stage::Exists,
-                });
-            }
-            if ctx.programme_facts.is_none() {
-                return Err(DomainError::NotFound(Missing::Programme(
-                    ctx.programme.clone(),
-                )));
-            }
-            let range = ctx.date_range();
-            range.check("date de la séance", *date)?;
-            if let Some(option) = command.effective_on
-                && option > *date
-            {
-                return Err(DomainError::EffectiveDateContradicts {
-                    named: *date,
-                    option,
-                });
-            }
-            let default = command.effective_on.unwrap_or((*date).min(ctx.today));
-            let on = effective_date(None, Some(default), ctx.today, None)?;
-            range.check("date d'effet", on)?;
-            Ok(Decided::one(
-                on,
-                SessionScheduled {
-                    session: session.clone(),
-                    body: *body,
-                    date: *date,
-                    title: title.clone(),
-                },
-            ))
-        }
-        SessionCommand::RecordSessionHeld { present } => {
-            let s = existing(state)?;
-            refuse_if_closed(s, kind)?;
-            check_list(
-                "organisations présentes",
-                present,
-                bounds::MAX_ORGANISATIONS,
-                |name| name.as_str().to_owned(),
-            )?;
-            let on = effective_date(
-                Some(s.date),
-                command.effective_on,
-                ctx.today,
-                state.first_effective_on,
-            )?;
-            Ok(Decided::one(
-                on,
-                SessionHeld {
-                    present: present.clone(),
-                },
-            ))
-        }
-        SessionCommand::CancelSession { reason } => {
-            let s = existing(state)?;
-            refuse_if_closed(s, kind)?;
-            let on = effective_date(
-                None,
-                command.effective_on,
-                ctx.today,
-                state.first_effective_on,
-            )?;
-            Ok(Decided::one(
-                on,
-                SessionCancelled {
-                    reason: reason.clone(),
-                },
-            ))
-        }
-    }
-}
-
 fn existing(state: &SessionState) -> Result<&Session, DomainError> {
     state
         .session
@@ -264,15 +163,104 @@ impl Decider for SessionDecider {
         command.kind()
     }
 
+    /// Decides a session command.
+    ///
+    /// Effective dates: scheduling is effective when it is decided (the option, or today), or on
+    /// the session's date when the session is entered after it took place, so that its holding,
+    /// effective on the session's date, never precedes the stream's first event. Holding is
+    /// effective on the session's date: a session is not held before it takes place.
     fn decide(
         state: &SessionState,
         command: &Command<SessionCommand>,
-        context: &Context,
+        ctx: &Context,
     ) -> Result<Decided<SessionEvent>, DomainError> {
-        decide(state, command, context)
+        let kind = command.command.kind();
+        authorize(&ctx.actor, kind, &ctx.programme, None)?;
+        match &command.command {
+            SessionCommand::ScheduleSession {
+                session,
+                body,
+                date,
+                title,
+            } => {
+                if state.version > 0 {
+                    return Err(DomainError::Lifecycle {
+                        command: kind,
+                        stage: Stage::Exists,
+                    });
+                }
+                if ctx.programme_facts.is_none() {
+                    return Err(DomainError::NotFound(Missing::Programme(
+                        ctx.programme.clone(),
+                    )));
+                }
+                let range = ctx.date_range();
+                range.check("date de la séance", *date)?;
+                if let Some(option) = command.effective_on
+                    && option > *date
+                {
+                    return Err(DomainError::EffectiveDateContradicts {
+                        named: *date,
+                        option,
+                    });
+                }
+                let default = command.effective_on.unwrap_or((*date).min(ctx.today));
+                let on = effective_date(None, Some(default), ctx.today, None)?;
+                range.check("date d'effet", on)?;
+                Ok(Decided::one(
+                    on,
+                    SessionScheduled {
+                        session: session.clone(),
+                        body: *body,
+                        date: *date,
+                        title: title.clone(),
+                    },
+                ))
+            }
+            SessionCommand::RecordSessionHeld { present } => {
+                let s = existing(state)?;
+                refuse_if_closed(s, kind)?;
+                check_list(
+                    "organisations présentes",
+                    present,
+                    bounds::MAX_ORGANISATIONS,
+                    |name| name.as_str().to_owned(),
+                )?;
+                let on = effective_date(
+                    Some(s.date),
+                    command.effective_on,
+                    ctx.today,
+                    state.first_effective_on,
+                )?;
+                Ok(Decided::one(
+                    on,
+                    SessionHeld {
+                        present: present.clone(),
+                    },
+                ))
+            }
+            SessionCommand::CancelSession { reason } => {
+                let s = existing(state)?;
+                refuse_if_closed(s, kind)?;
+                let on = effective_date(
+                    None,
+                    command.effective_on,
+                    ctx.today,
+                    state.first_effective_on,
+                )?;
+                Ok(Decided::one(
+                    on,
+                    SessionCancelled {
+                        reason: reason.clone(),
+                    },
+                ))
+            }
+        }
     }
 
-    fn evolve(state: SessionState, event: &Dated<SessionEvent>) -> SessionState {
-        evolve(state, event)
+    /// Folds one event; never fails.
+    fn evolve(mut state: SessionState, event: &Dated<SessionEvent>) -> SessionState {
+        apply(&mut state, event.effective_on, &event.event);
+        state
     }
 }

@@ -11,12 +11,12 @@
 //!   fold now does in place.
 
 use chrono::NaiveDate;
-use domain::action::{self, Action, ActionCommand, ActionState, FundingLine};
+use domain::action::{Action, ActionCommand, ActionDecider, ActionState, FundingLine};
 use domain::actor::Actor;
 use domain::context::*;
-use domain::decider::Command;
+use domain::decider::{Command, Decider};
 use domain::events::*;
-use domain::programme::{self, ProgrammeCommand, ProgrammeState};
+use domain::programme::{ProgrammeCommand, ProgrammeDecider, ProgrammeState};
 use domain::values::*;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -390,7 +390,9 @@ fn start() -> Vec<Dated<ActionEvent>> {
 }
 
 fn fold(events: &[Dated<ActionEvent>]) -> ActionState {
-    events.iter().fold(ActionState::default(), action::evolve)
+    events
+        .iter()
+        .fold(ActionState::default(), ActionDecider::evolve)
 }
 
 /// The money lines as `evolve` first computed them after each event (one line per funder
@@ -518,9 +520,9 @@ proptest! {
         for step in &steps {
             let command = Command { command: step.command.clone(), effective_on: step.option };
             let ctx = context(step);
-            let result = action::decide(&state, &command, &ctx);
+            let result = ActionDecider::decide(&state, &command, &ctx);
             // Deciding is a function of its inputs.
-            prop_assert_eq!(&result, &action::decide(&state, &command, &ctx));
+            prop_assert_eq!(&result, &ActionDecider::decide(&state, &command, &ctx));
             let Ok(decided) = result else { continue };
             prop_assert!(!decided.events.is_empty());
             prop_assert!(decided.effective_on <= step.today);
@@ -531,7 +533,7 @@ proptest! {
             let dated = decided.dated();
             for event in &dated {
                 let before = state.clone();
-                state = action::evolve(state, event);
+                state = ActionDecider::evolve(state, event);
                 check_reference_money(&before, &state)?;
             }
             events.extend(dated);
@@ -565,7 +567,7 @@ proptest! {
                 _ => ActionStarted {}.into(),
             };
             let before = state.clone();
-            state = action::evolve(state, &Dated { effective_on: step.today, event });
+            state = ActionDecider::evolve(state, &Dated { effective_on: step.today, event });
             prop_assert_eq!(state.version, before.version + 1);
             check_reference_money(&before, &state)?;
         }
@@ -587,7 +589,7 @@ proptest! {
                 request_cap_permille: 800,
             }.into(),
         }];
-        let mut state = events.iter().fold(ProgrammeState::default(), programme::evolve);
+        let mut state = events.iter().fold(ProgrammeState::default(), ProgrammeDecider::evolve);
         for (kind, f, amount, year) in commands {
             let year = Year::parse(year).unwrap();
             let command = match kind {
@@ -599,11 +601,11 @@ proptest! {
                 5 => ProgrammeCommand::ChangeBodyMembership { body: BodyKind::ALL[f], organisations: vec![] },
                 _ => ProgrammeCommand::EstablishProgramme { programme: programme_id(), name: Name::parse("nom", "x").unwrap(), territory: vec![], qpv: vec![], labelled_on: None, request_cap_permille: 800 },
             };
-            let Ok(decided) = programme::decide(&state, &command.into(), &ctx) else { continue };
+            let Ok(decided) = ProgrammeDecider::decide(&state, &command.into(), &ctx) else { continue };
             let dated = decided.dated();
-            state = dated.iter().fold(state, programme::evolve);
+            state = dated.iter().fold(state, ProgrammeDecider::evolve);
             events.extend(dated);
-            prop_assert_eq!(&state, &events.iter().fold(ProgrammeState::default(), programme::evolve));
+            prop_assert_eq!(&state, &events.iter().fold(ProgrammeState::default(), ProgrammeDecider::evolve));
             let p = state.programme.as_ref().unwrap();
             // Envelopes are one per funder and year, and only for registered funders.
             for e in &p.envelopes {

@@ -23,7 +23,7 @@
 //! that is a few hundred events per append. Measured in release on the shared 2-core machine
 //! (load average about 10): 1 026 004 events in 89 s (11 500 events/s) with
 //! `Durability::Buffered`; a profile shows about two thirds of the CPU in the log's writer and
-//! sled (hashing, inserts, background flushes) and most of the rest in `domain::action::evolve`
+//! sled (hashing, inserts, background flushes) and most of the rest in the action's `evolve`
 //! (`Action::refresh_money`) and allocation, the generator's own logic being a small part.
 
 use std::borrow::Cow;
@@ -2127,7 +2127,7 @@ impl Sim<'_> {
                         event.effective_on,
                         Role::Pilot,
                     ));
-                    sim.state = action::evolve(std::mem::take(&mut sim.state), &event);
+                    sim.state = ActionDecider::evolve(std::mem::take(&mut sim.state), &event);
                 }
                 let retained = sim
                     .state

@@ -1,7 +1,7 @@
 //! The read model keeps actions in a compact form and folds them with its own copy of the
 //! domain's rules (`projections::model::ActionRecord`). These tests hold that copy to the
 //! domain's fold: for every action, the state the read model gives back
-//! (`ProgrammeView::action_state`) is the state `domain::action::evolve` folds from the same
+//! (`ProgrammeView::action_state`) is the state `ActionDecider::evolve` folds from the same
 //! events, on generated logs and on random sequences of recorded events (also the ones `decide`
 //! would refuse: a recorded event is a fact).
 

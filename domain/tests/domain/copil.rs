@@ -18,9 +18,10 @@ fn third() -> ActionId {
 }
 
 fn fold(events: &[Dated<ActionEvent>]) -> ActionState {
-    events
-        .iter()
-        .fold(ActionState::default(), domain::action::evolve)
+    events.iter().fold(
+        ActionState::default(),
+        <domain::action::ActionDecider as domain::decider::Decider>::evolve,
+    )
 }
 
 fn actions() -> BTreeMap<ActionId, ActionState> {

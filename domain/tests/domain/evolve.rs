@@ -1,16 +1,19 @@
 //! The folds: what the state says after given events, corrections included.
 
 use crate::common::*;
-use domain::action::{self, ActionState};
+use domain::action::{ActionDecider, ActionState};
+use domain::decider::Decider;
 use domain::events::legacy::ProgrammeEstablishedV1;
 use domain::events::*;
-use domain::partner::{self, PartnerState};
-use domain::programme::{self, ProgrammeState};
-use domain::session::{self, SessionState};
+use domain::partner::{PartnerDecider, PartnerState};
+use domain::programme::{ProgrammeDecider, ProgrammeState};
+use domain::session::{SessionDecider, SessionState};
 use domain::values::*;
 
 fn fold_action(events: &[Dated<ActionEvent>]) -> ActionState {
-    events.iter().fold(ActionState::default(), action::evolve)
+    events
+        .iter()
+        .fold(ActionState::default(), ActionDecider::evolve)
 }
 
 #[test]
@@ -165,7 +168,7 @@ fn a_version_1_programme_upcast_folds_with_the_default_cap() {
         labelled_on: Some(d(2019, 9, 5)),
     };
     let current: ProgrammeEstablished = v1.into();
-    let state = programme::evolve(ProgrammeState::default(), &at(d(2019, 9, 5), current));
+    let state = ProgrammeDecider::evolve(ProgrammeState::default(), &at(d(2019, 9, 5), current));
     let p = state.programme.unwrap();
     assert_eq!(p.request_cap_permille, 800);
     assert_eq!(p.name.as_str(), "Cité éducative de Grigny");
@@ -241,7 +244,7 @@ fn a_programme_keeps_axes_funders_envelopes_and_bodies() {
     ];
     let state = events
         .iter()
-        .fold(ProgrammeState::default(), programme::evolve);
+        .fold(ProgrammeState::default(), ProgrammeDecider::evolve);
     let p = state.programme.unwrap();
     assert_eq!(state.version, 8);
     assert!(p.axis(&axis("A1")).unwrap().retired);
@@ -276,7 +279,7 @@ fn a_session_is_held_or_cancelled() {
         ),
     ]
     .iter()
-    .fold(SessionState::default(), session::evolve);
+    .fold(SessionState::default(), SessionDecider::evolve);
     let s = held.session.unwrap();
     assert!(s.held && !s.cancelled);
     let cancelled = [
@@ -289,7 +292,7 @@ fn a_session_is_held_or_cancelled() {
         ),
     ]
     .iter()
-    .fold(SessionState::default(), session::evolve);
+    .fold(SessionState::default(), SessionDecider::evolve);
     let s = cancelled.session.unwrap();
     assert!(s.cancelled && !s.held);
 }
@@ -314,7 +317,7 @@ fn a_partner_that_leaves_is_no_longer_active() {
         ),
     ]
     .iter()
-    .fold(PartnerState::default(), partner::evolve);
+    .fold(PartnerState::default(), PartnerDecider::evolve);
     let p = state.partner.unwrap();
     assert!(!p.active);
     assert_eq!(p.left_on, Some(d(2026, 1, 1)));

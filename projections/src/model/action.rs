@@ -895,7 +895,7 @@ impl<'a> ActionRef<'a> {
         money
     }
 
-    /// The domain state this record stands for, as [`domain::action::evolve`] folds it (the
+    /// The domain state this record stands for, as [`domain::action::ActionDecider`]'s `evolve` folds it (the
     /// strings are given back as they were decoded; see [`super::restore`]).
     pub fn to_state(&self) -> Option<ActionState> {
         Some(ActionState {

@@ -3,10 +3,10 @@
 //! from `query::granted_in_year`).
 
 use crate::fixture::*;
-use domain::action::{self, ActionCommand};
+use domain::action::{ActionCommand, ActionDecider};
 use domain::actor::Actor;
 use domain::context::{Context, EnvelopeFacts, PartnerFacts, ProgrammeFacts, SessionFacts};
-use domain::decider::Command;
+use domain::decider::{Command, Decider};
 use domain::error::DomainError;
 use domain::events::{ActionEvent, ActionProposed, DomainEvent};
 use domain::streams::StreamRef;
@@ -56,7 +56,7 @@ fn run(
         });
     }
     let state = view.action_state(&aid(id));
-    let decided = action::decide(&state, &command, &ctx)?;
+    let decided = ActionDecider::decide(&state, &command, &ctx)?;
     let on = decided.effective_on.format("%Y-%m-%d").to_string();
     for event in decided.events {
         f.push(
