@@ -1,0 +1,119 @@
+//! Stores already in use keep working: a store and an export written by the binary of main before
+//! the domain was fitted to the field (`tests/fixtures/store-v1`, its README says how they were
+//! made) open with today's binary, verify, upcast every old event on read and answer the same
+//! questions the same, field for field; and the new fields read the values DOMAIN.md maps old
+//! events to.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v1");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(FIXTURE).join(name)
+}
+
+/// The fixture's store, unpacked into `dir` (as `dir/store`).
+fn unpack_store(dir: &Path) -> PathBuf {
+    let status = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(fixture("store.tar.gz"))
+        .arg("-C")
+        .arg(dir)
+        .status()
+        .expect("run tar");
+    assert!(status.success(), "tar could not unpack the fixture");
+    dir.join("store")
+}
+
+/// Asks `queries.graphql` page by page, as `make.py` did.
+fn answers(app: &TestApp, token: &str) -> Vec<Value> {
+    let query = std::fs::read_to_string(fixture("queries.graphql")).unwrap();
+    let mut pages = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let (status, body) = app.graphql(
+            Some(token),
+            &query,
+            json!({"p": "grigny", "after": after}),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+        let data = body["data"].clone();
+        let page = data["timeline"]["pageInfo"].clone();
+        pages.push(data);
+        if page["hasNextPage"] != json!(true) {
+            return pages;
+        }
+        after = page["endCursor"].clone();
+    }
+}
+
+fn expected() -> Vec<Value> {
+    serde_json::from_str(&std::fs::read_to_string(fixture("answers.json")).unwrap()).unwrap()
+}
+
+/// The first difference between two answers, by path, for a readable failure.
+fn first_difference(path: &str, old: &Value, new: &Value) -> Option<String> {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => a.iter().find_map(|(k, v)| {
+            first_difference(&format!("{path}.{k}"), v, b.get(k).unwrap_or(&Value::Null))
+        }),
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_difference(&format!("{path}[{i}]"), x, y)),
+        _ if old == new => None,
+        _ => Some(format!("{path}: before {old}, now {new}")),
+    }
+}
+
+fn assert_same(new: &[Value]) {
+    let old = expected();
+    assert_eq!(old.len(), new.len(), "not the same number of timeline pages");
+    for (o, n) in old.iter().zip(new) {
+        if let Some(difference) = first_difference("", o, n) {
+            panic!("today's binary answers otherwise than the one that wrote the store: {difference}");
+        }
+    }
+}
+
+#[test]
+fn an_old_store_verifies_and_answers_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = unpack_store(dir.path());
+    let verify = chronique(&["verify", "--data-dir", store.to_str().unwrap()]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+
+    let token = create_token(&store, "ADMIN", None, None);
+    let app = spawn_app(&store);
+    assert_same(&answers(&app, &token));
+    let (_, integrity) = app.graphql(
+        Some(&token),
+        "{ integrity { headPosition verified } }",
+        json!({}),
+    );
+    assert_eq!(integrity["data"]["integrity"]["headPosition"], json!(364));
+    drop(app);
+}
+
+#[test]
+fn an_old_export_imports_and_answers_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("imported");
+    let import = chronique(&[
+        "import",
+        "--data-dir",
+        store.to_str().unwrap(),
+        fixture("export.ndjson").to_str().unwrap(),
+    ]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let token = create_token(&store, "ADMIN", None, None);
+    let app = spawn_app(&store);
+    assert_same(&answers(&app, &token));
+    drop(app);
+}
