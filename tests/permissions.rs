@@ -288,12 +288,12 @@ const TABLE: &[(&str, &[&str], &str)] = &[
     ),
     (
         "recordCopilDecisions",
-        &["PILOT"],
+        &["PILOT", "COORDINATOR"],
         r#"mutation { recordCopilDecisions(programmeId: "grigny", sessionId: "copil", decisions: [{actionId: "a2", outcome: REJECTED}]) { position } }"#,
     ),
     (
         "reviseDecision",
-        &["PILOT"],
+        &["PILOT", "COORDINATOR"],
         r#"mutation { reviseDecision(programmeId: "grigny", actionId: "a1", sessionId: "copil", outcome: RETAINED,
             retained: [{funderId: "etat", amount: 1000000}], reason: "Erratum") { position } }"#,
     ),
@@ -360,7 +360,7 @@ const TABLE: &[(&str, &[&str], &str)] = &[
     ),
     (
         "evaluateAction",
-        &["EVALUATOR", "PILOT"],
+        &["EVALUATOR", "PILOT", "COORDINATOR"],
         r#"mutation { evaluateAction(programmeId: "grigny", actionId: "a1", rating: ACHIEVED, findings: "Bien", recommendation: RENEW) { position } }"#,
     ),
     (
@@ -432,9 +432,9 @@ fn every_role_the_table_does_not_list_is_forbidden_and_writes_nothing() {
         }
     }
     // 3 ADMIN rows × 5 roles, 6 PILOT rows × 5, 5 PILOT-or-COORDINATOR × 4,
-    // 10 COORDINATOR-or-PORTEUR × 4, 2 COORDINATOR × 5, 2 PILOT × 5, 7 PILOT-or-COORDINATOR × 4,
-    // 1 EVALUATOR-or-PILOT × 4.
-    assert_eq!(refused, 15 + 30 + 20 + 40 + 10 + 10 + 28 + 4);
+    // 10 COORDINATOR-or-PORTEUR × 4, 2 COORDINATOR × 5, 2 PILOT-or-COORDINATOR (the COPIL's) × 4,
+    // 7 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3.
+    assert_eq!(refused, 15 + 30 + 20 + 40 + 10 + 8 + 28 + 3);
     assert_eq!(f.head(), head, "no refusal wrote anything");
     // The observer's token was not revoked by the refusals.
     let (status, _) = f
@@ -494,7 +494,7 @@ fn replaying_another_roles_command_id_is_still_forbidden() {
         decisions: [{actionId: "a2", outcome: DEFERRED}], options: {commandId: "copil-1"}) { position } }"#;
     let first = f.ok("PILOT", decide, json!({}));
     let head = f.head();
-    let error = f.app.error(&f.coordinator, decide, json!({}));
+    let error = f.app.error(f.token("EVALUATOR"), decide, json!({}));
     assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{error}");
     // The pilot's own retry still gets its first result.
     assert_eq!(f.ok("PILOT", decide, json!({})), first);

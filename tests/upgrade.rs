@@ -35,11 +35,8 @@ fn answers(app: &TestApp, token: &str) -> Vec<Value> {
     let mut pages = Vec::new();
     let mut after = Value::Null;
     loop {
-        let (status, body) = app.graphql(
-            Some(token),
-            &query,
-            json!({"p": "grigny", "after": after}),
-        );
+        let (status, body) =
+            app.graphql(Some(token), &query, json!({"p": "grigny", "after": after}));
         assert_eq!(status, 200, "{body}");
         assert!(body.get("errors").is_none(), "{body}");
         let data = body["data"].clone();
@@ -74,10 +71,16 @@ fn first_difference(path: &str, old: &Value, new: &Value) -> Option<String> {
 
 fn assert_same(new: &[Value]) {
     let old = expected();
-    assert_eq!(old.len(), new.len(), "not the same number of timeline pages");
+    assert_eq!(
+        old.len(),
+        new.len(),
+        "not the same number of timeline pages"
+    );
     for (o, n) in old.iter().zip(new) {
         if let Some(difference) = first_difference("", o, n) {
-            panic!("today's binary answers otherwise than the one that wrote the store: {difference}");
+            panic!(
+                "today's binary answers otherwise than the one that wrote the store: {difference}"
+            );
         }
     }
 }

@@ -242,10 +242,12 @@ pub fn permitted(role: Role, command: CommandKind) -> bool {
         | ChangePeriod | CompleteAction | AttestNonRealisation | SubmitReport
         | MeasureIndicator => matches!(role, Coordinator | Porteur),
         RequestComplements | GiveOpinion => role == Coordinator,
-        RecordCopilDecisions | ReviseDecision => role == Pilot,
+        // The CPO keeps the COPIL's secretariat and types its relevé.
+        RecordCopilDecisions | ReviseDecision => matches!(role, Pilot | Coordinator),
         AwardGrant | RefuseGrant | RecordPayment | CancelPayment | RequestRepayment
         | RecordRepayment | CloseAction => matches!(role, Pilot | Coordinator),
-        EvaluateAction => matches!(role, Evaluator | Pilot),
+        // The CPO leads the evaluation technically.
+        EvaluateAction => matches!(role, Evaluator | Pilot | Coordinator),
     }
 }
 

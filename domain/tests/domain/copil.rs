@@ -209,9 +209,16 @@ fn an_empty_call_is_a_validation_error() {
 }
 
 #[test]
-fn a_coordinator_cannot_record_copil_decisions() {
+fn a_coordinator_records_copil_decisions_and_an_evaluator_cannot() {
     let mut ctx = ctx();
     ctx.actor = coordinator();
+    let decided = decide_copil_decisions(
+        &actions(),
+        &call(vec![one(action_id(), DecisionOutcome::Deferred, vec![])]),
+        &ctx,
+    );
+    assert!(decided.is_ok(), "{decided:?}");
+    ctx.actor = evaluator();
     let e = decide_copil_decisions(
         &actions(),
         &call(vec![one(action_id(), DecisionOutcome::Deferred, vec![])]),

@@ -54,7 +54,10 @@ fn the_table_of_domain_md_is_the_table_of_permitted() {
             &[Coordinator, Porteur],
         ),
         (&[RequestComplements, GiveOpinion], &[Coordinator]),
-        (&[RecordCopilDecisions, ReviseDecision], &[Pilot]),
+        (
+            &[RecordCopilDecisions, ReviseDecision],
+            &[Pilot, Coordinator],
+        ),
         (
             &[
                 AwardGrant,
@@ -67,7 +70,7 @@ fn the_table_of_domain_md_is_the_table_of_permitted() {
             ],
             &[Pilot, Coordinator],
         ),
-        (&[EvaluateAction], &[Evaluator, Pilot]),
+        (&[EvaluateAction], &[Evaluator, Pilot, Coordinator]),
     ];
     let mut covered = 0;
     for (commands, roles) in table {
@@ -291,26 +294,28 @@ fn opinions_and_complement_requests_belong_to_the_coordinator() {
 }
 
 #[test]
-fn only_a_pilot_records_and_revises_copil_decisions() {
+fn pilots_and_coordinators_record_and_revise_copil_decisions() {
+    // The CPO keeps the COPIL's secretariat and types its relevé.
     let revise = || ActionCommand::ReviseDecision {
         session: copil_june(),
         outcome: DecisionOutcome::Deferred,
         retained: vec![],
         reason: note("x"),
     };
-    given(retained())
-        .session(copil_june_facts())
-        .by(pilot())
-        .when(revise())
-        .decided();
-    given(retained())
-        .session(copil_june_facts())
-        .by(coordinator())
-        .when(revise())
-        .then_error(DomainError::Forbidden {
-            role: Role::Coordinator,
-            command: CommandKind::ReviseDecision,
-        });
+    for actor in [pilot(), coordinator()] {
+        given(retained())
+            .session(copil_june_facts())
+            .by(actor)
+            .when(revise())
+            .decided();
+    }
+    for actor in [porteur(), evaluator(), observer()] {
+        given(retained())
+            .session(copil_june_facts())
+            .by(actor)
+            .when(revise())
+            .then_forbidden();
+    }
 }
 
 #[test]
@@ -331,16 +336,17 @@ fn grants_and_payments_belong_to_pilots_and_coordinators() {
 }
 
 #[test]
-fn evaluations_belong_to_evaluators_and_pilots() {
+fn evaluations_belong_to_evaluators_pilots_and_coordinators() {
     let evaluate = || ActionCommand::EvaluateAction {
         rating: Rating::Achieved,
         findings: narrative("Bien."),
         recommendation: Recommendation::Renew,
     };
-    for actor in [evaluator(), pilot()] {
+    // The CPO leads the evaluation technically.
+    for actor in [evaluator(), pilot(), coordinator()] {
         given(reported()).by(actor).when(evaluate()).decided();
     }
-    for actor in [coordinator(), porteur()] {
+    for actor in [porteur(), observer()] {
         given(reported())
             .by(actor)
             .when(evaluate())
