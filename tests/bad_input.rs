@@ -24,19 +24,21 @@ fn line(funder: &str, amount: i64) -> Value {
     json!({"funderId": funder, "amount": amount})
 }
 
-const PROPOSE: &str = "mutation($id: ID!, $cost: Cents!, $requested: [MoneyLineInput!]!) {
+const PROPOSE: &str =
+    "mutation($id: ID!, $cost: Cents!, $requested: [MoneyLineInput!]!, $holder: ID! = \"asso\") {
     proposeAction(programmeId: \"grigny\", input: {id: $id, title: \"Action\", summary: \"Résumé.\",
-        holderId: \"asso\", axis: \"A1\", publics: [CHILDREN], periodStart: \"2025-01-06\",
+        holderId: $holder, axis: \"A1\", publics: [CHILDREN], periodStart: \"2025-01-06\",
         periodEnd: \"2025-12-19\", year: 2025, totalCost: $cost, requested: $requested},
         options: {effectiveOn: \"2025-01-10\"}) { position warnings } }";
 
 /// A programme `grigny` for 2025 (État: envelope 100 000 €, Ville: envelope 10 000 €), the
-/// partner `asso`, sessions of every state, and actions at every stage:
-/// - p1 PROPOSED: 10 000 € of the State asked for 20 000 €;
-/// - d1 DEFERRED: 5 000 € of the State asked;
-/// - r1 RETAINED, not granted: État 30 000 €, Ville 8 000 € retained;
-/// - f1 FUNDED: État 40 000 € (a convention) and Ville 5 000 € granted, 10 000 € paid (v1);
-/// - s1 IN_PROGRESS: État 5 000 € granted.
+/// partners `asso` and `centre` (associations) and `college` (an EPLE), sessions of every
+/// state, and actions at every stage:
+/// - p1 PROPOSED (asso): 10 000 € of the State asked for 20 000 €;
+/// - d1 DEFERRED (asso): 5 000 € of the State asked;
+/// - r1 RETAINED, not granted (centre): État 30 000 €, Ville 8 000 € retained;
+/// - f1 FUNDED (asso): État 40 000 € (a convention) and Ville 5 000 € granted, 10 000 € paid (v1);
+/// - s1 IN_PROGRESS (college): État 5 000 € granted.
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let admin = create_token(dir.path(), "ADMIN", None, None);
@@ -70,7 +72,9 @@ fn fixture() -> Fixture {
         f.app.ok(&f.pilot, query, json!({}));
     }
     for query in [
-        r#"mutation { registerPartner(programmeId: "grigny", input: {id: "asso", name: "Association Lire", kind: ASSOCIATION}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { registerPartner(programmeId: "grigny", input: {id: "asso", name: "Association Lire", kind: ASSOCIATION, legalForm: ASSOCIATION}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { registerPartner(programmeId: "grigny", input: {id: "centre", name: "Centre social", kind: SOCIAL, legalForm: ASSOCIATION}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { registerPartner(programmeId: "grigny", input: {id: "college", name: "Collège Dolto", kind: COLLEGE, legalForm: EPLE}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
         r#"mutation { scheduleSession(programmeId: "grigny", input: {id: "copil-hiver", body: COPIL, date: "2025-01-20", title: "COPIL d'hiver"}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
         r#"mutation { scheduleSession(programmeId: "grigny", input: {id: "cotech", body: COTECH, date: "2025-02-01", title: "COTECH"}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
         r#"mutation { scheduleSession(programmeId: "grigny", input: {id: "copil", body: COPIL, date: "2025-03-01", title: "COPIL"}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
@@ -85,25 +89,29 @@ fn fixture() -> Fixture {
     ] {
         f.app.ok(&f.coordinator, query, json!({}));
     }
-    for (id, cost, requested) in [
-        ("p1", 2_000_000, vec![line("etat", 1_000_000)]),
-        ("d1", 1_000_000, vec![line("etat", 500_000)]),
+    // Each holder's grants add up apart (rule 6's convention): r1's holder has no other grant,
+    // s1's is a collège (public law).
+    for (id, holder, cost, requested) in [
+        ("p1", "asso", 2_000_000, vec![line("etat", 1_000_000)]),
+        ("d1", "asso", 1_000_000, vec![line("etat", 500_000)]),
         (
             "r1",
+            "centre",
             5_000_000,
             vec![line("etat", 3_000_000), line("ville", 800_000)],
         ),
         (
             "f1",
+            "asso",
             6_000_000,
             vec![line("etat", 4_000_000), line("ville", 500_000)],
         ),
-        ("s1", 1_000_000, vec![line("etat", 500_000)]),
+        ("s1", "college", 1_000_000, vec![line("etat", 500_000)]),
     ] {
         f.app.ok(
             &f.coordinator,
             PROPOSE,
-            json!({"id": id, "cost": cost, "requested": requested}),
+            json!({"id": id, "holder": holder, "cost": cost, "requested": requested}),
         );
     }
     f.app.ok(

@@ -240,6 +240,11 @@ const TABLE: &[(&str, &[&str], &str)] = &[
         r#"mutation { partnerLeaves(programmeId: "grigny", partnerId: "autre", reason: "Départ") { position } }"#,
     ),
     (
+        "setPartnerLegalForm",
+        &["PILOT", "COORDINATOR"],
+        r#"mutation { setPartnerLegalForm(programmeId: "grigny", partnerId: "autre", legalForm: FOUNDATION, reason: "Statuts") { position } }"#,
+    ),
+    (
         "scheduleSession",
         &["PILOT", "COORDINATOR"],
         r#"mutation { scheduleSession(programmeId: "grigny", input: {id: "copil-2", body: COPIL, date: "2025-06-01", title: "COPIL"}) { position } }"#,
@@ -431,10 +436,10 @@ fn every_role_the_table_does_not_list_is_forbidden_and_writes_nothing() {
             refused += 1;
         }
     }
-    // 3 ADMIN rows × 5 roles, 6 PILOT rows × 5, 5 PILOT-or-COORDINATOR × 4,
+    // 3 ADMIN rows × 5 roles, 6 PILOT rows × 5, 6 PILOT-or-COORDINATOR × 4,
     // 10 COORDINATOR-or-PORTEUR × 4, 2 COORDINATOR × 5, 2 PILOT-or-COORDINATOR (the COPIL's) × 4,
     // 7 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3.
-    assert_eq!(refused, 15 + 30 + 20 + 40 + 10 + 8 + 28 + 3);
+    assert_eq!(refused, 15 + 30 + 24 + 40 + 10 + 8 + 28 + 3);
     assert_eq!(f.head(), head, "no refusal wrote anything");
     // The observer's token was not revoked by the refusals.
     let (status, _) = f

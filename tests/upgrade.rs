@@ -101,7 +101,56 @@ fn an_old_store_verifies_and_answers_as_before() {
         json!({}),
     );
     assert_eq!(integrity["data"]["integrity"]["headPosition"], json!(364));
+    assert_new_fields_read_domain_md_mappings(&app, &token);
     drop(app);
+}
+
+/// Partners and funders stored before legal forms and payers existed read with the values
+/// DOMAIN.md maps their kinds to (written out here again, apart from the code).
+fn assert_new_fields_read_domain_md_mappings(app: &TestApp, token: &str) {
+    let data = app.ok(
+        token,
+        r#"{ partners(programmeId: "grigny") { id kind legalForm rna version }
+             programme(id: "grigny") { funders { id kind payer } } }"#,
+        json!({}),
+    );
+    let partners = data["partners"].as_array().unwrap();
+    assert!(partners.len() >= 10, "{data}");
+    for partner in partners {
+        let expected = match partner["kind"].as_str().unwrap() {
+            "ASSOCIATION" => "ASSOCIATION",
+            "COLLEGE" | "LYCEE" => "EPLE",
+            "MUNICIPAL_SERVICE" | "EPCI" => "LOCAL_AUTHORITY",
+            "STATE_SERVICE" => "STATE_SERVICE",
+            _ => "UNKNOWN",
+        };
+        assert_eq!(partner["legalForm"], json!(expected), "{partner}");
+        assert_eq!(partner["rna"], Value::Null, "{partner}");
+        assert!(partner["version"].as_i64().unwrap() >= 1, "{partner}");
+    }
+    let kinds: Vec<&str> = partners
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"SCHOOL") && kinds.contains(&"COLLEGE"),
+        "{kinds:?}"
+    );
+    let funders = data["programme"]["funders"].as_array().unwrap();
+    for funder in funders {
+        let expected = match funder["kind"].as_str().unwrap() {
+            "STATE" | "FONDS_DE_LA_CITE" => "STATE",
+            "MUNICIPALITY" => "COMMUNE",
+            "EPCI" => "EPCI",
+            "DEPARTMENT" => "DEPARTMENT",
+            "REGION" => "REGION",
+            "CAF" => "CAF",
+            _ => "OTHER",
+        };
+        assert_eq!(funder["payer"], json!(expected), "{funder}");
+    }
+    let fonds = funders.iter().find(|f| f["kind"] == "FONDS_DE_LA_CITE");
+    assert_eq!(fonds.unwrap()["payer"], "STATE");
 }
 
 #[test]

@@ -257,28 +257,44 @@ fn setup(y: &Year) {
         json!({"p": P, "on": "2024-09-15", "body": "COPIL",
                "organisations": ["Préfecture", "Rectorat", "Ville de Clichy-sous-Bois"]}),
     );
+    // Their legal forms: a collège is an EPLE (public law), the others associations.
     let partners = [
         (
             "asso-lire",
             "Lire et faire lire 93",
             "ASSOCIATION",
             Some("732 829 320 00074"),
+            "ASSOCIATION",
         ),
-        ("college-dolto", "Collège Françoise Dolto", "COLLEGE", None),
+        (
+            "college-dolto",
+            "Collège Françoise Dolto",
+            "COLLEGE",
+            None,
+            "EPLE",
+        ),
         (
             "centre-social",
             "Centre social de l'Orangerie",
             "SOCIAL",
             None,
+            "ASSOCIATION",
         ),
-        ("club-sport", "Étoile sportive de Clichy", "SPORT", None),
+        (
+            "club-sport",
+            "Étoile sportive de Clichy",
+            "SPORT",
+            None,
+            "ASSOCIATION",
+        ),
     ];
-    for (position, (id, name, kind, siret)) in (13..).zip(partners) {
+    for (position, (id, name, kind, siret, legal_form)) in (13..).zip(partners) {
         let payload = y.write(
             position,
             &y.coordinator,
             REGISTER_PARTNER,
-            json!({"p": P, "on": "2024-09-20", "input": {"id": id, "name": name, "kind": kind, "siret": siret}}),
+            json!({"p": P, "on": "2024-09-20", "input": {"id": id, "name": name, "kind": kind,
+                   "siret": siret, "legalForm": legal_form}}),
         );
         assert_eq!(payload["partner"], json!({"id": id, "active": true}));
     }

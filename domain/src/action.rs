@@ -918,6 +918,17 @@ pub fn generated_reference(year: Year, n: u32) -> Title {
 /// The reference the service gives a proposal without one: [`generated_reference`] with `n`
 /// one more than `n_of_year` (the actions of its programme and year), skipping every reference
 /// `used` says is taken (rule 18: a custom reference may look like a generated one).
+/// Rule 6's convention: whether a grant of `amount` must be a convention, when its funder
+/// already granted `already_granted` to the holder for the year over all its actions. Only for
+/// a holder of private law (or of unknown legal form), when the total exceeds
+/// [`CONVENTION_THRESHOLD`].
+pub fn convention_required(legal_form: LegalForm, already_granted: Money, amount: Money) -> bool {
+    legal_form.private_law()
+        && already_granted
+            .checked_add(amount)
+            .is_none_or(|total| total > CONVENTION_THRESHOLD)
+}
+
 /// The reference a proposal carries when it gives none: the command service replaces it with
 /// the next `{year}-{n:03}` ([`Decider::assign_ids`]).
 pub fn placeholder_reference() -> Title {
@@ -1670,10 +1681,25 @@ fn award_grant(
             requested: *amount,
         });
     }
-    if *amount > CONVENTION_THRESHOLD && act.kind != ActKind::Convention {
+    // Rule 6's convention: this funder's grants to the holder for the year, over all its
+    // actions, when the holder is of private law (or of unknown legal form).
+    let private_law = ctx
+        .holder
+        .as_ref()
+        .is_none_or(|h| h.legal_form.private_law());
+    let already_granted = ctx.partner_granted.unwrap_or(Money::ZERO);
+    let total = already_granted.checked_add(*amount);
+    if private_law
+        && total.is_none_or(|t| t > CONVENTION_THRESHOLD)
+        && act.kind != ActKind::Convention
+    {
         return Err(DomainError::ConventionRequired {
             amount: *amount,
             act: act.kind,
+            funder: funder.clone(),
+            holder: a.holder.clone(),
+            year: *year,
+            already_granted,
         });
     }
     Ok(GrantAwarded {
@@ -2321,8 +2347,17 @@ impl Decider for ActionDecider {
         state.version
     }
 
-    fn needs(command: &ActionCommand) -> Needs {
-        command.needs()
+    /// A grant also needs the holder's legal form and what the funder already granted to it
+    /// for the year (rule 6's convention).
+    fn needs(state: &ActionState, command: &ActionCommand) -> Needs {
+        let mut needs = command.needs();
+        if let (ActionCommand::AwardGrant { funder, year, .. }, Some(action)) =
+            (command, state.action.as_ref())
+        {
+            needs.holder = Some(action.holder.clone());
+            needs.partner_grants = Some((action.holder.clone(), funder.clone(), *year));
+        }
+        needs
     }
 
     fn command_kind(command: &ActionCommand) -> CommandKind {

@@ -30,6 +30,9 @@
 //!   (rule 18), read from the read model caught up with the head; [`Context::with_references`]
 //!   keeps them in the form they are compared in. With them, how many actions each year has,
 //!   for the next generated reference ([`crate::decider::Decider::assign_ids`]).
+//! - `partner_grants`: for `awardGrant`, the holder's facts (its legal form) and what the grant's
+//!   funder already granted to the holder for the grant's year over all its actions (rule 6's
+//!   convention), read from the read model caught up with the head.
 
 use crate::actor::Actor;
 use crate::bounds::DateRange;
@@ -55,6 +58,8 @@ pub struct Context {
     pub used_references: BTreeSet<String>,
     /// How many actions the programme has for each year (gathered with the references).
     pub actions_by_year: BTreeMap<Year, u32>,
+    /// What a grant's funder already granted to the action's holder for the grant's year.
+    pub partner_granted: Option<Money>,
 }
 
 /// Where the facts of other streams come from, for [`Context::gather`].
@@ -70,6 +75,13 @@ pub trait FactSource {
     fn granted(&self, funder: &FunderId, year: Year) -> Result<Money, Self::Error>;
     /// The reference and the year of every action of the programme.
     fn references(&self) -> Result<Vec<(String, Year)>, Self::Error>;
+    /// What `funder` granted to `partner` for `year`, over every action `partner` holds.
+    fn granted_to(
+        &self,
+        partner: &PartnerId,
+        funder: &FunderId,
+        year: Year,
+    ) -> Result<Money, Self::Error>;
 }
 
 impl Context {
@@ -85,6 +97,7 @@ impl Context {
             envelope: None,
             used_references: BTreeSet::new(),
             actions_by_year: BTreeMap::new(),
+            partner_granted: None,
         }
     }
 
@@ -118,6 +131,9 @@ impl Context {
         }
         if let Some(holder) = &needs.holder {
             context.holder = source.partner(holder)?;
+        }
+        if let Some((partner, funder, year)) = &needs.partner_grants {
+            context.partner_granted = Some(source.granted_to(partner, funder, *year)?);
         }
         if needs.references {
             let references = source.references()?;
@@ -186,6 +202,9 @@ pub struct Needs {
     pub envelope: Option<(FunderId, Year)>,
     /// The references already used in the programme (a proposal's, rule 18).
     pub references: bool,
+    /// For a grant: what its funder already granted to the action's holder for its year, over
+    /// every action of the programme (rule 6's convention).
+    pub partner_grants: Option<(PartnerId, FunderId, Year)>,
 }
 
 /// An axis of the programme, as a proposal sees it.
@@ -230,6 +249,8 @@ pub struct SessionFacts {
 pub struct PartnerFacts {
     pub id: PartnerId,
     pub active: bool,
+    /// Private or public law: the convention rule applies to private law (and UNKNOWN).
+    pub legal_form: LegalForm,
 }
 
 /// A funder's envelope for one year, and what all the programme's actions were granted against

@@ -119,8 +119,8 @@ pub trait Decider {
     /// The number of events folded into `state`: the stream's version.
     fn version(state: &Self::State) -> u64;
 
-    /// The facts of other streams `command` needs in its [`Context`].
-    fn needs(command: &Self::Command) -> Needs;
+    /// The facts of other streams `command` needs in its [`Context`], on the stream as it is.
+    fn needs(state: &Self::State, command: &Self::Command) -> Needs;
 
     /// The row of DOMAIN.md's table of permissions `command` falls under.
     fn command_kind(command: &Self::Command) -> CommandKind;

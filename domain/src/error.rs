@@ -283,9 +283,16 @@ pub enum DomainError {
         already_granted: Money,
         requested: Money,
     },
+    /// Rule 6: this funder's grants to this partner of private law for the year, this one
+    /// included, exceed the threshold.
     ConventionRequired {
         amount: Money,
         act: ActKind,
+        funder: FunderId,
+        holder: PartnerId,
+        year: Year,
+        /// What the funder already granted to the partner for the year, over all its actions.
+        already_granted: Money,
     },
     GrantAlreadyAwarded {
         funder: FunderId,
@@ -709,15 +716,32 @@ impl DomainError {
                     m(already_granted)
                 ),
             ),
-            ConventionRequired { amount, act } => (
+            ConventionRequired {
+                amount,
+                act,
+                funder,
+                holder,
+                year,
+                already_granted,
+            } => (
                 ApiCode::RuleViolation,
                 "convention_required",
-                format!(
-                    "Une attribution de {} (plus de {}) demande une convention, pas un acte « {} ».",
-                    m(amount),
-                    fr::money(crate::action::CONVENTION_THRESHOLD),
-                    act.label()
-                ),
+                if already_granted.is_zero() {
+                    format!(
+                        "Une attribution de {} de « {funder} » à « {holder} », organisme de droit privé, dépasse {} pour l'exercice {year} : elle demande une convention, pas un acte « {} ».",
+                        m(amount),
+                        fr::money(crate::action::CONVENTION_THRESHOLD),
+                        act.label()
+                    )
+                } else {
+                    format!(
+                        "« {funder} » a déjà attribué {} à « {holder} », organisme de droit privé, pour l'exercice {year} ; avec cette attribution de {}, le total dépasse {} : elle demande une convention, pas un acte « {} ».",
+                        m(already_granted),
+                        m(amount),
+                        fr::money(crate::action::CONVENTION_THRESHOLD),
+                        act.label()
+                    )
+                },
             ),
             GrantAlreadyAwarded { funder, grant } => (
                 ApiCode::RuleViolation,

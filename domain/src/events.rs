@@ -53,11 +53,14 @@ pub struct AxisRetired {
     pub code: AxisCode,
 }
 
+/// Version 2: `payer` was added (version 1 is [`legacy::FunderRegisteredV1`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunderRegistered {
     pub funder: FunderId,
     pub name: Name,
     pub kind: FunderKind,
+    /// The public body that finally pays its money.
+    pub payer: Payer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,12 +88,23 @@ pub struct BodyMembershipChanged {
 
 // ------------------------------------------------------------------------------ partner
 
+/// Version 2: `legal_form` and `rna` were added (version 1 is
+/// [`legacy::PartnerRegisteredV1`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnerRegistered {
     pub partner: PartnerId,
     pub name: Name,
     pub kind: PartnerKind,
     pub siret: Option<Siret>,
+    pub legal_form: LegalForm,
+    pub rna: Option<Rna>,
+}
+
+/// The partner's legal form, set or corrected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerLegalFormSet {
+    pub legal_form: LegalForm,
+    pub reason: Note,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -339,7 +353,7 @@ event_enum!(
         ProgrammeEstablished = 2,
         AxisDefined = 1,
         AxisRetired = 1,
-        FunderRegistered = 1,
+        FunderRegistered = 2,
         EnvelopeNotified = 1,
         EnvelopeRevised = 1,
         BodyMembershipChanged = 1,
@@ -349,8 +363,9 @@ event_enum!(
 event_enum!(
     /// Events of a `partner-{p}.{id}` stream.
     PartnerEvent {
-        PartnerRegistered = 1,
+        PartnerRegistered = 2,
         PartnerLeftAlliance = 1,
+        PartnerLegalFormSet = 1,
     }
 );
 
@@ -488,6 +503,49 @@ pub mod legacy {
                 qpv: v1.qpv,
                 labelled_on: v1.labelled_on,
                 request_cap_permille: DEFAULT_REQUEST_CAP_PERMILLE,
+            }
+        }
+    }
+
+    /// [`FunderRegistered`] before payers existed.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct FunderRegisteredV1 {
+        pub funder: FunderId,
+        pub name: Name,
+        pub kind: FunderKind,
+    }
+
+    /// Reads with the payer DOMAIN.md maps its kind to.
+    impl From<FunderRegisteredV1> for FunderRegistered {
+        fn from(v1: FunderRegisteredV1) -> Self {
+            FunderRegistered {
+                payer: Payer::of_kind(v1.kind),
+                funder: v1.funder,
+                name: v1.name,
+                kind: v1.kind,
+            }
+        }
+    }
+
+    /// [`PartnerRegistered`] before legal forms existed.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PartnerRegisteredV1 {
+        pub partner: PartnerId,
+        pub name: Name,
+        pub kind: PartnerKind,
+        pub siret: Option<Siret>,
+    }
+
+    /// Reads with the legal form DOMAIN.md maps its kind to, and no RNA number.
+    impl From<PartnerRegisteredV1> for PartnerRegistered {
+        fn from(v1: PartnerRegisteredV1) -> Self {
+            PartnerRegistered {
+                legal_form: LegalForm::of_kind(v1.kind),
+                rna: None,
+                partner: v1.partner,
+                name: v1.name,
+                kind: v1.kind,
+                siret: v1.siret,
             }
         }
     }

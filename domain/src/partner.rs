@@ -23,6 +23,9 @@ pub struct Partner {
     pub name: Name,
     pub kind: PartnerKind,
     pub siret: Option<Siret>,
+    /// Private or public law: what the convention rule needs.
+    pub legal_form: LegalForm,
+    pub rna: Option<Rna>,
     /// False once it left the alliance.
     pub active: bool,
     pub registered_on: NaiveDate,
@@ -35,6 +38,7 @@ impl From<&Partner> for PartnerFacts {
         PartnerFacts {
             id: p.id.clone(),
             active: p.active,
+            legal_form: p.legal_form,
         }
     }
 }
@@ -51,6 +55,8 @@ pub fn apply(state: &mut PartnerState, on: NaiveDate, event: &PartnerEvent) {
                     name: e.name.clone(),
                     kind: e.kind,
                     siret: e.siret.clone(),
+                    legal_form: e.legal_form,
+                    rna: e.rna.clone(),
                     active: true,
                     registered_on: on,
                     left_on: None,
@@ -65,6 +71,11 @@ pub fn apply(state: &mut PartnerState, on: NaiveDate, event: &PartnerEvent) {
                 p.left_reason = Some(e.reason.clone());
             }
         }
+        PartnerEvent::PartnerLegalFormSet(e) => {
+            if let Some(p) = state.partner.as_mut() {
+                p.legal_form = e.legal_form;
+            }
+        }
     }
 }
 
@@ -75,6 +86,12 @@ pub enum PartnerCommand {
         name: Name,
         kind: PartnerKind,
         siret: Option<Siret>,
+        legal_form: LegalForm,
+        rna: Option<Rna>,
+    },
+    SetPartnerLegalForm {
+        legal_form: LegalForm,
+        reason: Note,
     },
     PartnerLeaves {
         reason: Note,
@@ -85,6 +102,7 @@ impl PartnerCommand {
     pub fn kind(&self) -> CommandKind {
         match self {
             PartnerCommand::RegisterPartner { .. } => CommandKind::RegisterPartner,
+            PartnerCommand::SetPartnerLegalForm { .. } => CommandKind::SetPartnerLegalForm,
             PartnerCommand::PartnerLeaves { .. } => CommandKind::PartnerLeaves,
         }
     }
@@ -114,7 +132,7 @@ impl Decider for PartnerDecider {
         state.version
     }
 
-    fn needs(command: &PartnerCommand) -> Needs {
+    fn needs(_: &PartnerState, command: &PartnerCommand) -> Needs {
         command.needs()
     }
 
@@ -135,6 +153,8 @@ impl Decider for PartnerDecider {
                 name,
                 kind: partner_kind,
                 siret,
+                legal_form,
+                rna,
             } => {
                 if state.version > 0 {
                     return Err(DomainError::Lifecycle {
@@ -156,6 +176,29 @@ impl Decider for PartnerDecider {
                         name: name.clone(),
                         kind: *partner_kind,
                         siret: siret.clone(),
+                        legal_form: *legal_form,
+                        rna: rna.clone(),
+                    },
+                ))
+            }
+            PartnerCommand::SetPartnerLegalForm { legal_form, reason } => {
+                let Some(p) = state.partner.as_ref() else {
+                    return Err(DomainError::NotFound(Missing::Target(StreamKind::Partner)));
+                };
+                if p.legal_form == *legal_form {
+                    return Err(DomainError::NothingToChange);
+                }
+                let on = effective_date(
+                    None,
+                    command.effective_on,
+                    ctx.today,
+                    state.first_effective_on,
+                )?;
+                Ok(Decided::one(
+                    on,
+                    PartnerLegalFormSet {
+                        legal_form: *legal_form,
+                        reason: reason.clone(),
                     },
                 ))
             }

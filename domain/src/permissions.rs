@@ -74,6 +74,7 @@ pub enum CommandKind {
     ReviseEnvelope,
     ChangeBodyMembership,
     RegisterPartner,
+    SetPartnerLegalForm,
     PartnerLeaves,
     ScheduleSession,
     RecordSessionHeld,
@@ -113,6 +114,7 @@ impl CommandKind {
         CommandKind::ReviseEnvelope,
         CommandKind::ChangeBodyMembership,
         CommandKind::RegisterPartner,
+        CommandKind::SetPartnerLegalForm,
         CommandKind::PartnerLeaves,
         CommandKind::ScheduleSession,
         CommandKind::RecordSessionHeld,
@@ -154,6 +156,7 @@ impl CommandKind {
             ReviseEnvelope => "reviseEnvelope",
             ChangeBodyMembership => "changeBodyMembership",
             RegisterPartner => "registerPartner",
+            SetPartnerLegalForm => "setPartnerLegalForm",
             PartnerLeaves => "partnerLeaves",
             ScheduleSession => "scheduleSession",
             RecordSessionHeld => "recordSessionHeld",
@@ -196,6 +199,7 @@ impl CommandKind {
             ReviseEnvelope => "réviser une enveloppe",
             ChangeBodyMembership => "modifier la composition d'une instance",
             RegisterPartner => "enregistrer un partenaire",
+            SetPartnerLegalForm => "renseigner la forme juridique d'un partenaire",
             PartnerLeaves => "enregistrer le départ d'un partenaire",
             ScheduleSession => "programmer une séance",
             RecordSessionHeld => "enregistrer la tenue d'une séance",
@@ -235,7 +239,8 @@ pub fn permitted(role: Role, command: CommandKind) -> bool {
         EstablishProgramme | ManageTokens => role == Admin,
         DefineAxis | RetireAxis | RegisterFunder | NotifyEnvelope | ReviseEnvelope
         | ChangeBodyMembership => role == Pilot,
-        RegisterPartner | PartnerLeaves | ScheduleSession | RecordSessionHeld | CancelSession => {
+        RegisterPartner | SetPartnerLegalForm | PartnerLeaves | ScheduleSession
+        | RecordSessionHeld | CancelSession => {
             matches!(role, Pilot | Coordinator)
         }
         ProposeAction | AmendAction | ProvideComplements | WithdrawAction | StartAction

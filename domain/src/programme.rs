@@ -57,6 +57,8 @@ pub struct Funder {
     pub id: FunderId,
     pub name: Name,
     pub kind: FunderKind,
+    /// The public body that finally pays its money.
+    pub payer: Payer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -178,6 +180,7 @@ pub fn apply(state: &mut ProgrammeState, on: NaiveDate, event: &ProgrammeEvent) 
                             id: e.funder.clone(),
                             name: e.name.clone(),
                             kind: e.kind,
+                            payer: e.payer,
                         });
                     }
                 }
@@ -268,6 +271,7 @@ pub enum ProgrammeCommand {
         funder: FunderId,
         name: Name,
         kind: FunderKind,
+        payer: Payer,
     },
     NotifyEnvelope {
         funder: FunderId,
@@ -323,7 +327,7 @@ impl Decider for ProgrammeDecider {
         state.version
     }
 
-    fn needs(command: &ProgrammeCommand) -> Needs {
+    fn needs(_: &ProgrammeState, command: &ProgrammeCommand) -> Needs {
         command.needs()
     }
 
@@ -430,7 +434,12 @@ impl Decider for ProgrammeDecider {
                 }
                 AxisRetired { code: code.clone() }.into()
             }
-            RegisterFunder { funder, name, kind } => {
+            RegisterFunder {
+                funder,
+                name,
+                kind,
+                payer,
+            } => {
                 if p.funder(funder).is_some() {
                     return Err(DomainError::FunderAlreadyRegistered(funder.clone()));
                 }
@@ -438,6 +447,7 @@ impl Decider for ProgrammeDecider {
                     funder: funder.clone(),
                     name: name.clone(),
                     kind: *kind,
+                    payer: *payer,
                 }
                 .into()
             }

@@ -155,7 +155,7 @@ impl Decider for SessionDecider {
         state.version
     }
 
-    fn needs(command: &SessionCommand) -> Needs {
+    fn needs(_: &SessionState, command: &SessionCommand) -> Needs {
         command.needs()
     }
 

@@ -490,6 +490,40 @@ impl Siret {
     }
 }
 
+/// An RNA number (répertoire national des associations): `W` and nine digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Rna(String);
+
+impl Rna {
+    /// Accepts a lower-case `w` and spaces (« w 913 001 234 »).
+    pub fn parse(s: &str) -> Result<Rna, InvalidValue> {
+        let compact: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
+        let valid = compact.len() == 10
+            && compact.starts_with('W')
+            && compact[1..].bytes().all(|b| b.is_ascii_digit());
+        if valid {
+            Ok(Rna(compact))
+        } else {
+            Err(InvalidValue::new(
+                "numéro RNA",
+                format!(
+                    "« {} » doit être la lettre W suivie de 9 chiffres (par exemple W913001234)",
+                    truncate_for_message(s)
+                ),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 fn luhn_valid(digits: &[u32]) -> bool {
     let sum: u32 = digits
         .iter()
@@ -572,6 +606,77 @@ closed_list!(
         Other => "Autre",
     }
 );
+
+closed_list!(
+    /// Whether a partner is a body of private or public law, which the convention rule needs
+    /// (its [`PartnerKind`] says its sector, not its law). DOMAIN.md, "Legal form".
+    LegalForm {
+        Association => "association",
+        Foundation => "fondation",
+        Company => "entreprise",
+        OtherPrivate => "autre personne morale de droit privé",
+        LocalAuthority => "collectivité territoriale",
+        Eple => "établissement public local d'enseignement",
+        StateService => "service de l'État",
+        OtherPublic => "autre personne morale de droit public",
+        Unknown => "forme juridique non renseignée",
+    }
+);
+
+impl LegalForm {
+    /// Private law, or UNKNOWN (which the rules treat as private law).
+    pub fn private_law(self) -> bool {
+        !matches!(
+            self,
+            LegalForm::LocalAuthority
+                | LegalForm::Eple
+                | LegalForm::StateService
+                | LegalForm::OtherPublic
+        )
+    }
+
+    /// How a partner registered before legal forms existed reads (DOMAIN.md): an école has no
+    /// legal personality, so `SCHOOL` reads as UNKNOWN like every kind not listed.
+    pub fn of_kind(kind: PartnerKind) -> LegalForm {
+        match kind {
+            PartnerKind::Association => LegalForm::Association,
+            PartnerKind::College | PartnerKind::Lycee => LegalForm::Eple,
+            PartnerKind::MunicipalService | PartnerKind::Epci => LegalForm::LocalAuthority,
+            PartnerKind::StateService => LegalForm::StateService,
+            _ => LegalForm::Unknown,
+        }
+    }
+}
+
+closed_list!(
+    /// The public body that finally pays a funder's money: the fonds de la cité, run by the lead
+    /// collège, is State money (DOMAIN.md, "Payer").
+    Payer {
+        State => "État",
+        Commune => "commune",
+        Epci => "EPCI",
+        Department => "département",
+        Region => "région",
+        Caf => "CAF",
+        Other => "autre",
+    }
+);
+
+impl Payer {
+    /// How a funder registered before payers existed reads (DOMAIN.md), and the payer a new
+    /// funder gets when none is given.
+    pub fn of_kind(kind: FunderKind) -> Payer {
+        match kind {
+            FunderKind::State | FunderKind::FondsDeLaCite => Payer::State,
+            FunderKind::Municipality => Payer::Commune,
+            FunderKind::Epci => Payer::Epci,
+            FunderKind::Department => Payer::Department,
+            FunderKind::Region => Payer::Region,
+            FunderKind::Caf => Payer::Caf,
+            _ => Payer::Other,
+        }
+    }
+}
 
 closed_list!(
     /// A governance body of the programme.

@@ -339,6 +339,7 @@ fn context(step: &Step) -> Context {
         .with_holder(PartnerFacts {
             id: holder(),
             active: true,
+            legal_form: LegalForm::Association,
         });
     if let ActionCommand::GiveOpinion { session: s, .. }
     | ActionCommand::TakeCopilDecision { session: s, .. }
@@ -595,7 +596,7 @@ proptest! {
             let command = match kind {
                 0 => ProgrammeCommand::DefineAxis { code: axis(["A1", "A2", "A3"][f]), title: title("Axe"), objective: NationalObjective::SchoolRole },
                 1 => ProgrammeCommand::RetireAxis { code: axis(["A1", "A2", "A3"][f]) },
-                2 => ProgrammeCommand::RegisterFunder { funder: funder(f), name: Name::parse("nom", "Financeur").unwrap(), kind: FunderKind::Other },
+                2 => ProgrammeCommand::RegisterFunder { funder: funder(f), name: Name::parse("nom", "Financeur").unwrap(), kind: FunderKind::Other, payer: Payer::Other },
                 3 => ProgrammeCommand::NotifyEnvelope { funder: funder(f), year, amount, reference: None },
                 4 => ProgrammeCommand::ReviseEnvelope { funder: funder(f), year, amount, reason: note() },
                 5 => ProgrammeCommand::ChangeBodyMembership { body: BodyKind::ALL[f], organisations: vec![] },

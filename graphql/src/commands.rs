@@ -244,7 +244,7 @@ impl CommandService {
                 });
             }
             let context = self
-                .gather(issuer, programme, &D::needs(&command.command))
+                .gather(issuer, programme, &D::needs(&state, &command.command))
                 .await?;
             let mut command = command.clone();
             D::assign_ids(&mut command.command, &state, &context);
@@ -527,7 +527,7 @@ impl CommandService {
         programme: &ProgrammeId,
         needs: &Needs,
     ) -> Result<Context, CommandError> {
-        if needs.envelope.is_some() || needs.references {
+        if needs.envelope.is_some() || needs.references || needs.partner_grants.is_some() {
             // Under the programme's lock, that includes every event of the programme.
             self.projector
                 .wait_for(self.log.head().position, READ_YOUR_WRITES_TIMEOUT)
@@ -582,6 +582,19 @@ impl FactSource for LogFacts<'_> {
         Ok(self.service.projector.read(|model| {
             model.programme(self.programme).map_or(Money::ZERO, |view| {
                 projections::query::granted_in_year(view, funder, year)
+            })
+        }))
+    }
+
+    fn granted_to(
+        &self,
+        partner: &PartnerId,
+        funder: &FunderId,
+        year: Year,
+    ) -> Result<Money, CommandError> {
+        Ok(self.service.projector.read(|model| {
+            model.programme(self.programme).map_or(Money::ZERO, |view| {
+                projections::query::granted_to_partner(view, partner, funder, year)
             })
         }))
     }

@@ -511,6 +511,22 @@ impl FactSource for ProgrammeSim {
             .unwrap_or(Money::ZERO))
     }
 
+    fn granted_to(
+        &self,
+        partner: &PartnerId,
+        funder: &FunderId,
+        year: Year,
+    ) -> Result<Money, Self::Error> {
+        Ok(self
+            .actions
+            .iter()
+            .filter_map(|a| a.state.action.as_ref())
+            .filter(|a| &a.holder == partner)
+            .flat_map(|a| &a.grants)
+            .filter(|g| &g.funder == funder && g.year == year)
+            .fold(Money::ZERO, |acc, g| acc.saturating_add(g.amount)))
+    }
+
     fn references(&self) -> Result<Vec<(String, Year)>, Self::Error> {
         Ok(self
             .actions
@@ -1129,7 +1145,8 @@ impl Sim<'_> {
         state_of: impl Fn(&mut ProgrammeSim) -> &mut D::State,
         command: D::Command,
     ) -> Result<(), GeneratorError> {
-        let context = self.context(p, role, &D::needs(&command));
+        let needs = D::needs(state_of(&mut self.programmes[p]), &command);
+        let context = self.context(p, role, &needs);
         let prog = &mut self.programmes[p];
         let stream = D::stream(&prog.id, id).stream_id();
         let command = Command {
@@ -1844,6 +1861,7 @@ impl Sim<'_> {
                     funder: FunderId::parse(funder)?,
                     name: name(&funder_name)?,
                     kind: *kind,
+                    payer: Payer::of_kind(*kind),
                 },
             )?;
         }
@@ -1892,6 +1910,8 @@ impl Sim<'_> {
                     name: name(partner_name)?,
                     kind,
                     siret,
+                    legal_form: LegalForm::of_kind(kind),
+                    rna: None,
                 },
             )?;
         }
@@ -2186,14 +2206,29 @@ impl Sim<'_> {
         Ok(())
     }
 
+    /// The act of a grant of `amount` by `funder` to action `a`'s holder: a convention when
+    /// rule 6 asks for one, else the act that funder usually signs.
     fn act_for(
         &mut self,
+        p: usize,
+        a: usize,
         funder: &FunderId,
         amount: Money,
-        year: i32,
+        year: Year,
         on: NaiveDate,
     ) -> Result<Act, GeneratorError> {
-        let kind = if amount > action::CONVENTION_THRESHOLD {
+        let prog = &self.programmes[p];
+        let holder = self.action(p, a).map(|x| x.holder.clone());
+        let (legal_form, already) = match &holder {
+            Some(holder) => {
+                let Ok(already) = prog.granted_to(holder, funder, year);
+                let Ok(facts) = prog.partner(holder);
+                (facts.map_or(LegalForm::Unknown, |f| f.legal_form), already)
+            }
+            None => (LegalForm::Unknown, Money::ZERO),
+        };
+        let year = year.get();
+        let kind = if action::convention_required(legal_form, already, amount) {
             ActKind::Convention
         } else {
             match funder.as_str() {
@@ -2273,7 +2308,7 @@ impl Sim<'_> {
                 )?;
                 continue;
             }
-            let act = self.act_for(&funder, amount, year.get(), on)?;
+            let act = self.act_for(p, a, &funder, amount, year, on)?;
             let grant = GrantId::parse(&format!("g-{funder}"))?;
             self.action_cmd(
                 p,

@@ -5,7 +5,7 @@
 //! decodes into and its upcast. An unknown pair is an error that names it, never a silent skip.
 //! The golden files under `projections/tests/golden/<type>/v<N>.bin` pin every version's bytes.
 
-use domain::events::legacy::ProgrammeEstablishedV1;
+use domain::events::legacy::{FunderRegisteredV1, PartnerRegisteredV1, ProgrammeEstablishedV1};
 use domain::events::*;
 
 /// An event ready for the log: its routing keys outside the payload.
@@ -55,7 +55,11 @@ pub fn known_versions() -> Vec<(&'static str, u16)> {
 }
 
 /// Versions no longer written, still read.
-const LEGACY_VERSIONS: &[(&str, u16)] = &[("ProgrammeEstablished", 1)];
+const LEGACY_VERSIONS: &[(&str, u16)] = &[
+    ("ProgrammeEstablished", 1),
+    ("FunderRegistered", 1),
+    ("PartnerRegistered", 1),
+];
 
 /// Decodes a stored payload into the current domain event, upcasting old versions.
 pub fn decode(
@@ -97,12 +101,15 @@ pub fn decode(
         ("ProgrammeEstablished", 2) => |v: ProgrammeEstablished| p(v.into()), ProgrammeEstablished;
         ("AxisDefined", 1) => |v: AxisDefined| p(v.into()), AxisDefined;
         ("AxisRetired", 1) => |v: AxisRetired| p(v.into()), AxisRetired;
-        ("FunderRegistered", 1) => |v: FunderRegistered| p(v.into()), FunderRegistered;
+        ("FunderRegistered", 1) => |v: FunderRegisteredV1| p(FunderRegistered::from(v).into()), FunderRegisteredV1;
+        ("FunderRegistered", 2) => |v: FunderRegistered| p(v.into()), FunderRegistered;
         ("EnvelopeNotified", 1) => |v: EnvelopeNotified| p(v.into()), EnvelopeNotified;
         ("EnvelopeRevised", 1) => |v: EnvelopeRevised| p(v.into()), EnvelopeRevised;
         ("BodyMembershipChanged", 1) => |v: BodyMembershipChanged| p(v.into()), BodyMembershipChanged;
-        ("PartnerRegistered", 1) => |v: PartnerRegistered| pa(v.into()), PartnerRegistered;
+        ("PartnerRegistered", 1) => |v: PartnerRegisteredV1| pa(PartnerRegistered::from(v).into()), PartnerRegisteredV1;
+        ("PartnerRegistered", 2) => |v: PartnerRegistered| pa(v.into()), PartnerRegistered;
         ("PartnerLeftAlliance", 1) => |v: PartnerLeftAlliance| pa(v.into()), PartnerLeftAlliance;
+        ("PartnerLegalFormSet", 1) => |v: PartnerLegalFormSet| pa(v.into()), PartnerLegalFormSet;
         ("SessionScheduled", 1) => |v: SessionScheduled| s(v.into()), SessionScheduled;
         ("SessionHeld", 1) => |v: SessionHeld| s(v.into()), SessionHeld;
         ("SessionCancelled", 1) => |v: SessionCancelled| s(v.into()), SessionCancelled;

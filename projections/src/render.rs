@@ -228,6 +228,17 @@ fn partner_sentence(view: &ProgrammeView, event: &RecordedEvent, e: &PartnerEven
             };
             format!("Partenaire « {name} » sorti de l'alliance : {}", x.reason)
         }
+        PartnerEvent::PartnerLegalFormSet(x) => {
+            let name = match &event.stream {
+                domain::streams::StreamRef::Partner(_, id) => partner_name(view, id),
+                _ => String::from("?"),
+            };
+            format!(
+                "Forme juridique du partenaire « {name} » : {} ({})",
+                x.legal_form.label(),
+                x.reason
+            )
+        }
     }
 }
 

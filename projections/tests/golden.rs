@@ -10,7 +10,7 @@
 //! projections --test golden`, which writes only the files that do not exist yet.
 
 use chrono::NaiveDate;
-use domain::events::legacy::ProgrammeEstablishedV1;
+use domain::events::legacy::{FunderRegisteredV1, PartnerRegisteredV1, ProgrammeEstablishedV1};
 use domain::events::*;
 use domain::values::*;
 use projections::registry;
@@ -72,9 +72,10 @@ fn current_samples() -> Vec<DomainEvent> {
         .into()),
         p(AxisRetired { code: axis("A1") }.into()),
         p(FunderRegistered {
-            funder: funder("etat-p147"),
-            name: name("État – crédits Cité éducative"),
-            kind: FunderKind::State,
+            funder: funder("fonds-cite"),
+            name: name("Fonds de la cité"),
+            kind: FunderKind::FondsDeLaCite,
+            payer: Payer::State,
         }
         .into()),
         p(EnvelopeNotified {
@@ -102,6 +103,15 @@ fn current_samples() -> Vec<DomainEvent> {
                 name: name("Association Lire et Faire Lire"),
                 kind: PartnerKind::Association,
                 siret: Some(Siret::parse("73282932000074").unwrap()),
+                legal_form: LegalForm::Association,
+                rna: Some(Rna::parse("W913001234").unwrap()),
+            }
+            .into(),
+        ),
+        DomainEvent::Partner(
+            PartnerLegalFormSet {
+                legal_form: LegalForm::Foundation,
+                reason: note("Reconnue d'utilité publique"),
             }
             .into(),
         ),
@@ -312,6 +322,38 @@ fn golden_cases() -> Vec<(String, u16, Vec<u8>, DomainEvent)> {
         eventlog::codec::encode(&v1).unwrap(),
         DomainEvent::Programme(ProgrammeEstablished::from(v1).into()),
     ));
+    // Version 1 of a funder reads with the payer its kind maps to.
+    let v1 = FunderRegisteredV1 {
+        funder: funder("etat-p147"),
+        name: name("État – crédits Cité éducative"),
+        kind: FunderKind::State,
+    };
+    let upcast = FunderRegistered::from(v1.clone());
+    assert_eq!(upcast.payer, Payer::State);
+    cases.push((
+        "FunderRegistered".to_owned(),
+        1,
+        eventlog::codec::encode(&v1).unwrap(),
+        DomainEvent::Programme(upcast.into()),
+    ));
+    // Version 1 of a partner reads with the legal form its kind maps to, without an RNA number.
+    let v1 = PartnerRegisteredV1 {
+        partner: PartnerId::parse("asso-lire").unwrap(),
+        name: name("Association Lire et Faire Lire"),
+        kind: PartnerKind::Association,
+        siret: Some(Siret::parse("73282932000074").unwrap()),
+    };
+    let upcast = PartnerRegistered::from(v1.clone());
+    assert_eq!(
+        (upcast.legal_form, upcast.rna.clone()),
+        (LegalForm::Association, None)
+    );
+    cases.push((
+        "PartnerRegistered".to_owned(),
+        1,
+        eventlog::codec::encode(&v1).unwrap(),
+        DomainEvent::Partner(upcast.into()),
+    ));
     cases
 }
 
@@ -384,7 +426,11 @@ fn an_unknown_type_or_version_is_an_error_that_names_it() {
 
 #[test]
 fn a_truncated_payload_is_an_error_that_names_its_type() {
-    let event = &current_samples()[12];
+    let samples = current_samples();
+    let event = samples
+        .iter()
+        .find(|e| e.event_type() == "ActionProposed")
+        .unwrap();
     let encoded = registry::encode(event);
     let err = registry::decode(
         encoded.event_type,

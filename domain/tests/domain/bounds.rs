@@ -666,6 +666,7 @@ fn an_exercice_outside_the_programme_s_years_is_refused() {
                 funder: etat(),
                 name: name("État"),
                 kind: FunderKind::State,
+                payer: Payer::of_kind(FunderKind::State),
             },
         ),
     ];

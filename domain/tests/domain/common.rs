@@ -365,6 +365,7 @@ pub fn action_ctx() -> Context {
         .with_holder(PartnerFacts {
             id: holder(),
             active: true,
+            legal_form: LegalForm::Association,
         })
 }
 

@@ -207,6 +207,7 @@ fn a_programme_keeps_axes_funders_envelopes_and_bodies() {
                 funder: etat(),
                 name: name("État"),
                 kind: FunderKind::State,
+                payer: Payer::of_kind(FunderKind::State),
             },
         ),
         at(
@@ -307,6 +308,8 @@ fn a_partner_that_leaves_is_no_longer_active() {
                 name: name("Lire à Grigny"),
                 kind: PartnerKind::Association,
                 siret: None,
+                legal_form: LegalForm::of_kind(PartnerKind::Association),
+                rna: None,
             },
         ),
         at(

@@ -31,6 +31,7 @@ fn the_table_of_domain_md_is_the_table_of_permitted() {
         (
             &[
                 RegisterPartner,
+                SetPartnerLegalForm,
                 PartnerLeaves,
                 ScheduleSession,
                 RecordSessionHeld,

@@ -1,9 +1,9 @@
 //! The rules of DOMAIN.md, each broken every way it can be, and the sensible ones beside them.
 
 use crate::common::*;
-use domain::action::{ActionCommand, CONVENTION_THRESHOLD, beneficiary_count};
-use domain::context::{EnvelopeFacts, PartnerFacts};
-use domain::decider::Command;
+use domain::action::{ActionCommand, ActionDecider, CONVENTION_THRESHOLD, beneficiary_count};
+use domain::context::{Context, EnvelopeFacts, PartnerFacts};
+use domain::decider::{Command, Decider};
 use domain::error::*;
 use domain::events::*;
 use domain::values::*;
@@ -305,6 +305,7 @@ fn a_holder_that_left_the_alliance_cannot_propose() {
             c.with_holder(PartnerFacts {
                 id: holder(),
                 active: false,
+                legal_form: LegalForm::Association,
             })
         })
         .when(propose(action_proposed()))
@@ -823,8 +824,8 @@ fn a_grant_that_exactly_exhausts_the_envelope_is_accepted() {
         .decided();
 }
 
-#[test]
-fn a_grant_above_23_000_euros_needs_a_convention() {
+/// An action of the holder retained for 40 000 € of the State, ready for its grants.
+fn retained_for_40_000() -> Vec<Dated<ActionEvent>> {
     let mut events = under_review();
     events[0] = at(proposed_on(), {
         let mut p = action_proposed();
@@ -836,22 +837,128 @@ fn a_grant_above_23_000_euros_needs_a_convention() {
         copil_on(),
         decision(DecisionOutcome::Retained, vec![line(etat(), eur(40_000))]),
     ));
+    events
+}
+
+fn holder_of_form(legal_form: LegalForm) -> impl FnOnce(Context) -> Context {
+    move |c| {
+        c.with_holder(PartnerFacts {
+            id: holder(),
+            active: true,
+            legal_form,
+        })
+    }
+}
+
+#[test]
+fn a_grant_above_23_000_euros_to_an_association_needs_a_convention() {
+    let events = retained_for_40_000();
     let e = given(events.clone())
+        .with(holder_of_form(LegalForm::Association))
         .when(grant(etat(), cents(2_300_001), ActKind::Arrete))
         .then_rule("convention_required");
     assert_eq!(
         e,
         DomainError::ConventionRequired {
             amount: cents(2_300_001),
-            act: ActKind::Arrete
+            act: ActKind::Arrete,
+            funder: etat(),
+            holder: holder(),
+            year: Year::parse(2026).unwrap(),
+            already_granted: Money::ZERO,
         }
     );
+    assert!(e.to_string().contains("pour l'exercice 2026"), "{e}");
     given(events.clone())
+        .with(holder_of_form(LegalForm::Association))
         .when(grant(etat(), CONVENTION_THRESHOLD, ActKind::Arrete))
         .decided();
     given(events)
+        .with(holder_of_form(LegalForm::Association))
         .when(grant(etat(), eur(40_000), ActKind::Convention))
         .decided();
+}
+
+#[test]
+fn the_convention_threshold_adds_up_one_funders_grants_to_one_partner_for_the_year() {
+    // Two 15 000 € grants of the State to one association in one year: the second, with 15 000 €
+    // already granted on another of its actions, makes 30 000 € and needs a convention.
+    let events = retained_for_40_000();
+    let with_15_000_granted = |c: Context| {
+        let mut c = holder_of_form(LegalForm::Association)(c);
+        c.partner_granted = Some(eur(15_000));
+        c
+    };
+    let e = given(events.clone())
+        .with(with_15_000_granted)
+        .when(grant(etat(), eur(15_000), ActKind::Arrete))
+        .then_rule("convention_required");
+    assert_eq!(
+        e,
+        DomainError::ConventionRequired {
+            amount: eur(15_000),
+            act: ActKind::Arrete,
+            funder: etat(),
+            holder: holder(),
+            year: Year::parse(2026).unwrap(),
+            already_granted: eur(15_000),
+        }
+    );
+    assert!(
+        e.to_string().contains("a déjà attribué 15\u{202f}000,00"),
+        "{e}"
+    );
+    given(events.clone())
+        .with(with_15_000_granted)
+        .when(grant(etat(), eur(8_000), ActKind::Arrete))
+        .decided();
+    given(events)
+        .with(with_15_000_granted)
+        .when(grant(etat(), eur(15_000), ActKind::Convention))
+        .decided();
+}
+
+#[test]
+fn a_partner_of_public_law_needs_no_convention_under_this_rule() {
+    // A 30 000 € grant to a collège (an EPLE) by an arrêté is lawful.
+    let events = retained_for_40_000();
+    for form in [
+        LegalForm::Eple,
+        LegalForm::LocalAuthority,
+        LegalForm::StateService,
+        LegalForm::OtherPublic,
+    ] {
+        given(events.clone())
+            .with(holder_of_form(form))
+            .when(grant(etat(), eur(30_000), ActKind::Arrete))
+            .decided();
+    }
+    // Private law, or a legal form not known, does.
+    for form in [
+        LegalForm::Association,
+        LegalForm::Foundation,
+        LegalForm::Company,
+        LegalForm::OtherPrivate,
+        LegalForm::Unknown,
+    ] {
+        given(events.clone())
+            .with(holder_of_form(form))
+            .when(grant(etat(), eur(30_000), ActKind::Arrete))
+            .then_rule("convention_required");
+    }
+}
+
+#[test]
+fn a_grant_needs_the_holders_facts_and_what_it_was_already_granted() {
+    let needs = <ActionDecider as Decider>::needs(
+        &ActionDecider::fold(&retained_for_40_000()),
+        &grant(etat(), eur(1_000), ActKind::Arrete),
+    );
+    assert_eq!(needs.holder, Some(holder()));
+    assert_eq!(
+        needs.partner_grants,
+        Some((holder(), etat(), Year::parse(2026).unwrap()))
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use domain::actor::Actor;
-use domain::context::Context;
+use domain::context::{Context, PartnerFacts};
 use domain::error::{DomainError, Missing};
 use domain::events::*;
 use domain::partner::{PartnerCommand, PartnerDecider};
@@ -45,6 +45,7 @@ fn programme_events() -> Vec<Dated<ProgrammeEvent>> {
                 funder: etat(),
                 name: name("État"),
                 kind: FunderKind::State,
+                payer: Payer::of_kind(FunderKind::State),
             },
         ),
         at(
@@ -145,6 +146,7 @@ fn a_funder_is_registered_once() {
             funder: etat(),
             name: name("État"),
             kind: FunderKind::State,
+            payer: Payer::of_kind(FunderKind::State),
         })
         .then_rule("funder_already_registered");
 }
@@ -216,6 +218,8 @@ fn a_partner_is_registered_once_and_leaves_once() {
         name: name("Lire à Grigny"),
         kind: PartnerKind::Association,
         siret: Some(Siret::parse("732 829 320 00074").unwrap()),
+        legal_form: LegalForm::of_kind(PartnerKind::Association),
+        rna: None,
     };
     let state = given_in::<PartnerDecider>(vec![], ctx.clone())
         .when(register.clone())
@@ -229,6 +233,8 @@ fn a_partner_is_registered_once_and_leaves_once() {
             name: name("Lire à Grigny"),
             kind: PartnerKind::Association,
             siret: None,
+            legal_form: LegalForm::of_kind(PartnerKind::Association),
+            rna: None,
         },
     )];
     given_in::<PartnerDecider>(registered.clone(), ctx.clone())
@@ -245,6 +251,107 @@ fn a_partner_is_registered_once_and_leaves_once() {
 }
 
 #[test]
+fn a_partners_legal_form_is_set_later_and_folded() {
+    let ctx =
+        Context::new(coordinator(), today(), programme_id()).with_programme(programme_facts());
+    let registered = vec![at(
+        d(2026, 1, 1),
+        PartnerRegistered {
+            partner: holder(),
+            name: name("Lire à Grigny"),
+            kind: PartnerKind::Other,
+            siret: None,
+            legal_form: LegalForm::Unknown,
+            rna: None,
+        },
+    )];
+    let set = |form| PartnerCommand::SetPartnerLegalForm {
+        legal_form: form,
+        reason: note("Statuts reçus"),
+    };
+    let state = given_in::<PartnerDecider>(registered.clone(), ctx.clone())
+        .when(set(LegalForm::Association))
+        .decided()
+        .1;
+    let partner = state.partner.as_ref().unwrap();
+    assert_eq!(partner.legal_form, LegalForm::Association);
+    assert_eq!(state.version, 2);
+    assert_eq!(
+        PartnerFacts::from(partner).legal_form,
+        LegalForm::Association
+    );
+    // The same form again changes nothing.
+    given_in::<PartnerDecider>(registered, ctx.clone())
+        .when(set(LegalForm::Unknown))
+        .then_code(domain::error::ApiCode::Validation);
+    // An unknown partner.
+    given_in::<PartnerDecider>(vec![], ctx.clone())
+        .when(set(LegalForm::Association))
+        .then_code(domain::error::ApiCode::NotFound);
+    // A porteur may not.
+    given_in::<PartnerDecider>(vec![], ctx.clone())
+        .by(porteur())
+        .when(set(LegalForm::Association))
+        .then_code(domain::error::ApiCode::Forbidden);
+}
+
+#[test]
+fn an_rna_number_is_w_and_nine_digits() {
+    assert_eq!(Rna::parse("w 913 001 234").unwrap().as_str(), "W913001234");
+    for bad in [
+        "913001234",
+        "W91300123",
+        "W9130012345",
+        "X913001234",
+        "W91300123A",
+        "W913 001 23é",
+    ] {
+        let e = Rna::parse(bad).unwrap_err();
+        assert!(
+            e.to_string().contains("W suivie de 9 chiffres"),
+            "{bad}: {e}"
+        );
+    }
+}
+
+#[test]
+fn old_partners_and_funders_read_with_domain_md_mappings() {
+    use PartnerKind as K;
+    for (kind, form) in [
+        (K::Association, LegalForm::Association),
+        (K::College, LegalForm::Eple),
+        (K::Lycee, LegalForm::Eple),
+        (K::MunicipalService, LegalForm::LocalAuthority),
+        (K::Epci, LegalForm::LocalAuthority),
+        (K::StateService, LegalForm::StateService),
+        (K::School, LegalForm::Unknown),
+        (K::Caf, LegalForm::Unknown),
+        (K::Culture, LegalForm::Unknown),
+        (K::Other, LegalForm::Unknown),
+    ] {
+        assert_eq!(LegalForm::of_kind(kind), form, "{kind:?}");
+    }
+    use FunderKind as F;
+    for (kind, payer) in [
+        (F::State, Payer::State),
+        (F::FondsDeLaCite, Payer::State),
+        (F::Municipality, Payer::Commune),
+        (F::Epci, Payer::Epci),
+        (F::Department, Payer::Department),
+        (F::Region, Payer::Region),
+        (F::Caf, Payer::Caf),
+        (F::Housing, Payer::Other),
+        (F::Foundation, Payer::Other),
+        (F::OwnFunds, Payer::Other),
+        (F::Other, Payer::Other),
+    ] {
+        assert_eq!(Payer::of_kind(kind), payer, "{kind:?}");
+    }
+    assert!(LegalForm::Unknown.private_law());
+    assert!(!LegalForm::Eple.private_law());
+}
+
+#[test]
 fn a_partner_needs_an_established_programme() {
     given_in::<PartnerDecider>(vec![], Context::new(pilot(), today(), programme_id()))
         .when(PartnerCommand::RegisterPartner {
@@ -252,6 +359,8 @@ fn a_partner_needs_an_established_programme() {
             name: name("x"),
             kind: PartnerKind::Other,
             siret: None,
+            legal_form: LegalForm::of_kind(PartnerKind::Other),
+            rna: None,
         })
         .then_error(DomainError::NotFound(Missing::Programme(programme_id())));
 }

@@ -12,8 +12,8 @@
 )]
 
 use super::enums::{
-    ActKind, AgeBand, BodyKind, DecisionOutcome, FunderKind, NationalObjective, Opinion,
-    PartnerKind, PaymentKind, PublicKind, Rating, Recommendation, ReportKind, Sex,
+    ActKind, AgeBand, BodyKind, DecisionOutcome, FunderKind, LegalForm, NationalObjective, Opinion,
+    PartnerKind, Payer, PaymentKind, PublicKind, Rating, Recommendation, ReportKind, Sex,
 };
 use super::objects::{ActionObject, PartnerObject, ProgrammeObject, SessionObject};
 use super::scalars::{Cents, Date};
@@ -33,7 +33,7 @@ use domain::programme::{ProgrammeCommand, ProgrammeDecider};
 use domain::session::{SessionCommand, SessionDecider};
 use domain::values::{
     Act, ActionId, AxisCode, BeneficiaryCount, FunderId, IndicatorCode, IndicatorDef, MoneyLine,
-    PartnerId, PaymentId, ProgrammeId, SessionId, Siret, Text, Year,
+    PartnerId, PaymentId, ProgrammeId, Rna, SessionId, Siret, Text, Year,
 };
 use std::collections::BTreeMap;
 
@@ -104,6 +104,8 @@ pub struct RegisterFunderInput {
     pub id: ID,
     pub name: String,
     pub kind: FunderKind,
+    /// Default: from `kind`, as DOMAIN.md maps old funders.
+    pub payer: Option<Payer>,
 }
 
 #[derive(InputObject)]
@@ -120,6 +122,9 @@ pub struct RegisterPartnerInput {
     pub name: String,
     pub kind: PartnerKind,
     pub siret: Option<String>,
+    #[graphql(default_with = "LegalForm::Unknown")]
+    pub legal_form: LegalForm,
+    pub rna: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -189,24 +194,32 @@ pub struct ActionPayload {
 pub struct ProgrammePayload {
     pub programme: ProgrammeObject,
     pub position: i64,
+    /// Rule codes accepted with a warning (e.g. `personal_data_suspected`).
+    pub warnings: Vec<String>,
 }
 
 #[derive(SimpleObject)]
 pub struct SessionPayload {
     pub session: SessionObject,
     pub position: i64,
+    /// Rule codes accepted with a warning (e.g. `personal_data_suspected`).
+    pub warnings: Vec<String>,
 }
 
 #[derive(SimpleObject)]
 pub struct PartnerPayload {
     pub partner: PartnerObject,
     pub position: i64,
+    /// Rule codes accepted with a warning (e.g. `personal_data_suspected`).
+    pub warnings: Vec<String>,
 }
 
 #[derive(SimpleObject)]
 pub struct DecisionsPayload {
     pub actions: Vec<ActionObject>,
     pub position: i64,
+    /// Rule codes accepted with a warning (e.g. `personal_data_suspected`).
+    pub warnings: Vec<String>,
 }
 
 // ---------------------------------------------------------------------------------- parsing
@@ -429,6 +442,7 @@ impl Answer for ProgrammeDecider {
         Ok(ProgrammePayload {
             programme: ProgrammeObject::current(ctx, viewer, programme)?,
             position: position(&outcome),
+            warnings: outcome.warnings,
         })
     }
 }
@@ -445,6 +459,7 @@ impl Answer for PartnerDecider {
         Ok(PartnerPayload {
             partner: PartnerObject::current(ctx, viewer, programme, id)?,
             position: position(&outcome),
+            warnings: outcome.warnings,
         })
     }
 }
@@ -461,6 +476,7 @@ impl Answer for SessionDecider {
         Ok(SessionPayload {
             session: SessionObject::current(ctx, viewer, programme, id)?,
             position: position(&outcome),
+            warnings: outcome.warnings,
         })
     }
 }
@@ -548,10 +564,14 @@ impl DomainMutation {
         input: RegisterFunderInput,
         options: Option<CommandOptions>,
     ) -> Result<ProgrammePayload> {
+        let kind = FunderKind::into(input.kind);
         let cmd = ProgrammeCommand::RegisterFunder {
             funder: funder_id(&input.id)?,
             name: text("nom du financeur", &input.name)?,
-            kind: FunderKind::into(input.kind),
+            kind,
+            payer: input
+                .payer
+                .map_or(domain::values::Payer::of_kind(kind), Into::into),
         };
         run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
     }
@@ -628,6 +648,30 @@ impl DomainMutation {
                 .map(Siret::parse)
                 .transpose()
                 .map_err(ApiError::from)?,
+            legal_form: input.legal_form.into(),
+            rna: input
+                .rna
+                .as_deref()
+                .map(Rna::parse)
+                .transpose()
+                .map_err(ApiError::from)?,
+        };
+        run::<PartnerDecider>(ctx, &programme_id, Ok(partner), cmd, &options).await
+    }
+
+    async fn set_partner_legal_form(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        partner_id: ID,
+        legal_form: LegalForm,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<PartnerPayload> {
+        let partner = self::partner_id(&partner_id)?;
+        let cmd = PartnerCommand::SetPartnerLegalForm {
+            legal_form: legal_form.into(),
+            reason: text("motif", &reason)?,
         };
         run::<PartnerDecider>(ctx, &programme_id, Ok(partner), cmd, &options).await
     }
@@ -894,6 +938,7 @@ impl DomainMutation {
         Ok(DecisionsPayload {
             actions,
             position: position(&outcome),
+            warnings: outcome.warnings,
         })
     }
 

@@ -51,6 +51,18 @@ api_enum!(
     }
 );
 api_enum!(
+    /// Private law: ASSOCIATION FOUNDATION COMPANY OTHER_PRIVATE. Public law: LOCAL_AUTHORITY EPLE
+    /// STATE_SERVICE OTHER_PUBLIC. UNKNOWN counts as private law.
+    LegalForm => LegalForm {
+        Association, Foundation, Company, OtherPrivate, LocalAuthority, Eple, StateService,
+        OtherPublic, Unknown
+    }
+);
+api_enum!(
+    /// The public body that finally pays a funder's money (the fonds de la cité: STATE).
+    Payer => Payer { State, Commune, Epci, Department, Region, Caf, Other }
+);
+api_enum!(
     /// A governance body.
     BodyKind => BodyKind { Copil, Cotech, SelectionCommittee, Other }
 );

@@ -7,8 +7,9 @@
 //! `projections::query`, which has already redacted it for the viewer.
 
 use super::enums::{
-    ActKind, ActionStatus, AgeBand, BodyKind, DecisionOutcome, FunderKind, NationalObjective,
-    Opinion, PartnerKind, PaymentKind, PublicKind, Rating, Recommendation, ReportKind, Sex,
+    ActKind, ActionStatus, AgeBand, BodyKind, DecisionOutcome, FunderKind, LegalForm,
+    NationalObjective, Opinion, PartnerKind, Payer, PaymentKind, PublicKind, Rating,
+    Recommendation, ReportKind, Sex,
 };
 use super::page::PageInfo;
 use super::reading::{Bound, actor, app_state, live_bound, programme_not_found, query_error};
@@ -204,6 +205,8 @@ pub struct FunderObject {
     id: ID,
     name: String,
     kind: FunderKind,
+    /// L'organisme public qui paie en définitive (le fonds de la cité : l'État).
+    payer: Payer,
 }
 
 impl From<q::FunderView> for FunderObject {
@@ -212,6 +215,7 @@ impl From<q::FunderView> for FunderObject {
             id: id(&f.id),
             name: f.name,
             kind: f.kind.into(),
+            payer: f.payer.into(),
         }
     }
 }
@@ -244,6 +248,12 @@ pub struct PartnerObject {
     kind: PartnerKind,
     siret: Option<String>,
     active: bool,
+    /// Droit privé ou droit public : ce que la règle de la convention demande.
+    legal_form: LegalForm,
+    /// Numéro RNA d'une association (W et neuf chiffres).
+    rna: Option<String>,
+    /// Version of the partner's stream.
+    version: i64,
 }
 
 impl From<q::PartnerView> for PartnerObject {
@@ -254,6 +264,9 @@ impl From<q::PartnerView> for PartnerObject {
             kind: p.kind.into(),
             siret: p.siret,
             active: p.active,
+            legal_form: p.legal_form.into(),
+            rna: p.rna,
+            version: i64::try_from(p.version).unwrap_or(i64::MAX),
         }
     }
 }
@@ -863,6 +876,11 @@ impl SessionObject {
 
     async fn cancelled(&self) -> bool {
         self.session.cancelled
+    }
+
+    /// Version of the session's stream: pass it as expectedVersion.
+    async fn version(&self) -> i64 {
+        i64::try_from(self.session.version).unwrap_or(i64::MAX)
     }
 
     async fn present(&self) -> &[String] {

@@ -110,6 +110,7 @@ event_kinds!(
     IndicatorMeasured,
     ActionEvaluated,
     ActionClosed,
+    PartnerLegalFormSet,
 );
 
 impl EventKind {

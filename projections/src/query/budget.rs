@@ -6,7 +6,7 @@ use crate::model::{self, ActionRef, ProgrammeView, Str};
 use crate::visibility;
 use chrono::NaiveDate;
 use domain::actor::Actor;
-use domain::values::{ActionStatus, DecisionOutcome, FunderId, Money, ReportKind, Year};
+use domain::values::{ActionStatus, DecisionOutcome, FunderId, Money, PartnerId, ReportKind, Year};
 use std::collections::BTreeMap;
 
 /// `BudgetLine` of api.graphql; `funder` is `None` on the total line. `requested_hidden`: the
@@ -222,6 +222,21 @@ fn line(
 /// 6 (`grant_exceeds_envelope`) compares with the envelope.
 pub fn granted_in_year(view: &ProgrammeView, funder: &FunderId, year: Year) -> Money {
     view.actions()
+        .flat_map(|a| a.grants())
+        .filter(|g| g.year == year && view.str(g.funder) == funder.as_str())
+        .fold(Money::ZERO, |acc, g| acc.saturating_add(g.amount))
+}
+
+/// What `funder` granted to `partner` for `year`, over every action `partner` holds (rule 6's
+/// convention).
+pub fn granted_to_partner(
+    view: &ProgrammeView,
+    partner: &PartnerId,
+    funder: &FunderId,
+    year: Year,
+) -> Money {
+    view.actions()
+        .filter(|a| a.holder() == partner.as_str())
         .flat_map(|a| a.grants())
         .filter(|g| g.year == year && view.str(g.funder) == funder.as_str())
         .fold(Money::ZERO, |acc, g| acc.saturating_add(g.amount))

@@ -12,7 +12,8 @@
 //! - [`sessions`], [`session`], [`session_agenda`], [`session_decisions`]: sessions, their
 //!   agenda and relevé de décisions;
 //! - [`programme`], [`programmes`], [`partners`];
-//! - [`budget`], [`granted_in_year`]: suivi financier and programmation annuelle;
+//! - [`budget`], [`granted_in_year`], [`granted_to_partner`]: suivi financier and programmation
+//!   annuelle;
 //! - [`reports_due`];
 //! - [`changes`]: what changed between two views.
 
@@ -26,7 +27,7 @@ pub mod views;
 pub use actions::{ActionConnection, ActionEdge, ActionFilter, action, actions};
 pub use budget::{
     BudgetLineView, BudgetView, ProgrammationRow, ReportDueView, budget, granted_in_year,
-    reports_due,
+    granted_to_partner, reports_due,
 };
 pub use programme::{BodyMembersView, EnvelopeView, ProgrammeInfo, programme, programmes};
 pub use sessions::{

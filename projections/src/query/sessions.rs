@@ -24,6 +24,8 @@ pub struct SessionView {
     /// The viewer may not see this session's agenda in full: observers see none, a porteur
     /// sees its own actions only.
     pub agenda_hidden: bool,
+    /// The version of the session's stream.
+    pub version: u64,
 }
 
 /// One line of a relevé: an opinion (opinion body) or a decision or revision (COPIL).
@@ -45,8 +47,9 @@ pub struct SessionDecisionView {
     pub position: u64,
 }
 
-fn session_view(s: &Session, viewer: &Actor) -> SessionView {
+fn session_view(s: &Session, version: u64, viewer: &Actor) -> SessionView {
     SessionView {
+        version,
         id: s.id.clone(),
         body: s.body,
         date: s.date,
@@ -66,7 +69,10 @@ pub fn session(
     id: &SessionId,
 ) -> Result<Option<SessionView>, QueryError> {
     check_programme(view, viewer)?;
-    Ok(view.session(id).map(|s| session_view(s, viewer)))
+    Ok(view.sessions.get(id).and_then(|state| {
+        let s = state.session.as_ref()?;
+        Some(session_view(s, state.version, viewer))
+    }))
 }
 
 /// The sessions, of one body if given, ordered by date then id.
@@ -79,9 +85,9 @@ pub fn sessions(
     let mut all: Vec<SessionView> = view
         .sessions
         .values()
-        .filter_map(|s| s.session.as_ref())
-        .filter(|s| body.is_none_or(|b| s.body == b))
-        .map(|s| session_view(s, viewer))
+        .filter_map(|state| Some((state.session.as_ref()?, state.version)))
+        .filter(|(s, _)| body.is_none_or(|b| s.body == b))
+        .map(|(s, version)| session_view(s, version, viewer))
         .collect();
     all.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
     Ok(all)

@@ -15,6 +15,7 @@ pub struct FunderView {
     pub id: FunderId,
     pub name: String,
     pub kind: FunderKind,
+    pub payer: Payer,
 }
 
 impl FunderView {
@@ -24,11 +25,13 @@ impl FunderView {
                 id: f.id.clone(),
                 name: f.name.to_string(),
                 kind: f.kind,
+                payer: f.payer,
             },
             None => FunderView {
                 id: id.clone(),
                 name: id.to_string(),
                 kind: FunderKind::Other,
+                payer: Payer::Other,
             },
         }
     }
@@ -69,7 +72,11 @@ pub struct PartnerView {
     pub name: String,
     pub kind: PartnerKind,
     pub siret: Option<String>,
+    pub legal_form: LegalForm,
+    pub rna: Option<String>,
     pub active: bool,
+    /// The version of the partner's stream.
+    pub version: u64,
 }
 
 impl PartnerView {
@@ -80,14 +87,20 @@ impl PartnerView {
                 name: p.name.to_string(),
                 kind: p.kind,
                 siret: p.siret.as_ref().map(|s| s.as_str().to_owned()),
+                legal_form: p.legal_form,
+                rna: p.rna.as_ref().map(|r| r.as_str().to_owned()),
                 active: p.active,
+                version: view.partners.get(id).map_or(0, |s| s.version),
             },
             None => PartnerView {
                 id: id.clone(),
                 name: id.to_string(),
                 kind: PartnerKind::Other,
                 siret: None,
+                legal_form: LegalForm::Unknown,
+                rna: None,
                 active: false,
+                version: 0,
             },
         }
     }

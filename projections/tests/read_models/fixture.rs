@@ -129,6 +129,7 @@ impl Fixture {
                     funder: funder(id),
                     name: name(n),
                     kind: k,
+                    payer: Payer::of_kind(k),
                 },
             );
         }
@@ -194,6 +195,8 @@ impl Fixture {
                     name: name(n),
                     kind: PartnerKind::Association,
                     siret: None,
+                    legal_form: LegalForm::Association,
+                    rna: None,
                 }
                 .into(),
             ),

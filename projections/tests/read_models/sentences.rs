@@ -37,6 +37,17 @@ fn every_event_type() -> (Fixture, Vec<String>) {
     );
     f.push(
         StreamRef::Partner(programme_id(), pid("college")),
+        "2026-01-15",
+        DomainEvent::Partner(
+            PartnerLegalFormSet {
+                legal_form: LegalForm::Eple,
+                reason: note("Établissement public local d'enseignement"),
+            }
+            .into(),
+        ),
+    );
+    f.push(
+        StreamRef::Partner(programme_id(), pid("college")),
         "2026-01-20",
         DomainEvent::Partner(
             PartnerLeftAlliance {
