@@ -175,6 +175,126 @@ fn the_served_schema_contains_everything_in_the_contract() {
     );
 }
 
+/// The parts of `../shared/api-next.graphql` served today: each is served when it works, with the
+/// names, arguments and types that file gives (issue #12: the domain fitted to the field).
+const SERVED_FROM_NEXT: &[&str] = &[
+    "LegalForm",
+    "Payer",
+    "Funder.payer",
+    "Partner.legalForm",
+    "Partner.rna",
+    "Partner.version",
+    "RegisterFunderInput.payer",
+    "RegisterPartnerInput.legalForm",
+    "RegisterPartnerInput.rna",
+    "Session.version",
+    "ProgrammePayload.warnings",
+    "SessionPayload.warnings",
+    "PartnerPayload.warnings",
+    "DecisionsPayload.warnings",
+    "Mutation.setPartnerLegalForm",
+];
+
+/// `api-next.graphql`: beside the project, else the copy in `graphql/contract/`.
+fn next_contract() -> String {
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/api-next.graphql");
+    std::fs::read_to_string(&shared).unwrap_or_else(|_| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("contract/api-next.graphql");
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    })
+}
+
+/// Every type of api-next.graphql, with the fields of its `extend`s gathered.
+fn next_types() -> HashMap<String, TypeDefinition> {
+    let document = parse_schema(next_contract())
+        .unwrap_or_else(|e| panic!("api-next.graphql does not parse: {e}"));
+    let mut types: HashMap<String, TypeDefinition> = HashMap::new();
+    for definition in document.definitions {
+        let TypeSystemDefinition::Type(t) = definition else {
+            continue;
+        };
+        let t = t.node;
+        let name = t.name.node.to_string();
+        match types.get_mut(&name) {
+            None => {
+                types.insert(name, t);
+            }
+            Some(existing) => match (&mut existing.kind, t.kind) {
+                (TypeKind::Object(a), TypeKind::Object(b)) => a.fields.extend(b.fields),
+                (TypeKind::InputObject(a), TypeKind::InputObject(b)) => a.fields.extend(b.fields),
+                _ => panic!("{name} is declared twice in api-next.graphql"),
+            },
+        }
+    }
+    types
+}
+
+#[test]
+fn the_parts_of_api_next_served_today_are_served_as_declared() {
+    let wanted = next_types();
+    let served = types(&served_sdl(), "the served schema");
+    let mut problems = Vec::new();
+    for item in SERVED_FROM_NEXT {
+        let (type_name, field) = match item.split_once('.') {
+            Some((t, f)) => (t, Some(f)),
+            None => (*item, None),
+        };
+        let want = wanted
+            .get(type_name)
+            .unwrap_or_else(|| panic!("{type_name} is not in api-next.graphql"));
+        let Some(got) = served.get(type_name) else {
+            problems.push(format!("{type_name} is not served"));
+            continue;
+        };
+        match (&want.kind, &got.kind, field) {
+            (TypeKind::Object(w), TypeKind::Object(g), Some(field)) => {
+                let w: Vec<_> = w
+                    .fields
+                    .iter()
+                    .filter(|f| f.node.name.node.as_str() == field)
+                    .cloned()
+                    .collect();
+                assert!(!w.is_empty(), "{item} is not in api-next.graphql");
+                compare_fields(type_name, &w, &g.fields, &mut problems);
+            }
+            (TypeKind::InputObject(w), TypeKind::InputObject(g), Some(field)) => {
+                let w: Vec<_> = w
+                    .fields
+                    .iter()
+                    .filter(|f| f.node.name.node.as_str() == field)
+                    .cloned()
+                    .collect();
+                assert!(!w.is_empty(), "{item} is not in api-next.graphql");
+                compare_inputs(type_name, &w, &g.fields, &mut problems);
+            }
+            (TypeKind::Enum(w), TypeKind::Enum(g), None) => {
+                let names = |values: &[async_graphql::Positioned<
+                    async_graphql::parser::types::EnumValueDefinition,
+                >]| {
+                    values
+                        .iter()
+                        .map(|v| v.node.value.node.to_string())
+                        .collect::<Vec<_>>()
+                };
+                if names(&w.values) != names(&g.values) {
+                    problems.push(format!(
+                        "{type_name} serves {:?}, api-next.graphql says {:?}",
+                        names(&g.values),
+                        names(&w.values)
+                    ));
+                }
+            }
+            _ => problems.push(format!("{item}: not the kind api-next.graphql declares")),
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the served schema departs from api-next.graphql:\n{}",
+        problems.join("\n")
+    );
+}
+
 #[test]
 fn the_served_schema_matches_its_snapshot_in_the_repository() {
     let served = served_sdl();
@@ -202,5 +322,13 @@ fn the_copy_of_the_contract_in_the_repository_is_the_shared_one() {
         ),
         // Without the shared folder, the copy is the contract the other test checks against.
         Err(_) => eprintln!("{} is absent: checked against the copy", shared.display()),
+    }
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/api-next.graphql");
+    let copy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("contract/api-next.graphql");
+    if let Ok(shared) = std::fs::read_to_string(&shared) {
+        assert!(
+            shared == std::fs::read_to_string(&copy).unwrap_or_default(),
+            "../shared/api-next.graphql changed: copy it to graphql/contract/api-next.graphql"
+        );
     }
 }

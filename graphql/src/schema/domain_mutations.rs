@@ -122,8 +122,9 @@ pub struct RegisterPartnerInput {
     pub name: String,
     pub kind: PartnerKind,
     pub siret: Option<String>,
-    #[graphql(default_with = "LegalForm::Unknown")]
-    pub legal_form: LegalForm,
+    /// Absent or null: UNKNOWN (which the rules treat as private law).
+    #[graphql(default_with = "Some(LegalForm::Unknown)")]
+    pub legal_form: Option<LegalForm>,
     pub rna: Option<String>,
 }
 
@@ -648,7 +649,7 @@ impl DomainMutation {
                 .map(Siret::parse)
                 .transpose()
                 .map_err(ApiError::from)?,
-            legal_form: input.legal_form.into(),
+            legal_form: input.legal_form.unwrap_or(LegalForm::Unknown).into(),
             rna: input
                 .rna
                 .as_deref()

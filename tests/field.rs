@@ -1,0 +1,231 @@
+//! The domain fitted to the field (issue #12), over HTTP on the real binary: partners' legal
+//! forms and RNA numbers, funders' payers, the convention rule added up per funder, partner
+//! and year, versions of partners and sessions, and warnings on every payload.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const P: &str = "grigny";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    app: TestApp,
+    pilot: String,
+    coordinator: String,
+    porteur: String,
+}
+
+fn line(funder: &str, amount: i64) -> Value {
+    json!({"funderId": funder, "amount": amount})
+}
+
+const PROPOSE: &str = "mutation($id: ID!, $holder: ID!, $requested: [MoneyLineInput!]!) {
+    proposeAction(programmeId: \"grigny\", input: {id: $id, title: \"Action\", summary: \"Résumé.\",
+        holderId: $holder, axis: \"A1\", publics: [CHILDREN], periodStart: \"2025-01-06\",
+        periodEnd: \"2025-12-19\", year: 2025, totalCost: 10000000, requested: $requested},
+        options: {effectiveOn: \"2025-01-10\"}) { position } }";
+
+const GRANT: &str = "mutation($a: ID!, $amount: Cents!, $kind: ActKind!) {
+    awardGrant(programmeId: \"grigny\", actionId: $a, funderId: \"etat\", year: 2025,
+        amount: $amount, act: {kind: $kind, reference: \"Acte\", signedOn: \"2025-03-10\"}) {
+        position warnings action { status grants { amount actKind } } } }";
+
+/// Programme `grigny` with the State (envelope 200 000 €) and the Ville; the association
+/// `asso` (its RNA number given), the collège `college` (an EPLE) and `mairie` registered
+/// without a legal form; a COPIL held on 1 March 2025 that retained a1 and a2 (asso, 20 000 €
+/// and 15 000 € of the State) and c1 (college, 30 000 €).
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = create_token(dir.path(), "ADMIN", None, None);
+    let app = spawn_app(dir.path());
+    let pilot = app.new_token(&admin, "PILOT", Some(P), None, "Pilote");
+    let coordinator = app.new_token(&admin, "COORDINATOR", Some(P), None, "Coordination");
+    app.ok(
+        &admin,
+        r#"mutation { establishProgramme(input: {id: "grigny", name: "Cité éducative de Grigny",
+            territory: ["Grigny"], qpv: ["Grande Borne"]}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        json!({}),
+    );
+    for query in [
+        r#"mutation { defineAxis(programmeId: "grigny", input: {code: "A1", title: "Réussite", objective: SCHOOL_ROLE}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { registerFunder(programmeId: "grigny", input: {id: "etat", name: "État", kind: STATE}, options: {effectiveOn: "2025-01-02"}) { position warnings } }"#,
+        r#"mutation { registerFunder(programmeId: "grigny", input: {id: "ville", name: "Ville", kind: MUNICIPALITY}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { registerFunder(programmeId: "grigny", input: {id: "fonds", name: "Fonds de la cité", kind: FONDS_DE_LA_CITE}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { registerFunder(programmeId: "grigny", input: {id: "bailleur", name: "Bailleur", kind: HOUSING, payer: OTHER}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { notifyEnvelope(programmeId: "grigny", input: {funderId: "etat", year: 2025, amount: 20000000}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+    ] {
+        app.ok(&pilot, query, json!({}));
+    }
+    for query in [
+        r#"mutation { registerPartner(programmeId: "grigny", input: {id: "asso", name: "Association Lire", kind: ASSOCIATION, legalForm: ASSOCIATION, rna: "w913001234"}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { registerPartner(programmeId: "grigny", input: {id: "college", name: "Collège Dolto", kind: COLLEGE, legalForm: EPLE}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { registerPartner(programmeId: "grigny", input: {id: "mairie", name: "Service jeunesse", kind: MUNICIPAL_SERVICE}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { scheduleSession(programmeId: "grigny", input: {id: "copil", body: COPIL, date: "2025-03-01", title: "COPIL"}, options: {effectiveOn: "2025-01-02"}) { position } }"#,
+        r#"mutation { recordSessionHeld(programmeId: "grigny", sessionId: "copil", present: ["Préfecture"], options: {effectiveOn: "2025-03-01"}) { position } }"#,
+    ] {
+        app.ok(&coordinator, query, json!({}));
+    }
+    for (id, holder, amount) in [
+        ("a1", "asso", 2_000_000),
+        ("a2", "asso", 1_500_000),
+        ("c1", "college", 3_000_000),
+    ] {
+        app.ok(
+            &coordinator,
+            PROPOSE,
+            json!({"id": id, "holder": holder, "requested": [line("etat", amount)]}),
+        );
+    }
+    app.ok(
+        &coordinator,
+        "mutation($d: [CopilDecisionInput!]!) { recordCopilDecisions(programmeId: \"grigny\", sessionId: \"copil\", decisions: $d) { position warnings } }",
+        json!({"d": [
+            {"actionId": "a1", "outcome": "RETAINED", "retained": [line("etat", 2_000_000)]},
+            {"actionId": "a2", "outcome": "RETAINED", "retained": [line("etat", 1_500_000)]},
+            {"actionId": "c1", "outcome": "RETAINED", "retained": [line("etat", 3_000_000)]},
+        ]}),
+    );
+    let porteur = app.new_token(&admin, "PORTEUR", Some(P), Some("asso"), "Porteur");
+    Fixture {
+        _dir: dir,
+        app,
+        pilot,
+        coordinator,
+        porteur,
+    }
+}
+
+fn grant(f: &Fixture, action: &str, amount: i64, kind: &str) -> (u16, Value) {
+    f.app.graphql(
+        Some(&f.coordinator),
+        GRANT,
+        json!({"a": action, "amount": amount, "kind": kind}),
+    )
+}
+
+#[test]
+fn partners_have_a_legal_form_and_funders_a_payer() {
+    let f = fixture();
+    let data = f.app.ok(
+        &f.pilot,
+        r#"{ partners(programmeId: "grigny") { id legalForm rna version }
+             programme(id: "grigny") { funders { id payer } } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        data["partners"],
+        json!([
+            {"id": "asso", "legalForm": "ASSOCIATION", "rna": "W913001234", "version": 1},
+            {"id": "college", "legalForm": "EPLE", "rna": null, "version": 1},
+            {"id": "mairie", "legalForm": "UNKNOWN", "rna": null, "version": 1},
+        ])
+    );
+    // Without `payer`, the kind's: the fonds de la cité is State money.
+    assert_eq!(
+        data["programme"]["funders"],
+        json!([
+            {"id": "etat", "payer": "STATE"},
+            {"id": "ville", "payer": "COMMUNE"},
+            {"id": "fonds", "payer": "STATE"},
+            {"id": "bailleur", "payer": "OTHER"},
+        ])
+    );
+    // A malformed RNA number is VALIDATION, in French, and writes nothing.
+    let head = f.app.head(&f.pilot);
+    let error = f.app.error(
+        &f.coordinator,
+        r#"mutation { registerPartner(programmeId: "grigny", input: {id: "x", name: "X", kind: ASSOCIATION, rna: "913001234"}) { position } }"#,
+        json!({}),
+    );
+    assert_eq!(error["extensions"]["code"], "VALIDATION", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("W suivie de 9 chiffres"),
+        "{error}"
+    );
+    assert_eq!(f.app.head(&f.pilot), head);
+}
+
+#[test]
+fn a_legal_form_set_later_is_versioned_and_told_in_the_history() {
+    let f = fixture();
+    let set = r#"mutation($v: Int) { setPartnerLegalForm(programmeId: "grigny", partnerId: "mairie",
+        legalForm: LOCAL_AUTHORITY, reason: "Service de la commune", options: {expectedVersion: $v}) {
+        position warnings partner { legalForm version } } }"#;
+    let error = f.app.error(&f.coordinator, set, json!({"v": 7}));
+    assert_eq!(error["extensions"]["code"], "CONFLICT", "{error}");
+    let data = f.app.ok(&f.coordinator, set, json!({"v": 1}));
+    assert_eq!(
+        data["setPartnerLegalForm"]["partner"],
+        json!({"legalForm": "LOCAL_AUTHORITY", "version": 2})
+    );
+    assert_eq!(data["setPartnerLegalForm"]["warnings"], json!([]));
+    // The same form again changes nothing.
+    let error = f.app.error(&f.coordinator, set, json!({}));
+    assert_eq!(error["extensions"]["code"], "VALIDATION", "{error}");
+    // A porteur may not set it.
+    let error = f.app.error(&f.porteur, set, json!({}));
+    assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{error}");
+    let timeline = f.app.ok(
+        &f.pilot,
+        r#"{ timeline(programmeId: "grigny", filter: {kinds: ["PartnerLegalFormSet"]}) { edges { node { kind summary } } } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        nodes(&timeline["timeline"])[0]["summary"],
+        "Forme juridique du partenaire « Service jeunesse » : collectivité territoriale (Service de la commune)"
+    );
+}
+
+#[test]
+fn the_convention_threshold_adds_up_one_funders_grants_to_one_association_for_the_year() {
+    let f = fixture();
+    // 20 000 € to the association by an arrêté: below the threshold.
+    let (_, body) = grant(&f, "a1", 2_000_000, "ARRETE");
+    assert!(body.get("errors").is_none(), "{body}");
+    // 15 000 € more to the same association for the same year, on another action: 35 000 €.
+    let head = f.app.head(&f.pilot);
+    let (_, body) = grant(&f, "a2", 1_500_000, "ARRETE");
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "RULE_VIOLATION", "{body}");
+    assert_eq!(error["extensions"]["rule"], "convention_required", "{body}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("a déjà attribué {}", eur("20 000,00"))),
+        "{message}"
+    );
+    assert!(message.contains("« asso »"), "{message}");
+    assert_eq!(f.app.head(&f.pilot), head, "nothing written");
+    // As a convention it is lawful.
+    let (_, body) = grant(&f, "a2", 1_500_000, "CONVENTION");
+    assert_eq!(
+        body["data"]["awardGrant"]["action"]["grants"],
+        json!([{"amount": 1_500_000, "actKind": "CONVENTION"}]),
+        "{body}"
+    );
+}
+
+#[test]
+fn a_collège_needs_no_convention_above_23_000_euros() {
+    let f = fixture();
+    // 30 000 € to an EPLE by an arrêté: public law, no convention under this rule.
+    let (_, body) = grant(&f, "c1", 3_000_000, "ARRETE");
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["awardGrant"]["action"]["status"], "FUNDED");
+}
+
+#[test]
+fn the_cpo_records_the_copils_relevé_and_sessions_have_a_version() {
+    let f = fixture();
+    let data = f.app.ok(
+        &f.coordinator,
+        r#"{ session(programmeId: "grigny", id: "copil") { version decisions { action { id } outcome } } }"#,
+        json!({}),
+    );
+    assert_eq!(data["session"]["version"], 2);
+    assert_eq!(data["session"]["decisions"].as_array().unwrap().len(), 3);
+}
