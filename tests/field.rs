@@ -229,3 +229,53 @@ fn the_cpo_records_the_copils_relevé_and_sessions_have_a_version() {
     assert_eq!(data["session"]["version"], 2);
     assert_eq!(data["session"]["decisions"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn a_free_text_that_looks_like_personal_data_is_accepted_with_a_warning() {
+    let f = fixture();
+    let data = f.app.ok(
+        &f.coordinator,
+        r#"mutation { scheduleSession(programmeId: "grigny", input: {id: "cotech", body: COTECH,
+            date: "2025-04-01", title: "COTECH"}, options: {effectiveOn: "2025-03-02"}) { warnings } }"#,
+        json!({}),
+    );
+    assert_eq!(data["scheduleSession"]["warnings"], json!([]));
+    for (reason, warned) in [
+        ("Joindre Mme X au 06 12 34 56 78", true),
+        ("Écrire à marie.dupont@exemple.fr", true),
+        ("Report demandé par la préfecture", false),
+    ] {
+        let data = f.app.ok(
+            &f.coordinator,
+            r#"mutation($r: String!) { setPartnerLegalForm(programmeId: "grigny", partnerId: "mairie",
+                legalForm: OTHER_PUBLIC, reason: $r) { warnings } }"#,
+            json!({"r": reason}),
+        );
+        let expected = if warned {
+            json!(["personal_data_suspected"])
+        } else {
+            json!([])
+        };
+        assert_eq!(
+            data["setPartnerLegalForm"]["warnings"], expected,
+            "{reason}"
+        );
+        // Back, to set it again.
+        f.app.ok(
+            &f.coordinator,
+            r#"mutation { setPartnerLegalForm(programmeId: "grigny", partnerId: "mairie",
+                legalForm: LOCAL_AUTHORITY, reason: "Commune") { position } }"#,
+            json!({}),
+        );
+    }
+    let data = f.app.ok(
+        &f.porteur,
+        r#"mutation { changePeriod(programmeId: "grigny", actionId: "a1", periodStart: "2025-02-01",
+            periodEnd: "2025-12-19", reason: "Lucas, né le 12/03/2015, arrive en février.") { warnings } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        data["changePeriod"]["warnings"],
+        json!(["personal_data_suspected"])
+    );
+}

@@ -2413,7 +2413,40 @@ impl Decider for ActionDecider {
 
     /// Decides an action command: permissions, existence, the effective date (rule 12), then the
     /// rules of the command.
-    fn decide(
+    fn texts(command: &ActionCommand) -> Vec<&str> {
+        use ActionCommand::*;
+        match command {
+            ProposeAction(p) => vec![p.title.as_str(), p.summary.as_str()],
+            AmendAction(a) => a
+                .title
+                .iter()
+                .map(|t| t.as_str())
+                .chain(a.summary.iter().map(|s| s.as_str()))
+                .collect(),
+            RequestComplements { items } => items.iter().map(|i| i.as_str()).collect(),
+            ProvideComplements { note } => vec![note.as_str()],
+            GiveOpinion { comment, .. } => comment.iter().map(|c| c.as_str()).collect(),
+            TakeCopilDecision { reason, .. } => reason.iter().map(|r| r.as_str()).collect(),
+            WithdrawAction { reason }
+            | ReviseDecision { reason, .. }
+            | RefuseGrant { reason, .. }
+            | CancelPayment { reason, .. }
+            | ChangePeriod { reason, .. }
+            | AttestNonRealisation { reason }
+            | RequestRepayment { reason, .. } => vec![reason.as_str()],
+            AwardGrant { act, .. } => vec![act.reference.as_str()],
+            SubmitReport { narrative, .. } => vec![narrative.as_str()],
+            EvaluateAction { findings, .. } => vec![findings.as_str()],
+            RecordPayment { .. }
+            | StartAction { .. }
+            | CompleteAction { .. }
+            | RecordRepayment { .. }
+            | MeasureIndicator { .. }
+            | CloseAction => Vec::new(),
+        }
+    }
+
+    fn rules(
         state: &ActionState,
         command: &Command<ActionCommand>,
         ctx: &Context,

@@ -140,11 +140,36 @@ pub trait Decider {
     /// replaces the placeholders of `command` from the stream's `state` and the `context`.
     fn assign_ids(_command: &mut Self::Command, _state: &Self::State, _context: &Context) {}
 
-    fn decide(
+    /// The rules of the command: permissions, existence, dates, then its own rules.
+    fn rules(
         state: &Self::State,
         command: &Command<Self::Command>,
         context: &Context,
     ) -> Result<Decided<Self::Event>, DomainError>;
+
+    /// The free texts `command` carries (titles, summaries, reasons, notes, comments,
+    /// narratives, findings), for rule 20.
+    fn texts(command: &Self::Command) -> Vec<&str>;
+
+    /// Decides `command`: its [`Decider::rules`], then rule 20, which every command shares (a
+    /// free text that looks like personal data is accepted with `personal_data_suspected`).
+    fn decide(
+        state: &Self::State,
+        command: &Command<Self::Command>,
+        context: &Context,
+    ) -> Result<Decided<Self::Event>, DomainError> {
+        let mut decided = Self::rules(state, command, context)?;
+        if let Some(suspicion) = Self::texts(&command.command)
+            .into_iter()
+            .filter_map(crate::personal::suspect)
+            .min()
+        {
+            decided
+                .warnings
+                .push(Warning::PersonalDataSuspected(suspicion));
+        }
+        Ok(decided)
+    }
 
     fn evolve(state: Self::State, event: &Dated<Self::Event>) -> Self::State;
 

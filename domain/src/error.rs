@@ -1130,6 +1130,8 @@ pub enum Warning {
         total_cost: Money,
         cap_permille: u16,
     },
+    /// Rule 20: a free text looks like it holds personal data.
+    PersonalDataSuspected(crate::personal::Suspicion),
 }
 
 impl Warning {
@@ -1137,6 +1139,7 @@ impl Warning {
     pub fn code(&self) -> &'static str {
         match self {
             Warning::RequestAboveCap { .. } => "request_above_cap",
+            Warning::PersonalDataSuspected(_) => "personal_data_suspected",
         }
     }
 }
@@ -1154,6 +1157,11 @@ impl fmt::Display for Warning {
                 fr::money(*requested),
                 fr::permille(*cap_permille),
                 fr::money(*total_cost)
+            ),
+            Warning::PersonalDataSuspected(suspicion) => write!(
+                f,
+                "Un texte semble contenir {} : le registre garde tout pour toujours et ne doit tenir que des effectifs, jamais des personnes. Vérifiez-le.",
+                suspicion.label()
             ),
         }
     }

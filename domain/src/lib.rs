@@ -55,6 +55,7 @@ pub mod events;
 pub mod fr;
 pub mod partner;
 pub mod permissions;
+pub mod personal;
 pub mod programme;
 pub mod session;
 pub mod streams;

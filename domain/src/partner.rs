@@ -140,7 +140,15 @@ impl Decider for PartnerDecider {
         command.kind()
     }
 
-    fn decide(
+    fn texts(command: &PartnerCommand) -> Vec<&str> {
+        match command {
+            PartnerCommand::SetPartnerLegalForm { reason, .. }
+            | PartnerCommand::PartnerLeaves { reason } => vec![reason.as_str()],
+            PartnerCommand::RegisterPartner { .. } => Vec::new(),
+        }
+    }
+
+    fn rules(
         state: &PartnerState,
         command: &Command<PartnerCommand>,
         ctx: &Context,

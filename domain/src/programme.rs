@@ -336,7 +336,18 @@ impl Decider for ProgrammeDecider {
     }
 
     /// Decides a programme command.
-    fn decide(
+    fn texts(command: &ProgrammeCommand) -> Vec<&str> {
+        match command {
+            ProgrammeCommand::DefineAxis { title, .. } => vec![title.as_str()],
+            ProgrammeCommand::NotifyEnvelope { reference, .. } => {
+                reference.iter().map(|r| r.as_str()).collect()
+            }
+            ProgrammeCommand::ReviseEnvelope { reason, .. } => vec![reason.as_str()],
+            _ => Vec::new(),
+        }
+    }
+
+    fn rules(
         state: &ProgrammeState,
         command: &Command<ProgrammeCommand>,
         ctx: &Context,

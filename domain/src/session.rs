@@ -169,7 +169,15 @@ impl Decider for SessionDecider {
     /// the session's date when the session is entered after it took place, so that its holding,
     /// effective on the session's date, never precedes the stream's first event. Holding is
     /// effective on the session's date: a session is not held before it takes place.
-    fn decide(
+    fn texts(command: &SessionCommand) -> Vec<&str> {
+        match command {
+            SessionCommand::ScheduleSession { title, .. } => vec![title.as_str()],
+            SessionCommand::CancelSession { reason } => vec![reason.as_str()],
+            SessionCommand::RecordSessionHeld { .. } => Vec::new(),
+        }
+    }
+
+    fn rules(
         state: &SessionState,
         command: &Command<SessionCommand>,
         ctx: &Context,

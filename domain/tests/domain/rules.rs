@@ -1698,3 +1698,31 @@ fn a_repayment_is_claimed_back_only_from_a_funder_that_paid() {
         })
         .then_rule("repayment_exceeds_paid");
 }
+
+#[test]
+fn a_free_text_that_looks_like_personal_data_is_accepted_with_a_warning() {
+    use domain::personal::Suspicion;
+    let (decided, _) = given(under_review())
+        .when(ActionCommand::WithdrawAction {
+            reason: note("Rappeler la famille au 06 12 34 56 78"),
+        })
+        .decided();
+    assert_eq!(
+        decided.warnings,
+        vec![Warning::PersonalDataSuspected(Suspicion::Phone)]
+    );
+    assert_eq!(decided.warnings[0].code(), "personal_data_suspected");
+    assert!(
+        decided.warnings[0]
+            .to_string()
+            .contains("un numéro de téléphone"),
+        "{}",
+        decided.warnings[0]
+    );
+    let (decided, _) = given(under_review())
+        .when(ActionCommand::WithdrawAction {
+            reason: note("Le porteur renonce."),
+        })
+        .decided();
+    assert!(decided.warnings.is_empty());
+}
