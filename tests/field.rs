@@ -279,3 +279,110 @@ fn a_free_text_that_looks_like_personal_data_is_accepted_with_a_warning() {
         json!(["personal_data_suspected"])
     );
 }
+
+/// c1 granted (30 000 € of the State for 2025), started, completed and its final report filed.
+fn reported_c1(f: &Fixture) {
+    let (_, body) = grant(f, "c1", 3_000_000, "ARRETE");
+    assert!(body.get("errors").is_none(), "{body}");
+    for query in [
+        r#"mutation { startAction(programmeId: "grigny", actionId: "c1", startedOn: "2025-03-20") { position } }"#,
+        r#"mutation { completeAction(programmeId: "grigny", actionId: "c1", completedOn: "2025-12-19") { position } }"#,
+        r#"mutation { submitReport(programmeId: "grigny", actionId: "c1", kind: FINAL, spent: 2900000,
+            summary: "Bilan.", beneficiaries: []) { position } }"#,
+    ] {
+        f.app.ok(&f.coordinator, query, json!({}));
+    }
+}
+
+const C1: &str = r#"{ action(programmeId: "grigny", id: "c1") { status finalReportDueOn
+    finalReportReview { verdict comment reviewedOn } } }"#;
+
+#[test]
+fn a_report_deadline_extended_shows_in_the_fiche_and_in_reports_due() {
+    let f = fixture();
+    let (_, body) = grant(&f, "c1", 3_000_000, "ARRETE");
+    assert!(body.get("errors").is_none(), "{body}");
+    let data = f.app.ok(&f.pilot, C1, json!({}));
+    assert_eq!(data["action"]["finalReportDueOn"], "2026-06-30");
+    let extend = r#"mutation($on: Date!) { extendReportDeadline(programmeId: "grigny", actionId: "c1",
+        dueOn: $on, reason: "L'action suit l'année scolaire") { position action { finalReportDueOn } } }"#;
+    let error = f
+        .app
+        .error(&f.coordinator, extend, json!({"on": "2026-06-30"}));
+    assert_eq!(error["extensions"]["rule"], "deadline_invalid", "{error}");
+    let data = f
+        .app
+        .ok(&f.coordinator, extend, json!({"on": "2026-12-31"}));
+    assert_eq!(
+        data["extendReportDeadline"]["action"]["finalReportDueOn"],
+        "2026-12-31"
+    );
+    let due = f.app.ok(
+        &f.pilot,
+        r#"{ reportsDue(programmeId: "grigny", withinDays: 100000) { action { id } dueOn kind } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        due["reportsDue"],
+        json!([{"action": {"id": "c1"}, "dueOn": "2026-12-31", "kind": "FINAL"}])
+    );
+    let timeline = f.app.ok(
+        &f.pilot,
+        r#"{ timeline(programmeId: "grigny", filter: {kinds: ["ReportDeadlineExtended"]}) { edges { node { summary } } } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        nodes(&timeline["timeline"])[0]["summary"],
+        "Action 2025-003 « Action » : échéance du compte rendu financier reportée au 31 décembre 2026 : L'action suit l'année scolaire"
+    );
+}
+
+#[test]
+fn a_final_report_reviewed_accepted_lets_the_action_close_without_an_evaluation() {
+    let f = fixture();
+    reported_c1(&f);
+    let close =
+        r#"mutation { closeAction(programmeId: "grigny", actionId: "c1") { action { status } } }"#;
+    let error = f.app.error(&f.coordinator, close, json!({}));
+    assert_eq!(error["extensions"]["rule"], "close_not_ready", "{error}");
+    let review = r#"mutation($v: ReportVerdict!, $c: String) { reviewFinalReport(programmeId: "grigny",
+        actionId: "c1", verdict: $v, comment: $c) { position action { status } } }"#;
+    // Refused first: the report is due again, and listed as due.
+    f.app.ok(
+        &f.coordinator,
+        review,
+        json!({"v": "REJECTED", "c": "Pièces manquantes"}),
+    );
+    let mut data = f.app.ok(&f.pilot, C1, json!({}));
+    // Reviewed today (the server's clock).
+    let reviewed_on = data["action"]["finalReportReview"]["reviewedOn"].take();
+    assert_eq!(
+        reviewed_on.as_str().map(str::len),
+        Some(10),
+        "{reviewed_on}"
+    );
+    assert_eq!(
+        data["action"],
+        json!({"status": "REPORTED", "finalReportDueOn": "2026-06-30",
+               "finalReportReview": {"verdict": "REJECTED", "comment": "Pièces manquantes", "reviewedOn": null}})
+    );
+    let error = f.app.error(&f.coordinator, close, json!({}));
+    assert_eq!(error["extensions"]["rule"], "close_not_ready", "{error}");
+    let error = f
+        .app
+        .error(&f.coordinator, review, json!({"v": "ACCEPTED"}));
+    assert_eq!(
+        error["extensions"]["rule"], "report_review_invalid",
+        "{error}"
+    );
+    // A new final report, accepted: the action closes.
+    f.app.ok(
+        &f.coordinator,
+        r#"mutation { submitReport(programmeId: "grigny", actionId: "c1", kind: FINAL, spent: 2900000,
+            summary: "Bilan complété.", beneficiaries: []) { position } }"#,
+        json!({}),
+    );
+    f.app.ok(&f.coordinator, review, json!({"v": "ACCEPTED"}));
+    let data = f.app.ok(&f.coordinator, close, json!({}));
+    assert_eq!(data["closeAction"]["action"]["status"], "CLOSED");
+}

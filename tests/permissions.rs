@@ -369,6 +369,16 @@ const TABLE: &[(&str, &[&str], &str)] = &[
         r#"mutation { evaluateAction(programmeId: "grigny", actionId: "a1", rating: ACHIEVED, findings: "Bien", recommendation: RENEW) { position } }"#,
     ),
     (
+        "extendReportDeadline",
+        &["PILOT", "COORDINATOR"],
+        r#"mutation { extendReportDeadline(programmeId: "grigny", actionId: "a1", dueOn: "2026-12-31", reason: "Année scolaire") { position } }"#,
+    ),
+    (
+        "reviewFinalReport",
+        &["PILOT", "COORDINATOR"],
+        r#"mutation { reviewFinalReport(programmeId: "grigny", actionId: "a1", verdict: ACCEPTED) { position } }"#,
+    ),
+    (
         "closeAction",
         &["PILOT", "COORDINATOR"],
         r#"mutation { closeAction(programmeId: "grigny", actionId: "a1") { position } }"#,
@@ -438,8 +448,8 @@ fn every_role_the_table_does_not_list_is_forbidden_and_writes_nothing() {
     }
     // 3 ADMIN rows × 5 roles, 6 PILOT rows × 5, 6 PILOT-or-COORDINATOR × 4,
     // 10 COORDINATOR-or-PORTEUR × 4, 2 COORDINATOR × 5, 2 PILOT-or-COORDINATOR (the COPIL's) × 4,
-    // 7 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3.
-    assert_eq!(refused, 15 + 30 + 24 + 40 + 10 + 8 + 28 + 3);
+    // 9 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3.
+    assert_eq!(refused, 15 + 30 + 24 + 40 + 10 + 8 + 36 + 3);
     assert_eq!(f.head(), head, "no refusal wrote anything");
     // The observer's token was not revoked by the refusals.
     let (status, _) = f

@@ -77,6 +77,12 @@ pub struct Action {
     pub reports: Vec<ReportRecord>,
     pub indicators: Vec<IndicatorRecord>,
     pub evaluation: Option<EvaluationRecord>,
+    /// The due date of the compte rendu financier, as last extended (`ReportDeadlineExtended`).
+    pub report_deadline: Option<NaiveDate>,
+    /// Every review of a final report, in order.
+    pub reviews: Vec<ReviewRecord>,
+    /// The last final report was reviewed (reset by each final report).
+    pub final_report_reviewed: bool,
     /// The reason given when it was withdrawn, not realised, or its decision last revised.
     pub last_reason: Option<Note>,
     pub proposed_on: NaiveDate,
@@ -151,6 +157,39 @@ impl FundingLine {
             refused: false,
         }
     }
+}
+
+/// A review of a final report (`FinalReportReviewed`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReviewRecord {
+    pub verdict: ReportVerdict,
+    pub comment: Option<Note>,
+    pub reviewed_on: NaiveDate,
+}
+
+/// When the compte rendu financier of an action is due (DOMAIN.md, "Reports due"), `None` when
+/// none is due: for an action FUNDED, IN_PROGRESS or COMPLETED, or REPORTED whose last final
+/// report was reviewed REJECTED, on the date of its last extension, else on 30 June of the year
+/// after the latest year of its grants (its own year when it has none).
+pub fn final_report_due(
+    status: ActionStatus,
+    latest_grant_year: Option<Year>,
+    action_year: Year,
+    deadline: Option<NaiveDate>,
+    rejected_and_not_refiled: bool,
+) -> Option<NaiveDate> {
+    let due = matches!(
+        status,
+        ActionStatus::Funded | ActionStatus::InProgress | ActionStatus::Completed
+    ) || (status == ActionStatus::Reported && rejected_and_not_refiled);
+    due.then(|| {
+        deadline.unwrap_or_else(|| default_report_due(latest_grant_year.unwrap_or(action_year)))
+    })
+}
+
+/// 30 June of the year after `year`: six months after the end of the exercice.
+pub fn default_report_due(year: Year) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year.get() + 1, 6, 30).unwrap_or(NaiveDate::MAX)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -260,6 +299,49 @@ pub struct EvaluationRecord {
 }
 
 impl Action {
+    /// Its last final report was reviewed REJECTED and no new one was filed since.
+    pub fn final_report_rejected(&self) -> bool {
+        self.final_report_reviewed
+            && self
+                .reviews
+                .last()
+                .is_some_and(|r| r.verdict == ReportVerdict::Rejected)
+    }
+
+    /// Its last final report was reviewed ACCEPTED.
+    pub fn final_report_accepted(&self) -> bool {
+        self.final_report_reviewed
+            && self
+                .reviews
+                .last()
+                .is_some_and(|r| r.verdict == ReportVerdict::Accepted)
+    }
+
+    /// When its compte rendu financier is due, were it due: the last extension, else 30 June
+    /// after the latest year of its grants (its own year without grants).
+    pub fn report_due_date(&self) -> NaiveDate {
+        self.report_deadline.unwrap_or_else(|| {
+            default_report_due(
+                self.grants
+                    .iter()
+                    .map(|g| g.year)
+                    .max()
+                    .unwrap_or(self.year),
+            )
+        })
+    }
+
+    /// When its compte rendu financier is due; `None` when none is due ([`final_report_due`]).
+    pub fn final_report_due_on(&self) -> Option<NaiveDate> {
+        final_report_due(
+            self.status,
+            self.grants.iter().map(|g| g.year).max(),
+            self.year,
+            self.report_deadline,
+            self.final_report_rejected(),
+        )
+    }
+
     /// The decision in force.
     pub fn decision(&self) -> Option<&DecisionRecord> {
         let n = self.current_decision?;
@@ -621,7 +703,9 @@ pub fn next_status(
         | ActionEvent::PeriodChanged(_)
         | ActionEvent::RepaymentRequested(_)
         | ActionEvent::RepaymentReceived(_)
-        | ActionEvent::IndicatorMeasured(_) => status,
+        | ActionEvent::IndicatorMeasured(_)
+        | ActionEvent::ReportDeadlineExtended(_)
+        | ActionEvent::FinalReportReviewed(_) => status,
     }
 }
 
@@ -677,6 +761,9 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
                     })
                     .collect(),
                 evaluation: None,
+                report_deadline: None,
+                reviews: Vec::new(),
+                final_report_reviewed: false,
                 last_reason: None,
                 proposed_on: on,
                 started_on: None,
@@ -881,6 +968,20 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
                 narrative: e.narrative.clone(),
                 beneficiaries: e.beneficiaries.clone(),
             });
+            if e.kind == ReportKind::Final {
+                a.final_report_reviewed = false;
+            }
+        }
+        ActionEvent::ReportDeadlineExtended(e) => {
+            a.report_deadline = Some(e.due_on);
+        }
+        ActionEvent::FinalReportReviewed(e) => {
+            a.reviews.push(ReviewRecord {
+                verdict: e.verdict,
+                comment: e.comment.clone(),
+                reviewed_on: on,
+            });
+            a.final_report_reviewed = true;
         }
         ActionEvent::IndicatorMeasured(e) => {
             if let Some(r) = a.indicators.iter_mut().find(|r| r.def.code == e.code) {
@@ -1077,6 +1178,14 @@ pub enum ActionCommand {
         recommendation: Recommendation,
     },
     CloseAction,
+    ExtendReportDeadline {
+        due_on: NaiveDate,
+        reason: Note,
+    },
+    ReviewFinalReport {
+        verdict: ReportVerdict,
+        comment: Option<Note>,
+    },
 }
 
 impl ActionCommand {
@@ -1105,6 +1214,8 @@ impl ActionCommand {
             MeasureIndicator { .. } => CommandKind::MeasureIndicator,
             EvaluateAction { .. } => CommandKind::EvaluateAction,
             CloseAction => CommandKind::CloseAction,
+            ExtendReportDeadline { .. } => CommandKind::ExtendReportDeadline,
+            ReviewFinalReport { .. } => CommandKind::ReviewFinalReport,
         }
     }
 
@@ -1972,7 +2083,9 @@ fn submit_report(
     narrative: &Narrative,
     beneficiaries: &[BeneficiaryCount],
 ) -> Result<ActionEvent, DomainError> {
-    let Decision { kind, status, .. } = d;
+    let Decision {
+        a, kind, status, ..
+    } = d;
     match report_kind {
         ReportKind::Interim => {
             if !matches!(status, S::InProgress | S::Completed) {
@@ -1982,6 +2095,8 @@ fn submit_report(
                 });
             }
         }
+        // After a REJECTED review, a new final report is due (REPORTED stays REPORTED).
+        ReportKind::Final if status == S::Reported && a.final_report_rejected() => {}
         ReportKind::Final => {
             if matches!(status, S::Reported | S::Evaluated | S::Closed) {
                 return Err(lifecycle(kind, status));
@@ -2059,33 +2174,87 @@ fn evaluate_action(
     .into())
 }
 
-/// `closeAction` on an existing action.
+/// `closeAction` on an existing action: every requested repayment received, and a
+/// non-realisation, an evaluation, or a final report reviewed ACCEPTED (rule 8).
 fn close_action(d: Decision<'_>) -> Result<ActionEvent, DomainError> {
     let Decision {
         a, kind, status, ..
     } = d;
-    match status {
-        S::Evaluated => {}
-        S::NotRealised => {
-            let outstanding = a.money.iter().fold(Money::ZERO, |acc, l| {
-                acc.saturating_add(l.repayment_requested.saturating_sub(l.repaid))
-            });
-            if !outstanding.is_zero() {
-                return Err(DomainError::CloseNotReady {
-                    status,
-                    repayments_outstanding: outstanding,
-                });
-            }
-        }
+    let ready = match status {
+        S::Evaluated | S::NotRealised => true,
+        S::Reported => a.final_report_accepted(),
         S::Closed => return Err(lifecycle(kind, status)),
-        _ => {
-            return Err(DomainError::CloseNotReady {
-                status,
-                repayments_outstanding: Money::ZERO,
-            });
-        }
+        _ => false,
+    };
+    if !ready {
+        return Err(DomainError::CloseNotReady {
+            status,
+            repayments_outstanding: Money::ZERO,
+        });
+    }
+    let outstanding = a.money.iter().fold(Money::ZERO, |acc, l| {
+        acc.saturating_add(l.repayment_requested.saturating_sub(l.repaid))
+    });
+    if !outstanding.is_zero() {
+        return Err(DomainError::CloseNotReady {
+            status,
+            repayments_outstanding: outstanding,
+        });
     }
     Ok(ActionClosed {}.into())
+}
+
+/// `extendReportDeadline` (rule 14): only while the final report is due, to a later date.
+fn extend_report_deadline(
+    d: Decision<'_>,
+    due_on: &NaiveDate,
+    reason: &Note,
+) -> Result<ActionEvent, DomainError> {
+    let Decision { a, status, ctx, .. } = d;
+    if !matches!(status, S::Funded | S::InProgress | S::Completed) {
+        return Err(DomainError::DeadlineInvalid(DeadlineProblem::NotDue {
+            status,
+        }));
+    }
+    ctx.date_range().check("nouvelle échéance", *due_on)?;
+    let current = a.report_due_date();
+    if *due_on <= current {
+        return Err(DomainError::DeadlineInvalid(DeadlineProblem::NotLater {
+            due_on: *due_on,
+            current,
+        }));
+    }
+    Ok(ReportDeadlineExtended {
+        due_on: *due_on,
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `reviewFinalReport` (rule 14): only when REPORTED and not yet reviewed since its last final
+/// report.
+fn review_final_report(
+    d: Decision<'_>,
+    verdict: &ReportVerdict,
+    comment: &Option<Note>,
+) -> Result<ActionEvent, DomainError> {
+    let Decision { a, status, .. } = d;
+    if status != S::Reported || a.final_report_reviewed {
+        return Err(DomainError::ReportReviewInvalid {
+            status,
+            already_reviewed: status == S::Reported,
+        });
+    }
+    Ok(FinalReportReviewed {
+        verdict: *verdict,
+        comment: comment.clone(),
+    }
+    .into())
+}
+
+/// The warning `period_ends_after_report_due`, when a period ends after the report's due date.
+fn period_ends_after_report_due(period_end: NaiveDate, due_on: NaiveDate) -> Option<Warning> {
+    (period_end > due_on).then_some(Warning::PeriodEndsAfterReportDue { period_end, due_on })
 }
 
 /// Where money can be claimed back and received: once paid, until closed.
@@ -2175,7 +2344,11 @@ fn propose(
     check_indicators(&p.indicators)?;
     check_lines(&p.requested, "montants demandés")?;
     check_funders(facts, &p.requested)?;
-    let warnings = check_request(p.total_cost, &p.requested, facts.request_cap_permille)?;
+    let mut warnings = check_request(p.total_cost, &p.requested, facts.request_cap_permille)?;
+    warnings.extend(period_ends_after_report_due(
+        p.period_end,
+        default_report_due(p.year),
+    ));
     Ok(Decided {
         effective_on: on,
         events: vec![p.clone().into()],
@@ -2260,6 +2433,12 @@ fn amend(
             requested,
             facts.request_cap_permille,
         )?;
+    }
+    if let Some(period_end) = event.period_end {
+        warnings.extend(period_ends_after_report_due(
+            period_end,
+            a.report_due_date(),
+        ));
     }
     Ok((event, warnings))
 }
@@ -2437,6 +2616,8 @@ impl Decider for ActionDecider {
             AwardGrant { act, .. } => vec![act.reference.as_str()],
             SubmitReport { narrative, .. } => vec![narrative.as_str()],
             EvaluateAction { findings, .. } => vec![findings.as_str()],
+            ExtendReportDeadline { reason, .. } => vec![reason.as_str()],
+            ReviewFinalReport { comment, .. } => comment.iter().map(|c| c.as_str()).collect(),
             RecordPayment { .. }
             | StartAction { .. }
             | CompleteAction { .. }
@@ -2585,7 +2766,15 @@ impl Decider for ActionDecider {
                 recommendation,
             } => evaluate_action(d, rating, findings, recommendation)?,
             CloseAction => close_action(d)?,
+            ExtendReportDeadline { due_on, reason } => extend_report_deadline(d, due_on, reason)?,
+            ReviewFinalReport { verdict, comment } => review_final_report(d, verdict, comment)?,
         };
+        if let ChangePeriod { period_end, .. } = &command.command {
+            warnings.extend(period_ends_after_report_due(
+                *period_end,
+                a.report_due_date(),
+            ));
+        }
         Ok(Decided {
             effective_on: on,
             events: vec![event],

@@ -41,6 +41,18 @@ pub enum StreamKind {
     Action,
 }
 
+/// Why a report deadline cannot be extended (rule 14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadlineProblem {
+    /// The final report is not due (the action is not FUNDED, IN_PROGRESS or COMPLETED).
+    NotDue { status: ActionStatus },
+    /// The new date is not after the current due date.
+    NotLater {
+        due_on: NaiveDate,
+        current: NaiveDate,
+    },
+}
+
 /// Something named by a command that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Missing {
@@ -350,6 +362,13 @@ pub enum DomainError {
     CloseNotReady {
         status: ActionStatus,
         repayments_outstanding: Money,
+    },
+    /// Rule 14: a report deadline extended when none is due, or not to a later date.
+    DeadlineInvalid(DeadlineProblem),
+    /// Rule 14: a final report reviewed when not REPORTED, or already reviewed.
+    ReportReviewInvalid {
+        status: ActionStatus,
+        already_reviewed: bool,
     },
     /// Rule 9.
     BeneficiariesInvalid(BeneficiaryProblem),
@@ -858,7 +877,7 @@ impl DomainError {
             } => (ApiCode::RuleViolation, "close_not_ready", {
                 if repayments_outstanding.is_zero() {
                     format!(
-                        "L'action ne peut être clôturée qu'évaluée ou non réalisée ; elle est {}.",
+                        "L'action ne peut être clôturée qu'évaluée, non réalisée, ou son compte rendu financier accepté ; elle est {}.",
                         status.label()
                     )
                 } else {
@@ -868,6 +887,36 @@ impl DomainError {
                     )
                 }
             }),
+            DeadlineInvalid(problem) => (
+                ApiCode::RuleViolation,
+                "deadline_invalid",
+                match problem {
+                    DeadlineProblem::NotDue { status } => format!(
+                        "L'échéance du compte rendu financier ne se reporte que tant qu'il est attendu (action financée, en cours ou achevée) ; l'action est {}.",
+                        status.label()
+                    ),
+                    DeadlineProblem::NotLater { due_on, current } => format!(
+                        "La nouvelle échéance ({}) doit suivre l'échéance actuelle ({}).",
+                        fr::date(*due_on),
+                        fr::date(*current)
+                    ),
+                },
+            ),
+            ReportReviewInvalid {
+                status,
+                already_reviewed,
+            } => (
+                ApiCode::RuleViolation,
+                "report_review_invalid",
+                if *already_reviewed {
+                    "Le dernier compte rendu financier a déjà été examiné : un nouveau doit être déposé avant un nouvel examen.".to_owned()
+                } else {
+                    format!(
+                        "Seul le compte rendu financier d'une action au bilan rendu s'examine ; l'action est {}.",
+                        status.label()
+                    )
+                },
+            ),
             BeneficiariesInvalid(problem) => (
                 ApiCode::RuleViolation,
                 "beneficiaries_invalid",
@@ -1132,6 +1181,11 @@ pub enum Warning {
     },
     /// Rule 20: a free text looks like it holds personal data.
     PersonalDataSuspected(crate::personal::Suspicion),
+    /// Reports due: the period ends after the compte rendu financier is due.
+    PeriodEndsAfterReportDue {
+        period_end: NaiveDate,
+        due_on: NaiveDate,
+    },
 }
 
 impl Warning {
@@ -1140,6 +1194,7 @@ impl Warning {
         match self {
             Warning::RequestAboveCap { .. } => "request_above_cap",
             Warning::PersonalDataSuspected(_) => "personal_data_suspected",
+            Warning::PeriodEndsAfterReportDue { .. } => "period_ends_after_report_due",
         }
     }
 }
@@ -1162,6 +1217,12 @@ impl fmt::Display for Warning {
                 f,
                 "Un texte semble contenir {} : le registre garde tout pour toujours et ne doit tenir que des effectifs, jamais des personnes. Vérifiez-le.",
                 suspicion.label()
+            ),
+            Warning::PeriodEndsAfterReportDue { period_end, due_on } => write!(
+                f,
+                "La période se termine le {}, après l'échéance du compte rendu financier ({}) : pensez à demander un report d'échéance aux financeurs.",
+                fr::date(*period_end),
+                fr::date(*due_on)
             ),
         }
     }

@@ -311,6 +311,20 @@ pub struct ActionEvaluated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionClosed {}
 
+/// The funders agreed to a later compte rendu financier: it is due on `due_on`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDeadlineExtended {
+    pub due_on: NaiveDate,
+    pub reason: Note,
+}
+
+/// The programme's check of the last final report (the compte rendu financier).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalReportReviewed {
+    pub verdict: ReportVerdict,
+    pub comment: Option<Note>,
+}
+
 // ------------------------------------------------------------------------------ the enums
 
 /// Declares a stream's event enum, its names and schema versions.
@@ -403,6 +417,8 @@ event_enum!(
         IndicatorMeasured = 1,
         ActionEvaluated = 1,
         ActionClosed = 1,
+        ReportDeadlineExtended = 1,
+        FinalReportReviewed = 1,
     }
 );
 

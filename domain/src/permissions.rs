@@ -101,6 +101,8 @@ pub enum CommandKind {
     MeasureIndicator,
     EvaluateAction,
     CloseAction,
+    ExtendReportDeadline,
+    ReviewFinalReport,
 }
 
 impl CommandKind {
@@ -141,6 +143,8 @@ impl CommandKind {
         CommandKind::MeasureIndicator,
         CommandKind::EvaluateAction,
         CommandKind::CloseAction,
+        CommandKind::ExtendReportDeadline,
+        CommandKind::ReviewFinalReport,
     ];
 
     /// The mutation's name in api.graphql.
@@ -183,6 +187,8 @@ impl CommandKind {
             MeasureIndicator => "measureIndicator",
             EvaluateAction => "evaluateAction",
             CloseAction => "closeAction",
+            ExtendReportDeadline => "extendReportDeadline",
+            ReviewFinalReport => "reviewFinalReport",
         }
     }
 
@@ -226,6 +232,8 @@ impl CommandKind {
             MeasureIndicator => "mesurer un indicateur",
             EvaluateAction => "évaluer une action",
             CloseAction => "clôturer une action",
+            ExtendReportDeadline => "reporter l'échéance d'un compte rendu financier",
+            ReviewFinalReport => "examiner un compte rendu financier",
         }
     }
 }
@@ -250,7 +258,9 @@ pub fn permitted(role: Role, command: CommandKind) -> bool {
         // The CPO keeps the COPIL's secretariat and types its relevé.
         RecordCopilDecisions | ReviseDecision => matches!(role, Pilot | Coordinator),
         AwardGrant | RefuseGrant | RecordPayment | CancelPayment | RequestRepayment
-        | RecordRepayment | CloseAction => matches!(role, Pilot | Coordinator),
+        | RecordRepayment | ExtendReportDeadline | ReviewFinalReport | CloseAction => {
+            matches!(role, Pilot | Coordinator)
+        }
         // The CPO leads the evaluation technically.
         EvaluateAction => matches!(role, Evaluator | Pilot | Coordinator),
     }

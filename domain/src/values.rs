@@ -679,6 +679,14 @@ impl Payer {
 }
 
 closed_list!(
+    /// The programme's verdict on a compte rendu financier.
+    ReportVerdict {
+        Accepted => "accepté",
+        Rejected => "refusé",
+    }
+);
+
+closed_list!(
     /// A governance body of the programme.
     BodyKind {
         Copil => "COPIL",

@@ -135,5 +135,7 @@ pub fn decode(
         ("IndicatorMeasured", 1) => |v: IndicatorMeasured| a(v.into()), IndicatorMeasured;
         ("ActionEvaluated", 1) => |v: ActionEvaluated| a(v.into()), ActionEvaluated;
         ("ActionClosed", 1) => |v: ActionClosed| a(v.into()), ActionClosed;
+        ("ReportDeadlineExtended", 1) => |v: ReportDeadlineExtended| a(v.into()), ReportDeadlineExtended;
+        ("FinalReportReviewed", 1) => |v: FinalReportReviewed| a(v.into()), FinalReportReviewed;
     }
 }

@@ -468,6 +468,18 @@ fn action_clause(
             x.recommendation.label()
         ),
         ActionEvent::ActionClosed(_) => "action clôturée".to_owned(),
+        ActionEvent::ReportDeadlineExtended(x) => format!(
+            "échéance du compte rendu financier reportée au {} : {}",
+            fr::date(x.due_on),
+            x.reason
+        ),
+        ActionEvent::FinalReportReviewed(x) => match &x.comment {
+            Some(comment) => format!(
+                "compte rendu financier examiné : {} ({comment})",
+                x.verdict.label()
+            ),
+            None => format!("compte rendu financier examiné : {}", x.verdict.label()),
+        },
     }
 }
 

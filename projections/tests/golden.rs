@@ -292,6 +292,16 @@ fn current_samples() -> Vec<DomainEvent> {
         }
         .into()),
         a(ActionClosed {}.into()),
+        a(ReportDeadlineExtended {
+            due_on: date("2027-12-31"),
+            reason: note("L'action suit l'année scolaire"),
+        }
+        .into()),
+        a(FinalReportReviewed {
+            verdict: ReportVerdict::Rejected,
+            comment: Some(note("Les dépenses ne sont pas justifiées")),
+        }
+        .into()),
     ]
 }
 

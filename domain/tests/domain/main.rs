@@ -7,5 +7,6 @@ mod dates;
 mod evolve;
 mod lifecycle;
 mod permissions;
+mod reports;
 mod rules;
 mod streams;

@@ -67,6 +67,8 @@ fn the_table_of_domain_md_is_the_table_of_permitted() {
                 CancelPayment,
                 RequestRepayment,
                 RecordRepayment,
+                ExtendReportDeadline,
+                ReviewFinalReport,
                 CloseAction,
             ],
             &[Pilot, Coordinator],

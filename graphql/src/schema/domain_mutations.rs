@@ -13,7 +13,8 @@
 
 use super::enums::{
     ActKind, AgeBand, BodyKind, DecisionOutcome, FunderKind, LegalForm, NationalObjective, Opinion,
-    PartnerKind, Payer, PaymentKind, PublicKind, Rating, Recommendation, ReportKind, Sex,
+    PartnerKind, Payer, PaymentKind, PublicKind, Rating, Recommendation, ReportKind, ReportVerdict,
+    Sex,
 };
 use super::objects::{ActionObject, PartnerObject, ProgrammeObject, SessionObject};
 use super::scalars::{Cents, Date};
@@ -1205,6 +1206,41 @@ impl DomainMutation {
             rating: rating.into(),
             findings: text::<20_000>("constats", &findings)?,
             recommendation: recommendation.into(),
+        };
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
+    }
+
+    async fn extend_report_deadline(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        due_on: Date,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::ExtendReportDeadline {
+            due_on: due_on.0,
+            reason: text("motif", &reason)?,
+        };
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
+    }
+
+    async fn review_final_report(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        verdict: ReportVerdict,
+        comment: Option<String>,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::ReviewFinalReport {
+            verdict: verdict.into(),
+            comment: comment
+                .as_deref()
+                .map(|c| text("commentaire", c))
+                .transpose()?,
         };
         run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }

@@ -63,6 +63,10 @@ api_enum!(
     Payer => Payer { State, Commune, Epci, Department, Region, Caf, Other }
 );
 api_enum!(
+    /// The programme's verdict on a compte rendu financier.
+    ReportVerdict => ReportVerdict { Accepted, Rejected }
+);
+api_enum!(
     /// A governance body.
     BodyKind => BodyKind { Copil, Cotech, SelectionCommittee, Other }
 );

@@ -9,7 +9,7 @@
 use super::enums::{
     ActKind, ActionStatus, AgeBand, BodyKind, DecisionOutcome, FunderKind, LegalForm,
     NationalObjective, Opinion, PartnerKind, Payer, PaymentKind, PublicKind, Rating,
-    Recommendation, ReportKind, Sex,
+    Recommendation, ReportKind, ReportVerdict, Sex,
 };
 use super::page::PageInfo;
 use super::reading::{Bound, actor, app_state, live_bound, programme_not_found, query_error};
@@ -544,6 +544,23 @@ impl ActionObject {
             .collect()
     }
 
+    /// When its final report (compte rendu financier) is due, extensions included; null once
+    /// filed or when none is due.
+    async fn final_report_due_on(&self) -> Option<Date> {
+        self.action.final_report_due_on.map(Date)
+    }
+
+    async fn final_report_review(&self) -> Option<FinalReportReviewObject> {
+        self.action
+            .final_report_review
+            .as_ref()
+            .map(|r| FinalReportReviewObject {
+                verdict: r.verdict.into(),
+                comment: r.comment.clone(),
+                reviewed_on: Date(r.reviewed_on),
+            })
+    }
+
     async fn evaluation(&self) -> Option<EvaluationRecordObject> {
         self.action
             .evaluation
@@ -777,6 +794,15 @@ pub struct IndicatorValueObject {
 pub struct MeasurementObject {
     value: f64,
     measured_on: Date,
+}
+
+/// L'examen du dernier compte rendu financier.
+#[derive(SimpleObject, Debug, Clone)]
+#[graphql(name = "FinalReportReview")]
+pub struct FinalReportReviewObject {
+    verdict: ReportVerdict,
+    comment: Option<String>,
+    reviewed_on: Date,
 }
 
 #[derive(SimpleObject, Debug, Clone)]

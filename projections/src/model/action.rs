@@ -142,6 +142,14 @@ pub struct Evaluation {
     pub evaluated_on: NaiveDate,
 }
 
+/// A review of a final report, as [`da::ReviewRecord`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub verdict: ReportVerdict,
+    pub comment: Option<Str>,
+    pub reviewed_on: NaiveDate,
+}
+
 /// The fields of [`da::Action`], with [`Str`]s for strings and without its money lines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Body {
@@ -176,6 +184,9 @@ struct Body {
     reports: Box<[Report]>,
     indicators: Box<[Indicator]>,
     evaluation: Option<Evaluation>,
+    report_deadline: Option<NaiveDate>,
+    reviews: Box<[Review]>,
+    final_report_reviewed: bool,
     last_reason: Option<Str>,
     proposed_on: NaiveDate,
     started_on: Option<NaiveDate>,
@@ -409,6 +420,9 @@ impl ActionRecord {
                         })
                         .collect(),
                     evaluation: None,
+                    report_deadline: None,
+                    reviews: Box::default(),
+                    final_report_reviewed: false,
                     last_reason: None,
                     proposed_on: on,
                     started_on: None,
@@ -661,6 +675,23 @@ impl ActionRecord {
                         beneficiaries: e.beneficiaries.iter().cloned().collect(),
                     },
                 );
+                if e.kind == ReportKind::Final {
+                    a.final_report_reviewed = false;
+                }
+            }
+            ActionEvent::ReportDeadlineExtended(e) => {
+                a.report_deadline = Some(e.due_on);
+            }
+            ActionEvent::FinalReportReviewed(e) => {
+                push(
+                    &mut a.reviews,
+                    Review {
+                        verdict: e.verdict,
+                        comment: e.comment.as_ref().map(|c| strings.intern(c.as_str())),
+                        reviewed_on: on,
+                    },
+                );
+                a.final_report_reviewed = true;
             }
             ActionEvent::IndicatorMeasured(e) => {
                 let code = strings.intern(e.code.as_str());
@@ -875,6 +906,29 @@ impl<'a> ActionRef<'a> {
 
     pub fn evaluation(&self) -> Option<&'a Evaluation> {
         self.body.evaluation.as_ref()
+    }
+
+    /// Every review of a final report, in order.
+    pub fn reviews(&self) -> &'a [Review] {
+        &self.body.reviews
+    }
+
+    /// When its compte rendu financier is due; `None` when none is due
+    /// ([`da::final_report_due`], the domain's rule).
+    pub fn final_report_due_on(&self) -> Option<NaiveDate> {
+        let rejected = self.body.final_report_reviewed
+            && self
+                .body
+                .reviews
+                .last()
+                .is_some_and(|r| r.verdict == ReportVerdict::Rejected);
+        da::final_report_due(
+            self.body.status,
+            self.body.grants.iter().map(|g| g.year).max(),
+            self.body.year,
+            self.body.report_deadline,
+            rejected,
+        )
     }
 
     /// The reason given when it was withdrawn, not realised, or its decision last revised.
@@ -1113,6 +1167,19 @@ impl<'a> ActionRef<'a> {
                     evaluated_on: e.evaluated_on,
                 }),
             },
+            report_deadline: a.report_deadline,
+            reviews: a
+                .reviews
+                .iter()
+                .map(|r| {
+                    Some(da::ReviewRecord {
+                        verdict: r.verdict,
+                        comment: opt(r.comment, &note)?,
+                        reviewed_on: r.reviewed_on,
+                    })
+                })
+                .collect::<Option<_>>()?,
+            final_report_reviewed: a.final_report_reviewed,
             last_reason: opt(a.last_reason, &note)?,
             proposed_on: a.proposed_on,
             started_on: a.started_on,

@@ -35,7 +35,7 @@ mod strings;
 
 pub use action::{
     ActionRecord, ActionRef, Complement, Decision, Evaluation, Funding, Grant, Indicator, Line,
-    OpinionRecord, Payment, Refusal, Repayment, Report,
+    OpinionRecord, Payment, Refusal, Repayment, Report, Review,
 };
 pub use strings::{Str, Strings};
 
@@ -111,6 +111,8 @@ event_kinds!(
     ActionEvaluated,
     ActionClosed,
     PartnerLegalFormSet,
+    ReportDeadlineExtended,
+    FinalReportReviewed,
 );
 
 impl EventKind {

@@ -251,9 +251,10 @@ pub struct ReportDueView {
     pub overdue: bool,
 }
 
-/// The final reports of the actions FUNDED, IN_PROGRESS or COMPLETED, due on 30 June of the
-/// year after the action's year, that are overdue (`today` is after the due date) or due within
-/// `within_days` of `today`; by due date, then reference.
+/// The final reports due (DOMAIN.md, "Reports due": actions FUNDED, IN_PROGRESS or COMPLETED,
+/// or REPORTED whose last final report was reviewed REJECTED; due on 30 June after the latest
+/// year of their grants, or on their last extension), that are overdue (`today` is after the due
+/// date) or due within `within_days` of `today`; by due date, then reference.
 pub fn reports_due(
     view: &ProgrammeView,
     viewer: &Actor,
@@ -266,14 +267,8 @@ pub fn reports_due(
         .unwrap_or(NaiveDate::MAX);
     let mut due: Vec<ReportDueView> = view
         .actions()
-        .filter(|a| {
-            matches!(
-                a.status(),
-                ActionStatus::Funded | ActionStatus::InProgress | ActionStatus::Completed
-            ) && !a.has_final_report()
-        })
         .filter_map(|a| {
-            let due_on = NaiveDate::from_ymd_opt(a.year().get() + 1, 6, 30)?;
+            let due_on = a.final_report_due_on()?;
             if due_on > horizon {
                 return None;
             }

@@ -41,7 +41,7 @@ pub use timeline::{
 pub use views::{
     ActionView, AxisView, BeneficiaryView, ComplementView, DecisionView, EvaluationView,
     FunderView, FundingLineView, GrantView, IndicatorView, MoneyLineView, OpinionView, PartnerView,
-    PaymentView, ReportView, partners,
+    PaymentView, ReportView, ReviewView, partners,
 };
 
 pub use crate::recorded::EventSource;

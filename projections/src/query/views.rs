@@ -243,6 +243,14 @@ pub struct EvaluationView {
     pub evaluated_on: NaiveDate,
 }
 
+/// The latest review of a final report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewView {
+    pub verdict: ReportVerdict,
+    pub comment: Option<String>,
+    pub reviewed_on: NaiveDate,
+}
+
 /// `Action` of api.graphql, redacted for its viewer (history: [`super::action_history`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionView {
@@ -271,6 +279,11 @@ pub struct ActionView {
     pub reports: Vec<ReportView>,
     pub indicators: Vec<IndicatorView>,
     pub evaluation: Option<EvaluationView>,
+    /// When its compte rendu financier is due, extensions included; `None` once filed (and
+    /// not refused since) or when none is due.
+    pub final_report_due_on: Option<NaiveDate>,
+    /// The latest review of its final report.
+    pub final_report_review: Option<ReviewView>,
     pub last_reason: Option<String>,
     pub version: u64,
     /// The viewer sees this action as an observer (see [`crate::visibility`]).
@@ -490,6 +503,12 @@ pub(crate) fn action_view(
             findings: owned(e.findings),
             recommendation: e.recommendation,
             evaluated_on: e.evaluated_on,
+        }),
+        final_report_due_on: action.final_report_due_on(),
+        final_report_review: action.reviews().last().map(|r| ReviewView {
+            verdict: r.verdict,
+            comment: r.comment.map(owned),
+            reviewed_on: r.reviewed_on,
         }),
         last_reason: action.last_reason().map(str::to_owned),
         version: action.version(),

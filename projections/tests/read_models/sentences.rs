@@ -160,6 +160,14 @@ fn every_event_type() -> (Fixture, Vec<String>) {
             value: 57.5,
         },
     );
+    f.action(
+        "a1",
+        "2027-02-01",
+        ReportDeadlineExtended {
+            due_on: date("2027-12-31"),
+            reason: note("L'action suit l'année scolaire"),
+        },
+    );
     f.action("a1", "2027-06-30", ActionCompleted {});
     f.action(
         "a1",
@@ -184,6 +192,14 @@ fn every_event_type() -> (Fixture, Vec<String>) {
             rating: Rating::PartlyAchieved,
             findings: narrative("Bonne dynamique."),
             recommendation: Recommendation::Adjust,
+        },
+    );
+    f.action(
+        "a1",
+        "2027-08-01",
+        FinalReportReviewed {
+            verdict: ReportVerdict::Accepted,
+            comment: Some(note("Pièces complètes")),
         },
     );
     f.action("a1", "2027-09-02", ActionClosed {});
