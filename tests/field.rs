@@ -386,3 +386,55 @@ fn a_final_report_reviewed_accepted_lets_the_action_close_without_an_evaluation(
     let data = f.app.ok(&f.coordinator, close, json!({}));
     assert_eq!(data["closeAction"]["action"]["status"], "CLOSED");
 }
+
+#[test]
+fn a_renewal_shows_the_chain_both_ways() {
+    let f = fixture();
+    let propose = r#"mutation($id: ID!, $year: Int!, $renews: ID) { proposeAction(programmeId: "grigny",
+        input: {id: $id, title: "Lecture, an 2", summary: "Suite.", holderId: "asso", axis: "A1",
+        publics: [CHILDREN], periodStart: "2026-01-05", periodEnd: "2026-06-30", year: $year,
+        totalCost: 1000000, requested: [{funderId: "etat", amount: 500000}], renews: $renews},
+        options: {effectiveOn: "2025-06-01"}) { action { id renews { id year } } } }"#;
+    let data = f.app.ok(
+        &f.coordinator,
+        propose,
+        json!({"id": "a1-suite", "year": 2026, "renews": "a1"}),
+    );
+    assert_eq!(
+        data["proposeAction"]["action"],
+        json!({"id": "a1-suite", "renews": {"id": "a1", "year": 2025}})
+    );
+    let data = f.app.ok(
+        &f.pilot,
+        r#"{ action(programmeId: "grigny", id: "a1") { renewedBy { id } recommendationFollowed } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        data["action"],
+        json!({"renewedBy": {"id": "a1-suite"}, "recommendationFollowed": null})
+    );
+    let head = f.app.head(&f.pilot);
+    for (id, year, renews) in [
+        ("a1-bis", 2026, "a1"),
+        ("a2-meme", 2025, "a2"),
+        ("inconnu", 2026, "nulle-part"),
+    ] {
+        let error = f.app.error(
+            &f.coordinator,
+            propose,
+            json!({"id": id, "year": year, "renews": renews}),
+        );
+        assert_eq!(error["extensions"]["rule"], "renewal_invalid", "{error}");
+    }
+    assert_eq!(f.app.head(&f.pilot), head, "nothing written");
+    let history = f.app.ok(
+        &f.pilot,
+        r#"{ action(programmeId: "grigny", id: "a1-suite") { history { summary } } }"#,
+        json!({}),
+    );
+    let first = history["action"]["history"][0]["summary"].as_str().unwrap();
+    assert!(
+        first.ends_with(", renouvelant l'action 2025-001"),
+        "{first}"
+    );
+}

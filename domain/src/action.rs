@@ -57,6 +57,8 @@ pub struct Action {
     pub year: Year,
     pub total_cost: Money,
     pub external_refs: Vec<Title>,
+    /// The earlier action of the programme this one continues.
+    pub renews: Option<ActionId>,
     pub status: ActionStatus,
     /// The status to return to once complements are provided.
     pub status_before_complements: Option<ActionStatus>,
@@ -739,6 +741,7 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
                 year: e.year,
                 total_cost: e.total_cost,
                 external_refs: e.external_refs.clone(),
+                renews: e.renews.clone(),
                 status: ActionStatus::Proposed,
                 status_before_complements: None,
                 requested: e.requested.clone(),
@@ -1227,6 +1230,7 @@ impl ActionCommand {
                 programme: true,
                 holder: Some(p.holder.clone()),
                 references: true,
+                renewal: p.renews.clone(),
                 ..Needs::default()
             },
             // Rule 19 needs the programme's labelling date for the dates these name.
@@ -2252,6 +2256,59 @@ fn review_final_report(
     .into())
 }
 
+/// Rule 15: `renews` names an action of the programme, of an earlier year, not already renewed
+/// by another action that is not WITHDRAWN or REJECTED.
+fn check_renewal(renewed: &ActionId, year: Year, ctx: &Context) -> Result<(), DomainError> {
+    let invalid = |problem| DomainError::RenewalInvalid {
+        renewed: renewed.clone(),
+        problem,
+    };
+    let Some(facts) = ctx.renewal.as_ref().filter(|f| &f.id == renewed) else {
+        return Err(invalid(RenewalProblem::NotInProgramme));
+    };
+    if facts.year >= year {
+        return Err(invalid(RenewalProblem::NotEarlier {
+            renewed_year: facts.year,
+            year,
+        }));
+    }
+    if let Some((by, _)) = facts
+        .renewed_by
+        .iter()
+        .find(|(_, status)| !matches!(status, ActionStatus::Withdrawn | ActionStatus::Rejected))
+    {
+        return Err(invalid(RenewalProblem::AlreadyRenewed { by: by.clone() }));
+    }
+    Ok(())
+}
+
+/// Whether an evaluated action's recommendation was followed (DOMAIN.md, "Renewals"): RENEW or
+/// ADJUST and renewed by an action RETAINED or later, or STOP and not so renewed; `None` while a
+/// renewal awaits its decision, or for an action not evaluated.
+pub fn recommendation_followed(
+    recommendation: Option<Recommendation>,
+    renewals: impl IntoIterator<Item = ActionStatus>,
+) -> Option<bool> {
+    let recommendation = recommendation?;
+    let mut retained = false;
+    let mut awaiting = false;
+    for status in renewals {
+        use ActionStatus as S;
+        match status {
+            S::Proposed | S::ComplementsRequested | S::UnderReview | S::Deferred => awaiting = true,
+            S::Withdrawn | S::Rejected => {}
+            _ => retained = true,
+        }
+    }
+    if retained {
+        return Some(recommendation != Recommendation::Stop);
+    }
+    if awaiting {
+        return None;
+    }
+    Some(recommendation == Recommendation::Stop)
+}
+
 /// The warning `period_ends_after_report_due`, when a period ends after the report's due date.
 fn period_ends_after_report_due(period_end: NaiveDate, due_on: NaiveDate) -> Option<Warning> {
     (period_end > due_on).then_some(Warning::PeriodEndsAfterReportDue { period_end, due_on })
@@ -2331,6 +2388,9 @@ fn propose(
         return Err(DomainError::ReferenceAlreadyUsed {
             reference: p.reference.clone(),
         });
+    }
+    if let Some(renewed) = &p.renews {
+        check_renewal(renewed, p.year, ctx)?;
     }
     check_axes(facts, &p.axis, &p.secondary_axes)?;
     check_publics(&p.publics)?;

@@ -30,6 +30,9 @@
 //!   (rule 18), read from the read model caught up with the head; [`Context::with_references`]
 //!   keeps them in the form they are compared in. With them, how many actions each year has,
 //!   for the next generated reference ([`crate::decider::Decider::assign_ids`]).
+//! - `renewal`: for a proposal that renews an earlier action, that action's year and the actions
+//!   that already renew it with their status (rule 15), read from the read model caught up with
+//!   the head.
 //! - `partner_grants`: for `awardGrant`, the holder's facts (its legal form) and what the grant's
 //!   funder already granted to the holder for the grant's year over all its actions (rule 6's
 //!   convention), read from the read model caught up with the head.
@@ -60,6 +63,17 @@ pub struct Context {
     pub actions_by_year: BTreeMap<Year, u32>,
     /// What a grant's funder already granted to the action's holder for the grant's year.
     pub partner_granted: Option<Money>,
+    /// The action a proposal renews, `None` when the programme has no such action.
+    pub renewal: Option<RenewalFacts>,
+}
+
+/// An action a proposal renews, as rule 15 sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenewalFacts {
+    pub id: ActionId,
+    pub year: Year,
+    /// The actions that already renew it, with their status.
+    pub renewed_by: Vec<(ActionId, ActionStatus)>,
 }
 
 /// Where the facts of other streams come from, for [`Context::gather`].
@@ -75,6 +89,8 @@ pub trait FactSource {
     fn granted(&self, funder: &FunderId, year: Year) -> Result<Money, Self::Error>;
     /// The reference and the year of every action of the programme.
     fn references(&self) -> Result<Vec<(String, Year)>, Self::Error>;
+    /// The action `id` of the programme and the actions that renew it; `None` when absent.
+    fn renewal(&self, id: &ActionId) -> Result<Option<RenewalFacts>, Self::Error>;
     /// What `funder` granted to `partner` for `year`, over every action `partner` holds.
     fn granted_to(
         &self,
@@ -98,6 +114,7 @@ impl Context {
             used_references: BTreeSet::new(),
             actions_by_year: BTreeMap::new(),
             partner_granted: None,
+            renewal: None,
         }
     }
 
@@ -134,6 +151,9 @@ impl Context {
         }
         if let Some((partner, funder, year)) = &needs.partner_grants {
             context.partner_granted = Some(source.granted_to(partner, funder, *year)?);
+        }
+        if let Some(renewed) = &needs.renewal {
+            context.renewal = source.renewal(renewed)?;
         }
         if needs.references {
             let references = source.references()?;
@@ -205,6 +225,8 @@ pub struct Needs {
     /// For a grant: what its funder already granted to the action's holder for its year, over
     /// every action of the programme (rule 6's convention).
     pub partner_grants: Option<(PartnerId, FunderId, Year)>,
+    /// For a proposal that renews an earlier action: that action's facts (rule 15).
+    pub renewal: Option<ActionId>,
 }
 
 /// An axis of the programme, as a proposal sees it.

@@ -41,6 +41,17 @@ pub enum StreamKind {
     Action,
 }
 
+/// Why a proposal cannot renew the action it names (rule 15).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenewalProblem {
+    /// No action of the programme has that id.
+    NotInProgramme,
+    /// The renewed action is not of an earlier year.
+    NotEarlier { renewed_year: Year, year: Year },
+    /// Another action, not WITHDRAWN nor REJECTED, already renews it.
+    AlreadyRenewed { by: ActionId },
+}
+
 /// Why a report deadline cannot be extended (rule 14).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeadlineProblem {
@@ -362,6 +373,11 @@ pub enum DomainError {
     CloseNotReady {
         status: ActionStatus,
         repayments_outstanding: Money,
+    },
+    /// Rule 15: what `renews` names cannot be renewed by this proposal.
+    RenewalInvalid {
+        renewed: ActionId,
+        problem: RenewalProblem,
     },
     /// Rule 14: a report deadline extended when none is due, or not to a later date.
     DeadlineInvalid(DeadlineProblem),
@@ -887,6 +903,21 @@ impl DomainError {
                     )
                 }
             }),
+            RenewalInvalid { renewed, problem } => (
+                ApiCode::RuleViolation,
+                "renewal_invalid",
+                match problem {
+                    RenewalProblem::NotInProgramme => format!(
+                        "L'action renouvelée « {renewed} » n'existe pas dans cette cité éducative."
+                    ),
+                    RenewalProblem::NotEarlier { renewed_year, year } => format!(
+                        "L'action « {renewed} » est de l'exercice {renewed_year} : une action de l'exercice {year} ne renouvelle qu'une action d'un exercice antérieur."
+                    ),
+                    RenewalProblem::AlreadyRenewed { by } => {
+                        format!("L'action « {renewed} » est déjà renouvelée par l'action « {by} ».")
+                    }
+                },
+            ),
             DeadlineInvalid(problem) => (
                 ApiCode::RuleViolation,
                 "deadline_invalid",

@@ -138,6 +138,7 @@ pub struct SessionCancelled {
 
 // ------------------------------------------------------------------------------ action
 
+/// Version 2: `renews` was added (version 1 is [`legacy::ActionProposedV1`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionProposed {
     pub action: ActionId,
@@ -158,6 +159,8 @@ pub struct ActionProposed {
     pub indicators: Vec<IndicatorDef>,
     /// External file numbers (Dauphin…).
     pub external_refs: Vec<Title>,
+    /// The earlier action of the programme this one continues (rule 15).
+    pub renews: Option<ActionId>,
 }
 
 /// Only the fields that changed are `Some`.
@@ -395,7 +398,7 @@ event_enum!(
 event_enum!(
     /// Events of an `action-{p}.{id}` stream.
     ActionEvent {
-        ActionProposed = 1,
+        ActionProposed = 2,
         ActionAmended = 1,
         ComplementsRequested = 1,
         ComplementsProvided = 1,
@@ -562,6 +565,52 @@ pub mod legacy {
                 name: v1.name,
                 kind: v1.kind,
                 siret: v1.siret,
+            }
+        }
+    }
+
+    /// [`ActionProposed`] before renewals existed.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct ActionProposedV1 {
+        pub action: ActionId,
+        pub reference: Title,
+        pub title: Title,
+        pub summary: Narrative,
+        pub holder: PartnerId,
+        pub axis: AxisCode,
+        pub secondary_axes: Vec<AxisCode>,
+        pub publics: Vec<PublicKind>,
+        pub qpv: Vec<Name>,
+        pub period_start: NaiveDate,
+        pub period_end: NaiveDate,
+        pub year: Year,
+        pub total_cost: Money,
+        pub requested: Vec<MoneyLine>,
+        pub indicators: Vec<IndicatorDef>,
+        pub external_refs: Vec<Title>,
+    }
+
+    /// Reads as renewing nothing.
+    impl From<ActionProposedV1> for ActionProposed {
+        fn from(v1: ActionProposedV1) -> Self {
+            ActionProposed {
+                action: v1.action,
+                reference: v1.reference,
+                title: v1.title,
+                summary: v1.summary,
+                holder: v1.holder,
+                axis: v1.axis,
+                secondary_axes: v1.secondary_axes,
+                publics: v1.publics,
+                qpv: v1.qpv,
+                period_start: v1.period_start,
+                period_end: v1.period_end,
+                year: v1.year,
+                total_cost: v1.total_cost,
+                requested: v1.requested,
+                indicators: v1.indicators,
+                external_refs: v1.external_refs,
+                renews: None,
             }
         }
     }

@@ -120,6 +120,7 @@ fn proposal() -> impl Strategy<Value = ActionProposed> {
             target: None,
         }],
         external_refs: vec![],
+        renews: None,
     })
 }
 
@@ -385,6 +386,7 @@ fn start() -> Vec<Dated<ActionEvent>> {
                 target: Some(10.0),
             }],
             external_refs: vec![],
+            renews: None,
         }
         .into(),
     }]

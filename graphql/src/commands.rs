@@ -26,7 +26,7 @@ use crate::clock::Clock;
 use crate::metrics::Metrics;
 use domain::action::{self, ActionDecider, ActionState, RecordCopilDecisions};
 use domain::actor::Actor;
-use domain::context::{Context, FactSource, Needs, PartnerFacts, SessionFacts};
+use domain::context::{Context, FactSource, Needs, PartnerFacts, RenewalFacts, SessionFacts};
 use domain::decider::{Command, Decided, Decider};
 use domain::error::{DomainError, Missing};
 use domain::events::{Dated, DomainEvent};
@@ -527,7 +527,11 @@ impl CommandService {
         programme: &ProgrammeId,
         needs: &Needs,
     ) -> Result<Context, CommandError> {
-        if needs.envelope.is_some() || needs.references || needs.partner_grants.is_some() {
+        if needs.envelope.is_some()
+            || needs.references
+            || needs.partner_grants.is_some()
+            || needs.renewal.is_some()
+        {
             // Under the programme's lock, that includes every event of the programme.
             self.projector
                 .wait_for(self.log.head().position, READ_YOUR_WRITES_TIMEOUT)
@@ -583,6 +587,14 @@ impl FactSource for LogFacts<'_> {
             model.programme(self.programme).map_or(Money::ZERO, |view| {
                 projections::query::granted_in_year(view, funder, year)
             })
+        }))
+    }
+
+    fn renewal(&self, id: &ActionId) -> Result<Option<RenewalFacts>, CommandError> {
+        Ok(self.service.projector.read(|model| {
+            model
+                .programme(self.programme)
+                .and_then(|view| projections::query::renewal_facts(view, id))
         }))
     }
 

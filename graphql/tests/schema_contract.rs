@@ -199,6 +199,10 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "Action.finalReportReview",
     "Mutation.extendReportDeadline",
     "Mutation.reviewFinalReport",
+    "ProposeActionInput.renews",
+    "Action.renews",
+    "Action.renewedBy",
+    "Action.recommendationFollowed",
 ];
 
 /// `api-next.graphql`: beside the project, else the copy in `graphql/contract/`.

@@ -37,7 +37,7 @@ use domain::action::{
     self, ActionCommand, ActionDecider, ActionState, CopilDecision, RecordCopilDecisions,
 };
 use domain::actor::Actor;
-use domain::context::{Context, FactSource, Needs, PartnerFacts, SessionFacts};
+use domain::context::{Context, FactSource, Needs, PartnerFacts, RenewalFacts, SessionFacts};
 use domain::decider::{Command, Decider};
 use domain::error::DomainError;
 use domain::events::*;
@@ -509,6 +509,18 @@ impl FactSource for ProgrammeSim {
             .get(&(funder.clone(), year))
             .copied()
             .unwrap_or(Money::ZERO))
+    }
+
+    fn renewal(&self, id: &ActionId) -> Result<Option<RenewalFacts>, Self::Error> {
+        let actions = || self.actions.iter().filter_map(|a| a.state.action.as_ref());
+        Ok(actions().find(|a| &a.id == id).map(|renewed| RenewalFacts {
+            id: id.clone(),
+            year: renewed.year,
+            renewed_by: actions()
+                .filter(|a| a.renews.as_ref() == Some(id))
+                .map(|a| (a.id.clone(), a.status))
+                .collect(),
+        }))
     }
 
     fn granted_to(
@@ -1003,6 +1015,7 @@ impl Sim<'_> {
             } else {
                 Vec::new()
             },
+            renews: None,
         };
         let decided = !matches!(
             fate,

@@ -5,7 +5,9 @@
 //! decodes into and its upcast. An unknown pair is an error that names it, never a silent skip.
 //! The golden files under `projections/tests/golden/<type>/v<N>.bin` pin every version's bytes.
 
-use domain::events::legacy::{FunderRegisteredV1, PartnerRegisteredV1, ProgrammeEstablishedV1};
+use domain::events::legacy::{
+    ActionProposedV1, FunderRegisteredV1, PartnerRegisteredV1, ProgrammeEstablishedV1,
+};
 use domain::events::*;
 
 /// An event ready for the log: its routing keys outside the payload.
@@ -59,6 +61,7 @@ const LEGACY_VERSIONS: &[(&str, u16)] = &[
     ("ProgrammeEstablished", 1),
     ("FunderRegistered", 1),
     ("PartnerRegistered", 1),
+    ("ActionProposed", 1),
 ];
 
 /// Decodes a stored payload into the current domain event, upcasting old versions.
@@ -113,7 +116,8 @@ pub fn decode(
         ("SessionScheduled", 1) => |v: SessionScheduled| s(v.into()), SessionScheduled;
         ("SessionHeld", 1) => |v: SessionHeld| s(v.into()), SessionHeld;
         ("SessionCancelled", 1) => |v: SessionCancelled| s(v.into()), SessionCancelled;
-        ("ActionProposed", 1) => |v: ActionProposed| a(v.into()), ActionProposed;
+        ("ActionProposed", 1) => |v: ActionProposedV1| a(ActionProposed::from(v).into()), ActionProposedV1;
+        ("ActionProposed", 2) => |v: ActionProposed| a(v.into()), ActionProposed;
         ("ActionAmended", 1) => |v: ActionAmended| a(v.into()), ActionAmended;
         ("ComplementsRequested", 1) => |v: ComplementsRequested| a(v.into()), ComplementsRequested;
         ("ComplementsProvided", 1) => |v: ComplementsProvided| a(v.into()), ComplementsProvided;

@@ -296,6 +296,12 @@ fn action_clause(
             if !redaction.hide_requested && !x.requested.is_empty() {
                 s.push_str(&format!(", demande : {}", amounts(view, &x.requested)));
             }
+            if let Some(renewed) = &x.renews {
+                let reference = view
+                    .action(renewed)
+                    .map_or_else(|| renewed.to_string(), |a| a.reference().to_owned());
+                s.push_str(&format!(", renouvelant l'action {reference}"));
+            }
             s
         }
         ActionEvent::ActionAmended(x) => {

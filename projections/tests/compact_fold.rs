@@ -165,6 +165,7 @@ fn proposal() -> impl Strategy<Value = ActionEvent> {
                     requested,
                     indicators,
                     external_refs,
+                    renews: Some(ActionId::parse("a-2025").unwrap()),
                 }
                 .into()
             },

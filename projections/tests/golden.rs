@@ -10,7 +10,9 @@
 //! projections --test golden`, which writes only the files that do not exist yet.
 
 use chrono::NaiveDate;
-use domain::events::legacy::{FunderRegisteredV1, PartnerRegisteredV1, ProgrammeEstablishedV1};
+use domain::events::legacy::{
+    ActionProposedV1, FunderRegisteredV1, PartnerRegisteredV1, ProgrammeEstablishedV1,
+};
 use domain::events::*;
 use domain::values::*;
 use projections::registry;
@@ -163,6 +165,7 @@ fn current_samples() -> Vec<DomainEvent> {
                 target: Some(120.0),
             }],
             external_refs: vec![title("DAUPHIN-2026-00042")],
+            renews: Some(ActionId::parse("soutien-2025").unwrap()),
         }
         .into()),
         a(ActionAmended {
@@ -364,6 +367,37 @@ fn golden_cases() -> Vec<(String, u16, Vec<u8>, DomainEvent)> {
         eventlog::codec::encode(&v1).unwrap(),
         DomainEvent::Partner(upcast.into()),
     ));
+    // Version 1 of a proposal reads as renewing nothing.
+    let v1 = ActionProposedV1 {
+        action: ActionId::parse("soutien-scolaire").unwrap(),
+        reference: title("2026-001"),
+        title: title("Soutien scolaire"),
+        summary: narrative("Aide aux devoirs pour les collégiens."),
+        holder: PartnerId::parse("asso-lire").unwrap(),
+        axis: axis("A1"),
+        secondary_axes: vec![axis("A2")],
+        publics: vec![PublicKind::Children, PublicKind::Parents],
+        qpv: vec![name("Grande Borne")],
+        period_start: date("2026-09-01"),
+        period_end: date("2027-06-30"),
+        year: Year::parse(2026).unwrap(),
+        total_cost: money(2_000_000),
+        requested: vec![line("etat-p147", 1_200_000), line("ville", 300_000)],
+        indicators: vec![IndicatorDef {
+            code: IndicatorCode::parse("eleves").unwrap(),
+            label: title("Élèves accompagnés"),
+            target: Some(120.0),
+        }],
+        external_refs: vec![title("DAUPHIN-2026-00042")],
+    };
+    let upcast = ActionProposed::from(v1.clone());
+    assert_eq!(upcast.renews, None);
+    cases.push((
+        "ActionProposed".to_owned(),
+        1,
+        eventlog::codec::encode(&v1).unwrap(),
+        DomainEvent::Action(upcast.into()),
+    ));
     cases
 }
 
@@ -441,6 +475,7 @@ fn a_truncated_payload_is_an_error_that_names_its_type() {
         .iter()
         .find(|e| e.event_type() == "ActionProposed")
         .unwrap();
+    // (version 2 since renewals)
     let encoded = registry::encode(event);
     let err = registry::decode(
         encoded.event_type,
@@ -448,5 +483,5 @@ fn a_truncated_payload_is_an_error_that_names_its_type() {
         &encoded.payload[..encoded.payload.len() / 2],
     )
     .unwrap_err();
-    assert!(err.to_string().contains("ActionProposed v1"), "{err}");
+    assert!(err.to_string().contains("ActionProposed v2"), "{err}");
 }

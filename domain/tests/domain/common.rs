@@ -139,6 +139,7 @@ pub fn action_proposed() -> ActionProposed {
             target: Some(40.0),
         }],
         external_refs: vec![title("DAUPHIN-2026-1234")],
+        renews: None,
     }
 }
 

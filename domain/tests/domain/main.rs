@@ -7,6 +7,7 @@ mod dates;
 mod evolve;
 mod lifecycle;
 mod permissions;
+mod renewals;
 mod reports;
 mod rules;
 mod streams;

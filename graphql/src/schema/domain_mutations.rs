@@ -155,6 +155,8 @@ pub struct ProposeActionInput {
     pub requested: Vec<MoneyLineInput>,
     pub indicators: Option<Vec<IndicatorInput>>,
     pub external_refs: Option<Vec<String>>,
+    /// An earlier action of the same programme, of an earlier year, that this one continues.
+    pub renews: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -771,6 +773,11 @@ impl DomainMutation {
                 "référence externe",
                 input.external_refs.as_deref().unwrap_or_default(),
             )?,
+            renews: input
+                .renews
+                .as_deref()
+                .map(|r| to_action_id(r))
+                .transpose()?,
         };
         run::<ActionDecider>(
             ctx,

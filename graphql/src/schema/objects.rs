@@ -350,6 +350,18 @@ impl ActionObject {
     }
 }
 
+impl ActionObject {
+    /// Another action of the programme at the same bound, as this token sees it.
+    fn related(&self, ctx: &Context<'_>, id: &ActionId) -> Result<Option<ActionObject>> {
+        let actor = actor(ctx)?;
+        let found = self
+            .bound
+            .read(|view| q::action(view, actor, id))?
+            .map_err(query_error)?;
+        Ok(found.map(|view| ActionObject::new(self.bound.clone(), view)))
+    }
+}
+
 pub(crate) fn action_not_found(programme: &ProgrammeId, action: &ActionId) -> ApiError {
     ApiError::not_found(format!(
         "L'action « {action} » n'existe pas dans « {programme} » (ou ce jeton ne peut pas la voir)."
@@ -571,6 +583,45 @@ impl ActionObject {
                 recommendation: e.recommendation.into(),
                 evaluated_on: Date(e.evaluated_on),
             })
+    }
+
+    /// The earlier action this one continues (null when hidden from this token).
+    async fn renews(&self, ctx: &Context<'_>) -> Result<Option<ActionObject>> {
+        let Some(renewed) = &self.action.renews else {
+            return Ok(None);
+        };
+        self.related(ctx, renewed)
+    }
+
+    /// The later action that continues it: the one neither withdrawn nor rejected, else the
+    /// latest proposed (null when hidden from this token).
+    async fn renewed_by(&self, ctx: &Context<'_>) -> Result<Option<ActionObject>> {
+        let renewals = self
+            .bound
+            .read(|view| q::renewals_of(view, &self.action.id))?;
+        let live = renewals.iter().find(|(_, status)| {
+            !matches!(
+                status,
+                domain::values::ActionStatus::Withdrawn | domain::values::ActionStatus::Rejected
+            )
+        });
+        match live.or(renewals.last()) {
+            Some((id, _)) => self.related(ctx, id),
+            None => Ok(None),
+        }
+    }
+
+    /// For an evaluated action: whether its recommendation was followed (DOMAIN.md, Renewals);
+    /// null while a renewal awaits its decision, or when it was not evaluated.
+    async fn recommendation_followed(&self) -> Result<Option<bool>> {
+        let recommendation = self.action.evaluation.as_ref().map(|e| e.recommendation);
+        let renewals = self
+            .bound
+            .read(|view| q::renewals_of(view, &self.action.id))?;
+        Ok(domain::action::recommendation_followed(
+            recommendation,
+            renewals.into_iter().map(|(_, status)| status),
+        ))
     }
 
     /// Le motif donné lors du retrait, de la non-réalisation, ou de la dernière révision de sa

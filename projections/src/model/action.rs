@@ -168,6 +168,7 @@ struct Body {
     year: Year,
     total_cost: Money,
     external_refs: Box<[Str]>,
+    renews: Option<Str>,
     status: ActionStatus,
     status_before_complements: Option<ActionStatus>,
     requested: Box<[Line]>,
@@ -396,6 +397,7 @@ impl ActionRecord {
                     year: e.year,
                     total_cost: e.total_cost,
                     external_refs: strs(strings, e.external_refs.iter().map(|r| r.as_str())),
+                    renews: e.renews.as_ref().map(|r| strings.intern(r.as_str())),
                     status: ActionStatus::Proposed,
                     status_before_complements: None,
                     requested: lines(strings, &e.requested),
@@ -835,6 +837,11 @@ impl<'a> ActionRef<'a> {
         self.body.total_cost
     }
 
+    /// The id of the earlier action this one continues.
+    pub fn renews(&self) -> Option<&'a str> {
+        self.body.renews.map(|r| self.strings.get(r))
+    }
+
     pub fn external_refs(&self) -> impl Iterator<Item = &'a str> + 'a {
         let strings = self.strings;
         self.body.external_refs.iter().map(|s| strings.get(*s))
@@ -1009,6 +1016,10 @@ impl<'a> ActionRef<'a> {
                 .iter()
                 .map(|x| title(*x))
                 .collect::<Option<_>>()?,
+            renews: match a.renews {
+                None => None,
+                Some(x) => Some(r::<ActionId>(s(x))?),
+            },
             status: a.status,
             status_before_complements: a.status_before_complements,
             requested: money_lines(&a.requested)?,

@@ -6,7 +6,10 @@ use crate::model::{self, ActionRef, ProgrammeView, Str};
 use crate::visibility;
 use chrono::NaiveDate;
 use domain::actor::Actor;
-use domain::values::{ActionStatus, DecisionOutcome, FunderId, Money, PartnerId, ReportKind, Year};
+use domain::context::RenewalFacts;
+use domain::values::{
+    ActionId, ActionStatus, DecisionOutcome, FunderId, Money, PartnerId, ReportKind, Year,
+};
 use std::collections::BTreeMap;
 
 /// `BudgetLine` of api.graphql; `funder` is `None` on the total line. `requested_hidden`: the
@@ -240,6 +243,20 @@ pub fn granted_to_partner(
         .flat_map(|a| a.grants())
         .filter(|g| g.year == year && view.str(g.funder) == funder.as_str())
         .fold(Money::ZERO, |acc, g| acc.saturating_add(g.amount))
+}
+
+/// The action `id` and the actions that renew it, as rule 15 sees them; `None` when absent.
+pub fn renewal_facts(view: &ProgrammeView, id: &ActionId) -> Option<RenewalFacts> {
+    let renewed = view.actions().find(|a| a.id() == id.as_str())?;
+    Some(RenewalFacts {
+        id: id.clone(),
+        year: renewed.year(),
+        renewed_by: view
+            .actions()
+            .filter(|a| a.renews() == Some(id.as_str()))
+            .filter_map(|a| Some((ActionId::parse(a.id()).ok()?, a.status())))
+            .collect(),
+    })
 }
 
 /// A final report due (`ReportDue` of api.graphql).

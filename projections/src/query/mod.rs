@@ -27,7 +27,7 @@ pub mod views;
 pub use actions::{ActionConnection, ActionEdge, ActionFilter, action, actions};
 pub use budget::{
     BudgetLineView, BudgetView, ProgrammationRow, ReportDueView, budget, granted_in_year,
-    granted_to_partner, reports_due,
+    granted_to_partner, renewal_facts, reports_due,
 };
 pub use programme::{BodyMembersView, EnvelopeView, ProgrammeInfo, programme, programmes};
 pub use sessions::{
@@ -41,7 +41,7 @@ pub use timeline::{
 pub use views::{
     ActionView, AxisView, BeneficiaryView, ComplementView, DecisionView, EvaluationView,
     FunderView, FundingLineView, GrantView, IndicatorView, MoneyLineView, OpinionView, PartnerView,
-    PaymentView, ReportView, ReviewView, partners,
+    PaymentView, ReportView, ReviewView, partners, renewals_of,
 };
 
 pub use crate::recorded::EventSource;

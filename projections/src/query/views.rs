@@ -284,6 +284,8 @@ pub struct ActionView {
     pub final_report_due_on: Option<NaiveDate>,
     /// The latest review of its final report.
     pub final_report_review: Option<ReviewView>,
+    /// The earlier action this one continues.
+    pub renews: Option<ActionId>,
     pub last_reason: Option<String>,
     pub version: u64,
     /// The viewer sees this action as an observer (see [`crate::visibility`]).
@@ -510,10 +512,19 @@ pub(crate) fn action_view(
             comment: r.comment.map(owned),
             reviewed_on: r.reviewed_on,
         }),
+        renews: action.renews().and_then(|r| ActionId::parse(r).ok()),
         last_reason: action.last_reason().map(str::to_owned),
         version: action.version(),
         restricted,
     })
+}
+
+/// The actions that renew the action `id`, with their status, in the order proposed.
+pub fn renewals_of(view: &ProgrammeView, id: &ActionId) -> Vec<(ActionId, ActionStatus)> {
+    view.actions()
+        .filter(|a| a.renews() == Some(id.as_str()))
+        .filter_map(|a| Some((ActionId::parse(a.id()).ok()?, a.status())))
+        .collect()
 }
 
 /// The view of the action `id` for `viewer`, `None` when absent or hidden.

@@ -86,6 +86,7 @@ fn proposal(id: &str, reference: &str, requested_euros: i64) -> Command<ActionCo
         requested: vec![line(ETAT, requested_euros)],
         indicators: vec![],
         external_refs: vec![],
+        renews: None,
     }))
     .effective_on(date("2026-01-15"))
 }

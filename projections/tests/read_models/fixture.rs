@@ -273,6 +273,7 @@ impl Fixture {
                     target: Some(100.0),
                 }],
                 external_refs: vec![],
+                renews: None,
             },
         )
     }
