@@ -230,6 +230,21 @@ const TABLE: &[(&str, &[&str], &str)] = &[
         r#"mutation { changeBodyMembership(programmeId: "grigny", body: COPIL, organisations: ["Préfecture"]) { position } }"#,
     ),
     (
+        "validateAnnualReview",
+        &["PILOT"],
+        r#"mutation { validateAnnualReview(programmeId: "grigny", year: 2024, sessionId: "copil") { position } }"#,
+    ),
+    (
+        "changeTerritory",
+        &["PILOT", "COORDINATOR"],
+        r#"mutation { changeTerritory(programmeId: "grigny", communes: ["Grigny"], qpv: ["QN09101M"], reason: "Nouvelle carte") { position } }"#,
+    ),
+    (
+        "writeReviewSection",
+        &["PILOT", "COORDINATOR"],
+        r#"mutation { writeReviewSection(programmeId: "grigny", year: 2025, section: GOVERNANCE, text: "Trois COPIL.") { position } }"#,
+    ),
+    (
         "registerPartner",
         &["PILOT", "COORDINATOR"],
         r#"mutation { registerPartner(programmeId: "grigny", input: {id: "neuf", name: "Nouveau", kind: OTHER}) { position } }"#,
@@ -446,10 +461,10 @@ fn every_role_the_table_does_not_list_is_forbidden_and_writes_nothing() {
             refused += 1;
         }
     }
-    // 3 ADMIN rows × 5 roles, 6 PILOT rows × 5, 6 PILOT-or-COORDINATOR × 4,
+    // 3 ADMIN rows × 5 roles, 7 PILOT rows × 5, 8 PILOT-or-COORDINATOR × 4,
     // 10 COORDINATOR-or-PORTEUR × 4, 2 COORDINATOR × 5, 2 PILOT-or-COORDINATOR (the COPIL's) × 4,
     // 9 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3.
-    assert_eq!(refused, 15 + 30 + 24 + 40 + 10 + 8 + 36 + 3);
+    assert_eq!(refused, 15 + 35 + 32 + 40 + 10 + 8 + 36 + 3);
     assert_eq!(f.head(), head, "no refusal wrote anything");
     // The observer's token was not revoked by the refusals.
     let (status, _) = f

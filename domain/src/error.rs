@@ -41,6 +41,34 @@ pub enum StreamKind {
     Action,
 }
 
+/// Why a revue de projet cannot be written or validated so (rule 17).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewProblem {
+    /// The programme has no action and no envelope for that year.
+    NoActivity {
+        year: Year,
+    },
+    NotCopil {
+        session: SessionId,
+    },
+    NotHeld {
+        session: SessionId,
+    },
+    /// The session is not of a later year than the one reviewed.
+    TooEarly {
+        session_date: NaiveDate,
+        year: Year,
+    },
+}
+
+/// What is wrong with a territory (rule 16).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TerritoryProblem {
+    NoCommune,
+    Qpv(String),
+    Uai(String),
+}
+
 /// Why a proposal cannot renew the action it names (rule 15).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RenewalProblem {
@@ -374,6 +402,11 @@ pub enum DomainError {
         status: ActionStatus,
         repayments_outstanding: Money,
     },
+    /// Rule 17: a revue de projet of a year without activity, or validated elsewhere than at a
+    /// held COPIL session of a later year.
+    ReviewInvalid(ReviewProblem),
+    /// Rule 16: a territory without a commune, a malformed QPV code or UAI.
+    TerritoryInvalid(TerritoryProblem),
     /// Rule 15: what `renews` names cannot be renewed by this proposal.
     RenewalInvalid {
         renewed: ActionId,
@@ -903,6 +936,41 @@ impl DomainError {
                     )
                 }
             }),
+            ReviewInvalid(problem) => (
+                ApiCode::RuleViolation,
+                "review_invalid",
+                match problem {
+                    ReviewProblem::NoActivity { year } => format!(
+                        "La cité éducative n'a ni action ni enveloppe pour l'exercice {year} : il n'y a pas de revue de projet à en faire."
+                    ),
+                    ReviewProblem::NotCopil { session } => format!(
+                        "La revue de projet se valide en COPIL ; la séance « {session} » n'en est pas un."
+                    ),
+                    ReviewProblem::NotHeld { session } => format!(
+                        "La séance « {session} » ne s'est pas tenue : la revue de projet ne peut y avoir été validée."
+                    ),
+                    ReviewProblem::TooEarly { session_date, year } => format!(
+                        "La revue de projet {year} est le bilan de l'exercice : elle se valide à partir du 1er janvier {}, pas le {}.",
+                        year.get() + 1,
+                        fr::date(*session_date)
+                    ),
+                },
+            ),
+            TerritoryInvalid(problem) => (
+                ApiCode::RuleViolation,
+                "territory_invalid",
+                match problem {
+                    TerritoryProblem::NoCommune => {
+                        "Le territoire garde au moins une commune.".to_owned()
+                    }
+                    TerritoryProblem::Qpv(code) => format!(
+                        "« {code} » n'est pas un code de QPV : des lettres majuscules et des chiffres, comme QN07501M."
+                    ),
+                    TerritoryProblem::Uai(code) => format!(
+                        "« {code} » n'est pas un UAI : sept chiffres et une lettre de contrôle, comme 0750654D."
+                    ),
+                },
+            ),
             RenewalInvalid { renewed, problem } => (
                 ApiCode::RuleViolation,
                 "renewal_invalid",

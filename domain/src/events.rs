@@ -41,6 +41,31 @@ pub struct ProgrammeEstablished {
     pub request_cap_permille: u16,
 }
 
+/// The territory as it now is: the QPV map was redrawn on 1 January 2024.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerritoryChanged {
+    pub communes: Vec<Name>,
+    pub qpv: Vec<QpvCode>,
+    pub schools: Vec<Uai>,
+    pub reason: Note,
+}
+
+/// A free-text section of the revue de projet of `year`, written or rewritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewSectionWritten {
+    pub year: Year,
+    pub section: ReviewSection,
+    pub text: Narrative,
+}
+
+/// The troïka validated the revue de projet of `year` at the COPIL `session` (effective on its
+/// date).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnualReviewValidated {
+    pub year: Year,
+    pub session: SessionId,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AxisDefined {
     pub code: AxisCode,
@@ -374,6 +399,9 @@ event_enum!(
         EnvelopeNotified = 1,
         EnvelopeRevised = 1,
         BodyMembershipChanged = 1,
+        TerritoryChanged = 1,
+        ReviewSectionWritten = 1,
+        AnnualReviewValidated = 1,
     }
 );
 

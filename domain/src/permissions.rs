@@ -73,6 +73,9 @@ pub enum CommandKind {
     NotifyEnvelope,
     ReviseEnvelope,
     ChangeBodyMembership,
+    ChangeTerritory,
+    WriteReviewSection,
+    ValidateAnnualReview,
     RegisterPartner,
     SetPartnerLegalForm,
     PartnerLeaves,
@@ -115,6 +118,9 @@ impl CommandKind {
         CommandKind::NotifyEnvelope,
         CommandKind::ReviseEnvelope,
         CommandKind::ChangeBodyMembership,
+        CommandKind::ChangeTerritory,
+        CommandKind::WriteReviewSection,
+        CommandKind::ValidateAnnualReview,
         CommandKind::RegisterPartner,
         CommandKind::SetPartnerLegalForm,
         CommandKind::PartnerLeaves,
@@ -159,6 +165,9 @@ impl CommandKind {
             NotifyEnvelope => "notifyEnvelope",
             ReviseEnvelope => "reviseEnvelope",
             ChangeBodyMembership => "changeBodyMembership",
+            ChangeTerritory => "changeTerritory",
+            WriteReviewSection => "writeReviewSection",
+            ValidateAnnualReview => "validateAnnualReview",
             RegisterPartner => "registerPartner",
             SetPartnerLegalForm => "setPartnerLegalForm",
             PartnerLeaves => "partnerLeaves",
@@ -204,6 +213,9 @@ impl CommandKind {
             NotifyEnvelope => "notifier une enveloppe",
             ReviseEnvelope => "réviser une enveloppe",
             ChangeBodyMembership => "modifier la composition d'une instance",
+            ChangeTerritory => "modifier le territoire",
+            WriteReviewSection => "rédiger la revue de projet",
+            ValidateAnnualReview => "valider la revue de projet",
             RegisterPartner => "enregistrer un partenaire",
             SetPartnerLegalForm => "renseigner la forme juridique d'un partenaire",
             PartnerLeaves => "enregistrer le départ d'un partenaire",
@@ -246,9 +258,9 @@ pub fn permitted(role: Role, command: CommandKind) -> bool {
     match command {
         EstablishProgramme | ManageTokens => role == Admin,
         DefineAxis | RetireAxis | RegisterFunder | NotifyEnvelope | ReviseEnvelope
-        | ChangeBodyMembership => role == Pilot,
+        | ChangeBodyMembership | ValidateAnnualReview => role == Pilot,
         RegisterPartner | SetPartnerLegalForm | PartnerLeaves | ScheduleSession
-        | RecordSessionHeld | CancelSession => {
+        | RecordSessionHeld | CancelSession | ChangeTerritory | WriteReviewSection => {
             matches!(role, Pilot | Coordinator)
         }
         ProposeAction | AmendAction | ProvideComplements | WithdrawAction | StartAction

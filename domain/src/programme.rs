@@ -3,12 +3,12 @@
 use crate::bounds::{self, DateRange, check_list};
 use crate::context::{AxisFact, Context, Needs, ProgrammeFacts};
 use crate::decider::{Command, Decided, Decider, effective_date};
-use crate::error::{DomainError, Missing, Stage};
+use crate::error::{DomainError, Missing, ReviewProblem, Stage, TerritoryProblem};
 use crate::events::*;
 use crate::permissions::{CommandKind, authorize};
 use crate::streams::StreamRef;
 use crate::values::*;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 // ------------------------------------------------------------------------------ state
 
@@ -28,6 +28,8 @@ pub struct Programme {
     pub name: Name,
     pub territory: Vec<Name>,
     pub qpv: Vec<Name>,
+    /// Schools of the territory, by UAI (`TerritoryChanged`).
+    pub schools: Vec<Uai>,
     pub labelled_on: Option<NaiveDate>,
     pub request_cap_permille: u16,
     pub established_on: NaiveDate,
@@ -40,6 +42,27 @@ pub struct Programme {
     pub bodies: Vec<BodyMembers>,
     /// Every membership change, oldest first.
     pub body_history: Vec<BodyMembers>,
+    /// Every version of every section of the revues de projet, oldest first.
+    pub review_sections: Vec<ReviewSectionRecord>,
+    /// Every validation of a revue de projet, oldest first (the latest of a year stands).
+    pub review_validations: Vec<ReviewValidation>,
+}
+
+/// One version of a section of a revue de projet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReviewSectionRecord {
+    pub year: Year,
+    pub section: ReviewSection,
+    pub text: Narrative,
+    pub written_on: NaiveDate,
+}
+
+/// The troïka validated the revue de projet of `year` at `session`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReviewValidation {
+    pub year: Year,
+    pub session: SessionId,
+    pub validated_on: NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -139,6 +162,9 @@ pub fn apply(state: &mut ProgrammeState, on: NaiveDate, event: &ProgrammeEvent) 
                     name: e.name.clone(),
                     territory: e.territory.clone(),
                     qpv: e.qpv.clone(),
+                    schools: Vec::new(),
+                    review_sections: Vec::new(),
+                    review_validations: Vec::new(),
                     labelled_on: e.labelled_on,
                     request_cap_permille: e.request_cap_permille,
                     established_on: on,
@@ -237,6 +263,30 @@ pub fn apply(state: &mut ProgrammeState, on: NaiveDate, event: &ProgrammeEvent) 
                     }
                     p.body_history.push(members);
                 }
+                ProgrammeEvent::ReviewSectionWritten(e) => {
+                    p.review_sections.push(ReviewSectionRecord {
+                        year: e.year,
+                        section: e.section,
+                        text: e.text.clone(),
+                        written_on: on,
+                    });
+                }
+                ProgrammeEvent::AnnualReviewValidated(e) => {
+                    p.review_validations.push(ReviewValidation {
+                        year: e.year,
+                        session: e.session.clone(),
+                        validated_on: on,
+                    });
+                }
+                ProgrammeEvent::TerritoryChanged(e) => {
+                    p.territory = e.communes.clone();
+                    p.qpv = e
+                        .qpv
+                        .iter()
+                        .filter_map(|q| Name::parse("QPV", q.as_str()).ok())
+                        .collect();
+                    p.schools = e.schools.clone();
+                }
             }
         }
     }
@@ -289,6 +339,22 @@ pub enum ProgrammeCommand {
         body: BodyKind,
         organisations: Vec<Name>,
     },
+    WriteReviewSection {
+        year: Year,
+        section: ReviewSection,
+        text: Narrative,
+    },
+    ValidateAnnualReview {
+        year: Year,
+        session: SessionId,
+    },
+    /// QPV codes and UAI as typed: rule 16 checks them.
+    ChangeTerritory {
+        communes: Vec<Name>,
+        qpv: Vec<Name>,
+        schools: Vec<Name>,
+        reason: Note,
+    },
 }
 
 impl ProgrammeCommand {
@@ -301,13 +367,109 @@ impl ProgrammeCommand {
             ProgrammeCommand::NotifyEnvelope { .. } => CommandKind::NotifyEnvelope,
             ProgrammeCommand::ReviseEnvelope { .. } => CommandKind::ReviseEnvelope,
             ProgrammeCommand::ChangeBodyMembership { .. } => CommandKind::ChangeBodyMembership,
+            ProgrammeCommand::ChangeTerritory { .. } => CommandKind::ChangeTerritory,
+            ProgrammeCommand::WriteReviewSection { .. } => CommandKind::WriteReviewSection,
+            ProgrammeCommand::ValidateAnnualReview { .. } => CommandKind::ValidateAnnualReview,
         }
     }
 
     /// Programme commands need nothing outside their stream.
+    /// A revue de projet needs the actions of each year (rule 17); its validation, the COPIL
+    /// session.
     pub fn needs(&self) -> Needs {
-        Needs::default()
+        match self {
+            ProgrammeCommand::WriteReviewSection { .. } => Needs {
+                references: true,
+                ..Needs::default()
+            },
+            ProgrammeCommand::ValidateAnnualReview { session, .. } => Needs {
+                references: true,
+                session: Some(session.clone()),
+                ..Needs::default()
+            },
+            _ => Needs::default(),
+        }
     }
+}
+
+/// Rule 17: a revue de projet concerns a year the programme has actions or envelopes for.
+fn review_year(p: &Programme, ctx: &Context, year: Year) -> Result<(), DomainError> {
+    if ctx.actions_of_year(year) == 0 && !p.envelopes.iter().any(|e| e.year == year) {
+        return Err(DomainError::ReviewInvalid(ReviewProblem::NoActivity {
+            year,
+        }));
+    }
+    Ok(())
+}
+
+/// Rule 17: a revue de projet is validated at a held COPIL session dated on or after 1 January of
+/// the next year; its date is the validation's effective date.
+fn review_session(
+    p: &Programme,
+    ctx: &Context,
+    year: Year,
+    session: &SessionId,
+) -> Result<NaiveDate, DomainError> {
+    let Some(s) = ctx.session.as_ref().filter(|s| &s.id == session) else {
+        return Err(DomainError::NotFound(Missing::Session(session.clone())));
+    };
+    review_year(p, ctx, year)?;
+    let problem = if s.body != BodyKind::Copil {
+        Some(ReviewProblem::NotCopil {
+            session: session.clone(),
+        })
+    } else if s.cancelled || !s.held {
+        Some(ReviewProblem::NotHeld {
+            session: session.clone(),
+        })
+    } else if s.date.year() <= year.get() {
+        Some(ReviewProblem::TooEarly {
+            session_date: s.date,
+            year,
+        })
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(DomainError::ReviewInvalid(problem)),
+        None => Ok(s.date),
+    }
+}
+
+/// Rule 16: QPV codes are upper-case letters and digits, schools are UAI whose check letter
+/// holds, and at least one commune stays.
+fn change_territory(
+    communes: &[Name],
+    qpv: &[Name],
+    schools: &[Name],
+    reason: &Note,
+) -> Result<TerritoryChanged, DomainError> {
+    if communes.is_empty() {
+        return Err(DomainError::TerritoryInvalid(TerritoryProblem::NoCommune));
+    }
+    check_list("communes", communes, bounds::MAX_ORGANISATIONS, show)?;
+    check_list("QPV", qpv, bounds::MAX_QPV, show)?;
+    check_list("écoles", schools, bounds::MAX_ORGANISATIONS, show)?;
+    let qpv = qpv
+        .iter()
+        .map(|q| {
+            QpvCode::parse(q.as_str())
+                .ok_or_else(|| DomainError::TerritoryInvalid(TerritoryProblem::Qpv(q.to_string())))
+        })
+        .collect::<Result<_, _>>()?;
+    let schools = schools
+        .iter()
+        .map(|u| {
+            Uai::parse(u.as_str())
+                .ok_or_else(|| DomainError::TerritoryInvalid(TerritoryProblem::Uai(u.to_string())))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(TerritoryChanged {
+        communes: communes.to_vec(),
+        qpv,
+        schools,
+        reason: reason.clone(),
+    })
 }
 
 /// The programme stream as a [`Decider`].
@@ -342,7 +504,9 @@ impl Decider for ProgrammeDecider {
             ProgrammeCommand::NotifyEnvelope { reference, .. } => {
                 reference.iter().map(|r| r.as_str()).collect()
             }
-            ProgrammeCommand::ReviseEnvelope { reason, .. } => vec![reason.as_str()],
+            ProgrammeCommand::ReviseEnvelope { reason, .. }
+            | ProgrammeCommand::ChangeTerritory { reason, .. } => vec![reason.as_str()],
+            ProgrammeCommand::WriteReviewSection { text, .. } => vec![text.as_str()],
             _ => Vec::new(),
         }
     }
@@ -412,8 +576,13 @@ impl Decider for ProgrammeDecider {
                 ctx.programme.clone(),
             )));
         };
+        // A validation of the revue de projet is effective on its COPIL session's date.
+        let named = match &command.command {
+            ValidateAnnualReview { year, session } => Some(review_session(p, ctx, *year, session)?),
+            _ => None,
+        };
         let on = effective_date(
-            None,
+            named,
             command.effective_on,
             ctx.today,
             state.first_effective_on,
@@ -535,6 +704,38 @@ impl Decider for ProgrammeDecider {
                 }
                 .into()
             }
+            ChangeTerritory {
+                communes,
+                qpv,
+                schools,
+                reason,
+            } => change_territory(communes, qpv, schools, reason)?.into(),
+            WriteReviewSection {
+                year,
+                section,
+                text,
+            } => {
+                review_year(p, ctx, *year)?;
+                let latest = p
+                    .review_sections
+                    .iter()
+                    .rev()
+                    .find(|r| r.year == *year && r.section == *section);
+                if latest.is_some_and(|r| &r.text == text) {
+                    return Err(DomainError::NothingToChange);
+                }
+                ReviewSectionWritten {
+                    year: *year,
+                    section: *section,
+                    text: text.clone(),
+                }
+                .into()
+            }
+            ValidateAnnualReview { year, session } => AnnualReviewValidated {
+                year: *year,
+                session: session.clone(),
+            }
+            .into(),
         };
         Ok(Decided::one(on, event))
     }

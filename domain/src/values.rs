@@ -490,6 +490,51 @@ impl Siret {
     }
 }
 
+/// A school's UAI (unité administrative immatriculée): seven digits and a check letter, the
+/// letter of rank (the seven digits mod 23) in `ABCDEFGHJKLMNPRSTUVWXYZ` (0750654D).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Uai(String);
+
+impl Uai {
+    const LETTERS: &'static [u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ";
+
+    /// `None` when `s` is not a UAI whose check letter holds (a lower-case letter is accepted).
+    pub fn parse(s: &str) -> Option<Uai> {
+        let s = s.trim().to_uppercase();
+        let bytes = s.as_bytes();
+        if bytes.len() != 8 || !bytes[..7].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let n: u32 = s[..7].parse().ok()?;
+        (Self::LETTERS[(n % 23) as usize] == bytes[7]).then_some(Uai(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A QPV code as the ANCT publishes them: upper-case letters and digits (QN07501M).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct QpvCode(String);
+
+impl QpvCode {
+    /// `None` when `s` is not made of 2 to 16 upper-case letters and digits.
+    pub fn parse(s: &str) -> Option<QpvCode> {
+        let s = s.trim();
+        let valid = (2..=16).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        valid.then(|| QpvCode(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// An RNA number (répertoire national des associations): `W` and nine digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -677,6 +722,20 @@ impl Payer {
         }
     }
 }
+
+closed_list!(
+    /// The free-text parts of the revue de projet.
+    ReviewSection {
+        Governance => "gouvernance",
+        Deployment => "déploiement",
+        Communication => "communication",
+        Network => "réseau",
+        Finance => "finances",
+        Evaluation => "évaluation",
+        Difficulties => "difficultés",
+        Outlook => "perspectives",
+    }
+);
 
 closed_list!(
     /// The programme's verdict on a compte rendu financier.

@@ -203,6 +203,12 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "Action.renews",
     "Action.renewedBy",
     "Action.recommendationFollowed",
+    "Programme.schools",
+    "ReviewSection",
+    "Mutation.changeTerritory",
+    "Mutation.writeReviewSection",
+    "Mutation.validateAnnualReview",
+    "Session.awaiting",
 ];
 
 /// `api-next.graphql`: beside the project, else the copy in `graphql/contract/`.

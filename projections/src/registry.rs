@@ -109,6 +109,9 @@ pub fn decode(
         ("EnvelopeNotified", 1) => |v: EnvelopeNotified| p(v.into()), EnvelopeNotified;
         ("EnvelopeRevised", 1) => |v: EnvelopeRevised| p(v.into()), EnvelopeRevised;
         ("BodyMembershipChanged", 1) => |v: BodyMembershipChanged| p(v.into()), BodyMembershipChanged;
+        ("TerritoryChanged", 1) => |v: TerritoryChanged| p(v.into()), TerritoryChanged;
+        ("ReviewSectionWritten", 1) => |v: ReviewSectionWritten| p(v.into()), ReviewSectionWritten;
+        ("AnnualReviewValidated", 1) => |v: AnnualReviewValidated| p(v.into()), AnnualReviewValidated;
         ("PartnerRegistered", 1) => |v: PartnerRegisteredV1| pa(PartnerRegistered::from(v).into()), PartnerRegisteredV1;
         ("PartnerRegistered", 2) => |v: PartnerRegistered| pa(v.into()), PartnerRegistered;
         ("PartnerLeftAlliance", 1) => |v: PartnerLeftAlliance| pa(v.into()), PartnerLeftAlliance;

@@ -195,6 +195,34 @@ fn programme_sentence(view: &ProgrammeView, e: &ProgrammeEvent) -> String {
             fr::money(x.amount),
             x.reason
         ),
+        ProgrammeEvent::ReviewSectionWritten(x) => format!(
+            "Revue de projet {} : section « {} » rédigée",
+            x.year,
+            x.section.label()
+        ),
+        ProgrammeEvent::AnnualReviewValidated(x) => match view.session(&x.session) {
+            Some(s) => format!(
+                "Revue de projet {} validée par le {} du {}",
+                x.year,
+                body_label(s.body),
+                fr::date(s.date)
+            ),
+            None => format!(
+                "Revue de projet {} validée en séance « {} »",
+                x.year, x.session
+            ),
+        },
+        ProgrammeEvent::TerritoryChanged(x) => {
+            let communes: Vec<&str> = x.communes.iter().map(|c| c.as_str()).collect();
+            format!(
+                "Territoire modifié : {} ({}), {}, {} : {}",
+                plural(communes.len(), "commune", "communes"),
+                communes.join(", "),
+                plural(x.qpv.len(), "QPV", "QPV"),
+                plural(x.schools.len(), "école", "écoles"),
+                x.reason
+            )
+        }
         ProgrammeEvent::BodyMembershipChanged(x) => {
             let names: Vec<String> = x.organisations.iter().map(|n| n.to_string()).collect();
             let body = match x.body {

@@ -48,8 +48,10 @@ use crate::recorded::{ReadError, RecordedEvent};
 /// 2: actions in their compact form with the programme's strings, 40-byte `EventRef`s, the
 /// "superseded by" positions beside them. 3: subjects as (kind, string), 32-byte `EventRef`s
 /// without their amount, the cancelled amounts beside. 4: partners with their legal form and
-/// RNA number, funders with their payer, the event kind `PartnerLegalFormSet`.
-pub const SNAPSHOT_LAYOUT_VERSION: u32 = 4;
+/// RNA number, funders with their payer, the event kind `PartnerLegalFormSet`. 5: actions with
+/// their renewal, report deadline and reviews; the programme with its schools and its revues
+/// de projet; the event kinds of #12.
+pub const SNAPSHOT_LAYOUT_VERSION: u32 = 5;
 
 /// The key-value tree holding the snapshot.
 pub const SNAPSHOT_TREE: &str = "projections";

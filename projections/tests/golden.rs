@@ -73,6 +73,24 @@ fn current_samples() -> Vec<DomainEvent> {
         }
         .into()),
         p(AxisRetired { code: axis("A1") }.into()),
+        p(TerritoryChanged {
+            communes: vec![name("Grigny"), name("Viry-Châtillon")],
+            qpv: vec![QpvCode::parse("QN09101M").unwrap()],
+            schools: vec![Uai::parse("0750654D").unwrap()],
+            reason: note("Nouvelle géographie prioritaire au 1er janvier 2024"),
+        }
+        .into()),
+        p(ReviewSectionWritten {
+            year: Year::parse(2025).unwrap(),
+            section: ReviewSection::Governance,
+            text: narrative("Le COPIL s'est réuni trois fois."),
+        }
+        .into()),
+        p(AnnualReviewValidated {
+            year: Year::parse(2025).unwrap(),
+            session: session("copil-mars"),
+        }
+        .into()),
         p(FunderRegistered {
             funder: funder("fonds-cite"),
             name: name("Fonds de la cité"),

@@ -25,6 +25,7 @@ fn the_table_of_domain_md_is_the_table_of_permitted() {
                 NotifyEnvelope,
                 ReviseEnvelope,
                 ChangeBodyMembership,
+                ValidateAnnualReview,
             ],
             &[Pilot],
         ),
@@ -32,6 +33,8 @@ fn the_table_of_domain_md_is_the_table_of_permitted() {
             &[
                 RegisterPartner,
                 SetPartnerLegalForm,
+                ChangeTerritory,
+                WriteReviewSection,
                 PartnerLeaves,
                 ScheduleSession,
                 RecordSessionHeld,

@@ -14,7 +14,7 @@
 use super::enums::{
     ActKind, AgeBand, BodyKind, DecisionOutcome, FunderKind, LegalForm, NationalObjective, Opinion,
     PartnerKind, Payer, PaymentKind, PublicKind, Rating, Recommendation, ReportKind, ReportVerdict,
-    Sex,
+    ReviewSection, Sex,
 };
 use super::objects::{ActionObject, PartnerObject, ProgrammeObject, SessionObject};
 use super::scalars::{Cents, Date};
@@ -630,6 +630,61 @@ impl DomainMutation {
         let cmd = ProgrammeCommand::ChangeBodyMembership {
             body: body.into(),
             organisations: texts("organisation", &organisations)?,
+        };
+        run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
+    }
+
+    /// QPV codes as the ANCT publishes them; schools by their UAI (seven digits and a check
+    /// letter).
+    async fn change_territory(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        communes: Vec<String>,
+        qpv: Vec<String>,
+        schools: Option<Vec<String>>,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let cmd = ProgrammeCommand::ChangeTerritory {
+            communes: texts("commune", &communes)?,
+            qpv: texts("QPV", &qpv)?,
+            schools: texts("école", schools.as_deref().unwrap_or_default())?,
+            reason: text("motif", &reason)?,
+        };
+        run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
+    }
+
+    async fn write_review_section(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        year: i32,
+        section: ReviewSection,
+        text: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let cmd = ProgrammeCommand::WriteReviewSection {
+            year: self::year(year)?,
+            section: section.into(),
+            text: self::text::<20_000>("texte de la section", &text)?,
+        };
+        run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
+    }
+
+    /// The troïka validated the revue de projet of `year` at `sessionId`, a held COPIL session
+    /// of a later year.
+    async fn validate_annual_review(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        year: i32,
+        session_id: ID,
+        options: Option<CommandOptions>,
+    ) -> Result<ProgrammePayload> {
+        let cmd = ProgrammeCommand::ValidateAnnualReview {
+            year: self::year(year)?,
+            session: self::session_id(&session_id)?,
         };
         run::<ProgrammeDecider>(ctx, &programme_id, Ok(()), cmd, &options).await
     }

@@ -63,6 +63,12 @@ api_enum!(
     Payer => Payer { State, Commune, Epci, Department, Region, Caf, Other }
 );
 api_enum!(
+    /// The free-text parts of the revue de projet.
+    ReviewSection => ReviewSection {
+        Governance, Deployment, Communication, Network, Finance, Evaluation, Difficulties, Outlook
+    }
+);
+api_enum!(
     /// The programme's verdict on a compte rendu financier.
     ReportVerdict => ReportVerdict { Accepted, Rejected }
 );

@@ -90,6 +90,11 @@ impl ProgrammeObject {
         Ok(self.with(|_, p| p.qpv.iter().map(ToString::to_string).collect())?)
     }
 
+    /// Schools of the territory, by UAI (TerritoryChanged).
+    async fn schools(&self) -> Result<Vec<String>> {
+        Ok(self.with(|_, p| p.schools.iter().map(|u| u.as_str().to_owned()).collect())?)
+    }
+
     async fn labelled_on(&self) -> Result<Option<Date>> {
         Ok(self.with(|_, p| p.labelled_on.map(Date))?)
     }
@@ -972,6 +977,19 @@ impl SessionObject {
         let actions = self
             .bound
             .read(|view| q::session_agenda(view, actor, &self.session.id))?
+            .map_err(query_error)?;
+        Ok(actions
+            .into_iter()
+            .map(|a| ActionObject::new(self.bound.clone(), a))
+            .collect())
+    }
+
+    /// The actions awaiting this body now, held or not (DOMAIN.md): what the relevé entry lists.
+    async fn awaiting(&self, ctx: &Context<'_>) -> Result<Vec<ActionObject>> {
+        let actor = actor(ctx)?;
+        let actions = self
+            .bound
+            .read(|view| q::session_awaiting(view, actor, &self.session.id))?
             .map_err(query_error)?;
         Ok(actions
             .into_iter()

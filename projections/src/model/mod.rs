@@ -113,6 +113,9 @@ event_kinds!(
     PartnerLegalFormSet,
     ReportDeadlineExtended,
     FinalReportReviewed,
+    TerritoryChanged,
+    ReviewSectionWritten,
+    AnnualReviewValidated,
 );
 
 impl EventKind {

@@ -31,7 +31,8 @@ pub use budget::{
 };
 pub use programme::{BodyMembersView, EnvelopeView, ProgrammeInfo, programme, programmes};
 pub use sessions::{
-    SessionDecisionView, SessionView, session, session_agenda, session_decisions, sessions,
+    SessionDecisionView, SessionView, session, session_agenda, session_awaiting, session_decisions,
+    sessions,
 };
 pub use timeline::{
     ChangeSet, FunderDelta, HistoryEntry, StatusChange, TimelineConnection, TimelineEdge,

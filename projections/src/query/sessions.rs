@@ -127,23 +127,51 @@ pub fn session_agenda(
             }
         }
     } else if !session.cancelled {
-        let awaiting: &[ActionStatus] = if session.body == BodyKind::Copil {
-            &[ActionStatus::UnderReview, ActionStatus::Deferred]
-        } else {
-            &[ActionStatus::Proposed]
-        };
-        let mut actions: Vec<ActionRef<'_>> = view
-            .actions()
-            .filter(|a| awaiting.contains(&a.status()) && full(a))
-            .collect();
-        actions.sort_by(|x, y| (x.reference(), x.id()).cmp(&(y.reference(), y.id())));
-        out.extend(
-            actions
-                .iter()
-                .filter_map(|a| action_view(view, a, ActionAccess::Full)),
-        );
+        out = awaiting(view, session.body, &full);
     }
     Ok(out)
+}
+
+/// The actions awaiting `body` now (PROPOSED for an opinion body, UNDER_REVIEW or DEFERRED for
+/// the COPIL) that `full` lets the reader see, by reference.
+fn awaiting(
+    view: &ProgrammeView,
+    body: BodyKind,
+    full: &dyn Fn(&ActionRef<'_>) -> bool,
+) -> Vec<ActionView> {
+    let statuses: &[ActionStatus] = if body == BodyKind::Copil {
+        &[ActionStatus::UnderReview, ActionStatus::Deferred]
+    } else {
+        &[ActionStatus::Proposed]
+    };
+    let mut actions: Vec<ActionRef<'_>> = view
+        .actions()
+        .filter(|a| statuses.contains(&a.status()) && full(a))
+        .collect();
+    actions.sort_by(|x, y| (x.reference(), x.id()).cmp(&(y.reference(), y.id())));
+    actions
+        .iter()
+        .filter_map(|a| action_view(view, a, ActionAccess::Full))
+        .collect()
+}
+
+/// `Session.awaiting` (DOMAIN.md): the actions awaiting the session's body now, held or not:
+/// what the relevé entry screen lists after the meeting. Observers see none, a porteur its own.
+pub fn session_awaiting(
+    view: &ProgrammeView,
+    viewer: &Actor,
+    id: &SessionId,
+) -> Result<Vec<ActionView>, QueryError> {
+    check_programme(view, viewer)?;
+    let Some(session) = view.session(id) else {
+        return Ok(Vec::new());
+    };
+    let full = |a: &ActionRef<'_>| {
+        visibility::sees_agendas(viewer)
+            || (viewer.role == Role::Porteur
+                && viewer.partner.as_ref().map(|p| p.as_str()) == Some(a.holder()))
+    };
+    Ok(awaiting(view, session.body, &full))
 }
 
 fn total(lines: &[Line]) -> Money {

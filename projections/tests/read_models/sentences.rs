@@ -35,6 +35,30 @@ fn every_event_type() -> (Fixture, Vec<String>) {
             organisations: vec![name("Préfecture"), name("Ville de Grigny")],
         },
     );
+    f.programme(
+        "2026-01-12",
+        TerritoryChanged {
+            communes: vec![name("Grigny")],
+            qpv: vec![QpvCode::parse("QN09101M").unwrap()],
+            schools: vec![Uai::parse("0750654D").unwrap()],
+            reason: note("Nouvelle géographie prioritaire"),
+        },
+    );
+    f.programme(
+        "2026-01-13",
+        ReviewSectionWritten {
+            year: Year::parse(2025).unwrap(),
+            section: ReviewSection::Outlook,
+            text: narrative("Poursuivre."),
+        },
+    );
+    f.programme(
+        "2026-01-14",
+        AnnualReviewValidated {
+            year: Year::parse(2025).unwrap(),
+            session: SessionId::parse("copil-inconnu").unwrap(),
+        },
+    );
     f.push(
         StreamRef::Partner(programme_id(), pid("college")),
         "2026-01-15",
