@@ -438,3 +438,103 @@ fn a_renewal_shows_the_chain_both_ways() {
         "{first}"
     );
 }
+
+#[test]
+fn the_territory_changes_with_its_qpv_codes_and_schools() {
+    let f = fixture();
+    let change = r#"mutation($qpv: [String!]!, $schools: [String!]) { changeTerritory(programmeId: "grigny",
+        communes: ["Grigny", "Viry-Châtillon"], qpv: $qpv, schools: $schools,
+        reason: "Nouvelle géographie prioritaire au 1er janvier 2024") {
+        programme { territory qpv schools } } }"#;
+    let data = f.app.ok(
+        &f.coordinator,
+        change,
+        json!({"qpv": ["QN09101M"], "schools": ["0750654d"]}),
+    );
+    assert_eq!(
+        data["changeTerritory"]["programme"],
+        json!({"territory": ["Grigny", "Viry-Châtillon"], "qpv": ["QN09101M"], "schools": ["0750654D"]})
+    );
+    let head = f.app.head(&f.pilot);
+    for (qpv, schools) in [
+        (json!(["Grande Borne"]), json!([])),
+        (json!([]), json!(["0750654E"])),
+    ] {
+        let error = f.app.error(
+            &f.coordinator,
+            change,
+            json!({"qpv": qpv, "schools": schools}),
+        );
+        assert_eq!(error["extensions"]["rule"], "territory_invalid", "{error}");
+    }
+    assert_eq!(f.app.head(&f.pilot), head);
+}
+
+#[test]
+fn the_revue_de_projet_is_written_then_validated_by_a_copil_of_the_next_year() {
+    let f = fixture();
+    let write = r#"mutation { writeReviewSection(programmeId: "grigny", year: 2025, section: GOVERNANCE,
+        text: "Trois COPIL et dix COTECH.") { position warnings } }"#;
+    f.app.ok(&f.coordinator, write, json!({}));
+    let validate = r#"mutation($s: ID!) { validateAnnualReview(programmeId: "grigny", year: 2025,
+        sessionId: $s) { position } }"#;
+    // The COPIL of March 2025 is of the year reviewed.
+    let error = f.app.error(&f.pilot, validate, json!({"s": "copil"}));
+    assert_eq!(error["extensions"]["rule"], "review_invalid", "{error}");
+    // Only a pilot validates.
+    let error = f.app.error(&f.coordinator, validate, json!({"s": "copil"}));
+    assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{error}");
+    for query in [
+        r#"mutation { scheduleSession(programmeId: "grigny", input: {id: "copil-2026", body: COPIL, date: "2026-03-12", title: "COPIL de mars 2026"}, options: {effectiveOn: "2026-01-05"}) { position } }"#,
+        r#"mutation { recordSessionHeld(programmeId: "grigny", sessionId: "copil-2026", present: ["Préfecture"], options: {effectiveOn: "2026-03-12"}) { position } }"#,
+    ] {
+        f.app.ok(&f.coordinator, query, json!({}));
+    }
+    f.app.ok(&f.pilot, validate, json!({"s": "copil-2026"}));
+    let timeline = f.app.ok(
+        &f.pilot,
+        r#"{ timeline(programmeId: "grigny", filter: {kinds: ["AnnualReviewValidated", "ReviewSectionWritten"]}, oldestFirst: true) {
+            edges { node { kind effectiveOn summary } } } }"#,
+        json!({}),
+    );
+    let entries = nodes(&timeline["timeline"]);
+    assert_eq!(entries.len(), 2);
+    let validated = entries
+        .iter()
+        .find(|e| e["kind"] == "AnnualReviewValidated")
+        .unwrap();
+    assert_eq!(
+        *validated,
+        json!({"kind": "AnnualReviewValidated", "effectiveOn": "2026-03-12",
+               "summary": "Revue de projet 2025 validée par le COPIL du 12 mars 2026"})
+    );
+}
+
+#[test]
+fn a_session_lists_the_actions_awaiting_its_body_held_or_not() {
+    let f = fixture();
+    f.app.ok(
+        &f.coordinator,
+        PROPOSE,
+        json!({"id": "p1", "holder": "asso", "requested": [line("etat", 100_000)]}),
+    );
+    // The COTECH (an opinion body) awaits the proposals; the held COPIL awaits none (its three
+    // actions were decided).
+    for query in [
+        r#"mutation { scheduleSession(programmeId: "grigny", input: {id: "cotech", body: COTECH, date: "2025-04-01", title: "COTECH"}, options: {effectiveOn: "2025-03-02"}) { position } }"#,
+        r#"mutation { recordSessionHeld(programmeId: "grigny", sessionId: "cotech", present: ["Ville"], options: {effectiveOn: "2025-04-01"}) { position } }"#,
+    ] {
+        f.app.ok(&f.coordinator, query, json!({}));
+    }
+    let data = f.app.ok(
+        &f.coordinator,
+        r#"{ cotech: session(programmeId: "grigny", id: "cotech") { held awaiting { id } agenda { id } }
+             copil: session(programmeId: "grigny", id: "copil") { awaiting { id } } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        data["cotech"],
+        json!({"held": true, "awaiting": [{"id": "p1"}], "agenda": []})
+    );
+    assert_eq!(data["copil"]["awaiting"], json!([]));
+}

@@ -401,3 +401,134 @@ fn a_held_or_cancelled_session_is_final() {
         .1;
     assert!(state.session.unwrap().cancelled);
 }
+
+#[test]
+fn a_territory_keeps_a_commune_and_names_qpv_and_schools_by_their_codes() {
+    let change =
+        |communes: &[&str], qpv: &[&str], schools: &[&str]| ProgrammeCommand::ChangeTerritory {
+            communes: communes.iter().map(|c| name(c)).collect(),
+            qpv: qpv.iter().map(|q| name(q)).collect(),
+            schools: schools.iter().map(|s| name(s)).collect(),
+            reason: note("Nouvelle géographie prioritaire"),
+        };
+    let (decided, state) = programme()
+        .by(coordinator())
+        .when(change(
+            &["Grigny", "Viry"],
+            &["QN09101M"],
+            &["0750654D", "0911234x"],
+        ))
+        .decided();
+    assert_eq!(decided.events.len(), 1);
+    let p = state.programme.unwrap();
+    assert_eq!(p.territory, vec![name("Grigny"), name("Viry")]);
+    assert_eq!(p.qpv, vec![name("QN09101M")]);
+    let schools: Vec<&str> = p.schools.iter().map(|s| s.as_str()).collect();
+    assert_eq!(schools, ["0750654D", "0911234X"]);
+    for (communes, qpv, schools, said) in [
+        (&[][..], &["QN09101M"][..], &[][..], "au moins une commune"),
+        (
+            &["Grigny"][..],
+            &["Grande Borne"][..],
+            &[][..],
+            "code de QPV",
+        ),
+        (&["Grigny"][..], &[][..], &["0750654E"][..], "UAI"),
+        (&["Grigny"][..], &[][..], &["075065"][..], "UAI"),
+    ] {
+        let e = programme()
+            .when(change(communes, qpv, schools))
+            .then_rule("territory_invalid");
+        assert!(e.to_string().contains(said), "{e}");
+    }
+    programme()
+        .by(porteur())
+        .when(change(&["Grigny"], &[], &[]))
+        .then_code(domain::error::ApiCode::Forbidden);
+}
+
+#[test]
+fn a_revue_de_projet_is_written_for_a_year_of_activity_and_validated_at_a_later_copil() {
+    let write = |y: i32, text: &str| ProgrammeCommand::WriteReviewSection {
+        year: Year::parse(y).unwrap(),
+        section: ReviewSection::Governance,
+        text: narrative(text),
+    };
+    // The envelope of 2026 makes it a year of activity; 2024 has none.
+    let (_, state) = programme()
+        .by(coordinator())
+        .when(write(2026, "Trois COPIL."))
+        .decided();
+    assert_eq!(state.programme.unwrap().review_sections.len(), 1);
+    let e = programme()
+        .when(write(2024, "Rien."))
+        .then_rule("review_invalid");
+    assert!(e.to_string().contains("2024"), "{e}");
+    // Actions of 2025 make it one too.
+    let with_actions = |mut c: Context| {
+        c.actions_by_year.insert(Year::parse(2025).unwrap(), 3);
+        c
+    };
+    programme()
+        .with(with_actions)
+        .when(write(2025, "Bilan."))
+        .decided();
+    // The same text again changes nothing.
+    let mut written = programme_events();
+    written.push(at(
+        d(2026, 2, 1),
+        ReviewSectionWritten {
+            year: Year::parse(2026).unwrap(),
+            section: ReviewSection::Governance,
+            text: narrative("Trois COPIL."),
+        },
+    ));
+    given_in::<ProgrammeDecider>(written, pilot_ctx())
+        .when(write(2026, "Trois COPIL."))
+        .then_code(domain::error::ApiCode::Validation);
+
+    let validate = |session: SessionId| ProgrammeCommand::ValidateAnnualReview {
+        year: Year::parse(2025).unwrap(),
+        session,
+    };
+    let copil_2026 = session_facts(copil(), BodyKind::Copil, d(2026, 3, 14), true);
+    let (decided, state) = programme()
+        .with(with_actions)
+        .with(|c| c.with_session(copil_2026.clone()))
+        .when(validate(copil()))
+        .decided();
+    assert_eq!(decided.effective_on, d(2026, 3, 14), "the session's date");
+    assert_eq!(state.programme.unwrap().review_validations.len(), 1);
+    for (facts, said) in [
+        (
+            session_facts(copil(), BodyKind::Copil, d(2025, 12, 15), true),
+            "à partir du 1er janvier 2026",
+        ),
+        (
+            session_facts(copil(), BodyKind::Cotech, d(2026, 3, 14), true),
+            "en COPIL",
+        ),
+        (
+            session_facts(copil(), BodyKind::Copil, d(2026, 3, 14), false),
+            "ne s'est pas tenue",
+        ),
+    ] {
+        let e = programme()
+            .with(with_actions)
+            .with(|c| c.with_session(facts))
+            .when(validate(copil()))
+            .then_rule("review_invalid");
+        assert!(e.to_string().contains(said), "{e}");
+    }
+    programme()
+        .with(with_actions)
+        .when(validate(copil()))
+        .then_code(domain::error::ApiCode::NotFound);
+    // Only a pilot validates.
+    programme()
+        .by(coordinator())
+        .with(with_actions)
+        .with(|c| c.with_session(copil_2026))
+        .when(validate(copil()))
+        .then_code(domain::error::ApiCode::Forbidden);
+}
