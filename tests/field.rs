@@ -538,3 +538,90 @@ fn a_session_lists_the_actions_awaiting_its_body_held_or_not() {
     );
     assert_eq!(data["copil"]["awaiting"], json!([]));
 }
+
+#[test]
+fn the_corrections_a_year_needs_go_through_the_api() {
+    let f = fixture();
+    reported_c1(&f);
+    // An avenant: c1's 30 000 € brought to 29 000 € (29 000 € were spent).
+    let data = f.app.ok(
+        &f.coordinator,
+        r#"mutation { amendGrant(programmeId: "grigny", actionId: "c1", grantId: "g1", amount: 2900000,
+            reference: "Avenant n° 1", reason: "Dépense inférieure") {
+            action { grants { amount } money { funder { id } granted toPay } } } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        data["amendGrant"]["action"],
+        json!({"grants": [{"amount": 2_900_000}],
+               "money": [{"funder": {"id": "etat"}, "granted": 2_900_000, "toPay": 2_900_000}]})
+    );
+    // The report's figures corrected.
+    let data = f.app.ok(
+        &f.coordinator,
+        r#"mutation { correctReport(programmeId: "grigny", actionId: "c1", reportIndex: 0, spent: 2850000,
+            summary: "Bilan corrigé.", beneficiaries: [], reason: "Facture comptée deux fois") {
+            action { reports { spent summary } } } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        data["correctReport"]["action"]["reports"],
+        json!([{"spent": 2_850_000, "summary": "Bilan corrigé."}])
+    );
+    let error = f.app.error(
+        &f.coordinator,
+        r#"mutation { correctReport(programmeId: "grigny", actionId: "c1", reportIndex: -1, spent: 1,
+            summary: "x", beneficiaries: [], reason: "x") { position } }"#,
+        json!({}),
+    );
+    assert_eq!(error["extensions"]["code"], "VALIDATION", "{error}");
+    // A repayment asked for, then given up.
+    f.app.ok(
+        &f.coordinator,
+        r#"mutation { recordPayment(programmeId: "grigny", actionId: "c1", funderId: "etat", amount: 2900000,
+            kind: BALANCE, paidOn: "2026-01-15") { position } }"#,
+        json!({}),
+    );
+    f.app.ok(
+        &f.coordinator,
+        r#"mutation { requestRepayment(programmeId: "grigny", actionId: "c1", funderId: "etat", amount: 50000,
+            reason: "Trop-perçu") { position } }"#,
+        json!({}),
+    );
+    let data = f.app.ok(
+        &f.coordinator,
+        r#"mutation { cancelRepaymentRequest(programmeId: "grigny", actionId: "c1", funderId: "etat",
+            reason: "Remise gracieuse") { action { money { repaymentRequested repaid } } } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        data["cancelRepaymentRequest"]["action"]["money"],
+        json!([{"repaymentRequested": 0, "repaid": 0}])
+    );
+    // The COPIL's attendance corrected.
+    let data = f.app.ok(
+        &f.coordinator,
+        r#"mutation { correctAttendance(programmeId: "grigny", sessionId: "copil",
+            present: ["Préfecture", "CAF"], reason: "La CAF était présente") {
+            session { present version } } }"#,
+        json!({}),
+    );
+    assert_eq!(
+        data["correctAttendance"]["session"],
+        json!({"present": ["Préfecture", "CAF"], "version": 3})
+    );
+    let history = f.app.ok(
+        &f.pilot,
+        r#"{ action(programmeId: "grigny", id: "c1") { history { kind } } }"#,
+        json!({}),
+    );
+    let kinds: Vec<Value> = history["action"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].clone())
+        .collect();
+    for kind in ["GrantAmended", "ReportCorrected", "RepaymentRequestCancelled"] {
+        assert!(kinds.contains(&json!(kind)), "{kind} in {kinds:?}");
+    }
+}

@@ -394,6 +394,26 @@ const TABLE: &[(&str, &[&str], &str)] = &[
         r#"mutation { reviewFinalReport(programmeId: "grigny", actionId: "a1", verdict: ACCEPTED) { position } }"#,
     ),
     (
+        "amendGrant",
+        &["PILOT", "COORDINATOR"],
+        r#"mutation { amendGrant(programmeId: "grigny", actionId: "a1", grantId: "g1", amount: 900000, reference: "Avenant 1", reason: "Ajustement") { position } }"#,
+    ),
+    (
+        "cancelRepaymentRequest",
+        &["PILOT", "COORDINATOR"],
+        r#"mutation { cancelRepaymentRequest(programmeId: "grigny", actionId: "a1", funderId: "etat", reason: "Remise") { position } }"#,
+    ),
+    (
+        "correctReport",
+        &["PILOT", "COORDINATOR"],
+        r#"mutation { correctReport(programmeId: "grigny", actionId: "a1", reportIndex: 0, spent: 100, summary: "Corrigé", beneficiaries: [], reason: "Erreur") { position } }"#,
+    ),
+    (
+        "correctAttendance",
+        &["PILOT", "COORDINATOR"],
+        r#"mutation { correctAttendance(programmeId: "grigny", sessionId: "copil", present: ["Préfecture"], reason: "Erreur") { position } }"#,
+    ),
+    (
         "closeAction",
         &["PILOT", "COORDINATOR"],
         r#"mutation { closeAction(programmeId: "grigny", actionId: "a1") { position } }"#,
@@ -463,8 +483,8 @@ fn every_role_the_table_does_not_list_is_forbidden_and_writes_nothing() {
     }
     // 3 ADMIN rows × 5 roles, 7 PILOT rows × 5, 8 PILOT-or-COORDINATOR × 4,
     // 10 COORDINATOR-or-PORTEUR × 4, 2 COORDINATOR × 5, 2 PILOT-or-COORDINATOR (the COPIL's) × 4,
-    // 9 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3.
-    assert_eq!(refused, 15 + 35 + 32 + 40 + 10 + 8 + 36 + 3);
+    // 13 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3.
+    assert_eq!(refused, 15 + 35 + 32 + 40 + 10 + 8 + 52 + 3);
     assert_eq!(f.head(), head, "no refusal wrote anything");
     // The observer's token was not revoked by the refusals.
     let (status, _) = f

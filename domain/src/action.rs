@@ -707,7 +707,10 @@ pub fn next_status(
         | ActionEvent::RepaymentReceived(_)
         | ActionEvent::IndicatorMeasured(_)
         | ActionEvent::ReportDeadlineExtended(_)
-        | ActionEvent::FinalReportReviewed(_) => status,
+        | ActionEvent::FinalReportReviewed(_)
+        | ActionEvent::GrantAmended(_)
+        | ActionEvent::RepaymentRequestCancelled(_)
+        | ActionEvent::ReportCorrected(_) => status,
     }
 }
 
@@ -717,6 +720,29 @@ fn status_of(outcome: DecisionOutcome) -> ActionStatus {
         DecisionOutcome::Deferred => ActionStatus::Deferred,
         DecisionOutcome::Rejected => ActionStatus::Rejected,
     }
+}
+
+/// `RepaymentRequestCancelled` on an action's repayments, however they are stored: drops the
+/// requests of `funder` and returns what it already received, which stays requested (so that
+/// nothing is left outstanding). `fields` gives a record's funder, whether it was received, and
+/// its amount.
+pub fn cancel_repayment_request<R, F: PartialEq + ?Sized>(
+    repayments: &mut Vec<R>,
+    funder: &F,
+    fields: impl Fn(&R) -> (&F, bool, Money),
+) -> Money {
+    let mut received = Money::ZERO;
+    repayments.retain(|r| {
+        let (f, was_received, amount) = fields(r);
+        if f != funder {
+            return true;
+        }
+        if was_received {
+            received = received.saturating_add(amount);
+        }
+        was_received
+    });
+    received
 }
 
 /// [`evolve`] in place, with the event borrowed: what a fold over many events (the read
@@ -978,6 +1004,32 @@ pub fn apply(state: &mut ActionState, on: NaiveDate, event: &ActionEvent) {
         ActionEvent::ReportDeadlineExtended(e) => {
             a.report_deadline = Some(e.due_on);
         }
+        ActionEvent::GrantAmended(e) => {
+            if let Some(g) = a.grants.iter_mut().find(|g| g.id == e.grant) {
+                g.amount = e.amount;
+            }
+        }
+        ActionEvent::RepaymentRequestCancelled(e) => {
+            let received = cancel_repayment_request(&mut a.repayments, &e.funder, |r| {
+                (&r.funder, r.received, r.amount)
+            });
+            if !received.is_zero() {
+                a.repayments.push(RepaymentRecord {
+                    funder: e.funder.clone(),
+                    amount: received,
+                    received: false,
+                    reason: Some(e.reason.clone()),
+                    on,
+                });
+            }
+        }
+        ActionEvent::ReportCorrected(e) => {
+            if let Some(r) = a.reports.get_mut(e.report as usize) {
+                r.spent = e.spent;
+                r.beneficiaries = e.beneficiaries.clone();
+                r.narrative = e.narrative.clone();
+            }
+        }
         ActionEvent::FinalReportReviewed(e) => {
             a.reviews.push(ReviewRecord {
                 verdict: e.verdict,
@@ -1189,6 +1241,23 @@ pub enum ActionCommand {
         verdict: ReportVerdict,
         comment: Option<Note>,
     },
+    AmendGrant {
+        grant: GrantId,
+        amount: Money,
+        reference: Title,
+        reason: Note,
+    },
+    CancelRepaymentRequest {
+        funder: FunderId,
+        reason: Note,
+    },
+    CorrectReport {
+        report: u32,
+        spent: Money,
+        beneficiaries: Vec<BeneficiaryCount>,
+        narrative: Narrative,
+        reason: Note,
+    },
 }
 
 impl ActionCommand {
@@ -1219,6 +1288,9 @@ impl ActionCommand {
             CloseAction => CommandKind::CloseAction,
             ExtendReportDeadline { .. } => CommandKind::ExtendReportDeadline,
             ReviewFinalReport { .. } => CommandKind::ReviewFinalReport,
+            AmendGrant { .. } => CommandKind::AmendGrant,
+            CancelRepaymentRequest { .. } => CommandKind::CancelRepaymentRequest,
+            CorrectReport { .. } => CommandKind::CorrectReport,
         }
     }
 
@@ -2309,6 +2381,156 @@ pub fn recommendation_followed(
     Some(recommendation == Recommendation::Stop)
 }
 
+/// `amendGrant`, an avenant (rule 6 at the new amount): within what was retained, the envelope
+/// and the convention rule, and never below what was paid.
+fn amend_grant(
+    d: Decision<'_>,
+    grant: &GrantId,
+    amount: &Money,
+    reference: &Title,
+    reason: &Note,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a,
+        kind,
+        status,
+        ctx,
+        ..
+    } = d;
+    let Some(g) = a.grants.iter().find(|g| &g.id == grant) else {
+        return Err(DomainError::NotFound(Missing::Grant(grant.clone())));
+    };
+    require(
+        kind,
+        status,
+        &[
+            S::Funded,
+            S::InProgress,
+            S::Completed,
+            S::Reported,
+            S::Evaluated,
+        ],
+    )?;
+    if amount.is_zero() {
+        return Err(DomainError::ZeroAmount { field: "avenant" });
+    }
+    if *amount == g.amount {
+        return Err(DomainError::NothingToChange);
+    }
+    let line = a.line(&g.funder);
+    let others = line.granted.saturating_sub(g.amount);
+    if amount.saturating_add(others) > line.retained {
+        return Err(DomainError::GrantExceedsRetained {
+            funder: g.funder.clone(),
+            retained: line.retained,
+            already_granted: others,
+            requested: *amount,
+        });
+    }
+    if *amount < line.paid {
+        return Err(DomainError::GrantBelowPaid {
+            grant: grant.clone(),
+            paid: line.paid,
+            amount: *amount,
+        });
+    }
+    if let Some(env) = ctx.envelope {
+        let already = env.granted.saturating_sub(g.amount);
+        if already.checked_add(*amount).is_none_or(|t| t > env.amount) {
+            return Err(DomainError::GrantExceedsEnvelope {
+                funder: g.funder.clone(),
+                year: g.year,
+                envelope: env.amount,
+                already_granted: already,
+                requested: *amount,
+            });
+        }
+    }
+    let legal_form = ctx
+        .holder
+        .as_ref()
+        .map_or(LegalForm::Unknown, |h| h.legal_form);
+    let already_granted = ctx
+        .partner_granted
+        .unwrap_or(g.amount)
+        .saturating_sub(g.amount);
+    if convention_required(legal_form, already_granted, *amount)
+        && g.act.kind != ActKind::Convention
+    {
+        return Err(DomainError::ConventionRequired {
+            amount: *amount,
+            act: g.act.kind,
+            funder: g.funder.clone(),
+            holder: a.holder.clone(),
+            year: g.year,
+            already_granted,
+        });
+    }
+    Ok(GrantAmended {
+        grant: grant.clone(),
+        amount: *amount,
+        reference: reference.clone(),
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `cancelRepaymentRequest`: what is still to be repaid to `funder` is no longer asked for.
+fn cancel_repayment_request_of(
+    d: Decision<'_>,
+    funder: &FunderId,
+    reason: &Note,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a, kind, status, ..
+    } = d;
+    require(kind, status, MONEY_BACK_STATUSES)?;
+    let line = a.line(funder);
+    if line.repayment_requested <= line.repaid {
+        return Err(DomainError::NothingToChange);
+    }
+    Ok(RepaymentRequestCancelled {
+        funder: funder.clone(),
+        reason: reason.clone(),
+    }
+    .into())
+}
+
+/// `correctReport`: the report at `report` (from 0) superseded by corrected figures.
+fn correct_report(
+    d: Decision<'_>,
+    report: u32,
+    spent: &Money,
+    beneficiaries: &[BeneficiaryCount],
+    narrative: &Narrative,
+    reason: &Note,
+) -> Result<ActionEvent, DomainError> {
+    let Decision {
+        a, kind, status, ..
+    } = d;
+    if status == S::Closed {
+        return Err(lifecycle(kind, status));
+    }
+    let Some(current) = a.reports.get(report as usize) else {
+        return Err(DomainError::NotFound(Missing::Report(report)));
+    };
+    check_beneficiaries(beneficiaries)?;
+    if current.spent == *spent
+        && current.beneficiaries == beneficiaries
+        && &current.narrative == narrative
+    {
+        return Err(DomainError::NothingToChange);
+    }
+    Ok(ReportCorrected {
+        report,
+        spent: *spent,
+        beneficiaries: beneficiaries.to_vec(),
+        narrative: narrative.clone(),
+        reason: reason.clone(),
+    }
+    .into())
+}
+
 /// The warning `period_ends_after_report_due`, when a period ends after the report's due date.
 fn period_ends_after_report_due(period_end: NaiveDate, due_on: NaiveDate) -> Option<Warning> {
     (period_end > due_on).then_some(Warning::PeriodEndsAfterReportDue { period_end, due_on })
@@ -2590,11 +2812,23 @@ impl Decider for ActionDecider {
     /// for the year (rule 6's convention).
     fn needs(state: &ActionState, command: &ActionCommand) -> Needs {
         let mut needs = command.needs();
-        if let (ActionCommand::AwardGrant { funder, year, .. }, Some(action)) =
-            (command, state.action.as_ref())
-        {
+        let Some(action) = state.action.as_ref() else {
+            return needs;
+        };
+        let funder_year = match command {
+            ActionCommand::AwardGrant { funder, year, .. } => Some((funder.clone(), *year)),
+            ActionCommand::AmendGrant { grant, .. } => action
+                .grants
+                .iter()
+                .find(|g| &g.id == grant)
+                .map(|g| (g.funder.clone(), g.year)),
+            _ => None,
+        };
+        if let Some((funder, year)) = funder_year {
+            needs.programme = true;
+            needs.envelope = Some((funder.clone(), year));
             needs.holder = Some(action.holder.clone());
-            needs.partner_grants = Some((action.holder.clone(), funder.clone(), *year));
+            needs.partner_grants = Some((action.holder.clone(), funder, year));
         }
         needs
     }
@@ -2678,6 +2912,13 @@ impl Decider for ActionDecider {
             EvaluateAction { findings, .. } => vec![findings.as_str()],
             ExtendReportDeadline { reason, .. } => vec![reason.as_str()],
             ReviewFinalReport { comment, .. } => comment.iter().map(|c| c.as_str()).collect(),
+            AmendGrant {
+                reference, reason, ..
+            } => vec![reference.as_str(), reason.as_str()],
+            CancelRepaymentRequest { reason, .. } => vec![reason.as_str()],
+            CorrectReport {
+                narrative, reason, ..
+            } => vec![narrative.as_str(), reason.as_str()],
             RecordPayment { .. }
             | StartAction { .. }
             | CompleteAction { .. }
@@ -2828,6 +3069,22 @@ impl Decider for ActionDecider {
             CloseAction => close_action(d)?,
             ExtendReportDeadline { due_on, reason } => extend_report_deadline(d, due_on, reason)?,
             ReviewFinalReport { verdict, comment } => review_final_report(d, verdict, comment)?,
+            AmendGrant {
+                grant,
+                amount,
+                reference,
+                reason,
+            } => amend_grant(d, grant, amount, reference, reason)?,
+            CancelRepaymentRequest { funder, reason } => {
+                cancel_repayment_request_of(d, funder, reason)?
+            }
+            CorrectReport {
+                report,
+                spent,
+                beneficiaries,
+                narrative,
+                reason,
+            } => correct_report(d, *report, spent, beneficiaries, narrative, reason)?,
         };
         if let ChangePeriod { period_end, .. } = &command.command {
             warnings.extend(period_ends_after_report_due(

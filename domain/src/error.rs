@@ -104,6 +104,9 @@ pub enum Missing {
     Funder(FunderId),
     Axis(AxisCode),
     Payment(PaymentId),
+    Grant(GrantId),
+    /// A report of the action, by its index (from 0).
+    Report(u32),
     Envelope {
         funder: FunderId,
         year: Year,
@@ -411,6 +414,12 @@ pub enum DomainError {
     RenewalInvalid {
         renewed: ActionId,
         problem: RenewalProblem,
+    },
+    /// Rule 6: an avenant below what was already paid.
+    GrantBelowPaid {
+        grant: GrantId,
+        paid: Money,
+        amount: Money,
     },
     /// Rule 14: a report deadline extended when none is due, or not to a later date.
     DeadlineInvalid(DeadlineProblem),
@@ -986,6 +995,19 @@ impl DomainError {
                     }
                 },
             ),
+            GrantBelowPaid {
+                grant,
+                paid,
+                amount,
+            } => (
+                ApiCode::RuleViolation,
+                "payment_exceeds_granted",
+                format!(
+                    "L'avenant ramène l'attribution « {grant} » à {}, moins que les {} déjà versés.",
+                    m(amount),
+                    m(paid)
+                ),
+            ),
             DeadlineInvalid(problem) => (
                 ApiCode::RuleViolation,
                 "deadline_invalid",
@@ -1253,6 +1275,10 @@ impl fmt::Display for Missing {
             Missing::Funder(id) => write!(f, "le financeur « {id} » n'est pas enregistré"),
             Missing::Axis(code) => write!(f, "l'axe « {code} » n'existe pas"),
             Missing::Payment(id) => write!(f, "le versement « {id} » n'existe pas"),
+            Missing::Grant(id) => write!(f, "l'attribution « {id} » n'existe pas"),
+            Missing::Report(index) => {
+                write!(f, "le bilan n° {index} (compté à partir de 0) n'existe pas")
+            }
             Missing::Envelope { funder, year } => write!(
                 f,
                 "aucune enveloppe n'a été notifiée par « {funder} » pour l'exercice {year}"

@@ -156,6 +156,13 @@ pub struct SessionHeld {
     pub present: Vec<Name>,
 }
 
+/// The organisations present at a held session, corrected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttendanceCorrected {
+    pub present: Vec<Name>,
+    pub reason: Note,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionCancelled {
     pub reason: Note,
@@ -339,6 +346,34 @@ pub struct ActionEvaluated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionClosed {}
 
+/// An avenant: the grant `grant` is now of `amount` (rule 6 at its new amount).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantAmended {
+    pub grant: GrantId,
+    pub amount: Money,
+    /// The avenant's reference.
+    pub reference: Title,
+    pub reason: Note,
+}
+
+/// What was still to be repaid to `funder` is no longer asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepaymentRequestCancelled {
+    pub funder: FunderId,
+    pub reason: Note,
+}
+
+/// Supersedes the report at index `report` of the action's reports (from 0) with corrected
+/// figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportCorrected {
+    pub report: u32,
+    pub spent: Money,
+    pub beneficiaries: Vec<BeneficiaryCount>,
+    pub narrative: Narrative,
+    pub reason: Note,
+}
+
 /// The funders agreed to a later compte rendu financier: it is due on `due_on`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportDeadlineExtended {
@@ -420,6 +455,7 @@ event_enum!(
         SessionScheduled = 1,
         SessionHeld = 1,
         SessionCancelled = 1,
+        AttendanceCorrected = 1,
     }
 );
 
@@ -450,6 +486,9 @@ event_enum!(
         ActionClosed = 1,
         ReportDeadlineExtended = 1,
         FinalReportReviewed = 1,
+        GrantAmended = 1,
+        RepaymentRequestCancelled = 1,
+        ReportCorrected = 1,
     }
 );
 

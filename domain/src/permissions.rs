@@ -106,6 +106,10 @@ pub enum CommandKind {
     CloseAction,
     ExtendReportDeadline,
     ReviewFinalReport,
+    AmendGrant,
+    CancelRepaymentRequest,
+    CorrectReport,
+    CorrectAttendance,
 }
 
 impl CommandKind {
@@ -151,6 +155,10 @@ impl CommandKind {
         CommandKind::CloseAction,
         CommandKind::ExtendReportDeadline,
         CommandKind::ReviewFinalReport,
+        CommandKind::AmendGrant,
+        CommandKind::CancelRepaymentRequest,
+        CommandKind::CorrectReport,
+        CommandKind::CorrectAttendance,
     ];
 
     /// The mutation's name in api.graphql.
@@ -198,6 +206,10 @@ impl CommandKind {
             CloseAction => "closeAction",
             ExtendReportDeadline => "extendReportDeadline",
             ReviewFinalReport => "reviewFinalReport",
+            AmendGrant => "amendGrant",
+            CancelRepaymentRequest => "cancelRepaymentRequest",
+            CorrectReport => "correctReport",
+            CorrectAttendance => "correctAttendance",
         }
     }
 
@@ -246,6 +258,10 @@ impl CommandKind {
             CloseAction => "clôturer une action",
             ExtendReportDeadline => "reporter l'échéance d'un compte rendu financier",
             ReviewFinalReport => "examiner un compte rendu financier",
+            AmendGrant => "enregistrer un avenant",
+            CancelRepaymentRequest => "annuler une demande de reversement",
+            CorrectReport => "corriger un bilan",
+            CorrectAttendance => "corriger la liste des présents",
         }
     }
 }
@@ -269,8 +285,19 @@ pub fn permitted(role: Role, command: CommandKind) -> bool {
         RequestComplements | GiveOpinion => role == Coordinator,
         // The CPO keeps the COPIL's secretariat and types its relevé.
         RecordCopilDecisions | ReviseDecision => matches!(role, Pilot | Coordinator),
-        AwardGrant | RefuseGrant | RecordPayment | CancelPayment | RequestRepayment
-        | RecordRepayment | ExtendReportDeadline | ReviewFinalReport | CloseAction => {
+        AwardGrant
+        | RefuseGrant
+        | RecordPayment
+        | CancelPayment
+        | RequestRepayment
+        | RecordRepayment
+        | ExtendReportDeadline
+        | ReviewFinalReport
+        | CloseAction
+        | AmendGrant
+        | CancelRepaymentRequest
+        | CorrectReport
+        | CorrectAttendance => {
             matches!(role, Pilot | Coordinator)
         }
         // The CPO leads the evaluation technically.

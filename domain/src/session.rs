@@ -78,6 +78,11 @@ pub fn apply(state: &mut SessionState, on: NaiveDate, event: &SessionEvent) {
                 s.cancelled_on = Some(on);
             }
         }
+        SessionEvent::AttendanceCorrected(e) => {
+            if let Some(s) = state.session.as_mut() {
+                s.present = e.present.clone();
+            }
+        }
     }
 }
 
@@ -95,6 +100,10 @@ pub enum SessionCommand {
     CancelSession {
         reason: Note,
     },
+    CorrectAttendance {
+        present: Vec<Name>,
+        reason: Note,
+    },
 }
 
 impl SessionCommand {
@@ -103,6 +112,7 @@ impl SessionCommand {
             SessionCommand::ScheduleSession { .. } => CommandKind::ScheduleSession,
             SessionCommand::RecordSessionHeld { .. } => CommandKind::RecordSessionHeld,
             SessionCommand::CancelSession { .. } => CommandKind::CancelSession,
+            SessionCommand::CorrectAttendance { .. } => CommandKind::CorrectAttendance,
         }
     }
 
@@ -172,7 +182,8 @@ impl Decider for SessionDecider {
     fn texts(command: &SessionCommand) -> Vec<&str> {
         match command {
             SessionCommand::ScheduleSession { title, .. } => vec![title.as_str()],
-            SessionCommand::CancelSession { reason } => vec![reason.as_str()],
+            SessionCommand::CancelSession { reason }
+            | SessionCommand::CorrectAttendance { reason, .. } => vec![reason.as_str()],
             SessionCommand::RecordSessionHeld { .. } => Vec::new(),
         }
     }
@@ -259,6 +270,42 @@ impl Decider for SessionDecider {
                 Ok(Decided::one(
                     on,
                     SessionCancelled {
+                        reason: reason.clone(),
+                    },
+                ))
+            }
+            // Only a held session has attendance to correct.
+            SessionCommand::CorrectAttendance { present, reason } => {
+                let s = existing(state)?;
+                if !s.held {
+                    return Err(DomainError::Lifecycle {
+                        command: kind,
+                        stage: if s.cancelled {
+                            Stage::SessionCancelled
+                        } else {
+                            Stage::SessionScheduled
+                        },
+                    });
+                }
+                check_list(
+                    "organisations présentes",
+                    present,
+                    bounds::MAX_ORGANISATIONS,
+                    |name| name.as_str().to_owned(),
+                )?;
+                if &s.present == present {
+                    return Err(DomainError::NothingToChange);
+                }
+                let on = effective_date(
+                    None,
+                    command.effective_on,
+                    ctx.today,
+                    state.first_effective_on,
+                )?;
+                Ok(Decided::one(
+                    on,
+                    AttendanceCorrected {
+                        present: present.clone(),
                         reason: reason.clone(),
                     },
                 ))

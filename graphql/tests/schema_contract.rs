@@ -209,6 +209,10 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "Mutation.writeReviewSection",
     "Mutation.validateAnnualReview",
     "Session.awaiting",
+    "Mutation.amendGrant",
+    "Mutation.cancelRepaymentRequest",
+    "Mutation.correctReport",
+    "Mutation.correctAttendance",
 ];
 
 /// `api-next.graphql`: beside the project, else the copy in `graphql/contract/`.

@@ -144,5 +144,9 @@ pub fn decode(
         ("ActionClosed", 1) => |v: ActionClosed| a(v.into()), ActionClosed;
         ("ReportDeadlineExtended", 1) => |v: ReportDeadlineExtended| a(v.into()), ReportDeadlineExtended;
         ("FinalReportReviewed", 1) => |v: FinalReportReviewed| a(v.into()), FinalReportReviewed;
+        ("GrantAmended", 1) => |v: GrantAmended| a(v.into()), GrantAmended;
+        ("RepaymentRequestCancelled", 1) => |v: RepaymentRequestCancelled| a(v.into()), RepaymentRequestCancelled;
+        ("ReportCorrected", 1) => |v: ReportCorrected| a(v.into()), ReportCorrected;
+        ("AttendanceCorrected", 1) => |v: AttendanceCorrected| s(v.into()), AttendanceCorrected;
     }
 }

@@ -301,6 +301,13 @@ fn session_sentence(view: &ProgrammeView, event: &RecordedEvent, e: &SessionEven
             named(BodyKind::Other, event.effective_on),
             x.reason
         ),
+        SessionEvent::AttendanceCorrected(x) => format!(
+            "{} : liste des présents corrigée ({} présente{}) : {}",
+            named(BodyKind::Other, event.effective_on),
+            plural(x.present.len(), "organisation", "organisations"),
+            if x.present.len() == 1 { "" } else { "s" },
+            x.reason
+        ),
     }
 }
 
@@ -502,6 +509,24 @@ fn action_clause(
             x.recommendation.label()
         ),
         ActionEvent::ActionClosed(_) => "action clôturée".to_owned(),
+        ActionEvent::GrantAmended(x) => format!(
+            "avenant {} : attribution « {} » portée à {} ({})",
+            x.reference,
+            x.grant,
+            fr::money(x.amount),
+            x.reason
+        ),
+        ActionEvent::RepaymentRequestCancelled(x) => format!(
+            "demande de reversement de {} annulée : {}",
+            funder_name(view, &x.funder),
+            x.reason
+        ),
+        ActionEvent::ReportCorrected(x) => format!(
+            "bilan n° {} corrigé : {} dépensés ({})",
+            x.report + 1,
+            fr::money(x.spent),
+            x.reason
+        ),
         ActionEvent::ReportDeadlineExtended(x) => format!(
             "échéance du compte rendu financier reportée au {} : {}",
             fr::date(x.due_on),

@@ -241,6 +241,17 @@ fn event() -> impl Strategy<Value = ActionEvent> {
         1 => (indicator_code(), 0.0f64..100.0).prop_map(|(code, value)| IndicatorMeasured { code, value }.into()),
         1 => (pick(Rating::ALL.to_vec()), narrative()).prop_map(|(rating, findings)| ActionEvaluated { rating, findings, recommendation: Recommendation::Renew }.into()),
         1 => Just(ActionClosed {}.into()),
+        1 => note().prop_map(|reason| ReportDeadlineExtended { due_on: d(280), reason }.into()),
+        1 => (pick(ReportVerdict::ALL.to_vec()), prop::option::of(note()))
+            .prop_map(|(verdict, comment)| FinalReportReviewed { verdict, comment }.into()),
+        1 => (pick(vec!["g1", "g2", "g3"]), money(), title(), note()).prop_map(|(grant, amount, reference, reason)| GrantAmended {
+            grant: GrantId::parse(grant).unwrap(), amount, reference, reason,
+        }.into()),
+        1 => (funder(), note()).prop_map(|(funder, reason)| RepaymentRequestCancelled { funder, reason }.into()),
+        1 => (0u32..3, money(), narrative(), note()).prop_map(|(report, spent, narrative, reason)| ReportCorrected {
+            report, spent, narrative, reason,
+            beneficiaries: vec![BeneficiaryCount { public: PublicKind::Parents, age_band: AgeBand::Adult, sex: Sex::Male, qpv_resident: false, count: 3 }],
+        }.into()),
     ]
 }
 

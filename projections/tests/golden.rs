@@ -162,6 +162,13 @@ fn current_samples() -> Vec<DomainEvent> {
             }
             .into(),
         ),
+        DomainEvent::Session(
+            AttendanceCorrected {
+                present: vec![name("Préfecture"), name("CAF")],
+                reason: note("La CAF était présente"),
+            }
+            .into(),
+        ),
         a(ActionProposed {
             action: ActionId::parse("soutien-scolaire").unwrap(),
             reference: title("2026-001"),
@@ -316,6 +323,26 @@ fn current_samples() -> Vec<DomainEvent> {
         a(ReportDeadlineExtended {
             due_on: date("2027-12-31"),
             reason: note("L'action suit l'année scolaire"),
+        }
+        .into()),
+        a(GrantAmended {
+            grant: GrantId::parse("g1").unwrap(),
+            amount: money(1_500_000),
+            reference: title("Avenant n° 1"),
+            reason: note("Extension à une classe de plus"),
+        }
+        .into()),
+        a(RepaymentRequestCancelled {
+            funder: funder("ville"),
+            reason: note("Remise gracieuse"),
+        }
+        .into()),
+        a(ReportCorrected {
+            report: 0,
+            spent: money(1_900_000),
+            beneficiaries: vec![],
+            narrative: narrative("Bilan corrigé."),
+            reason: note("Erreur de saisie"),
         }
         .into()),
         a(FinalReportReviewed {

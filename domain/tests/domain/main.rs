@@ -3,6 +3,7 @@
 mod bounds;
 mod common;
 mod copil;
+mod corrections;
 mod dates;
 mod evolve;
 mod lifecycle;

@@ -33,8 +33,8 @@ use domain::partner::{PartnerCommand, PartnerDecider};
 use domain::programme::{ProgrammeCommand, ProgrammeDecider};
 use domain::session::{SessionCommand, SessionDecider};
 use domain::values::{
-    Act, ActionId, AxisCode, BeneficiaryCount, FunderId, IndicatorCode, IndicatorDef, MoneyLine,
-    PartnerId, PaymentId, ProgrammeId, Rna, SessionId, Siret, Text, Year,
+    Act, ActionId, AxisCode, BeneficiaryCount, FunderId, GrantId, IndicatorCode, IndicatorDef,
+    MoneyLine, PartnerId, PaymentId, ProgrammeId, Rna, SessionId, Siret, Text, Year,
 };
 use std::collections::BTreeMap;
 
@@ -388,6 +388,21 @@ fn context<'a>(
         name: viewer.name.clone(),
     };
     Ok((viewer, issuer, state, service))
+}
+
+fn beneficiary_counts(inputs: &[BeneficiaryInput]) -> Result<Vec<BeneficiaryCount>, ApiError> {
+    inputs
+        .iter()
+        .map(|b| {
+            Ok(BeneficiaryCount {
+                public: b.public.into(),
+                age_band: b.age_band.into(),
+                sex: b.sex.into(),
+                qpv_resident: b.qpv_resident,
+                count: domain::action::beneficiary_count(i64::from(b.count))?,
+            })
+        })
+        .collect()
 }
 
 fn position(outcome: &Outcome) -> i64 {
@@ -778,6 +793,23 @@ impl DomainMutation {
         let session = self::session_id(&session_id)?;
         let cmd = SessionCommand::RecordSessionHeld {
             present: texts::<200>("organisation présente", &present)?,
+        };
+        run::<SessionDecider>(ctx, &programme_id, Ok(session), cmd, &options).await
+    }
+
+    async fn correct_attendance(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        session_id: ID,
+        present: Vec<String>,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<SessionPayload> {
+        let session = self::session_id(&session_id)?;
+        let cmd = SessionCommand::CorrectAttendance {
+            present: texts::<200>("organisation présente", &present)?,
+            reason: text("motif", &reason)?,
         };
         run::<SessionDecider>(ctx, &programme_id, Ok(session), cmd, &options).await
     }
@@ -1214,24 +1246,77 @@ impl DomainMutation {
         beneficiaries: Vec<BeneficiaryInput>,
         options: Option<CommandOptions>,
     ) -> Result<ActionPayload> {
-        let beneficiaries = beneficiaries
-            .iter()
-            .map(|b| {
-                Ok(BeneficiaryCount {
-                    public: b.public.into(),
-                    age_band: b.age_band.into(),
-                    sex: b.sex.into(),
-                    qpv_resident: b.qpv_resident,
-                    count: domain::action::beneficiary_count(i64::from(b.count))
-                        .map_err(ApiError::from)?,
-                })
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
+        let beneficiaries = beneficiary_counts(&beneficiaries)?;
         let cmd = ActionCommand::SubmitReport {
             kind: kind.into(),
             spent: spent.0,
             narrative: text::<20_000>("bilan", &summary)?,
             beneficiaries,
+        };
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
+    }
+
+    /// An avenant: the grant's new amount (DOMAIN.md rule 6), never below what was paid.
+    async fn amend_grant(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        grant_id: ID,
+        amount: Cents,
+        reference: String,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::AmendGrant {
+            grant: GrantId::parse(&grant_id).map_err(ApiError::from)?,
+            amount: amount.0,
+            reference: text("référence de l'avenant", &reference)?,
+            reason: text("motif", &reason)?,
+        };
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
+    }
+
+    async fn cancel_repayment_request(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        funder_id: ID,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let cmd = ActionCommand::CancelRepaymentRequest {
+            funder: self::funder_id(&funder_id)?,
+            reason: text("motif", &reason)?,
+        };
+        run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
+    }
+
+    /// Supersedes a report (its index in Action.reports, from 0) with corrected figures.
+    async fn correct_report(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        action_id: ID,
+        report_index: i32,
+        spent: Cents,
+        summary: String,
+        beneficiaries: Vec<BeneficiaryInput>,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ActionPayload> {
+        let report = u32::try_from(report_index).map_err(|_| {
+            ApiError::validation(format!(
+                "reportIndex compte les bilans à partir de 0 ({report_index} donné)"
+            ))
+        })?;
+        let cmd = ActionCommand::CorrectReport {
+            report,
+            spent: spent.0,
+            beneficiaries: beneficiary_counts(&beneficiaries)?,
+            narrative: text::<20_000>("bilan", &summary)?,
+            reason: text("motif", &reason)?,
         };
         run::<ActionDecider>(ctx, &programme_id, to_action_id(&action_id), cmd, &options).await
     }

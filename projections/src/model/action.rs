@@ -684,6 +684,36 @@ impl ActionRecord {
             ActionEvent::ReportDeadlineExtended(e) => {
                 a.report_deadline = Some(e.due_on);
             }
+            ActionEvent::GrantAmended(e) => {
+                let id = strings.intern(e.grant.as_str());
+                if let Some(g) = a.grants.iter_mut().find(|g| g.id == id) {
+                    g.amount = e.amount;
+                }
+            }
+            ActionEvent::RepaymentRequestCancelled(e) => {
+                let funder = strings.intern(e.funder.as_str());
+                let mut all = std::mem::take(&mut a.repayments).into_vec();
+                let received = da::cancel_repayment_request(&mut all, &funder, |r| {
+                    (&r.funder, r.received, r.amount)
+                });
+                if !received.is_zero() {
+                    all.push(Repayment {
+                        funder,
+                        amount: received,
+                        received: false,
+                        reason: Some(strings.intern(e.reason.as_str())),
+                        on,
+                    });
+                }
+                a.repayments = all.into_boxed_slice();
+            }
+            ActionEvent::ReportCorrected(e) => {
+                if let Some(r) = a.reports.get_mut(e.report as usize) {
+                    r.spent = e.spent;
+                    r.beneficiaries = e.beneficiaries.iter().cloned().collect();
+                    r.narrative = strings.intern(e.narrative.as_str());
+                }
+            }
             ActionEvent::FinalReportReviewed(e) => {
                 push(
                     &mut a.reviews,

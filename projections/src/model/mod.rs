@@ -116,6 +116,10 @@ event_kinds!(
     TerritoryChanged,
     ReviewSectionWritten,
     AnnualReviewValidated,
+    GrantAmended,
+    RepaymentRequestCancelled,
+    ReportCorrected,
+    AttendanceCorrected,
 );
 
 impl EventKind {

@@ -81,6 +81,14 @@ fn every_event_type() -> (Fixture, Vec<String>) {
         ),
     );
     f.hold("cotech-1", "2026-02-02", &["Rectorat"]);
+    f.session_event(
+        "cotech-1",
+        "2026-02-03",
+        AttendanceCorrected {
+            present: vec![name("Rectorat"), name("CAF")],
+            reason: note("La CAF était présente"),
+        },
+    );
     f.schedule("cotech-2", BodyKind::Cotech, "2026-02-20", "2026-01-07");
     f.session_event(
         "cotech-2",
@@ -186,6 +194,24 @@ fn every_event_type() -> (Fixture, Vec<String>) {
     );
     f.action(
         "a1",
+        "2027-01-20",
+        GrantAmended {
+            grant: GrantId::parse("g1").unwrap(),
+            amount: Money::from_cents(100).unwrap(),
+            reference: title("Avenant n° 1"),
+            reason: note("Ajustement"),
+        },
+    );
+    f.action(
+        "a1",
+        "2027-01-21",
+        RepaymentRequestCancelled {
+            funder: funder(ETAT),
+            reason: note("Remise gracieuse"),
+        },
+    );
+    f.action(
+        "a1",
         "2027-02-01",
         ReportDeadlineExtended {
             due_on: date("2027-12-31"),
@@ -216,6 +242,17 @@ fn every_event_type() -> (Fixture, Vec<String>) {
             rating: Rating::PartlyAchieved,
             findings: narrative("Bonne dynamique."),
             recommendation: Recommendation::Adjust,
+        },
+    );
+    f.action(
+        "a1",
+        "2027-07-20",
+        ReportCorrected {
+            report: 0,
+            spent: Money::from_cents(100).unwrap(),
+            beneficiaries: vec![],
+            narrative: narrative("Bilan corrigé."),
+            reason: note("Erreur de saisie"),
         },
     );
     f.action(
