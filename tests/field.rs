@@ -621,7 +621,11 @@ fn the_corrections_a_year_needs_go_through_the_api() {
         .iter()
         .map(|h| h["kind"].clone())
         .collect();
-    for kind in ["GrantAmended", "ReportCorrected", "RepaymentRequestCancelled"] {
+    for kind in [
+        "GrantAmended",
+        "ReportCorrected",
+        "RepaymentRequestCancelled",
+    ] {
         assert!(kinds.contains(&json!(kind)), "{kind} in {kinds:?}");
     }
 }

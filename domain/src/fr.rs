@@ -49,6 +49,15 @@ pub fn date(day: NaiveDate) -> String {
     }
 }
 
+/// « mars » from 3: the month's name (1 to 12), lower-case; « ? » out of range.
+pub fn month(month: u32) -> &'static str {
+    month
+        .checked_sub(1)
+        .and_then(|m| MONTHS.get(m as usize))
+        .copied()
+        .unwrap_or("?")
+}
+
 /// « 10 000 » from 10000: a count with its thousands separated.
 pub fn count(n: usize) -> String {
     group_thousands(u64::try_from(n).unwrap_or(u64::MAX))

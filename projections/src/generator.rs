@@ -41,6 +41,7 @@ use domain::context::{Context, FactSource, Needs, PartnerFacts, RenewalFacts, Se
 use domain::decider::{Command, Decider};
 use domain::error::DomainError;
 use domain::events::*;
+use domain::fr;
 use domain::partner::{PartnerCommand, PartnerDecider, PartnerState};
 use domain::programme::{Programme, ProgrammeCommand, ProgrammeDecider, ProgrammeState};
 use domain::session::{SessionCommand, SessionDecider, SessionState};
@@ -67,22 +68,29 @@ pub struct GeneratorParams {
     /// Set before each append so that recorded times follow the simulated calendar; the log must
     /// have been opened with [`SimulatedClock::clock`] as its clock.
     pub clock: Option<SimulatedClock>,
+    /// The calendar of a real cité (the demo): a COTECH every month but August, three COPILs a
+    /// year, actions that renew actions of the year before, a report deadline extended.
+    /// Otherwise a COTECH and two COPILs a year, which keeps the large presets light.
+    pub full_year: bool,
 }
 
 impl GeneratorParams {
-    /// `chronique demo`: one programme (`grigny`) of thirty actions over the three budget years
-    /// up to `today` (the current year's actions are still under way). For realistic recorded
+    /// `chronique demo`: one programme (`grigny`) of seventy-five actions over the three budget
+    /// years up to `today` (the current year's actions are still under way), with the calendar
+    /// of a real cité ([`GeneratorParams::full_year`]): a State envelope of about 350 000 € a
+    /// year, the fonds de la cité, the Ville and the Département matching part of it. For realistic recorded
     /// times, open the store with a [`SimulatedClock`], pass it with
     /// [`GeneratorParams::with_clock`], and [`SimulatedClock::release`] it before serving.
     pub fn demo(today: NaiveDate) -> GeneratorParams {
         GeneratorParams {
             programmes: 1,
-            actions_per_programme: 30,
+            actions_per_programme: 75,
             years: 3,
             first_year: today.year() - 2,
             today,
             seed: 2026,
             clock: None,
+            full_year: true,
         }
     }
 
@@ -96,6 +104,7 @@ impl GeneratorParams {
             today: date(2026, 11, 20),
             seed: 1_000_000,
             clock: None,
+            full_year: false,
         }
     }
 
@@ -109,6 +118,7 @@ impl GeneratorParams {
             today: date(2026, 6, 30),
             seed,
             clock: None,
+            full_year: false,
         }
     }
 
@@ -345,25 +355,64 @@ const ACTION_PLACES: &[&str] = &[
     "dans les maisons de quartier",
 ];
 
-const PARTNERS: &[(&str, PartnerKind)] = &[
-    ("Collège Jean Moulin", PartnerKind::College),
-    ("Collège Pablo Neruda", PartnerKind::College),
-    ("École élémentaire Jules Ferry", PartnerKind::School),
-    ("Association Lire et faire lire", PartnerKind::Association),
-    ("Association Sport dans la ville", PartnerKind::Sport),
-    ("Centre social des Tilleuls", PartnerKind::Social),
+const PARTNERS: &[(&str, PartnerKind, LegalForm)] = &[
+    ("Collège Jean Moulin", PartnerKind::College, LegalForm::Eple),
+    (
+        "Collège Pablo Neruda",
+        PartnerKind::College,
+        LegalForm::Eple,
+    ),
+    // An école has no legal personality: its money goes to its commune or its coopérative.
+    (
+        "École élémentaire Jules Ferry",
+        PartnerKind::School,
+        LegalForm::Unknown,
+    ),
+    (
+        "Association Lire et faire lire",
+        PartnerKind::Association,
+        LegalForm::Association,
+    ),
+    (
+        "Association Sport dans la ville",
+        PartnerKind::Sport,
+        LegalForm::Association,
+    ),
+    (
+        "Centre social des Tilleuls",
+        PartnerKind::Social,
+        LegalForm::Association,
+    ),
     (
         "Service municipal de la jeunesse",
         PartnerKind::MunicipalService,
+        LegalForm::LocalAuthority,
     ),
-    ("Médiathèque municipale", PartnerKind::Culture),
+    (
+        "Médiathèque municipale",
+        PartnerKind::Culture,
+        LegalForm::LocalAuthority,
+    ),
     (
         "Association Les Petits Débrouillards",
         PartnerKind::Association,
+        LegalForm::Association,
     ),
-    ("Conservatoire à rayonnement communal", PartnerKind::Culture),
-    ("Maison de santé pluriprofessionnelle", PartnerKind::Health),
-    ("Bailleur social Habitat du quartier", PartnerKind::Housing),
+    (
+        "Conservatoire à rayonnement communal",
+        PartnerKind::Culture,
+        LegalForm::LocalAuthority,
+    ),
+    (
+        "Maison de santé pluriprofessionnelle",
+        PartnerKind::Health,
+        LegalForm::OtherPrivate,
+    ),
+    (
+        "Bailleur social Habitat du quartier",
+        PartnerKind::Housing,
+        LegalForm::OtherPublic,
+    ),
 ];
 
 /// The funders: id, name, kind, and whether it joins most actions' requests.
@@ -424,6 +473,44 @@ const FIRST_FATES: &[Fate] = &[
     Fate::Evaluated,
 ];
 
+/// With a full year, about one action in five of each year after the first renews an action of
+/// the year before that got past its COPIL (each renewed once): a cité's plan continues.
+fn renew_some(actions: &mut [ActionSim]) {
+    let mut renewed: Vec<usize> = Vec::new();
+    for i in 0..actions.len() {
+        if i % 5 != 0 {
+            continue;
+        }
+        let year = actions[i].year;
+        let candidate = (0..actions.len()).find(|&j| {
+            actions[j].year == year - 1
+                && !renewed.contains(&j)
+                && !matches!(
+                    actions[j].fate,
+                    Fate::Proposed
+                        | Fate::ComplementsRequested
+                        | Fate::UnderReview
+                        | Fate::Withdrawn
+                        | Fate::Rejected
+                        | Fate::Deferred
+                )
+        });
+        if let Some(j) = candidate {
+            renewed.push(j);
+            let (title, holder, axis) = (
+                actions[j].proposal.title.clone(),
+                actions[j].proposal.holder.clone(),
+                actions[j].proposal.axis.clone(),
+            );
+            let renewal = &mut actions[i].proposal;
+            renewal.renews = Some(actions[j].id.clone());
+            renewal.title = title;
+            renewal.holder = holder;
+            renewal.axis = axis;
+        }
+    }
+}
+
 fn random_fate(rng: &mut Rng) -> Fate {
     match rng.range(0, 99) {
         0..=59 => Fate::Closed,
@@ -473,6 +560,8 @@ struct ProgrammeSim {
     sessions: Vec<SessionSim>,
     actions: Vec<ActionSim>,
     granted: BTreeMap<(FunderId, Year), Money>,
+    /// A report deadline was extended (once per programme, with a full year).
+    deadline_extended: bool,
     /// Planned requests per funder and year, to size the envelopes.
     planned: BTreeMap<(usize, i32), i64>,
 }
@@ -766,24 +855,21 @@ impl Sim<'_> {
                 sessions: Vec::new(),
                 actions: Vec::new(),
                 granted: BTreeMap::new(),
+                deadline_extended: false,
                 planned: BTreeMap::new(),
             };
-            for (i, (partner_name, _)) in PARTNERS.iter().enumerate() {
+            for (i, (partner_name, _, _)) in PARTNERS.iter().enumerate() {
                 let pid = format!("{}-{}", slug(partner_name), i + 1);
                 prog.partners
                     .push((PartnerId::parse(&pid)?, PartnerState::default()));
             }
-            // Sessions: per year a COTECH in March, a COPIL in April, a COPIL in October; a
-            // COTECH in June of the second year is cancelled.
+            // Sessions: per year a COTECH in March, a COPIL in April, a COPIL in October (with a
+            // full year, a COTECH every month but August and a COPIL de bilan in February too);
+            // a COTECH in June of the second year is cancelled.
             for y in 0..years {
                 let year = params.first_year + y;
                 let r = self.rng.range(0, 6) as u32;
-                let specs = [
-                    (
-                        BodyKind::Cotech,
-                        date(year, 3, 17 + r),
-                        "COTECH de printemps",
-                    ),
+                let mut specs = vec![
                     (
                         BodyKind::Copil,
                         date(year, 4, 8 + r),
@@ -791,6 +877,26 @@ impl Sim<'_> {
                     ),
                     (BodyKind::Copil, date(year, 10, 8 + r), "COPIL d'automne"),
                 ];
+                if params.full_year {
+                    // The programme starts in January: its first year has no bilan to draw, and
+                    // no COTECH before it exists.
+                    if y > 0 {
+                        specs.push((BodyKind::Copil, date(year, 2, 2 + r), "COPIL de bilan"));
+                    }
+                    for month in (1..=12).filter(|m| *m != 8 && (y > 0 || *m > 1)) {
+                        specs.push((BodyKind::Cotech, date(year, month, 17 + r), "COTECH"));
+                    }
+                } else {
+                    specs.push((
+                        BodyKind::Cotech,
+                        date(year, 3, 17 + r),
+                        "COTECH de printemps",
+                    ));
+                    if y == 1 {
+                        specs.push((BodyKind::Cotech, date(year, 6, 12), "COTECH de juin"));
+                    }
+                }
+                specs.sort_by_key(|(_, day, _)| *day);
                 for (body, day, label) in specs {
                     prog.sessions.push(SessionSim {
                         id: SessionId::parse(&format!(
@@ -805,16 +911,11 @@ impl Sim<'_> {
                         ))?,
                         body,
                         date: day,
-                        title: format!("{label} {year}"),
-                        state: SessionState::default(),
-                    });
-                }
-                if y == 1 {
-                    prog.sessions.push(SessionSim {
-                        id: SessionId::parse(&format!("cotech-{year}-6"))?,
-                        body: BodyKind::Cotech,
-                        date: date(year, 6, 12),
-                        title: format!("COTECH de juin {year}"),
+                        title: if params.full_year && body == BodyKind::Cotech {
+                            format!("{label} de {} {year}", fr::month(day.month()))
+                        } else {
+                            format!("{label} {year}")
+                        },
                         state: SessionState::default(),
                     });
                 }
@@ -846,6 +947,9 @@ impl Sim<'_> {
                 }
                 prog.actions.push(action);
             }
+            if params.full_year {
+                renew_some(&mut prog.actions);
+            }
             self.programmes.push(prog);
 
             // The programme's calendar.
@@ -869,7 +973,12 @@ impl Sim<'_> {
                 .sessions
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (i, s.date, s.date.month() == 6))
+                .map(|(i, s)| {
+                    let cancelled = s.body == BodyKind::Cotech
+                        && s.date.month() == 6
+                        && s.date.year() == params.first_year + 1;
+                    (i, s.date, cancelled)
+                })
                 .collect();
             for (s, day, cancelled) in sessions {
                 let scheduled = day - Days::new(25);
@@ -917,6 +1026,13 @@ impl Sim<'_> {
             5..=7 => rng.range(15_000, 40_000),
             _ => rng.range(40_000, 90_000),
         };
+        // A real cité's plan (the demo) runs larger actions: a State envelope of about 350 000 €
+        // a year for twenty-five actions.
+        let cost_euros = if self.params.full_year {
+            cost_euros * 3 / 2
+        } else {
+            cost_euros
+        };
         let total_cost = (cost_euros as i64 / 10) * 10 * 100;
         let share = if rng.percent(5) {
             rng.range(82, 95)
@@ -925,7 +1041,9 @@ impl Sim<'_> {
         } as i64;
         let request = total_cost * share / 100 / 1000 * 1000;
         let mut funders: Vec<usize> = Vec::new();
-        if cost_euros < 6_000 && rng.percent(60) {
+        // The fonds de la cité (about 30 000 € a year) pays for small actions.
+        let small = if self.params.full_year { 20_000 } else { 6_000 };
+        if cost_euros < small && rng.percent(60) {
             funders.push(1);
         } else {
             funders.push(0);
@@ -1361,14 +1479,14 @@ impl Sim<'_> {
 
     fn membership(&mut self, p: usize, year: i32, on: NaiveDate) -> Result<(), GeneratorError> {
         let organisations = vec![
-            name(&format!("Préfecture – sous-préfète à la ville ({year})"))?,
-            name("Direction académique – principal du collège chef de file")?,
+            name("Préfecture")?,
+            name("Direction des services départementaux de l'éducation nationale")?,
             name(&format!("Ville de {}", self.programmes[p].commune))?,
             name("Caisse d'allocations familiales")?,
             name(if year % 2 == 0 {
                 "Conseil départemental"
             } else {
-                "Délégué du préfet"
+                "Établissement public territorial"
             })?,
         ];
         self.programme_cmd(
@@ -1886,10 +2004,10 @@ impl Sim<'_> {
             (
                 BodyKind::Cotech,
                 vec![
-                    "Cheffe de projet opérationnelle",
+                    "Ville",
                     "Collège chef de file",
-                    "Centre social",
-                    "CAF",
+                    "Centre social des Tilleuls",
+                    "Caisse d'allocations familiales",
                 ],
             ),
         ] {
@@ -1907,7 +2025,7 @@ impl Sim<'_> {
                 },
             )?;
         }
-        for (i, &(partner_name, kind)) in PARTNERS.iter().enumerate() {
+        for (i, &(partner_name, kind, legal_form)) in PARTNERS.iter().enumerate() {
             let siret = if kind == PartnerKind::Association || self.rng.percent(30) {
                 siret(&mut self.rng)
             } else {
@@ -1923,7 +2041,7 @@ impl Sim<'_> {
                     name: name(partner_name)?,
                     kind,
                     siret,
-                    legal_form: LegalForm::of_kind(kind),
+                    legal_form,
                     rna: None,
                 },
             )?;
@@ -1983,18 +2101,24 @@ impl Sim<'_> {
     }
 
     fn opinions(&mut self, p: usize, s: usize) -> Result<(), GeneratorError> {
-        let (session, year) = {
+        let (session, year, day) = {
             let x = &self.programmes[p].sessions[s];
-            (x.id.clone(), x.date.year())
+            (x.id.clone(), x.date.year(), x.date)
+        };
+        // With a COTECH every month, an action gets its opinion at the first one after its
+        // proposal.
+        let awaiting: &[ActionStatus] = if self.params.full_year {
+            &[ActionStatus::Proposed]
+        } else {
+            &[ActionStatus::Proposed, ActionStatus::UnderReview]
         };
         for a in 0..self.programmes[p].actions.len() {
             let sim = &self.programmes[p].actions[a];
+            let proposed_by_then = sim.state.first_effective_on.is_some_and(|d| d <= day);
             if sim.year != year
+                || !proposed_by_then
                 || matches!(sim.fate, Fate::Proposed | Fate::ComplementsRequested)
-                || !matches!(
-                    self.status(p, a),
-                    Some(ActionStatus::Proposed | ActionStatus::UnderReview)
-                )
+                || !self.status(p, a).is_some_and(|st| awaiting.contains(&st))
             {
                 continue;
             }
@@ -2035,6 +2159,9 @@ impl Sim<'_> {
             let x = &self.programmes[p].sessions[s];
             (x.id.clone(), x.date)
         };
+        if session_date.month() == 2 {
+            return self.annual_review(p, session, session_date);
+        }
         let year = session_date.year();
         let autumn = session_date.month() >= 9;
         let mut decisions = Vec::new();
@@ -2221,6 +2348,38 @@ impl Sim<'_> {
 
     /// The act of a grant of `amount` by `funder` to action `a`'s holder: a convention when
     /// rule 6 asks for one, else the act that funder usually signs.
+    /// The COPIL de bilan (February, with a full year) validates the revue de projet of the year
+    /// before, whose governance section the coordination wrote for it.
+    fn annual_review(
+        &mut self,
+        p: usize,
+        session: SessionId,
+        on: NaiveDate,
+    ) -> Result<(), GeneratorError> {
+        let year = Year::parse(on.year() - 1)?;
+        self.programme_cmd(
+            p,
+            Role::Coordinator,
+            on,
+            ProgrammeCommand::WriteReviewSection {
+                year,
+                section: ReviewSection::Governance,
+                text: Narrative::parse(
+                    "texte",
+                    &format!(
+                        "En {year}, le COPIL s'est réuni trois fois et le COTECH chaque mois, hors août ; la troïka a suivi la programmation et les bilans."
+                    ),
+                )?,
+            },
+        )?;
+        self.programme_cmd(
+            p,
+            Role::Pilot,
+            on,
+            ProgrammeCommand::ValidateAnnualReview { year, session },
+        )
+    }
+
     fn act_for(
         &mut self,
         p: usize,
@@ -2339,6 +2498,27 @@ impl Sim<'_> {
         }
         if self.status(p, a) != Some(ActionStatus::Funded) {
             return Ok(());
+        }
+        // With a full year, the first action that follows a school year gets a later deadline
+        // for its compte rendu financier, as funders agree to.
+        let school_year = self
+            .action(p, a)
+            .is_some_and(|x| x.period_start.month() == 9);
+        if self.params.full_year && school_year && !self.programmes[p].deadline_extended {
+            self.programmes[p].deadline_extended = true;
+            let due_on = date(year.get() + 1, 12, 31);
+            self.action_cmd(
+                p,
+                a,
+                Role::Coordinator,
+                Some(on),
+                ActionCommand::ExtendReportDeadline {
+                    due_on,
+                    reason: note(
+                        "L'action suit l'année scolaire : les financeurs acceptent le compte rendu financier en fin d'année.",
+                    )?,
+                },
+            )?;
         }
         self.follow(p, Task::Advance(a), on, (10, 30), (1, 8));
         Ok(())
@@ -2531,5 +2711,86 @@ mod tests {
         let head = log.head();
         assert!(head.recorded_at.unwrap().date_naive() <= today);
         assert!(summary.n_events > 300, "{summary:?}");
+    }
+
+    /// The demo looks like a real cité (issue #12): about 1 M€ of State money over three years,
+    /// the fonds de la cité, a COTECH every month, three COPILs a year, renewed actions, a
+    /// report deadline extended, revues de projet validated, organisations in the bodies.
+    #[test]
+    fn the_demo_looks_like_a_real_cite() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = SimulatedClock::new();
+        let log = open(dir.path(), &clock);
+        let today = date(2026, 11, 23);
+        generate(&log, &GeneratorParams::demo(today).with_clock(clock)).unwrap();
+        let mut model = crate::model::ReadModel::default();
+        let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
+        for envelope in log.read_all(1) {
+            let event = crate::recorded::RecordedEvent::from_envelope(&envelope.unwrap()).unwrap();
+            *kinds.entry(event.event.event_type()).or_default() += 1;
+            model.apply(&event);
+        }
+        let view = model.programmes().next().unwrap();
+        let p = view.programme.programme.as_ref().unwrap();
+        let state_per_year: Vec<i64> = p
+            .envelopes
+            .iter()
+            .filter(|e| e.funder.as_str() == "etat-p147")
+            .map(|e| e.amount.cents() / 100)
+            .collect();
+        assert_eq!(state_per_year.len(), 3);
+        assert!(
+            state_per_year
+                .iter()
+                .all(|a| (200_000..=450_000).contains(a)),
+            "{state_per_year:?}"
+        );
+        let total: i64 = state_per_year.iter().sum();
+        assert!((800_000..=1_300_000).contains(&total), "{total}");
+        let fonds: Vec<i64> = p
+            .envelopes
+            .iter()
+            .filter(|e| e.funder.as_str() == "fonds-cite")
+            .map(|e| e.amount.cents() / 100)
+            .collect();
+        assert!(
+            fonds.iter().all(|a| (10_000..=60_000).contains(a)),
+            "{fonds:?}"
+        );
+        let cotechs = view
+            .sessions
+            .values()
+            .filter_map(|s| s.session.as_ref())
+            .filter(|s| s.body == BodyKind::Cotech && s.date.year() == 2025)
+            .count();
+        assert_eq!(cotechs, 11, "a COTECH every month but August");
+        let copils = view
+            .sessions
+            .values()
+            .filter_map(|s| s.session.as_ref())
+            .filter(|s| s.body == BodyKind::Copil && s.date.year() == 2025)
+            .count();
+        assert_eq!(copils, 3);
+        assert!(view.actions().filter(|a| a.renews().is_some()).count() >= 5);
+        assert_eq!(kinds.get("ReportDeadlineExtended"), Some(&1), "{kinds:?}");
+        assert_eq!(kinds.get("AnnualReviewValidated"), Some(&2), "{kinds:?}");
+        let members: Vec<String> = p
+            .bodies
+            .iter()
+            .flat_map(|b| b.organisations.iter().map(|o| o.to_string()))
+            .collect();
+        assert!(
+            members
+                .iter()
+                .all(|m| !m.contains("projet") && !m.contains("–")),
+            "organisations, not job titles: {members:?}"
+        );
+        let partners_with_form = view
+            .partners
+            .values()
+            .filter_map(|s| s.partner.as_ref())
+            .filter(|p| p.legal_form != LegalForm::Unknown)
+            .count();
+        assert!(partners_with_form >= 8, "{partners_with_form}");
     }
 }
