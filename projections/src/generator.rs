@@ -430,7 +430,19 @@ const FUNDERS: &[(&str, &str, FunderKind)] = &[
     ("ville", "Ville", FunderKind::Municipality),
     ("departement", "Département", FunderKind::Department),
     ("caf", "Caisse d'allocations familiales", FunderKind::Caf),
+    // With a full year only (the demo): the EPCI matches part of the State's money.
+    ("epci", "Établissement public territorial", FunderKind::Epci),
 ];
+
+/// The funders a programme registers: the EPCI only with a full year.
+fn funders_of(
+    params: &GeneratorParams,
+) -> impl Iterator<Item = (usize, &'static (&'static str, &'static str, FunderKind))> + '_ {
+    FUNDERS
+        .iter()
+        .enumerate()
+        .filter(|(_, (id, _, _))| params.full_year || *id != "epci")
+}
 
 // ------------------------------------------------------------------------------ the simulation
 
@@ -1029,7 +1041,7 @@ impl Sim<'_> {
         // A real cité's plan (the demo) runs larger actions: a State envelope of about 350 000 €
         // a year for twenty-five actions.
         let cost_euros = if self.params.full_year {
-            cost_euros * 3 / 2
+            cost_euros * 5 / 4
         } else {
             cost_euros
         };
@@ -1055,6 +1067,9 @@ impl Sim<'_> {
             }
             if rng.percent(20) {
                 funders.push(4);
+            }
+            if self.params.full_year && rng.percent(30) {
+                funders.push(5);
             }
         }
         let mut requested = Vec::new();
@@ -1978,7 +1993,7 @@ impl Sim<'_> {
                 code: AxisCode::parse(AXES[5].0)?,
             },
         )?;
-        for (funder, funder_name, kind) in FUNDERS {
+        for (_, (funder, funder_name, kind)) in funders_of(self.params) {
             let funder_name = if *kind == FunderKind::Municipality {
                 format!("Ville de {commune}")
             } else {
@@ -2050,7 +2065,7 @@ impl Sim<'_> {
     }
 
     fn year_start(&mut self, p: usize, year: i32, on: NaiveDate) -> Result<(), GeneratorError> {
-        for (f, (funder, _, kind)) in FUNDERS.iter().enumerate() {
+        for (f, (funder, _, kind)) in funders_of(self.params) {
             let planned = self.programmes[p]
                 .planned
                 .get(&(f, year))
