@@ -106,11 +106,7 @@ pub fn session_agenda(
     let Some(session) = view.session(id) else {
         return Ok(Vec::new());
     };
-    let full = |a: &ActionRef<'_>| {
-        visibility::sees_agendas(viewer)
-            || (viewer.role == Role::Porteur
-                && viewer.partner.as_ref().map(|p| p.as_str()) == Some(a.holder()))
-    };
+    let full = |a: &ActionRef<'_>| sees_on_agenda(viewer, a);
     let mut out = Vec::new();
     if session.held {
         let mut seen = Vec::new();
@@ -130,6 +126,14 @@ pub fn session_agenda(
         out = awaiting(view, session.body, &full);
     }
     Ok(out)
+}
+
+/// Whether `viewer` sees `action` on an agenda: everything for those who see agendas, its own
+/// actions for a porteur.
+fn sees_on_agenda(viewer: &Actor, action: &ActionRef<'_>) -> bool {
+    visibility::sees_agendas(viewer)
+        || (viewer.role == Role::Porteur
+            && viewer.partner.as_ref().map(|p| p.as_str()) == Some(action.holder()))
 }
 
 /// The actions awaiting `body` now (PROPOSED for an opinion body, UNDER_REVIEW or DEFERRED for
@@ -166,11 +170,7 @@ pub fn session_awaiting(
     let Some(session) = view.session(id) else {
         return Ok(Vec::new());
     };
-    let full = |a: &ActionRef<'_>| {
-        visibility::sees_agendas(viewer)
-            || (viewer.role == Role::Porteur
-                && viewer.partner.as_ref().map(|p| p.as_str()) == Some(a.holder()))
-    };
+    let full = |a: &ActionRef<'_>| sees_on_agenda(viewer, a);
     Ok(awaiting(view, session.body, &full))
 }
 
