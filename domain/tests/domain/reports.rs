@@ -211,3 +211,24 @@ fn a_period_ending_after_the_report_is_due_is_accepted_with_a_warning() {
     let codes: Vec<&str> = decided.warnings.iter().map(|w| w.code()).collect();
     assert_eq!(codes, ["period_ends_after_report_due"]);
 }
+
+#[test]
+fn after_a_rejected_review_money_can_be_claimed_back() {
+    // REPORTED with its compte rendu financier refused: a repayment is asked for, and received.
+    let mut events = reviewed(ReportVerdict::Rejected);
+    events.push(at(d(2026, 6, 10), payment("v9", eur(2_000))));
+    let (_, state) = given(events.clone())
+        .when(ActionCommand::RequestRepayment {
+            funder: etat(),
+            amount: eur(1_000),
+            reason: note("Dépenses non justifiées"),
+        })
+        .decided();
+    let action = state.action.unwrap();
+    assert_eq!(action.status, ActionStatus::Reported);
+    assert_eq!(action.line(&etat()).repayment_requested, eur(1_000));
+    // It still cannot close before a new final report is accepted.
+    given(events)
+        .when(ActionCommand::CloseAction)
+        .then_rule("close_not_ready");
+}
