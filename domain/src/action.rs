@@ -2335,7 +2335,12 @@ fn check_renewal(renewed: &ActionId, year: Year, ctx: &Context) -> Result<(), Do
         renewed: renewed.clone(),
         problem,
     };
-    let Some(facts) = ctx.renewal.as_ref().filter(|f| &f.id == renewed) else {
+    // An action the proposer may not read (another partner's, not yet retained) is, to it, an
+    // action that does not exist.
+    let Some(facts) = ctx.renewal.as_ref().filter(|f| {
+        &f.id == renewed
+            && permissions::access(&ctx.actor, f.holder.as_str(), f.status) != ActionAccess::Hidden
+    }) else {
         return Err(invalid(RenewalProblem::NotInProgramme));
     };
     if facts.year >= year {

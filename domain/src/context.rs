@@ -72,6 +72,9 @@ pub struct Context {
 pub struct RenewalFacts {
     pub id: ActionId,
     pub year: Year,
+    /// Its holder and status, for whether the proposer may know it exists.
+    pub holder: PartnerId,
+    pub status: ActionStatus,
     /// The actions that already renew it, with their status.
     pub renewed_by: Vec<(ActionId, ActionStatus)>,
 }

@@ -617,6 +617,8 @@ impl FactSource for ProgrammeSim {
         Ok(actions().find(|a| &a.id == id).map(|renewed| RenewalFacts {
             id: id.clone(),
             year: renewed.year,
+            holder: renewed.holder.clone(),
+            status: renewed.status,
             renewed_by: actions()
                 .filter(|a| a.renews.as_ref() == Some(id))
                 .map(|a| (a.id.clone(), a.status))

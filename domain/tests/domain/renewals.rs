@@ -19,6 +19,8 @@ fn facts(year: i32, renewed_by: Vec<(&str, ActionStatus)>) -> RenewalFacts {
     RenewalFacts {
         id: ActionId::parse("lecture-2025").unwrap(),
         year: Year::parse(year).unwrap(),
+        holder: holder(),
+        status: ActionStatus::Closed,
         renewed_by: renewed_by
             .into_iter()
             .map(|(id, status)| (ActionId::parse(id).unwrap(), status))
@@ -115,4 +117,32 @@ fn a_recommendation_is_followed_when_the_renewal_matches_it() {
         Some(false)
     );
     assert_eq!(recommendation_followed(Some(R::Stop), [S::Proposed]), None);
+}
+
+#[test]
+fn a_porteur_cannot_renew_nor_learn_of_an_action_it_may_not_read() {
+    // Another partner's action, still under review: hidden from a porteur.
+    let hidden = RenewalFacts {
+        holder: other_partner(),
+        status: ActionStatus::UnderReview,
+        ..facts(2025, vec![("lecture-2026", ActionStatus::Retained)])
+    };
+    let e = given(vec![])
+        .by(porteur())
+        .with(|mut c| {
+            c.renewal = Some(hidden.clone());
+            c
+        })
+        .when(renewing("lecture-2025", 2026))
+        .then_rule("renewal_invalid");
+    assert!(e.to_string().contains("n'existe pas"), "{e}");
+    // The coordination sees it, and that it is already renewed.
+    let e = given(vec![])
+        .with(|mut c| {
+            c.renewal = Some(hidden);
+            c
+        })
+        .when(renewing("lecture-2025", 2026))
+        .then_rule("renewal_invalid");
+    assert!(e.to_string().contains("déjà renouvelée"), "{e}");
 }

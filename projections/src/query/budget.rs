@@ -251,6 +251,8 @@ pub fn renewal_facts(view: &ProgrammeView, id: &ActionId) -> Option<RenewalFacts
     Some(RenewalFacts {
         id: id.clone(),
         year: renewed.year(),
+        holder: PartnerId::parse(renewed.holder()).ok()?,
+        status: renewed.status(),
         renewed_by: view
             .actions()
             .filter(|a| a.renews() == Some(id.as_str()))
