@@ -102,6 +102,16 @@ pub fn effective_date(
     Ok(date)
 }
 
+/// Rule 12 for a command that names no date: the `effectiveOn` option, else today, never before
+/// the stream's first event (`first`).
+pub fn stated_date<C>(
+    command: &Command<C>,
+    context: &Context,
+    first: Option<NaiveDate>,
+) -> Result<NaiveDate, DomainError> {
+    effective_date(None, command.effective_on, context.today, first)
+}
+
 /// A kind of stream: how its streams are named, its state, commands and events, the two pure
 /// functions over them, and what the command service must know to run one of its commands
 /// (the facts it needs, the permission it checks, the ids it gives).

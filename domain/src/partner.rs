@@ -1,7 +1,7 @@
 //! The `partner-{p}.{id}` stream: a member of the alliance.
 
 use crate::context::{Context, Needs, PartnerFacts};
-use crate::decider::{Command, Decided, Decider, effective_date};
+use crate::decider::{Command, Decided, Decider, effective_date, stated_date};
 use crate::error::{DomainError, Missing, Stage, StreamKind};
 use crate::events::*;
 use crate::permissions::{CommandKind, authorize};
@@ -196,12 +196,7 @@ impl Decider for PartnerDecider {
                 if p.legal_form == *legal_form {
                     return Err(DomainError::NothingToChange);
                 }
-                let on = effective_date(
-                    None,
-                    command.effective_on,
-                    ctx.today,
-                    state.first_effective_on,
-                )?;
+                let on = stated_date(command, ctx, state.first_effective_on)?;
                 Ok(Decided::one(
                     on,
                     PartnerLegalFormSet {
@@ -220,12 +215,7 @@ impl Decider for PartnerDecider {
                         stage: Stage::PartnerLeft,
                     });
                 }
-                let on = effective_date(
-                    None,
-                    command.effective_on,
-                    ctx.today,
-                    state.first_effective_on,
-                )?;
+                let on = stated_date(command, ctx, state.first_effective_on)?;
                 Ok(Decided::one(
                     on,
                     PartnerLeftAlliance {

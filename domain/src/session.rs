@@ -2,7 +2,7 @@
 
 use crate::bounds::{self, check_list};
 use crate::context::{Context, Needs, SessionFacts};
-use crate::decider::{Command, Decided, Decider, effective_date};
+use crate::decider::{Command, Decided, Decider, effective_date, stated_date};
 use crate::error::{DomainError, Missing, Stage, StreamKind};
 use crate::events::*;
 use crate::permissions::{CommandKind, authorize};
@@ -261,12 +261,7 @@ impl Decider for SessionDecider {
             SessionCommand::CancelSession { reason } => {
                 let s = existing(state)?;
                 refuse_if_closed(s, kind)?;
-                let on = effective_date(
-                    None,
-                    command.effective_on,
-                    ctx.today,
-                    state.first_effective_on,
-                )?;
+                let on = stated_date(command, ctx, state.first_effective_on)?;
                 Ok(Decided::one(
                     on,
                     SessionCancelled {
@@ -296,12 +291,7 @@ impl Decider for SessionDecider {
                 if &s.present == present {
                     return Err(DomainError::NothingToChange);
                 }
-                let on = effective_date(
-                    None,
-                    command.effective_on,
-                    ctx.today,
-                    state.first_effective_on,
-                )?;
+                let on = stated_date(command, ctx, state.first_effective_on)?;
                 Ok(Decided::one(
                     on,
                     AttendanceCorrected {

@@ -250,6 +250,22 @@ fn next_types() -> HashMap<String, TypeDefinition> {
     types
 }
 
+/// The definitions of `items` named `name` (one, or the test names an item api-next lacks).
+fn only<T: Clone>(
+    items: &[async_graphql::Positioned<T>],
+    name: &str,
+    name_of: impl Fn(&T) -> &str,
+    item: &str,
+) -> Vec<async_graphql::Positioned<T>> {
+    let found: Vec<_> = items
+        .iter()
+        .filter(|i| name_of(&i.node) == name)
+        .cloned()
+        .collect();
+    assert!(!found.is_empty(), "{item} is not in api-next.graphql");
+    found
+}
+
 #[test]
 fn the_parts_of_api_next_served_today_are_served_as_declared() {
     let wanted = next_types();
@@ -269,23 +285,11 @@ fn the_parts_of_api_next_served_today_are_served_as_declared() {
         };
         match (&want.kind, &got.kind, field) {
             (TypeKind::Object(w), TypeKind::Object(g), Some(field)) => {
-                let w: Vec<_> = w
-                    .fields
-                    .iter()
-                    .filter(|f| f.node.name.node.as_str() == field)
-                    .cloned()
-                    .collect();
-                assert!(!w.is_empty(), "{item} is not in api-next.graphql");
+                let w = only(&w.fields, field, |f| f.name.node.as_str(), item);
                 compare_fields(type_name, &w, &g.fields, &mut problems);
             }
             (TypeKind::InputObject(w), TypeKind::InputObject(g), Some(field)) => {
-                let w: Vec<_> = w
-                    .fields
-                    .iter()
-                    .filter(|f| f.node.name.node.as_str() == field)
-                    .cloned()
-                    .collect();
-                assert!(!w.is_empty(), "{item} is not in api-next.graphql");
+                let w = only(&w.fields, field, |f| f.name.node.as_str(), item);
                 compare_inputs(type_name, &w, &g.fields, &mut problems);
             }
             (TypeKind::Object(w), TypeKind::Object(g), None) => {

@@ -123,7 +123,7 @@ pub fn session_agenda(
             }
         }
     } else if !session.cancelled {
-        out = awaiting(view, session.body, &full);
+        out = awaiting(view, session.body, viewer);
     }
     Ok(out)
 }
@@ -137,12 +137,8 @@ fn sees_on_agenda(viewer: &Actor, action: &ActionRef<'_>) -> bool {
 }
 
 /// The actions awaiting `body` now (PROPOSED for an opinion body, UNDER_REVIEW or DEFERRED for
-/// the COPIL) that `full` lets the reader see, by reference.
-fn awaiting(
-    view: &ProgrammeView,
-    body: BodyKind,
-    full: &dyn Fn(&ActionRef<'_>) -> bool,
-) -> Vec<ActionView> {
+/// the COPIL) that `viewer` sees on an agenda, by reference.
+fn awaiting(view: &ProgrammeView, body: BodyKind, viewer: &Actor) -> Vec<ActionView> {
     let statuses: &[ActionStatus] = if body == BodyKind::Copil {
         &[ActionStatus::UnderReview, ActionStatus::Deferred]
     } else {
@@ -150,7 +146,7 @@ fn awaiting(
     };
     let mut actions: Vec<ActionRef<'_>> = view
         .actions()
-        .filter(|a| statuses.contains(&a.status()) && full(a))
+        .filter(|a| statuses.contains(&a.status()) && sees_on_agenda(viewer, a))
         .collect();
     actions.sort_by(|x, y| (x.reference(), x.id()).cmp(&(y.reference(), y.id())));
     actions
@@ -170,8 +166,7 @@ pub fn session_awaiting(
     let Some(session) = view.session(id) else {
         return Ok(Vec::new());
     };
-    let full = |a: &ActionRef<'_>| sees_on_agenda(viewer, a);
-    Ok(awaiting(view, session.body, &full))
+    Ok(awaiting(view, session.body, viewer))
 }
 
 fn total(lines: &[Line]) -> Money {
