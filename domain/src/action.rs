@@ -2889,8 +2889,6 @@ impl Decider for ActionDecider {
         }
     }
 
-    /// Decides an action command: permissions, existence, the effective date (rule 12), then the
-    /// rules of the command.
     fn texts(command: &ActionCommand) -> Vec<&str> {
         use ActionCommand::*;
         match command {
@@ -2933,6 +2931,8 @@ impl Decider for ActionDecider {
         }
     }
 
+    /// Decides an action command: permissions, existence, the effective date (rule 12), then the
+    /// rules of the command.
     fn rules(
         state: &ActionState,
         command: &Command<ActionCommand>,

@@ -497,7 +497,6 @@ impl Decider for ProgrammeDecider {
         command.kind()
     }
 
-    /// Decides a programme command.
     fn texts(command: &ProgrammeCommand) -> Vec<&str> {
         match command {
             ProgrammeCommand::DefineAxis { title, .. } => vec![title.as_str()],
@@ -511,6 +510,7 @@ impl Decider for ProgrammeDecider {
         }
     }
 
+    /// Decides a programme command.
     fn rules(
         state: &ProgrammeState,
         command: &Command<ProgrammeCommand>,

@@ -173,12 +173,6 @@ impl Decider for SessionDecider {
         command.kind()
     }
 
-    /// Decides a session command.
-    ///
-    /// Effective dates: scheduling is effective when it is decided (the option, or today), or on
-    /// the session's date when the session is entered after it took place, so that its holding,
-    /// effective on the session's date, never precedes the stream's first event. Holding is
-    /// effective on the session's date: a session is not held before it takes place.
     fn texts(command: &SessionCommand) -> Vec<&str> {
         match command {
             SessionCommand::ScheduleSession { title, .. } => vec![title.as_str()],
@@ -188,6 +182,12 @@ impl Decider for SessionDecider {
         }
     }
 
+    /// Decides a session command.
+    ///
+    /// Effective dates: scheduling is effective when it is decided (the option, or today), or on
+    /// the session's date when the session is entered after it took place, so that its holding,
+    /// effective on the session's date, never precedes the stream's first event. Holding is
+    /// effective on the session's date: a session is not held before it takes place.
     fn rules(
         state: &SessionState,
         command: &Command<SessionCommand>,
