@@ -915,3 +915,140 @@ fn an_action_a_token_may_not_read_answers_as_an_unknown_id() {
     );
     assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{error}");
 }
+
+fn strings(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `availableCommands` over HTTP: what each role may give on an action in progress, at a held
+/// COPIL and on the programme, as the page asks for it; nothing at a past bound; and every
+/// command offered is one the role's permissions allow.
+#[test]
+fn each_role_is_offered_the_commands_it_may_give_now() {
+    let f = fixture();
+    let query = r#"query { programme(id: "grigny") { availableCommands }
+        action(programmeId: "grigny", id: "a1") { status availableCommands availableReportKinds }
+        session(programmeId: "grigny", id: "copil") { availableCommands } }"#;
+    let offers = |role: &str| {
+        let data = f.ok(role, query, json!({}));
+        (
+            strings(&data["programme"]["availableCommands"]),
+            strings(&data["action"]["availableCommands"]),
+            strings(&data["session"]["availableCommands"]),
+            data["action"]["availableReportKinds"].clone(),
+        )
+    };
+    let (programme, action, session, reports) = offers("COORDINATOR");
+    assert_eq!(
+        f.ok("COORDINATOR", query, json!({}))["action"]["status"],
+        "IN_PROGRESS"
+    );
+    for command in [
+        "recordPayment",
+        "completeAction",
+        "changePeriod",
+        "attestNonRealisation",
+        "extendReportDeadline",
+    ] {
+        assert!(
+            action.contains(&command.to_owned()),
+            "COORDINATOR: {action:?}"
+        );
+    }
+    for command in [
+        "evaluateAction",
+        "closeAction",
+        "startAction",
+        "requestComplements",
+    ] {
+        assert!(
+            !action.contains(&command.to_owned()),
+            "COORDINATOR: {command} in {action:?}"
+        );
+    }
+    assert_eq!(reports, json!(["INTERIM"]));
+    assert!(
+        session.contains(&"correctAttendance".to_owned()),
+        "{session:?}"
+    );
+    assert!(
+        !session.contains(&"recordSessionHeld".to_owned()),
+        "{session:?}"
+    );
+    assert!(
+        programme.contains(&"proposeAction".to_owned()),
+        "{programme:?}"
+    );
+    assert!(
+        !programme.contains(&"defineAxis".to_owned()),
+        "{programme:?}"
+    );
+
+    let (programme, action, session, _) = offers("PILOT");
+    assert!(
+        action.contains(&"awardGrant".to_owned()),
+        "PILOT: {action:?}"
+    );
+    assert!(
+        session.contains(&"recordCopilDecisions".to_owned()),
+        "PILOT: {session:?}"
+    );
+    assert!(
+        programme.contains(&"defineAxis".to_owned()),
+        "PILOT: {programme:?}"
+    );
+
+    let (programme, action, session, _) = offers("OBSERVER");
+    assert_eq!((programme.len(), action.len(), session.len()), (0, 0, 0));
+    let (programme, action, session, _) = offers("EVALUATOR");
+    assert!(
+        programme.is_empty() && session.is_empty() && action.is_empty(),
+        "EVALUATOR: {action:?}"
+    );
+    let (programme, action, _, _) = offers("PORTEUR");
+    assert!(programme.contains(&"proposeAction".to_owned()));
+    assert!(
+        action.contains(&"submitReport".to_owned())
+            && !action.contains(&"recordPayment".to_owned()),
+        "PORTEUR: {action:?}"
+    );
+    // Another partner's action, which the porteur reads as an observer: nothing.
+    let other = f.ok(
+        "PORTEUR",
+        r#"query { action(programmeId: "grigny", id: "a3") { availableCommands } }"#,
+        json!({}),
+    );
+    assert_eq!(other["action"]["availableCommands"], json!([]));
+
+    // Every offer is allowed by the table of permissions, for every role.
+    for role in ROLES {
+        let (programme, action, session, _) = offers(role);
+        for command in programme.iter().chain(&action).chain(&session) {
+            let (_, roles, _) = TABLE
+                .iter()
+                .find(|(name, _, _)| name == command)
+                .unwrap_or_else(|| panic!("{command} is not in the table"));
+            let porteur = role == "PORTEUR" && PORTEUR_COMMANDS.contains(&command.as_str());
+            assert!(
+                roles.contains(&role) || porteur,
+                "{role} is offered {command}, which the table does not give it"
+            );
+        }
+    }
+
+    // At a past bound nothing can be given.
+    let past = f.ok(
+        "COORDINATOR",
+        r#"query { programme(id: "grigny", asOf: {effectiveOn: "2025-02-15"}) { availableCommands }
+            action(programmeId: "grigny", id: "a1", asOf: {effectiveOn: "2025-02-15"}) { availableCommands }
+            session(programmeId: "grigny", id: "copil", asOf: {effectiveOn: "2025-02-15"}) { availableCommands } }"#,
+        json!({}),
+    );
+    assert_eq!(past["programme"]["availableCommands"], json!([]));
+    assert_eq!(past["action"]["availableCommands"], json!([]));
+    assert_eq!(past["session"]["availableCommands"], json!([]));
+}

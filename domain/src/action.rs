@@ -1441,6 +1441,252 @@ fn require(
     }
 }
 
+/// The commands given on an existing action, by their row of permissions
+/// (`recordCopilDecisions` decides one action of its call).
+pub const ACTION_COMMANDS: &[CommandKind] = &[
+    CommandKind::AmendAction,
+    CommandKind::RequestComplements,
+    CommandKind::ProvideComplements,
+    CommandKind::WithdrawAction,
+    CommandKind::GiveOpinion,
+    CommandKind::RecordCopilDecisions,
+    CommandKind::ReviseDecision,
+    CommandKind::AwardGrant,
+    CommandKind::RefuseGrant,
+    CommandKind::AmendGrant,
+    CommandKind::RecordPayment,
+    CommandKind::CancelPayment,
+    CommandKind::StartAction,
+    CommandKind::ChangePeriod,
+    CommandKind::CompleteAction,
+    CommandKind::AttestNonRealisation,
+    CommandKind::RequestRepayment,
+    CommandKind::RecordRepayment,
+    CommandKind::CancelRepaymentRequest,
+    CommandKind::SubmitReport,
+    CommandKind::CorrectReport,
+    CommandKind::ExtendReportDeadline,
+    CommandKind::ReviewFinalReport,
+    CommandKind::MeasureIndicator,
+    CommandKind::EvaluateAction,
+    CommandKind::CloseAction,
+];
+
+/// The state preconditions of a command on an existing action: the life cycle, and the rules
+/// that depend on the action's state only (amend_after_decision, grant_needs_retained,
+/// report_needs_completion, evaluation_needs_final_report, close_not_ready, deadline_invalid
+/// while no report is due, report_review_invalid). Never an amount, a date or a text.
+///
+/// `report` is the kind of a report to submit; `None` asks whether some report may be. `decide`
+/// checks this first, right after the permission, and [`available_commands`] asks it of every
+/// command: what the page offers and what `decide` accepts cannot disagree.
+pub fn precondition(
+    a: &Action,
+    kind: CommandKind,
+    report: Option<ReportKind>,
+) -> Result<(), DomainError> {
+    use CommandKind as K;
+    let status = a.status;
+    const AWAITING_COPIL: &[ActionStatus] = &[S::Proposed, S::UnderReview, S::Deferred];
+    const PAID_OR_PAYABLE: &[ActionStatus] = &[
+        S::Funded,
+        S::InProgress,
+        S::Completed,
+        S::Reported,
+        S::Evaluated,
+    ];
+    match kind {
+        K::AmendAction => {
+            if !matches!(
+                status,
+                S::Proposed | S::ComplementsRequested | S::UnderReview | S::Deferred
+            ) {
+                return Err(DomainError::AmendAfterDecision { status });
+            }
+            Ok(())
+        }
+        K::RequestComplements => require(kind, status, &[S::Proposed, S::UnderReview]),
+        K::ProvideComplements => require(kind, status, &[S::ComplementsRequested]),
+        K::WithdrawAction => require(
+            kind,
+            status,
+            &[
+                S::Proposed,
+                S::ComplementsRequested,
+                S::UnderReview,
+                S::Deferred,
+            ],
+        ),
+        K::GiveOpinion | K::RecordCopilDecisions => require(kind, status, AWAITING_COPIL),
+        K::ReviseDecision => {
+            require(
+                kind,
+                status,
+                &[
+                    S::Retained,
+                    S::Deferred,
+                    S::Rejected,
+                    S::Funded,
+                    S::InProgress,
+                ],
+            )?;
+            match a.decision() {
+                Some(_) => Ok(()),
+                None => Err(lifecycle(kind, status)),
+            }
+        }
+        K::AwardGrant | K::RefuseGrant => {
+            if !matches!(status, S::Retained | S::Funded | S::InProgress) {
+                return Err(DomainError::GrantNeedsRetained { status });
+            }
+            Ok(())
+        }
+        K::AmendGrant | K::RecordPayment | K::MeasureIndicator => {
+            require(kind, status, PAID_OR_PAYABLE)
+        }
+        K::CancelPayment | K::CorrectReport => {
+            if status == S::Closed {
+                return Err(lifecycle(kind, status));
+            }
+            Ok(())
+        }
+        K::StartAction => require(kind, status, &[S::Funded]),
+        K::ChangePeriod | K::AttestNonRealisation => {
+            require(kind, status, &[S::Retained, S::Funded, S::InProgress])
+        }
+        K::CompleteAction => require(kind, status, &[S::InProgress]),
+        K::RequestRepayment | K::RecordRepayment | K::CancelRepaymentRequest => {
+            require(kind, status, MONEY_BACK_STATUSES)
+        }
+        K::SubmitReport => match report {
+            Some(report) => report_precondition(a, report),
+            None => report_precondition(a, ReportKind::Interim)
+                .or_else(|_| report_precondition(a, ReportKind::Final)),
+        },
+        K::EvaluateAction => {
+            if matches!(status, S::Evaluated | S::Closed) {
+                return Err(lifecycle(kind, status));
+            }
+            if status != S::Reported {
+                return Err(DomainError::EvaluationNeedsFinalReport { status });
+            }
+            Ok(())
+        }
+        K::CloseAction => {
+            let ready = match status {
+                S::Evaluated | S::NotRealised => true,
+                S::Reported => a.final_report_accepted(),
+                S::Closed => return Err(lifecycle(kind, status)),
+                _ => false,
+            };
+            if !ready {
+                return Err(DomainError::CloseNotReady {
+                    status,
+                    repayments_outstanding: Money::ZERO,
+                });
+            }
+            let outstanding = a.money.iter().fold(Money::ZERO, |acc, l| {
+                acc.saturating_add(l.repayment_requested.saturating_sub(l.repaid))
+            });
+            if !outstanding.is_zero() {
+                return Err(DomainError::CloseNotReady {
+                    status,
+                    repayments_outstanding: outstanding,
+                });
+            }
+            Ok(())
+        }
+        K::ExtendReportDeadline => {
+            if !matches!(status, S::Funded | S::InProgress | S::Completed) {
+                return Err(DomainError::DeadlineInvalid(DeadlineProblem::NotDue {
+                    status,
+                }));
+            }
+            Ok(())
+        }
+        K::ReviewFinalReport => {
+            if status != S::Reported || a.final_report_reviewed {
+                return Err(DomainError::ReportReviewInvalid {
+                    status,
+                    already_reviewed: status == S::Reported,
+                });
+            }
+            Ok(())
+        }
+        // Not a command on an existing action.
+        _ => Err(DomainError::Lifecycle {
+            command: kind,
+            stage: Stage::Exists,
+        }),
+    }
+}
+
+/// Which report an action may receive: an interim one while in progress or completed, the final
+/// one once completed (again after a REJECTED review).
+fn report_precondition(a: &Action, report: ReportKind) -> Result<(), DomainError> {
+    let status = a.status;
+    let kind = CommandKind::SubmitReport;
+    match report {
+        ReportKind::Interim => {
+            if !matches!(status, S::InProgress | S::Completed) {
+                return Err(DomainError::ReportNeedsCompletion {
+                    kind: report,
+                    status,
+                });
+            }
+        }
+        // After a REJECTED review, a new final report is due (REPORTED stays REPORTED).
+        ReportKind::Final if status == S::Reported && a.final_report_rejected() => {}
+        ReportKind::Final => {
+            if matches!(status, S::Reported | S::Evaluated | S::Closed) {
+                return Err(lifecycle(kind, status));
+            }
+            if status != S::Completed {
+                return Err(DomainError::ReportNeedsCompletion {
+                    kind: report,
+                    status,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The commands `actor` may give on the action of `state` now: its permission
+/// ([`authorize`]) and every [`precondition`]. Empty for a stream without an action, or one
+/// the actor may not read.
+pub fn available_commands(
+    actor: &Actor,
+    programme: &ProgrammeId,
+    state: &ActionState,
+) -> Vec<CommandKind> {
+    let Some(a) = state.action.as_ref() else {
+        return Vec::new();
+    };
+    if permissions::access(actor, a.holder.as_str(), a.status) == ActionAccess::Hidden {
+        return Vec::new();
+    }
+    ACTION_COMMANDS
+        .iter()
+        .copied()
+        .filter(|&kind| {
+            authorize(actor, kind, programme, Some(&a.holder)).is_ok()
+                && precondition(a, kind, None).is_ok()
+        })
+        .collect()
+}
+
+/// The kinds of report the action of `state` may receive now (with `submitReport`).
+pub fn available_report_kinds(state: &ActionState) -> Vec<ReportKind> {
+    let Some(a) = state.action.as_ref() else {
+        return Vec::new();
+    };
+    [ReportKind::Interim, ReportKind::Final]
+        .into_iter()
+        .filter(|&k| report_precondition(a, k).is_ok())
+        .collect()
+}
+
 /// Not too many lines, no funder twice; the sum stays within rule 1.
 fn check_lines(lines: &[MoneyLine], what: &'static str) -> Result<Money, DomainError> {
     check_length(what, lines, bounds::MAX_MONEY_LINES)?;
@@ -1567,33 +1813,7 @@ fn check_retained(
     Ok(())
 }
 
-/// Rule 4 for decisions and revisions: a held COPIL session, not cancelled.
-fn copil_session<'a>(
-    ctx: &'a Context,
-    session: &SessionId,
-) -> Result<&'a SessionFacts, DomainError> {
-    let s = session_facts(ctx, session)?;
-    if s.body != BodyKind::Copil {
-        return Err(DomainError::SessionInvalid {
-            session: session.clone(),
-            problem: SessionProblem::DecisionOutsideCopil(s.body),
-        });
-    }
-    if s.cancelled {
-        return Err(DomainError::SessionInvalid {
-            session: session.clone(),
-            problem: SessionProblem::Cancelled,
-        });
-    }
-    if !s.held {
-        return Err(DomainError::SessionInvalid {
-            session: session.clone(),
-            problem: SessionProblem::NotHeld,
-        });
-    }
-    Ok(s)
-}
-
+/// The facts of `session` the context carries; NOT_FOUND when it names another one.
 fn session_facts<'a>(
     ctx: &'a Context,
     session: &SessionId,
@@ -1628,9 +1848,7 @@ struct Decision<'a> {
 }
 
 /// `requestComplements` on an existing action.
-fn request_complements(d: Decision<'_>, items: &[Title]) -> Result<ActionEvent, DomainError> {
-    let Decision { kind, status, .. } = d;
-    require(kind, status, &[S::Proposed, S::UnderReview])?;
+fn request_complements(items: &[Title]) -> Result<ActionEvent, DomainError> {
     if items.is_empty() {
         return Err(DomainError::EmptyList {
             field: "compléments demandés",
@@ -1649,25 +1867,12 @@ fn request_complements(d: Decision<'_>, items: &[Title]) -> Result<ActionEvent, 
 }
 
 /// `provideComplements` on an existing action.
-fn provide_complements(d: Decision<'_>, note: &Note) -> Result<ActionEvent, DomainError> {
-    let Decision { kind, status, .. } = d;
-    require(kind, status, &[S::ComplementsRequested])?;
+fn provide_complements(note: &Note) -> Result<ActionEvent, DomainError> {
     Ok(ComplementsProvided { note: note.clone() }.into())
 }
 
 /// `withdrawAction` on an existing action.
-fn withdraw_action(d: Decision<'_>, reason: &Note) -> Result<ActionEvent, DomainError> {
-    let Decision { kind, status, .. } = d;
-    require(
-        kind,
-        status,
-        &[
-            S::Proposed,
-            S::ComplementsRequested,
-            S::UnderReview,
-            S::Deferred,
-        ],
-    )?;
+fn withdraw_action(reason: &Note) -> Result<ActionEvent, DomainError> {
     Ok(ActionWithdrawn {
         reason: reason.clone(),
     }
@@ -1682,10 +1887,7 @@ fn give_opinion(
     proposed: &[MoneyLine],
     comment: &Option<Note>,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
-    require(kind, status, &[S::Proposed, S::UnderReview, S::Deferred])?;
+    let Decision { a, .. } = d;
     if a.opinions.iter().any(|o| &o.session == session) {
         return Err(DomainError::OpinionAlreadyGiven {
             session: session.clone(),
@@ -1719,16 +1921,13 @@ fn take_copil_decision(
     retained: &[MoneyLine],
     reason: &Option<Note>,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
+    let Decision { a, .. } = d;
     if let Some(d) = a.decisions.iter().find(|d| &d.session == session) {
         return Err(DomainError::AlreadyDecidedAtSession {
             session: session.clone(),
             decision_no: d.number,
         });
     }
-    require(kind, status, &[S::Proposed, S::UnderReview, S::Deferred])?;
     check_retained(a, *outcome, retained)?;
     Ok(CopilDecisionTaken {
         session: session.clone(),
@@ -1755,17 +1954,6 @@ fn revise_decision(
         on,
         ..
     } = d;
-    require(
-        kind,
-        status,
-        &[
-            S::Retained,
-            S::Deferred,
-            S::Rejected,
-            S::Funded,
-            S::InProgress,
-        ],
-    )?;
     let Some(current) = a.decision() else {
         return Err(lifecycle(kind, status));
     };
@@ -1819,10 +2007,7 @@ fn award_grant(
     amount: &Money,
     act: &Act,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision { a, status, ctx, .. } = d;
-    if !matches!(status, S::Retained | S::Funded | S::InProgress) {
-        return Err(DomainError::GrantNeedsRetained { status });
-    }
+    let Decision { a, ctx, .. } = d;
     ctx.date_range()
         .check_year("exercice de l'attribution", *year)?;
     if amount.is_zero() {
@@ -1905,10 +2090,7 @@ fn refuse_grant(
     funder: &FunderId,
     reason: &Note,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision { a, status, .. } = d;
-    if !matches!(status, S::Retained | S::Funded | S::InProgress) {
-        return Err(DomainError::GrantNeedsRetained { status });
-    }
+    let Decision { a, .. } = d;
     if !a.money.iter().any(|l| &l.funder == funder) {
         return Err(DomainError::NotFound(Missing::Funder(funder.clone())));
     }
@@ -1938,24 +2120,7 @@ fn record_payment(
     amount: &Money,
     payment_kind: &PaymentKind,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a,
-        kind,
-        status,
-        on,
-        ..
-    } = d;
-    require(
-        kind,
-        status,
-        &[
-            S::Funded,
-            S::InProgress,
-            S::Completed,
-            S::Reported,
-            S::Evaluated,
-        ],
-    )?;
+    let Decision { a, on, .. } = d;
     if amount.is_zero() {
         return Err(DomainError::ZeroAmount { field: "versement" });
     }
@@ -1995,12 +2160,7 @@ fn cancel_payment(
     payment: &PaymentId,
     reason: &Note,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
-    if status == S::Closed {
-        return Err(lifecycle(kind, status));
-    }
+    let Decision { a, .. } = d;
     let Some(p) = a.payment(payment) else {
         return Err(DomainError::NotFound(Missing::Payment(payment.clone())));
     };
@@ -2027,9 +2187,7 @@ fn cancel_payment(
 }
 
 /// `startAction` on an existing action.
-fn start_action(d: Decision<'_>) -> Result<ActionEvent, DomainError> {
-    let Decision { kind, status, .. } = d;
-    require(kind, status, &[S::Funded])?;
+fn start_action() -> Result<ActionEvent, DomainError> {
     Ok(ActionStarted {}.into())
 }
 
@@ -2040,14 +2198,7 @@ fn change_period(
     period_end: &NaiveDate,
     reason: &Note,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a,
-        kind,
-        status,
-        ctx,
-        ..
-    } = d;
-    require(kind, status, &[S::Retained, S::Funded, S::InProgress])?;
+    let Decision { a, ctx, .. } = d;
     check_period(*period_start, *period_end, ctx)?;
     if *period_start == a.period_start && *period_end == a.period_end {
         return Err(DomainError::NothingToChange);
@@ -2062,10 +2213,7 @@ fn change_period(
 
 /// `completeAction` on an existing action.
 fn complete_action(d: Decision<'_>, completed_on: &NaiveDate) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
-    require(kind, status, &[S::InProgress])?;
+    let Decision { a, .. } = d;
     if let Some(started_on) = a.started_on
         && *completed_on < started_on
     {
@@ -2078,9 +2226,7 @@ fn complete_action(d: Decision<'_>, completed_on: &NaiveDate) -> Result<ActionEv
 }
 
 /// `attestNonRealisation` on an existing action.
-fn attest_non_realisation(d: Decision<'_>, reason: &Note) -> Result<ActionEvent, DomainError> {
-    let Decision { kind, status, .. } = d;
-    require(kind, status, &[S::Retained, S::Funded, S::InProgress])?;
+fn attest_non_realisation(reason: &Note) -> Result<ActionEvent, DomainError> {
     Ok(NonRealisationAttested {
         reason: reason.clone(),
     }
@@ -2094,10 +2240,7 @@ fn request_repayment(
     amount: &Money,
     reason: &Note,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
-    require(kind, status, MONEY_BACK_STATUSES)?;
+    let Decision { a, .. } = d;
     if amount.is_zero() {
         return Err(DomainError::ZeroAmount {
             field: "reversement demandé",
@@ -2126,10 +2269,7 @@ fn record_repayment(
     funder: &FunderId,
     amount: &Money,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
-    require(kind, status, MONEY_BACK_STATUSES)?;
+    let Decision { a, .. } = d;
     if amount.is_zero() {
         return Err(DomainError::ZeroAmount {
             field: "reversement reçu",
@@ -2153,38 +2293,11 @@ fn record_repayment(
 
 /// `submitReport` on an existing action.
 fn submit_report(
-    d: Decision<'_>,
     report_kind: &ReportKind,
     spent: &Money,
     narrative: &Narrative,
     beneficiaries: &[BeneficiaryCount],
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
-    match report_kind {
-        ReportKind::Interim => {
-            if !matches!(status, S::InProgress | S::Completed) {
-                return Err(DomainError::ReportNeedsCompletion {
-                    kind: *report_kind,
-                    status,
-                });
-            }
-        }
-        // After a REJECTED review, a new final report is due (REPORTED stays REPORTED).
-        ReportKind::Final if status == S::Reported && a.final_report_rejected() => {}
-        ReportKind::Final => {
-            if matches!(status, S::Reported | S::Evaluated | S::Closed) {
-                return Err(lifecycle(kind, status));
-            }
-            if status != S::Completed {
-                return Err(DomainError::ReportNeedsCompletion {
-                    kind: *report_kind,
-                    status,
-                });
-            }
-        }
-    }
     check_beneficiaries(beneficiaries)?;
     Ok(ReportSubmitted {
         kind: *report_kind,
@@ -2201,20 +2314,7 @@ fn measure_indicator(
     code: &IndicatorCode,
     value: &f64,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
-    require(
-        kind,
-        status,
-        &[
-            S::Funded,
-            S::InProgress,
-            S::Completed,
-            S::Reported,
-            S::Evaluated,
-        ],
-    )?;
+    let Decision { a, .. } = d;
     if !value.is_finite() {
         return Err(DomainError::MeasureNotFinite);
     }
@@ -2230,18 +2330,10 @@ fn measure_indicator(
 
 /// `evaluateAction` on an existing action.
 fn evaluate_action(
-    d: Decision<'_>,
     rating: &Rating,
     findings: &Narrative,
     recommendation: &Recommendation,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision { kind, status, .. } = d;
-    if matches!(status, S::Evaluated | S::Closed) {
-        return Err(lifecycle(kind, status));
-    }
-    if status != S::Reported {
-        return Err(DomainError::EvaluationNeedsFinalReport { status });
-    }
     Ok(ActionEvaluated {
         rating: *rating,
         findings: findings.clone(),
@@ -2252,31 +2344,7 @@ fn evaluate_action(
 
 /// `closeAction` on an existing action: every requested repayment received, and a
 /// non-realisation, an evaluation, or a final report reviewed ACCEPTED (rule 8).
-fn close_action(d: Decision<'_>) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
-    let ready = match status {
-        S::Evaluated | S::NotRealised => true,
-        S::Reported => a.final_report_accepted(),
-        S::Closed => return Err(lifecycle(kind, status)),
-        _ => false,
-    };
-    if !ready {
-        return Err(DomainError::CloseNotReady {
-            status,
-            repayments_outstanding: Money::ZERO,
-        });
-    }
-    let outstanding = a.money.iter().fold(Money::ZERO, |acc, l| {
-        acc.saturating_add(l.repayment_requested.saturating_sub(l.repaid))
-    });
-    if !outstanding.is_zero() {
-        return Err(DomainError::CloseNotReady {
-            status,
-            repayments_outstanding: outstanding,
-        });
-    }
+fn close_action() -> Result<ActionEvent, DomainError> {
     Ok(ActionClosed {}.into())
 }
 
@@ -2286,12 +2354,7 @@ fn extend_report_deadline(
     due_on: &NaiveDate,
     reason: &Note,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision { a, status, ctx, .. } = d;
-    if !matches!(status, S::Funded | S::InProgress | S::Completed) {
-        return Err(DomainError::DeadlineInvalid(DeadlineProblem::NotDue {
-            status,
-        }));
-    }
+    let Decision { a, ctx, .. } = d;
     ctx.date_range().check("nouvelle échéance", *due_on)?;
     let current = a.report_due_date();
     if *due_on <= current {
@@ -2310,17 +2373,9 @@ fn extend_report_deadline(
 /// `reviewFinalReport` (rule 14): only when REPORTED and not yet reviewed since its last final
 /// report.
 fn review_final_report(
-    d: Decision<'_>,
     verdict: &ReportVerdict,
     comment: &Option<Note>,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision { a, status, .. } = d;
-    if status != S::Reported || a.final_report_reviewed {
-        return Err(DomainError::ReportReviewInvalid {
-            status,
-            already_reviewed: status == S::Reported,
-        });
-    }
     Ok(FinalReportReviewed {
         verdict: *verdict,
         comment: comment.clone(),
@@ -2395,27 +2450,10 @@ fn amend_grant(
     reference: &Title,
     reason: &Note,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a,
-        kind,
-        status,
-        ctx,
-        ..
-    } = d;
+    let Decision { a, ctx, .. } = d;
     let Some(g) = a.grants.iter().find(|g| &g.id == grant) else {
         return Err(DomainError::NotFound(Missing::Grant(grant.clone())));
     };
-    require(
-        kind,
-        status,
-        &[
-            S::Funded,
-            S::InProgress,
-            S::Completed,
-            S::Reported,
-            S::Evaluated,
-        ],
-    )?;
     if amount.is_zero() {
         return Err(DomainError::ZeroAmount { field: "avenant" });
     }
@@ -2486,10 +2524,7 @@ fn cancel_repayment_request_of(
     funder: &FunderId,
     reason: &Note,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
-    require(kind, status, MONEY_BACK_STATUSES)?;
+    let Decision { a, .. } = d;
     let line = a.line(funder);
     if line.repayment_requested <= line.repaid {
         return Err(DomainError::NothingToChange);
@@ -2510,12 +2545,7 @@ fn correct_report(
     narrative: &Narrative,
     reason: &Note,
 ) -> Result<ActionEvent, DomainError> {
-    let Decision {
-        a, kind, status, ..
-    } = d;
-    if status == S::Closed {
-        return Err(lifecycle(kind, status));
-    }
+    let Decision { a, .. } = d;
     let Some(current) = a.reports.get(report as usize) else {
         return Err(DomainError::NotFound(Missing::Report(report)));
     };
@@ -2649,13 +2679,6 @@ fn amend(
     changes: &ActionAmended,
     ctx: &Context,
 ) -> Result<(ActionAmended, Vec<Warning>), DomainError> {
-    use ActionStatus as S;
-    if !matches!(
-        a.status,
-        S::Proposed | S::ComplementsRequested | S::UnderReview | S::Deferred
-    ) {
-        return Err(DomainError::AmendAfterDecision { status: a.status });
-    }
     let facts = programme_facts(ctx)?;
     fn changed<T: PartialEq + Clone>(new: &Option<T>, current: &T) -> Option<T> {
         new.as_ref().filter(|v| *v != current).cloned()
@@ -2949,6 +2972,11 @@ impl Decider for ActionDecider {
             return Err(DomainError::NotFound(Missing::Target(StreamKind::Action)));
         };
         authorize(&ctx.actor, kind, &ctx.programme, Some(&a.holder))?;
+        let report = match &command.command {
+            ActionCommand::SubmitReport { kind, .. } => Some(*kind),
+            _ => None,
+        };
+        precondition(a, kind, report)?;
         let funders = command.command.named_funders();
         if !funders.is_empty() {
             let facts = programme_facts(ctx)?;
@@ -2961,23 +2989,10 @@ impl Decider for ActionDecider {
         let status = a.status;
         // Session rules (rule 4) come before the date, which is the session's.
         match &command.command {
-            GiveOpinion { session, .. } => {
-                let s = session_facts(ctx, session)?;
-                if s.body == BodyKind::Copil {
-                    return Err(DomainError::SessionInvalid {
-                        session: session.clone(),
-                        problem: SessionProblem::OpinionAtCopil,
-                    });
-                }
-                if s.cancelled {
-                    return Err(DomainError::SessionInvalid {
-                        session: session.clone(),
-                        problem: SessionProblem::Cancelled,
-                    });
-                }
-            }
-            TakeCopilDecision { session, .. } | ReviseDecision { session, .. } => {
-                copil_session(ctx, session)?;
+            GiveOpinion { session, .. }
+            | TakeCopilDecision { session, .. }
+            | ReviseDecision { session, .. } => {
+                crate::session::precondition(session_facts(ctx, session)?, kind)?;
             }
             _ => {}
         }
@@ -3008,9 +3023,9 @@ impl Decider for ActionDecider {
                 warnings = w;
                 event.into()
             }
-            RequestComplements { items } => request_complements(d, items)?,
-            ProvideComplements { note } => provide_complements(d, note)?,
-            WithdrawAction { reason } => withdraw_action(d, reason)?,
+            RequestComplements { items } => request_complements(items)?,
+            ProvideComplements { note } => provide_complements(note)?,
+            WithdrawAction { reason } => withdraw_action(reason)?,
             GiveOpinion {
                 session,
                 opinion,
@@ -3045,14 +3060,14 @@ impl Decider for ActionDecider {
                 ..
             } => record_payment(d, payment, funder, amount, payment_kind)?,
             CancelPayment { payment, reason } => cancel_payment(d, payment, reason)?,
-            StartAction { .. } => start_action(d)?,
+            StartAction { .. } => start_action()?,
             ChangePeriod {
                 period_start,
                 period_end,
                 reason,
             } => change_period(d, period_start, period_end, reason)?,
             CompleteAction { completed_on } => complete_action(d, completed_on)?,
-            AttestNonRealisation { reason } => attest_non_realisation(d, reason)?,
+            AttestNonRealisation { reason } => attest_non_realisation(reason)?,
             RequestRepayment {
                 funder,
                 amount,
@@ -3064,16 +3079,16 @@ impl Decider for ActionDecider {
                 spent,
                 narrative,
                 beneficiaries,
-            } => submit_report(d, report_kind, spent, narrative, beneficiaries)?,
+            } => submit_report(report_kind, spent, narrative, beneficiaries)?,
             MeasureIndicator { code, value, .. } => measure_indicator(d, code, value)?,
             EvaluateAction {
                 rating,
                 findings,
                 recommendation,
-            } => evaluate_action(d, rating, findings, recommendation)?,
-            CloseAction => close_action(d)?,
+            } => evaluate_action(rating, findings, recommendation)?,
+            CloseAction => close_action()?,
             ExtendReportDeadline { due_on, reason } => extend_report_deadline(d, due_on, reason)?,
-            ReviewFinalReport { verdict, comment } => review_final_report(d, verdict, comment)?,
+            ReviewFinalReport { verdict, comment } => review_final_report(verdict, comment)?,
             AmendGrant {
                 grant,
                 amount,

@@ -1,5 +1,6 @@
 //! The `programme-{p}` stream: a Cité éducative, its axes, funders, envelopes and bodies.
 
+use crate::actor::Actor;
 use crate::bounds::{self, DateRange, check_list};
 use crate::context::{AxisFact, Context, Needs, ProgrammeFacts};
 use crate::decider::{Command, Decided, Decider, effective_date};
@@ -473,6 +474,44 @@ fn change_territory(
 }
 
 /// The programme stream as a [`Decider`].
+/// The commands given at the programme's level, on its own stream or creating another one:
+/// what its « Paramètres » page and « Proposer une action » offer.
+pub const PROGRAMME_COMMANDS: &[CommandKind] = &[
+    CommandKind::DefineAxis,
+    CommandKind::RetireAxis,
+    CommandKind::RegisterFunder,
+    CommandKind::NotifyEnvelope,
+    CommandKind::ReviseEnvelope,
+    CommandKind::ChangeBodyMembership,
+    CommandKind::ChangeTerritory,
+    CommandKind::WriteReviewSection,
+    CommandKind::ValidateAnnualReview,
+    CommandKind::RegisterPartner,
+    CommandKind::SetPartnerLegalForm,
+    CommandKind::PartnerLeaves,
+    CommandKind::ScheduleSession,
+    CommandKind::ProposeAction,
+    CommandKind::ManageTokens,
+];
+
+/// The programme-level commands `actor` may give now: its permission (a porteur for its own
+/// partner), on an established programme. Which axis, funder or partner a command names is
+/// left to `decide`.
+pub fn available_commands(
+    actor: &Actor,
+    programme: &ProgrammeId,
+    state: &ProgrammeState,
+) -> Vec<CommandKind> {
+    if state.programme.is_none() {
+        return Vec::new();
+    }
+    PROGRAMME_COMMANDS
+        .iter()
+        .copied()
+        .filter(|&kind| authorize(actor, kind, programme, actor.partner.as_ref()).is_ok())
+        .collect()
+}
+
 pub struct ProgrammeDecider;
 
 impl Decider for ProgrammeDecider {

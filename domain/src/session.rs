@@ -1,9 +1,10 @@
 //! The `session-{p}.{id}` stream: one dated meeting of a body.
 
+use crate::actor::Actor;
 use crate::bounds::{self, check_list};
 use crate::context::{Context, Needs, SessionFacts};
 use crate::decider::{Command, Decided, Decider, effective_date, stated_date};
-use crate::error::{DomainError, Missing, Stage, StreamKind};
+use crate::error::{DomainError, Missing, SessionProblem, Stage, StreamKind};
 use crate::events::*;
 use crate::permissions::{CommandKind, authorize};
 use crate::streams::StreamRef;
@@ -132,21 +133,66 @@ fn existing(state: &SessionState) -> Result<&Session, DomainError> {
         .ok_or(DomainError::NotFound(Missing::Target(StreamKind::Session)))
 }
 
-/// A held or cancelled session is final.
-fn refuse_if_closed(s: &Session, command: CommandKind) -> Result<(), DomainError> {
-    if s.cancelled {
-        return Err(DomainError::Lifecycle {
-            command,
-            stage: Stage::SessionCancelled,
-        });
+/// The commands a session offers: its own steps, and the opinions and decisions given at it.
+pub const SESSION_COMMANDS: &[CommandKind] = &[
+    CommandKind::RecordSessionHeld,
+    CommandKind::CancelSession,
+    CommandKind::CorrectAttendance,
+    CommandKind::GiveOpinion,
+    CommandKind::RecordCopilDecisions,
+];
+
+/// The state preconditions of a command on or at a session (rule 4 and the session's life
+/// cycle): a held or cancelled session is final; only a held one has attendance to correct; an
+/// opinion is given at a body other than the COPIL, not cancelled; a decision at a held COPIL.
+/// `decide` checks this, and [`available_commands`] asks it of every command.
+pub fn precondition(s: &SessionFacts, command: CommandKind) -> Result<(), DomainError> {
+    use CommandKind as K;
+    let lifecycle = |stage| Err(DomainError::Lifecycle { command, stage });
+    let invalid = |problem| {
+        Err(DomainError::SessionInvalid {
+            session: s.id.clone(),
+            problem,
+        })
+    };
+    match command {
+        K::RecordSessionHeld | K::CancelSession if s.cancelled => {
+            lifecycle(Stage::SessionCancelled)
+        }
+        K::RecordSessionHeld | K::CancelSession if s.held => lifecycle(Stage::SessionHeld),
+        K::CorrectAttendance if s.cancelled => lifecycle(Stage::SessionCancelled),
+        K::CorrectAttendance if !s.held => lifecycle(Stage::SessionScheduled),
+        K::GiveOpinion if s.body == BodyKind::Copil => invalid(SessionProblem::OpinionAtCopil),
+        K::RecordCopilDecisions | K::ReviseDecision if s.body != BodyKind::Copil => {
+            invalid(SessionProblem::DecisionOutsideCopil(s.body))
+        }
+        K::GiveOpinion | K::RecordCopilDecisions | K::ReviseDecision if s.cancelled => {
+            invalid(SessionProblem::Cancelled)
+        }
+        K::RecordCopilDecisions | K::ReviseDecision if !s.held => invalid(SessionProblem::NotHeld),
+        _ => Ok(()),
     }
-    if s.held {
-        return Err(DomainError::Lifecycle {
-            command,
-            stage: Stage::SessionHeld,
-        });
-    }
-    Ok(())
+}
+
+/// The commands `actor` may give on or at the session of `state` now: its permission and
+/// every [`precondition`].
+pub fn available_commands(
+    actor: &Actor,
+    programme: &ProgrammeId,
+    state: &SessionState,
+) -> Vec<CommandKind> {
+    let Some(s) = state.session.as_ref() else {
+        return Vec::new();
+    };
+    let facts = SessionFacts::from(s);
+    SESSION_COMMANDS
+        .iter()
+        .copied()
+        .filter(|&kind| {
+            authorize(actor, kind, programme, actor.partner.as_ref()).is_ok()
+                && precondition(&facts, kind).is_ok()
+        })
+        .collect()
 }
 
 pub struct SessionDecider;
@@ -238,7 +284,7 @@ impl Decider for SessionDecider {
             }
             SessionCommand::RecordSessionHeld { present } => {
                 let s = existing(state)?;
-                refuse_if_closed(s, kind)?;
+                precondition(&s.into(), kind)?;
                 check_list(
                     "organisations présentes",
                     present,
@@ -260,7 +306,7 @@ impl Decider for SessionDecider {
             }
             SessionCommand::CancelSession { reason } => {
                 let s = existing(state)?;
-                refuse_if_closed(s, kind)?;
+                precondition(&s.into(), kind)?;
                 let on = stated_date(command, ctx, state.first_effective_on)?;
                 Ok(Decided::one(
                     on,
@@ -272,16 +318,7 @@ impl Decider for SessionDecider {
             // Only a held session has attendance to correct.
             SessionCommand::CorrectAttendance { present, reason } => {
                 let s = existing(state)?;
-                if !s.held {
-                    return Err(DomainError::Lifecycle {
-                        command: kind,
-                        stage: if s.cancelled {
-                            Stage::SessionCancelled
-                        } else {
-                            Stage::SessionScheduled
-                        },
-                    });
-                }
+                precondition(&s.into(), kind)?;
                 check_list(
                     "organisations présentes",
                     present,

@@ -679,3 +679,93 @@ proptest! {
         }
     }
 }
+
+/// The refusals `availableCommands` foresees (api-next.graphql): the permission, the life cycle
+/// and the rules that depend on the action's state only.
+fn refused_by_state(e: &domain::error::DomainError) -> bool {
+    use domain::error::{ApiCode, DeadlineProblem, DomainError};
+    e.api_code() == ApiCode::Forbidden
+        || matches!(
+            e,
+            DomainError::DeadlineInvalid(DeadlineProblem::NotDue { .. })
+        )
+        || matches!(
+            e.rule_code(),
+            "lifecycle"
+                | "amend_after_decision"
+                | "grant_needs_retained"
+                | "report_needs_completion"
+                | "evaluation_needs_final_report"
+                | "close_not_ready"
+                | "report_review_invalid"
+        )
+}
+
+/// Every role the page may be opened with, one porteur holding the action and one not.
+fn every_actor() -> Vec<Actor> {
+    let p = programme_id();
+    vec![
+        Actor::admin(),
+        Actor::of(Role::Pilot, p.clone()),
+        Actor::of(Role::Coordinator, p.clone()),
+        Actor::of(Role::Evaluator, p.clone()),
+        Actor::of(Role::Observer, p.clone()),
+        Actor::porteur(p.clone(), holder()),
+        Actor::porteur(p.clone(), PartnerId::parse("autre").unwrap()),
+        Actor::of(Role::Pilot, ProgrammeId::parse("autre").unwrap()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// `availableCommands` and `decide` never disagree: over generated histories and for every
+    /// role, a command outside the list is refused for its permission or the action's state, and
+    /// a command in it never is (a report of a kind not in `availableReportKinds` excepted,
+    /// which that list says).
+    #[test]
+    fn available_commands_are_exactly_those_decide_does_not_refuse_for_the_state(
+        steps in prop::collection::vec(step(), 1..120),
+    ) {
+        use domain::action::{available_commands, available_report_kinds};
+        let mut state = fold(&start());
+        for step in &steps {
+            let command = Command { command: step.command.clone(), effective_on: step.option };
+            for actor in every_actor() {
+                let available = available_commands(&actor, &programme_id(), &state);
+                let mut ctx = context(step);
+                ctx.actor = actor.clone();
+                let result = ActionDecider::decide(&state, &command, &ctx);
+                let kind = step.command.kind();
+                let offered = available.contains(&kind)
+                    && match &step.command {
+                        ActionCommand::SubmitReport { kind, .. } => {
+                            available_report_kinds(&state).contains(kind)
+                        }
+                        _ => true,
+                    };
+                match (&result, offered) {
+                    (Err(e), false) => prop_assert!(
+                        refused_by_state(e),
+                        "{kind:?} not offered to {actor:?} but refused for {e:?}"
+                    ),
+                    (Ok(_), false) => prop_assert!(
+                        false,
+                        "{kind:?} not offered to {actor:?} in {:?} yet accepted",
+                        state.action.as_ref().map(|a| a.status)
+                    ),
+                    (Err(e), true) => prop_assert!(
+                        !refused_by_state(e),
+                        "{kind:?} offered to {actor:?} but refused for {e:?}"
+                    ),
+                    (Ok(_), true) => {}
+                }
+            }
+            // The history goes on with the step's own actor.
+            let ctx = context(step);
+            if let Ok(decided) = ActionDecider::decide(&state, &command, &ctx) {
+                state = decided.dated().iter().fold(state, ActionDecider::evolve);
+            }
+        }
+    }
+}

@@ -495,6 +495,16 @@ impl CommandService {
         }
     }
 
+    /// The stream of kind `D` named `id` in `programme`, folded from the log as it is now:
+    /// what `decide` would see (what the page may offer is computed from it).
+    pub fn state_of<D: Decider>(
+        &self,
+        programme: &ProgrammeId,
+        id: &D::Id,
+    ) -> Result<D::State, CommandError> {
+        Ok(self.fold::<D>(&D::stream(programme, id).stream_id())?.0)
+    }
+
     /// Folds a stream from the log: its state and version.
     fn fold<D: Decider>(&self, stream: &str) -> Result<(D::State, u64), CommandError> {
         let envelopes = self

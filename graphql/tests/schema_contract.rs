@@ -213,6 +213,9 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "Mutation.cancelRepaymentRequest",
     "Mutation.correctReport",
     "Mutation.correctAttendance",
+    "Action.availableCommands",
+    "Session.availableCommands",
+    "Programme.availableCommands",
 ];
 
 /// `api-next.graphql`: beside the project, else the copy in `graphql/contract/`.

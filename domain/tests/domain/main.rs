@@ -1,5 +1,6 @@
 //! Given / when / then tests of the domain: one module per subject, sharing `common`.
 
+mod available;
 mod bounds;
 mod common;
 mod copil;

@@ -12,7 +12,9 @@ use super::enums::{
     Recommendation, ReportKind, ReportVerdict, Sex,
 };
 use super::page::PageInfo;
-use super::reading::{Bound, actor, app_state, live_bound, programme_not_found, query_error};
+use super::reading::{
+    Bound, actor, app_state, blocking, live_bound, programme_not_found, query_error,
+};
 use super::scalars::{Cents, Date, DateTime, SignedCents};
 use crate::auth::Viewer;
 use crate::error::ApiError;
@@ -161,6 +163,18 @@ impl ProgrammeObject {
                 })
                 .collect()
         })?)
+    }
+
+    /// Programme-level commands this token may give now (mutation names): what the page offers.
+    async fn available_commands(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let Some(programme) = self.bound.live_programme() else {
+            return Ok(Vec::new());
+        };
+        let actor = actor(ctx)?;
+        let kinds = self.bound.read(|view| {
+            domain::programme::available_commands(actor, programme, &view.programme)
+        })?;
+        Ok(kinds.into_iter().map(|k| k.mutation().to_owned()).collect())
     }
 
     /// Version du flux de la cité : à passer comme expectedVersion.
@@ -373,8 +387,57 @@ pub(crate) fn action_not_found(programme: &ProgrammeId, action: &ActionId) -> Ap
     ))
 }
 
+impl ActionObject {
+    /// The action's stream folded from the log, as `decide` sees it; `None` at a past bound.
+    async fn live_state(&self, ctx: &Context<'_>) -> Result<Option<domain::action::ActionState>> {
+        let Some(programme) = self.bound.live_programme().cloned() else {
+            return Ok(None);
+        };
+        let commands = app_state(ctx)
+            .commands
+            .clone()
+            .ok_or_else(|| ApiError::bug("no command service"))?;
+        let id = self.action.id.clone();
+        let state = blocking(move || {
+            commands
+                .state_of::<domain::action::ActionDecider>(&programme, &id)
+                .map_err(ApiError::from)
+        })
+        .await?;
+        Ok(Some(state))
+    }
+}
+
 #[Object(name = "Action")]
 impl ActionObject {
+    /// Les commandes que ce jeton peut donner sur cette action maintenant (noms de mutations) :
+    /// la permission de son rôle et chaque condition d'état de DOMAIN.md, jamais les montants,
+    /// dates ni textes. Vide à une borne passée.
+    async fn available_commands(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let Some(state) = self.live_state(ctx).await? else {
+            return Ok(Vec::new());
+        };
+        let (actor, programme) = (actor(ctx)?, &self.bound.live_programme());
+        Ok(programme
+            .map(|p| domain::action::available_commands(actor, p, &state))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|kind| kind.mutation().to_owned())
+            .collect())
+    }
+
+    /// Les sortes de bilan que l'action peut recevoir maintenant (avec submitReport) : un
+    /// bilan intermédiaire en cours de réalisation, le bilan final une fois réalisée.
+    async fn available_report_kinds(&self, ctx: &Context<'_>) -> Result<Vec<ReportKind>> {
+        let Some(state) = self.live_state(ctx).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(domain::action::available_report_kinds(&state)
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
     async fn id(&self) -> ID {
         id(&self.action.id)
     }
@@ -958,6 +1021,22 @@ impl SessionObject {
 
     async fn cancelled(&self) -> bool {
         self.session.cancelled
+    }
+
+    /// Commands this token may give on this session now (mutation names, e.g.
+    /// recordCopilDecisions): its own steps, opinions and decisions at it. Empty at a past bound.
+    async fn available_commands(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let Some(programme) = self.bound.live_programme() else {
+            return Ok(Vec::new());
+        };
+        let actor = actor(ctx)?;
+        let kinds = self.bound.read(|view| {
+            view.sessions
+                .get(&self.session.id)
+                .map(|state| domain::session::available_commands(actor, programme, state))
+                .unwrap_or_default()
+        })?;
+        Ok(kinds.into_iter().map(|k| k.mutation().to_owned()).collect())
     }
 
     /// Version of the session's stream: pass it as expectedVersion.

@@ -91,6 +91,14 @@ impl Bound {
         Bound(Arc::new(BoundKind::AsOf(view)))
     }
 
+    /// The programme of a live bound; `None` at a past bound, where nothing can be given.
+    pub fn live_programme(&self) -> Option<&ProgrammeId> {
+        match &*self.0 {
+            BoundKind::Live { programme, .. } => Some(programme),
+            BoundKind::AsOf(_) => None,
+        }
+    }
+
     /// Runs `f` on the programme as this bound sees it. Live, `f` runs under the projector's
     /// shared lock: keep it short (no `.await`), it delays the application of newer events.
     pub fn read<R>(&self, f: impl FnOnce(&ProgrammeView) -> R) -> Result<R, ApiError> {
