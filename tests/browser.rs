@@ -20,9 +20,9 @@ mod webdriver;
 use common::*;
 use domain::fr::MONTHS;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
-use webdriver::{Browser, keys};
+use webdriver::{Browser, keys, screenshot_dir};
 
 const NNBSP: char = '\u{202F}';
 const NBSP: char = '\u{00A0}';
@@ -106,31 +106,6 @@ fn has_french_money(text: &str) -> bool {
 }
 
 // ---------------------------------------------------------------- the test's surroundings
-
-/// `target/browser-screenshots/<test>`, emptied, from `CARGO_TARGET_DIR` or the test
-/// binary's place (`target/debug/deps/browser-…`). One folder per test: they run in parallel.
-fn screenshot_dir(test: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| {
-            if dir.is_absolute() {
-                dir
-            } else {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)
-            }
-        })
-        .unwrap_or_else(|| {
-            let exe = std::env::current_exe().expect("the test binary's path");
-            exe.ancestors()
-                .nth(3)
-                .expect("target/<profile>/deps/<binary>")
-                .to_path_buf()
-        });
-    let dir = target.join("browser-screenshots").join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 struct Walk {
     app: TestApp,

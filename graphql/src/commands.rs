@@ -93,6 +93,8 @@ pub struct Outcome {
     pub position: u64,
     /// Rule codes accepted with a warning (`request_above_cap`).
     pub warnings: Vec<String>,
+    /// The same warnings, each as a French sentence with its figures, in the same order.
+    pub warning_messages: Vec<String>,
     /// True when the command id was already recorded and nothing was written now.
     pub replayed: bool,
 }
@@ -255,7 +257,7 @@ impl CommandService {
                 other => other,
             })?;
             Ok(Attempt {
-                warnings: warning_codes(&decided),
+                warnings: Warned::of(&decided),
                 streams: vec![self.stream_append(stream.clone(), version, &decided, issuer)],
             })
         };
@@ -327,7 +329,7 @@ impl CommandService {
                     )
                 })
                 .collect();
-            let warnings = decided.iter().flat_map(|(_, d)| warning_codes(d)).collect();
+            let warnings = decided.iter().flat_map(|(_, d)| Warned::of(d)).collect();
             Ok(Attempt { streams, warnings })
         };
         self.decide_and_append(programme, meta, authorize, attempt)
@@ -427,6 +429,7 @@ impl CommandService {
         Ok(Some(Outcome {
             position,
             warnings: Vec::new(),
+            warning_messages: Vec::new(),
             replayed: true,
         }))
     }
@@ -449,7 +452,7 @@ impl CommandService {
     async fn visible(
         &self,
         outcome: eventlog::AppendOutcome,
-        warnings: Vec<String>,
+        warnings: Vec<Warned>,
     ) -> Result<Outcome, CommandError> {
         self.projector
             .wait_for(outcome.last_position, READ_YOUR_WRITES_TIMEOUT)
@@ -457,7 +460,8 @@ impl CommandService {
             .map_err(CommandError::NotVisible)?;
         Ok(Outcome {
             position: outcome.last_position,
-            warnings,
+            warnings: warnings.iter().map(|w| w.code.clone()).collect(),
+            warning_messages: warnings.into_iter().map(|w| w.message).collect(),
             replayed: outcome.replayed,
         })
     }
@@ -634,19 +638,30 @@ impl FactSource for LogFacts<'_> {
     }
 }
 
-/// The codes of the rules `decided` accepted with a warning.
-fn warning_codes<E>(decided: &Decided<E>) -> Vec<String> {
-    decided
-        .warnings
-        .iter()
-        .map(|w| w.code().to_owned())
-        .collect()
+/// A rule accepted with a warning: its code, and its French sentence.
+struct Warned {
+    code: String,
+    message: String,
+}
+
+impl Warned {
+    /// The warnings of `decided`.
+    fn of<E>(decided: &Decided<E>) -> Vec<Warned> {
+        decided
+            .warnings
+            .iter()
+            .map(|w| Warned {
+                code: w.code().to_owned(),
+                message: w.to_string(),
+            })
+            .collect()
+    }
 }
 
 /// What one attempt of a command decided: the streams to append, the warnings to answer.
 struct Attempt {
     streams: Vec<StreamAppend>,
-    warnings: Vec<String>,
+    warnings: Vec<Warned>,
 }
 
 fn version_failures(

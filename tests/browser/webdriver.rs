@@ -6,6 +6,8 @@
 //! starts, belongs to that group. Dropping the [`Browser`] ends the session and kills the group,
 //! so nothing is left running when a test panics.
 
+// Each browser test binary includes this module and uses a part of it.
+#![allow(dead_code)]
 use base64::Engine as _;
 use serde_json::{Value, json};
 use std::os::unix::process::CommandExt as _;
@@ -25,6 +27,9 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub mod keys {
     pub const HOME: &str = "\u{E011}";
     pub const RIGHT: &str = "\u{E014}";
+    pub const TAB: &str = "\u{E004}";
+    pub const ENTER: &str = "\u{E007}";
+    pub const SPACE: &str = " ";
 }
 
 /// Where a program is on the `PATH`, if anywhere.
@@ -219,6 +224,29 @@ impl Browser {
         self.raw(method, &format!("/session/{}{path}", self.session), body)
     }
 
+    /// Opens a new tab (its own sessionStorage: another person's page) and returns its handle;
+    /// the current tab stays the one commands go to.
+    pub fn new_tab(&self) -> String {
+        let value = self.command("POST", "/window/new", Some(json!({ "type": "tab" })));
+        value["handle"]
+            .as_str()
+            .expect("a window handle")
+            .to_owned()
+    }
+
+    /// The handle of the tab commands go to.
+    pub fn tab(&self) -> String {
+        self.command("GET", "/window", None)
+            .as_str()
+            .expect("a window handle")
+            .to_owned()
+    }
+
+    /// Sends the next commands to the tab `handle`.
+    pub fn switch_to(&self, handle: &str) {
+        self.command("POST", "/window", Some(json!({ "handle": handle })));
+    }
+
     pub fn goto(&self, url: &str) {
         self.command("POST", "/url", Some(json!({ "url": url })));
     }
@@ -296,6 +324,12 @@ impl Browser {
             Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
         );
         self.command("DELETE", "/actions", None);
+    }
+
+    /// Types `text` on whatever has the focus, key by key, as a keyboard would.
+    pub fn type_keys(&self, text: &str) {
+        let chars: Vec<String> = text.chars().map(String::from).collect();
+        self.press(&chars.iter().map(String::as_str).collect::<Vec<_>>());
     }
 
     /// Polls `probe` until it gives something, or fails the test after [`WAIT`].
@@ -429,4 +463,29 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// `target/browser-screenshots/<test>`, emptied, from `CARGO_TARGET_DIR` or the test
+/// binary's place (`target/debug/deps/browser-…`). One folder per test: they run in parallel.
+pub fn screenshot_dir(test: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)
+            }
+        })
+        .unwrap_or_else(|| {
+            let exe = std::env::current_exe().expect("the test binary's path");
+            exe.ancestors()
+                .nth(3)
+                .expect("target/<profile>/deps/<binary>")
+                .to_path_buf()
+        });
+    let dir = target.join("browser-screenshots").join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

@@ -112,7 +112,22 @@ const L = {
   Rating: { ACHIEVED: 'objectifs atteints', PARTLY_ACHIEVED: 'objectifs partiellement atteints',
     NOT_ACHIEVED: 'objectifs non atteints' },
   Recommendation: { RENEW: 'reconduire', ADJUST: 'ajuster', STOP: 'arrêter' },
+  LegalForm: { ASSOCIATION: 'association', FOUNDATION: 'fondation', COMPANY: 'entreprise',
+    OTHER_PRIVATE: 'autre personne de droit privé', LOCAL_AUTHORITY: 'collectivité territoriale',
+    EPLE: 'EPLE (collège, lycée)', STATE_SERVICE: "service de l'État",
+    OTHER_PUBLIC: 'autre personne publique', UNKNOWN: 'non renseignée' },
+  Payer: { STATE: 'État', COMMUNE: 'commune', EPCI: 'EPCI', DEPARTMENT: 'Département',
+    REGION: 'Région', CAF: 'CAF', OTHER: 'autre' },
+  ReportVerdict: { ACCEPTED: 'accepté', REJECTED: 'refusé' },
+  ReviewSection: { GOVERNANCE: 'gouvernance', DEPLOYMENT: 'déploiement opérationnel',
+    COMMUNICATION: 'communication', NETWORK: 'relations entre cités', FINANCE: 'gestion financière',
+    EVALUATION: 'évaluation', DIFFICULTIES: 'difficultés', OUTLOOK: 'perspectives' },
 };
+
+/** The values of an enum with their French words, in the schema's order: [[value, label]]. */
+export function choices(enumName) {
+  return Object.entries(L[enumName] || {});
+}
 
 /** The French word for an enum value; the raw value if unknown (never an empty cell). */
 export function fr(enumName, value) {

@@ -6,15 +6,20 @@ import * as timeline from './views/timeline.js';
 import * as actionView from './views/action.js';
 import * as sessionView from './views/session.js';
 import * as budgetView from './views/budget.js';
+import * as settingsView from './views/settings.js';
+import * as proposeView from './views/propose.js';
+import { takeFlash, setFlash, flashNode } from './forms.js';
+import { PROGRAMME_FORMS } from './commands.js';
 
 const PROGRAMME_KEY = 'chronique.programme';
 
 const ME = `query Me { me { role programmeId partnerId name } }`;
 const PROGRAMMES = `query Programmes { programmes { id name } }`;
 const PROGRAMME = `query Programme($id: ID!) {
-  programme(id: $id) { id name territory qpv labelledOn position
+  programme(id: $id) { id name territory qpv schools labelledOn position version availableCommands
     axes(includeRetired: true) { code title objective retired }
-    funders { id name kind } }
+    funders { id name kind }
+    bodies { body organisations } }
   sessions(programmeId: $id) { id body date title held cancelled }
 }`;
 export const TIMELINE_FIELDS = 'position effectiveOn recordedAt kind summary actor actionId sessionId axis amount supersededBy';
@@ -58,6 +63,8 @@ const ROUTES = {
   session: { view: sessionView, nav: 'sessions' },
   sessions: { view: sessionView, nav: 'sessions', list: true },
   budget: { view: budgetView, nav: 'budget' },
+  parametres: { view: settingsView, nav: 'settings' },
+  proposer: { view: proposeView, nav: 'propose' },
 };
 
 async function route() {
@@ -74,6 +81,10 @@ async function route() {
     me: app.me, programmeId: app.programmeId, programme: app.programme, sessions: app.sessions,
     asOf: r.asOf, asOfVar: asOfInput(r.asOf), parts: r.parts, list: Boolean(def.list), link,
     isObserver: app.me.role === 'OBSERVER', announce, showError,
+    // Saisie: redraw after a write (read-your-writes), the form a link asks to open
+    // (#/action/a1/recordPayment), the programme read again after its settings changed.
+    refresh: () => route(), openForm: r.parts[2] || null, flash: setFlash,
+    reloadProgramme: () => loadProgramme(app.programmeId, false),
     // DOMAIN.md, reading rules: these roles see everything of the programme; the others see
     // requested and proposed amounts of their own actions only (the API gives 0 for the rest).
     seesAll: ['ADMIN', 'PILOT', 'COORDINATOR', 'EVALUATOR'].includes(app.me.role),
@@ -96,6 +107,16 @@ async function route() {
   app.current = { def, ctx };
   $('#main').removeAttribute('aria-busy');
   document.title = ($('#view-title')?.textContent || 'Chronique') + ' — Chronique';
+  // After a write: the confirmation (and its warnings) at the top of the new state, focused.
+  const done = takeFlash();
+  if (done) {
+    const box = flashNode(done);
+    (view.querySelector('.view-header') || view.firstChild)?.after(box);
+    box.focus();
+    announce(done.text);
+    app.routed = true;
+    return;
+  }
   // Move focus to the new heading after a navigation, but never away from the « État au »
   // controls while someone is using them (the slider redraws the page at each step).
   const ae = document.activeElement;
@@ -259,7 +280,7 @@ function signOut(message) {
   if (!message) announce('Vous êtes déconnecté.');
 }
 
-async function loadProgramme(id) {
+async function loadProgramme(id, restartLive = true) {
   const data = await gql(PROGRAMME, { id });
   if (!data.programme) throw new ApiError('Ce programme est introuvable.', 'NOT_FOUND');
   app.programmeId = id;
@@ -268,6 +289,11 @@ async function loadProgramme(id) {
   sessionStorage.setItem(PROGRAMME_KEY, id);
   $('#programme-name').textContent = data.programme.name;
   $('#print-programme').textContent = 'Chronique — ' + data.programme.name;
+  // The write controls of the navigation: only what the API offers this token.
+  const offered = data.programme.availableCommands;
+  $('#nav-settings-item').hidden = !PROGRAMME_FORMS.some((d) => offered.includes(d.name));
+  $('#nav-propose-item').hidden = !offered.includes('proposeAction');
+  if (!restartLive) return;
   timeline.reset();
   // From the position this read was made at: nothing recorded since is missed.
   startLive(data.programme.position);

@@ -192,6 +192,8 @@ pub struct ActionPayload {
     pub action: ActionObject,
     pub position: i64,
     pub warnings: Vec<String>,
+    /// The same warnings, each as a French sentence with its figures (for a person).
+    pub warning_messages: Vec<String>,
 }
 
 #[derive(SimpleObject)]
@@ -200,6 +202,8 @@ pub struct ProgrammePayload {
     pub position: i64,
     /// Rule codes accepted with a warning (e.g. `personal_data_suspected`).
     pub warnings: Vec<String>,
+    /// The same warnings, each as a French sentence with its figures (for a person).
+    pub warning_messages: Vec<String>,
 }
 
 #[derive(SimpleObject)]
@@ -208,6 +212,8 @@ pub struct SessionPayload {
     pub position: i64,
     /// Rule codes accepted with a warning (e.g. `personal_data_suspected`).
     pub warnings: Vec<String>,
+    /// The same warnings, each as a French sentence with its figures (for a person).
+    pub warning_messages: Vec<String>,
 }
 
 #[derive(SimpleObject)]
@@ -216,6 +222,8 @@ pub struct PartnerPayload {
     pub position: i64,
     /// Rule codes accepted with a warning (e.g. `personal_data_suspected`).
     pub warnings: Vec<String>,
+    /// The same warnings, each as a French sentence with its figures (for a person).
+    pub warning_messages: Vec<String>,
 }
 
 #[derive(SimpleObject)]
@@ -224,6 +232,8 @@ pub struct DecisionsPayload {
     pub position: i64,
     /// Rule codes accepted with a warning (e.g. `personal_data_suspected`).
     pub warnings: Vec<String>,
+    /// The same warnings, each as a French sentence with its figures (for a person).
+    pub warning_messages: Vec<String>,
 }
 
 // ---------------------------------------------------------------------------------- parsing
@@ -462,6 +472,7 @@ impl Answer for ProgrammeDecider {
             programme: ProgrammeObject::current(ctx, viewer, programme)?,
             position: position(&outcome),
             warnings: outcome.warnings,
+            warning_messages: outcome.warning_messages,
         })
     }
 }
@@ -479,6 +490,7 @@ impl Answer for PartnerDecider {
             partner: PartnerObject::current(ctx, viewer, programme, id)?,
             position: position(&outcome),
             warnings: outcome.warnings,
+            warning_messages: outcome.warning_messages,
         })
     }
 }
@@ -496,6 +508,7 @@ impl Answer for SessionDecider {
             session: SessionObject::current(ctx, viewer, programme, id)?,
             position: position(&outcome),
             warnings: outcome.warnings,
+            warning_messages: outcome.warning_messages,
         })
     }
 }
@@ -513,6 +526,7 @@ impl Answer for ActionDecider {
             action: ActionObject::current(ctx, viewer, programme, id)?,
             position: position(&outcome),
             warnings: outcome.warnings,
+            warning_messages: outcome.warning_messages,
         })
     }
 }
@@ -1035,6 +1049,7 @@ impl DomainMutation {
             actions,
             position: position(&outcome),
             warnings: outcome.warnings,
+            warning_messages: outcome.warning_messages,
         })
     }
 

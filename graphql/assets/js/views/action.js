@@ -4,18 +4,20 @@ import { gql } from '../api.js';
 import { h } from '../dom.js';
 import * as f from '../format.js';
 import { viewHeader, dataTable, section, dl, historyList, csvButton } from '../ui.js';
+import { commandBar } from '../forms.js';
+import { ACTION_FORMS } from '../commands.js';
 
 const HISTORY = 'position summary kind effectiveOn recordedAt actor supersededBy';
 function query(withOpinions) {
   return `query Action($p: ID!, $id: ID!, $asOf: AsOf) {
   action(programmeId: $p, id: $id, asOf: $asOf) {
-    id reference title summary status lastReason
+    id reference title summary status lastReason version availableCommands availableReportKinds
     holder { id name kind }
     axis { code title objective } secondaryAxes { code title }
     publics qpv periodStart periodEnd year totalCost externalRefs
     money { funder { id name } requested proposed retained granted paid toPay repaymentRequested repaid refused }
-    grants { id funder { name } year amount actKind reference signedOn }
-    payments { id funder { name } amount kind paidOn cancelled }
+    grants { id funder { id name } year amount actKind reference signedOn }
+    payments { id funder { id name } amount kind paidOn cancelled }
     complements { requestedOn items providedOn note }
     ${withOpinions ? 'opinions { session { id title date body } opinion proposed { funder { name } amount } comment givenOn }' : ''}
     decision { session { id title date } outcome retained { funder { name } amount } reason decidedOn revised }
@@ -130,9 +132,18 @@ export async function render(ctx) {
       ['Recommandation', f.fr('Recommendation', a.evaluation.recommendation)], ['Évaluée le', f.date(a.evaluation.evaluatedOn)]])
     : h('p', null, 'Pas encore évaluée.');
 
+  // The next steps of the action's life, as the API offers them to this token (none at a past
+  // bound, none for an observer).
+  const saisie = commandBar({
+    title: 'Saisie', defs: ACTION_FORMS, available: a.availableCommands || [], testid: 'action-commands',
+    c: { ...ctx, action: a }, target: 'action:' + a.id, version: a.version,
+    onDone: () => ctx.refresh(), onConflict: () => ctx.refresh(),
+  });
+
   return h('div', { class: 'view view-action' },
     viewHeader(a.reference + ' — ' + a.title, 'Fiche action'),
     card,
+    saisie,
     section('Financement par financeur', dataTable({
       caption: 'Montants par financeur', testid: 'action-money', csvName: base + '-financements.csv',
       columns: moneyCols, rows: a.money, footer: moneyFooter, empty: 'Aucun financeur.',

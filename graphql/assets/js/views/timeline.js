@@ -3,6 +3,7 @@ import { gql } from '../api.js';
 import { h, clear } from '../dom.js';
 import * as f from '../format.js';
 import { viewHeader, entryMeta, summaryNode, csvButton } from '../ui.js';
+import { todo } from './todo.js';
 
 const FIELDS = 'position effectiveOn recordedAt kind summary actor actionId sessionId axis amount supersededBy';
 const TIMELINE = `query Timeline($p: ID!, $filter: TimelineFilter, $asOf: AsOf, $first: Int, $after: String) {
@@ -187,7 +188,7 @@ export async function render(ctx) {
       actionChoices = [];
     }
   }
-  const page = await fetchPage(ctx, null);
+  const [page, waiting] = await Promise.all([fetchPage(ctx, null), todo(ctx)]);
   const listRoot = h('div', { class: 'lanes', id: 'timeline', 'data-testid': 'timeline' });
   const countEl = h('p', { class: 'count-line', tabindex: '-1', 'data-testid': 'timeline-count' });
   const moreBtn = h('button', { type: 'button', class: 'btn no-print', 'data-testid': 'timeline-more', onclick: () => more() }, 'Afficher plus');
@@ -195,6 +196,7 @@ export async function render(ctx) {
   const csvName = 'frise-' + ctx.programmeId + (ctx.asOf ? '-etat-' + ctx.asOf.date : '') + '.csv';
   const root = h('div', { class: 'view view-timeline' },
     viewHeader('Frise chronologique', 'Ce qui a été décidé et quand, du plus récent au plus ancien (date d’effet), par axe.'),
+    waiting,
     st.formEl,
     filterSummary(ctx),
     h('div', { class: 'toolbar no-print' }, countEl, csvButton('csv-timeline', csvName, csvRows, 'entrées affichées de la frise')),
