@@ -84,7 +84,7 @@ impl Desk {
         self.browser.type_into(&field, self.token(role));
         self.browser.click_css("[data-testid=signin-submit]");
         self.browser.wait(&format!("{role} to be signed in"), || {
-            (self.js("return document.getElementById('programme-name').textContent;") != json!("")
+            (self.js("return !document.getElementById('user-tools').hidden;") == json!(true)
                 && self.view_ready())
             .then_some(())
         });
@@ -242,21 +242,11 @@ fn setup() -> (tempfile::TempDir, Desk) {
     let dir = tempfile::tempdir().unwrap();
     let admin = create_token(dir.path(), "ADMIN", None, None);
     let app = spawn_app(dir.path());
-    app.ok(
-        &admin,
-        r#"mutation { establishProgramme(input: {id: "grigny", name: "Cité éducative de Grigny",
-            territory: ["Grigny"], qpv: []}, options: {effectiveOn: "2026-01-05"}) { position } }"#,
-        json!({}),
-    );
-    let mut tokens = HashMap::new();
-    for role in ["PILOT", "COORDINATOR", "EVALUATOR", "OBSERVER"] {
-        tokens.insert(role, app.new_token(&admin, role, Some(P), None, role));
-    }
     let desk = Desk {
         app,
         browser,
         admin,
-        tokens,
+        tokens: HashMap::new(),
         shots: screenshot_dir("saisie"),
         started,
         step: Instant::now(),
@@ -278,6 +268,23 @@ fn the_register_is_kept_through_the_page() {
         "saisie: server and Chromium started in {:.1} s",
         desk.started.elapsed().as_secs_f64()
     );
+
+    // ------------------------------------------------ an ADMIN establishes the cité's programme
+    desk.sign_in("ADMIN");
+    desk.browser.find("[data-testid=form-establishProgramme]");
+    desk.fill("establishProgramme", "id", P);
+    desk.fill("establishProgramme", "name", "Cité éducative de Grigny");
+    desk.fill("establishProgramme", "territory", "Grigny");
+    desk.fill("establishProgramme", "effectiveOn", "05/01/2026");
+    desk.submit();
+    assert_eq!(
+        desk.js("return document.getElementById('programme-name').textContent;"),
+        json!("Cité éducative de Grigny")
+    );
+    for role in ["PILOT", "COORDINATOR", "EVALUATOR", "OBSERVER"] {
+        let token = desk.app.new_token(&desk.admin, role, Some(P), None, role);
+        desk.tokens.insert(role, token);
+    }
 
     // ------------------------------------------------ the pilot sets the programme up
     desk.sign_in("PILOT");
@@ -841,6 +848,42 @@ fn the_register_is_kept_through_the_page() {
     let garden = desk.action(garden.as_str().unwrap());
     assert_eq!(garden["status"], "PROPOSED");
     assert_eq!(garden["money"][0]["requested"], 300_000);
+
+    // ------------------------------------------------ an ADMIN gives a token, then revokes it
+    desk.sign_in("ADMIN");
+    desk.go("#/parametres", "[data-testid=token-commands]");
+    desk.open("createToken");
+    desk.pick("createToken", "role", "OBSERVER");
+    desk.fill("createToken", "name", "Élue à l’éducation");
+    desk.submit();
+    let secret =
+        desk.js("return document.querySelector('[data-testid=token-secret]').textContent;");
+    let secret = secret.as_str().unwrap().to_owned();
+    let (_, me) = desk
+        .app
+        .graphql(Some(&secret), "{ me { role name } }", json!({}));
+    assert_eq!(
+        me["data"]["me"],
+        json!({"role": "OBSERVER", "name": "Élue à l’éducation"})
+    );
+    let id = desk.api("ADMIN", "{ tokens { id name } }", json!({}))["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Élue à l’éducation")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    desk.browser
+        .click_css(&format!("[data-testid=revoke-{id}]"));
+    desk.browser.find("[data-testid=form-revokeToken]");
+    desk.submit();
+    let (status, _) = desk
+        .app
+        .graphql(Some(&secret), "{ me { role } }", json!({}));
+    assert_eq!(status, 401, "a revoked token still works");
+
     eprintln!(
         "saisie: the whole walk in {:.1} s",
         desk.started.elapsed().as_secs_f64()

@@ -298,3 +298,40 @@ export function opinionAt(session, action) {
     fixed: () => ({ sessionId: session.id }),
   };
 }
+
+// ---------------------------------------------------------------- the instance (ADMIN)
+
+/** A new cité: the first thing an ADMIN does on an empty server. */
+export const ESTABLISH = {
+  name: 'establishProgramme', on: 'none', label: 'Établir le programme de la cité', args: 'input: EstablishProgrammeInput!', select: 'position programme { id }',
+  fields: [
+    { name: 'id', label: 'Identifiant', type: 'text', hint: 'Court, sans espace : grigny, evry…', rules: ['invalid_value', 'lifecycle'] },
+    { name: 'name', label: 'Nom', type: 'text', default: 'Cité éducative de ' },
+    { name: 'territory', label: 'Communes', type: 'list' },
+    { name: 'qpv', label: 'Codes QPV', type: 'list', optional: true },
+    { name: 'labelledOn', label: 'Labellisée le', type: 'date', optional: true },
+    { name: 'requestCapPermille', label: 'Part du coût total qu’une demande peut atteindre sans avertissement (pour mille)', type: 'int', default: 800, rules: ['request_cap_invalid'] },
+  ],
+  vars: (v) => ({ input: { id: v.id, name: v.name, territory: v.territory, qpv: v.qpv, labelledOn: v.labelledOn ?? undefined, requestCapPermille: v.requestCapPermille } }),
+};
+
+const ROLES = ['PILOT', 'COORDINATOR', 'PORTEUR', 'EVALUATOR', 'OBSERVER'];
+
+/** Tokens live outside the log (api.graphql): no commandId, no date. */
+export const TOKEN_FORMS = [
+  { name: 'createToken', on: 'programme', command: 'createToken', options: false, targetArgs: ['programmeId: ID'], label: 'Créer un jeton d’accès',
+    args: 'role: Role!, partnerId: ID, name: String!', select: 'secret token { id }',
+    fields: [
+      { name: 'role', label: 'Rôle', type: 'select', options: () => ROLES.map((r) => [r, f.fr('Role', r)]) },
+      { name: 'partnerId', label: 'Partenaire', type: 'select', optional: true, options: partners, hint: 'Pour un porteur de projet seulement.' },
+      { name: 'name', label: 'Personne ou service', type: 'text' },
+    ],
+    onResult: (result, flash) => { flash.secret = result.secret; } },
+];
+
+/** Revokes one token, after its own confirmation. */
+export function revokeToken(token) {
+  return { name: 'revokeToken', on: 'none', options: false, targetArgs: ['id: ID!'], select: 'id revoked', submit: 'Révoquer',
+    label: 'Révoquer le jeton de ' + token.name, help: 'Le jeton cesse aussitôt de fonctionner, y compris sur les pages ouvertes.',
+    fields: [], fixed: () => ({ id: token.id }) };
+}

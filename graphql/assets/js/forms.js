@@ -114,21 +114,28 @@ export function dismissConfirmations() {
 export function flashNode(x) {
   return h('div', { class: 'confirmation', role: 'status', tabindex: '-1', 'data-testid': 'form-confirmation' },
     h('p', null, x.text),
+    x.secret ? h('p', null, 'Jeton à remettre à la personne (il ne sera plus affiché) : ', h('code', { 'data-testid': 'token-secret' }, x.secret)) : null,
     x.warnings && x.warnings.length ? h('ul', { class: 'warnings' }, x.warnings.map((w) =>
       h('li', { 'data-testid': 'form-warning', 'data-code': w.code }, 'Attention : ' + w.message))) : null);
 }
 
 // ---------------------------------------------------------------- the mutation
 
-const TARGET_ARGS = { programme: ['programmeId: ID!'], action: ['programmeId: ID!', 'actionId: ID!'], session: ['programmeId: ID!', 'sessionId: ID!'] };
+const TARGET_ARGS = { none: [], programme: ['programmeId: ID!'], action: ['programmeId: ID!', 'actionId: ID!'], session: ['programmeId: ID!', 'sessionId: ID!'] };
+
+/** The declared arguments of a form's mutation: its target's ids, its own, the options. */
+function declarations(def) {
+  const decls = [...(def.targetArgs || TARGET_ARGS[def.on]), ...(def.args ? def.args.split(/,\s*(?![^[]*\])/) : [])];
+  if (def.options !== false) decls.push('options: CommandOptions');
+  return decls.map((d) => d.trim());
+}
 
 function argNames(decls) { return decls.map((d) => d.split(':')[0].trim()); }
 
-/** The mutation text of a form: its target's ids, its own arguments, the options. */
+/** The mutation text of a form. */
 export function mutationText(def) {
-  const decls = [...(def.targetArgs || TARGET_ARGS[def.on]), ...(def.args ? def.args.split(/,\s*(?![^[]*\])/) : [])];
-  if (def.options !== false) decls.push('options: CommandOptions');
-  const vars = decls.map((d) => '$' + d.trim()).join(', ');
+  const decls = declarations(def);
+  const vars = decls.map((d) => '$' + d).join(', ');
   const call = argNames(decls).map((n) => `${n}: $${n}`).join(', ');
   return `mutation ${def.name[0].toUpperCase() + def.name.slice(1)}(${vars}) { ${def.name}(${call}) { ${def.select || 'position warnings warningMessages'} } }`;
 }
@@ -409,9 +416,10 @@ export function openForm(def, c, { container, target, version, opener, onDone, o
     const variables = def.vars ? def.vars(values, c, draft) : { ...values };
     delete variables.effectiveOn;
     Object.assign(variables, def.fixed ? def.fixed(c) : {});
-    if (def.on === 'action') variables.actionId = c.action.id;
-    if (def.on === 'session') variables.sessionId = c.session.id;
-    variables.programmeId = c.programmeId;
+    const declared = argNames(declarations(def));
+    if (declared.includes('actionId') && def.on === 'action') variables.actionId = c.action.id;
+    if (declared.includes('sessionId') && def.on === 'session') variables.sessionId = c.session.id;
+    if (declared.includes('programmeId')) variables.programmeId = c.programmeId;
     if (def.options !== false) {
       variables.options = { commandId: draft.commandId };
       if (values.effectiveOn) variables.options.effectiveOn = values.effectiveOn;

@@ -8,8 +8,8 @@ import * as sessionView from './views/session.js';
 import * as budgetView from './views/budget.js';
 import * as settingsView from './views/settings.js';
 import * as proposeView from './views/propose.js';
-import { takeFlash, setFlash, flashNode } from './forms.js';
-import { PROGRAMME_FORMS } from './commands.js';
+import { takeFlash, setFlash, flashNode, openForm } from './forms.js';
+import { PROGRAMME_FORMS, ESTABLISH } from './commands.js';
 
 const PROGRAMME_KEY = 'chronique.programme';
 
@@ -269,6 +269,17 @@ function showSignIn(message) {
   $('#token').focus();
 }
 
+/** An ADMIN on an empty server: the form that establishes the first programme. */
+function showEstablish() {
+  $('#signin').hidden = true;
+  $('#user-tools').hidden = false;
+  const place = h('div', { class: 'form-place' });
+  clear($('#view')).append(h('div', { class: 'view' },
+    h('div', { class: 'view-header' }, h('h1', { id: 'view-title', tabindex: '-1' }, 'Aucun programme pour le moment')),
+    h('p', null, 'Ce serveur ne tient encore le registre d’aucune cité éducative : établissez son programme.'), place));
+  openForm(ESTABLISH, { programmeId: null }, { container: place, target: 'establish', version: null, onDone: () => start(), onConflict: () => start() });
+}
+
 function signOut(message) {
   if (app.sub) { app.sub.close(); app.sub = null; }
   token.clear();
@@ -311,8 +322,7 @@ async function start() {
       const { programmes } = await gql(PROGRAMMES);
       app.programmes = programmes;
       if (programmes.length === 0) {
-        showSignIn('Aucun programme n’existe encore sur ce serveur : créez-en un avant de consulter la frise.');
-        $('#user-tools').hidden = false;
+        showEstablish();
         return;
       }
       clear(select).append(...programmes.map((p) => h('option', { value: p.id }, p.name)));
