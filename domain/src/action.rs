@@ -1441,37 +1441,6 @@ fn require(
     }
 }
 
-/// The commands given on an existing action, by their row of permissions
-/// (`recordCopilDecisions` decides one action of its call).
-pub const ACTION_COMMANDS: &[CommandKind] = &[
-    CommandKind::AmendAction,
-    CommandKind::RequestComplements,
-    CommandKind::ProvideComplements,
-    CommandKind::WithdrawAction,
-    CommandKind::GiveOpinion,
-    CommandKind::RecordCopilDecisions,
-    CommandKind::ReviseDecision,
-    CommandKind::AwardGrant,
-    CommandKind::RefuseGrant,
-    CommandKind::AmendGrant,
-    CommandKind::RecordPayment,
-    CommandKind::CancelPayment,
-    CommandKind::StartAction,
-    CommandKind::ChangePeriod,
-    CommandKind::CompleteAction,
-    CommandKind::AttestNonRealisation,
-    CommandKind::RequestRepayment,
-    CommandKind::RecordRepayment,
-    CommandKind::CancelRepaymentRequest,
-    CommandKind::SubmitReport,
-    CommandKind::CorrectReport,
-    CommandKind::ExtendReportDeadline,
-    CommandKind::ReviewFinalReport,
-    CommandKind::MeasureIndicator,
-    CommandKind::EvaluateAction,
-    CommandKind::CloseAction,
-];
-
 /// The state preconditions of a command on an existing action: the life cycle, and the rules
 /// that depend on the action's state only (amend_after_decision, grant_needs_retained,
 /// report_needs_completion, evaluation_needs_final_report, close_not_ready, deadline_invalid
@@ -1666,9 +1635,7 @@ pub fn available_commands(
     if permissions::access(actor, a.holder.as_str(), a.status) == ActionAccess::Hidden {
         return Vec::new();
     }
-    ACTION_COMMANDS
-        .iter()
-        .copied()
+    CommandKind::offered(permissions::Place::Action)
         .filter(|&kind| {
             authorize(actor, kind, programme, Some(&a.holder)).is_ok()
                 && precondition(a, kind, None).is_ok()

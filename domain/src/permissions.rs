@@ -112,6 +112,15 @@ pub enum CommandKind {
     CorrectAttendance,
 }
 
+/// Where the page offers a command: the programme (« Paramètres », « Proposer une action »), an
+/// action's fiche, a séance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Programme,
+    Action,
+    Session,
+}
+
 impl CommandKind {
     pub const ALL: &'static [CommandKind] = &[
         CommandKind::EstablishProgramme,
@@ -160,6 +169,54 @@ impl CommandKind {
         CommandKind::CorrectReport,
         CommandKind::CorrectAttendance,
     ];
+
+    /// Whether the page offers this command at `place` (what `availableCommands` lists there).
+    pub fn offered_at(self, place: Place) -> bool {
+        use CommandKind::*;
+        const AT_SESSION: &[CommandKind] = &[
+            RecordSessionHeld,
+            CancelSession,
+            CorrectAttendance,
+            GiveOpinion,
+            RecordCopilDecisions,
+        ];
+        let programme = matches!(
+            self,
+            ManageTokens
+                | DefineAxis
+                | RetireAxis
+                | RegisterFunder
+                | NotifyEnvelope
+                | ReviseEnvelope
+                | ChangeBodyMembership
+                | ChangeTerritory
+                | WriteReviewSection
+                | ValidateAnnualReview
+                | RegisterPartner
+                | SetPartnerLegalForm
+                | PartnerLeaves
+                | ScheduleSession
+                | ProposeAction
+        );
+        match place {
+            Place::Programme => programme,
+            Place::Session => AT_SESSION.contains(&self),
+            // Opinions and decisions are given on an action as well as at their séance.
+            Place::Action => {
+                !programme
+                    && self != EstablishProgramme
+                    && !matches!(self, RecordSessionHeld | CancelSession | CorrectAttendance)
+            }
+        }
+    }
+
+    /// The commands the page offers at `place`.
+    pub fn offered(place: Place) -> impl Iterator<Item = CommandKind> {
+        CommandKind::ALL
+            .iter()
+            .copied()
+            .filter(move |k| k.offered_at(place))
+    }
 
     /// The mutation's name in api.graphql.
     pub fn mutation(self) -> &'static str {

@@ -473,27 +473,6 @@ fn change_territory(
     })
 }
 
-/// The programme stream as a [`Decider`].
-/// The commands given at the programme's level, on its own stream or creating another one:
-/// what its « Paramètres » page and « Proposer une action » offer.
-pub const PROGRAMME_COMMANDS: &[CommandKind] = &[
-    CommandKind::DefineAxis,
-    CommandKind::RetireAxis,
-    CommandKind::RegisterFunder,
-    CommandKind::NotifyEnvelope,
-    CommandKind::ReviseEnvelope,
-    CommandKind::ChangeBodyMembership,
-    CommandKind::ChangeTerritory,
-    CommandKind::WriteReviewSection,
-    CommandKind::ValidateAnnualReview,
-    CommandKind::RegisterPartner,
-    CommandKind::SetPartnerLegalForm,
-    CommandKind::PartnerLeaves,
-    CommandKind::ScheduleSession,
-    CommandKind::ProposeAction,
-    CommandKind::ManageTokens,
-];
-
 /// The programme-level commands `actor` may give now: its permission (a porteur for its own
 /// partner), on an established programme. Which axis, funder or partner a command names is
 /// left to `decide`.
@@ -505,9 +484,7 @@ pub fn available_commands(
     if state.programme.is_none() {
         return Vec::new();
     }
-    PROGRAMME_COMMANDS
-        .iter()
-        .copied()
+    CommandKind::offered(crate::permissions::Place::Programme)
         .filter(|&kind| authorize(actor, kind, programme, actor.partner.as_ref()).is_ok())
         .collect()
 }

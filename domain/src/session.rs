@@ -133,15 +133,6 @@ fn existing(state: &SessionState) -> Result<&Session, DomainError> {
         .ok_or(DomainError::NotFound(Missing::Target(StreamKind::Session)))
 }
 
-/// The commands a session offers: its own steps, and the opinions and decisions given at it.
-pub const SESSION_COMMANDS: &[CommandKind] = &[
-    CommandKind::RecordSessionHeld,
-    CommandKind::CancelSession,
-    CommandKind::CorrectAttendance,
-    CommandKind::GiveOpinion,
-    CommandKind::RecordCopilDecisions,
-];
-
 /// The state preconditions of a command on or at a session (rule 4 and the session's life
 /// cycle): a held or cancelled session is final; only a held one has attendance to correct; an
 /// opinion is given at a body other than the COPIL, not cancelled; a decision at a held COPIL.
@@ -185,9 +176,7 @@ pub fn available_commands(
         return Vec::new();
     };
     let facts = SessionFacts::from(s);
-    SESSION_COMMANDS
-        .iter()
-        .copied()
+    CommandKind::offered(crate::permissions::Place::Session)
         .filter(|&kind| {
             authorize(actor, kind, programme, actor.partner.as_ref()).is_ok()
                 && precondition(&facts, kind).is_ok()

@@ -9,7 +9,8 @@ use domain::decider::{Command, Decider};
 use domain::error::{ApiCode, DomainError};
 use domain::events::*;
 use domain::permissions::CommandKind;
-use domain::session::{SESSION_COMMANDS, SessionCommand, SessionDecider, SessionState};
+use domain::permissions::Place;
+use domain::session::{SessionCommand, SessionDecider, SessionState};
 use domain::values::*;
 
 fn every_actor() -> Vec<Actor> {
@@ -100,7 +101,7 @@ fn a_session_offers_exactly_what_decide_accepts_for_every_body_stage_and_role() 
             for actor in every_actor() {
                 let available =
                     domain::session::available_commands(&actor, &programme_id(), &state);
-                for &kind in SESSION_COMMANDS {
+                for kind in CommandKind::offered(Place::Session) {
                     let result = decide(kind, &state, &actor);
                     let here = format!("{kind:?} at {body:?} (stage {stage}) by {actor:?}");
                     if available.contains(&kind) {
