@@ -828,6 +828,8 @@ fn the_register_is_kept_through_the_page() {
     desk.browser.press(&[keys::TAB]);
     focused("f-proposeAction-axis");
     desk.browser.press(&[keys::TAB]);
+    focused("f-proposeAction-secondaryAxes-A1");
+    desk.browser.press(&[keys::TAB]);
     focused("f-proposeAction-publics-CHILDREN");
     desk.browser
         .press(&[keys::SPACE, keys::TAB, keys::TAB, keys::TAB]);
@@ -838,6 +840,8 @@ fn the_register_is_kept_through_the_page() {
     type_in("f-proposeAction-periodEnd", "30/11/2026");
     type_in("f-proposeAction-totalCost", "6 000");
     type_in("f-proposeAction-requested-etat", "3 000");
+    focused("f-proposeAction-renews");
+    desk.browser.press(&[keys::TAB]);
     focused("f-proposeAction-reference");
     desk.browser.press(&[keys::TAB]);
     focused("f-proposeAction-effectiveOn");

@@ -176,7 +176,7 @@ function drawField(def, field, value, c) {
       const chosen = new Set(value || []);
       return h('fieldset', { class: 'form-field', 'data-field': field.name, 'data-testid': 'field-' + field.name, 'aria-describedby': errId },
         h('legend', null, field.label),
-        f.choices(field.enum).map(([v, label]) => h('div', { class: 'field-check' },
+        (field.options ? field.options(c) : f.choices(field.enum)).map(([v, label]) => h('div', { class: 'field-check' },
           h('input', { type: 'checkbox', id: id + '-' + v, name: field.name, value: v, checked: chosen.has(v) }),
           h('label', { for: id + '-' + v }, label))),
         h('p', { class: 'field-error', id: errId, 'data-testid': 'error-' + field.name, hidden: true }));
