@@ -8,6 +8,7 @@
 mod bench_graphql;
 mod demo;
 mod run;
+mod spreadsheet;
 mod store;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -91,6 +92,12 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Le tableau de suivi de la cité : modèle, export et import de classeurs (.xlsx, .ods,
+    /// .csv).
+    Spreadsheet {
+        #[command(subcommand)]
+        command: SpreadsheetCommand,
+    },
     /// Mesure les performances (dans un dossier temporaire) et écrit des lignes
     /// `bench <nom> <valeur> <unité>`.
     Bench {
@@ -108,6 +115,50 @@ enum Command {
         /// neuf).
         #[arg(long, hide = true, requires = "dir")]
         projections_load: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SpreadsheetCommand {
+    /// Écrit le modèle vide (.xlsx), avec sa notice.
+    Template {
+        /// Fichier à écrire (la sortie standard sinon).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Écrit le registre d'une cité dans le modèle (.xlsx), qu'on peut compléter et réimporter.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// La cité éducative, par exemple `grigny`.
+        #[arg(long)]
+        programme: String,
+        /// Seulement les actions de cet exercice.
+        #[arg(long)]
+        year: Option<i32>,
+        /// État à cette date (AAAA-MM-JJ), tel que décidé.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<chrono::NaiveDate>,
+        /// Fichier à écrire (la sortie standard sinon).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Importe un classeur (.xlsx, .ods) ou un CSV : chaque ligne passe par les règles du
+    /// registre ; rien n'est écrit si une ligne est refusée.
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Le fichier à importer.
+        file: std::path::PathBuf,
+        /// La cité éducative, par exemple `grigny`.
+        #[arg(long)]
+        programme: String,
+        /// Liste ce qui serait écrit et ce qui serait refusé, sans rien écrire.
+        #[arg(long)]
+        dry_run: bool,
+        /// Le nom sous lequel les lignes sont enregistrées.
+        #[arg(long, default_value = "import tableur")]
+        name: String,
     },
 }
 
@@ -215,6 +266,23 @@ fn main() -> ExitCode {
             expect_head.as_deref(),
             no_trailer_check,
         ),
+        Command::Spreadsheet { command } => match command {
+            SpreadsheetCommand::Template { out } => spreadsheet::template(out.as_deref()),
+            SpreadsheetCommand::Export {
+                store,
+                programme,
+                year,
+                as_of,
+                out,
+            } => spreadsheet::export(&store.data_dir, &programme, year, as_of, out.as_deref()),
+            SpreadsheetCommand::Import {
+                store,
+                file,
+                programme,
+                dry_run,
+                name,
+            } => spreadsheet::import(&store.data_dir, &file, &programme, dry_run, &name),
+        },
         Command::Verify { store } => run::verify(&store.data_dir),
         Command::Rebuild { store } => run::rebuild(&store.data_dir),
         Command::Bench {

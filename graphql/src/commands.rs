@@ -189,6 +189,21 @@ impl CommandService {
         }
     }
 
+    /// The log this service writes.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// The clock that says what « today » is.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The read models this service waits for.
+    pub fn projector(&self) -> &Projector {
+        &self.projector
+    }
+
     fn lock_of(&self, programme: &ProgrammeId) -> Arc<tokio::sync::Mutex<()>> {
         self.locks
             .lock()

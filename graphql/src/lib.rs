@@ -43,6 +43,8 @@ pub mod limits;
 pub mod metrics;
 pub mod schema;
 pub mod server;
+pub mod spreadsheet;
+mod spreadsheet_http;
 pub mod state;
 pub mod tokens;
 pub mod websocket;

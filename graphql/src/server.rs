@@ -74,6 +74,21 @@ fn router(server: Server) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/export", get(crate::export::export))
+        .route(
+            "/spreadsheet/template",
+            get(crate::spreadsheet_http::template),
+        )
+        .route("/spreadsheet/export", get(crate::spreadsheet_http::export))
+        .route(
+            "/spreadsheet/import",
+            axum::routing::post(crate::spreadsheet_http::import).layer(DefaultBodyLimit::max(
+                crate::spreadsheet::MAX_FILE_BYTES + 1024,
+            )),
+        )
+        .route(
+            "/spreadsheet/table",
+            axum::routing::post(crate::spreadsheet_http::table),
+        )
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

@@ -1297,11 +1297,13 @@ impl Sim<'_> {
         let context = self.context(p, role, &needs);
         let prog = &mut self.programmes[p];
         let stream = D::stream(&prog.id, id).stream_id();
-        let command = Command {
+        let mut command = Command {
             command,
             effective_on: on,
         };
         let state = state_of(prog);
+        // The ids the command service gives (`g{n}`, `v{n}`, the next reference), the same way.
+        D::assign_ids(&mut command.command, state, &context);
         let decided =
             D::decide(state, &command, &context).map_err(|error| GeneratorError::Refused {
                 stream: stream.clone(),

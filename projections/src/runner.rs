@@ -138,8 +138,10 @@ pub struct Projector {
 }
 
 struct Inner {
-    log: EventLog,
+    // Before `log`: fields drop in order, and the log's last handle waits on drop until no
+    // sled handle of its store is left, this tree included.
     kv: KvTree,
+    log: EventLog,
     model: RwLock<ReadModel>,
     progress: watch::Sender<Progress>,
     stop: watch::Sender<bool>,
