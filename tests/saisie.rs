@@ -225,6 +225,21 @@ impl Desk {
         assert_eq!(shown, json!(expected), "the fiche of {id}");
     }
 
+    /// The bytes of a file the page downloaded, once whole.
+    fn download(&self, name: &str) -> Vec<u8> {
+        let path = self.browser.download_dir.join(name);
+        self.browser.wait(&format!("the download of {name}"), || {
+            let partial = std::fs::read_dir(&self.browser.download_dir)
+                .unwrap()
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".crdownload"));
+            if partial {
+                return None;
+            }
+            std::fs::read(&path).ok().filter(|b| !b.is_empty())
+        })
+    }
+
     /// The command buttons the view shows, in order.
     fn buttons(&self) -> Vec<String> {
         self.js("return [...document.querySelectorAll('[data-testid^=\"command-\"]')].map(b => b.dataset.testid.slice(8));")
@@ -760,6 +775,113 @@ fn the_register_is_kept_through_the_page() {
     // Sent again on the new state, it is recorded.
     desk.submit();
     assert_eq!(desk.action("a2")["status"], "FUNDED");
+
+    // ------------------------------------------------ the tableau de suivi, from the page
+    // The coordinator brings in a payment kept in the cité's own spreadsheet: checked first
+    // (a refused row is shown and blocks the import), then imported on confirmation.
+    desk.sign_in("COORDINATOR");
+    desk.go("#/parametres", "[data-testid=spreadsheet]");
+    desk.browser.click_css("[data-testid=spreadsheet-template]");
+    let template = desk.download("chronique-modele.xlsx");
+    assert!(template.starts_with(b"PK"), "the template is an .xlsx");
+    let csv = desk.shots.join("versements.csv");
+    std::fs::write(
+        &csv,
+        "Référence;Financeur;Montant;Nature;Versé le\n2026-001;etat;2 000,00;avance;10/04/2026\n2026-001;etat;9 000,00;solde;11/04/2026\n",
+    )
+    .unwrap();
+    let input = desk.browser.find("[data-testid=spreadsheet-file]");
+    desk.browser.type_into(&input, csv.to_str().unwrap());
+    desk.browser.click_css("[data-testid=spreadsheet-check]");
+    desk.browser.find("[data-testid=spreadsheet-refusal]");
+    let refusal =
+        desk.js("return document.querySelector('[data-testid=spreadsheet-refusal]').textContent;");
+    assert!(
+        refusal
+            .as_str()
+            .unwrap()
+            .contains("ligne 3, colonne « Montant »"),
+        "{refusal}"
+    );
+    assert_eq!(
+        desk.js("return document.querySelector('[data-testid=spreadsheet-confirm]').disabled;"),
+        json!(true)
+    );
+    desk.shot("12-tableur-ligne-refusee");
+    std::fs::write(
+        &csv,
+        "Référence;Financeur;Montant;Nature;Versé le\n2026-001;etat;2 000,00;avance;10/04/2026\n",
+    )
+    .unwrap();
+    let before = desk.head();
+    desk.js("document.querySelector('[data-testid=spreadsheet-file]').value = '';");
+    let input = desk.browser.find("[data-testid=spreadsheet-file]");
+    desk.browser.type_into(&input, csv.to_str().unwrap());
+    desk.browser.click_css("[data-testid=spreadsheet-check]");
+    desk.browser.wait("the preview of one row", || {
+        (desk.js("return document.querySelector('[data-testid=spreadsheet-confirm]')?.disabled;")
+            == json!(false))
+        .then_some(())
+    });
+    assert_eq!(desk.head(), before, "a check wrote something");
+    desk.browser.click_css("[data-testid=spreadsheet-confirm]");
+    desk.confirmation();
+    assert_eq!(desk.head(), before + 1);
+    assert_eq!(desk.action("a2")["payments"].as_array().unwrap().len(), 1);
+
+    // A table of the page as a workbook, read by LibreOffice: its total is the API's.
+    desk.go("#/budget/2026", "[data-testid=xlsx-budget-lines]");
+    desk.browser.click_css("[data-testid=xlsx-budget-lines]");
+    let xlsx = desk.download("budget-2026.xlsx");
+    let path = desk.shots.join("budget-2026.xlsx");
+    std::fs::write(&path, &xlsx).unwrap();
+    let profile = format!(
+        "-env:UserInstallation=file://{}",
+        desk.shots.join("lo-profile").display()
+    );
+    let converted = std::process::Command::new("soffice")
+        .args([
+            "--headless",
+            "--norestore",
+            &profile,
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):59,34,76,1,,1036,false,true,false,false,false",
+            "--outdir",
+        ])
+        .arg(&desk.shots)
+        .arg(&path)
+        .output()
+        .expect("LibreOffice (soffice) is installed by ./scripts/test");
+    assert!(
+        converted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&converted.stderr)
+    );
+    let text = std::fs::read_to_string(desk.shots.join("budget-2026.csv")).unwrap();
+    let granted = desk.api(
+        "COORDINATOR",
+        "query { budget(programmeId: \"grigny\", year: 2026) { total { granted } } }",
+        json!({}),
+    )["budget"]["total"]["granted"]
+        .as_i64()
+        .unwrap();
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(';').collect()).collect();
+    assert!(
+        lines[0][0].contains("État au"),
+        "the « État au » line heads the sheet: {:?}",
+        lines[0]
+    );
+    let header = &lines[1];
+    let column = header
+        .iter()
+        .position(|h| *h == "Attribué")
+        .unwrap_or_else(|| panic!("{header:?}"));
+    let total: i64 = lines[2..]
+        .iter()
+        .filter(|l| l.len() > column && !l[0].contains("Total"))
+        .map(|l| (l[column].replace(',', ".").parse::<f64>().unwrap_or(0.0) * 100.0).round() as i64)
+        .sum();
+    assert_eq!(total, granted, "the granted column read by LibreOffice");
 
     // ------------------------------------------------ no write control for those who may not
     desk.sign_in("OBSERVER");

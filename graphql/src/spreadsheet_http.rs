@@ -154,7 +154,7 @@ pub(crate) async fn import(
     let name = headers
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
-        .map(|s| s.to_owned())
+        .map(percent_decoded)
         .unwrap_or_else(|| "tableur".to_owned());
     let workbook =
         match tokio::task::spawn_blocking(move || spreadsheet::read_workbook(&name, &body)).await {
@@ -210,4 +210,29 @@ pub(crate) async fn table(
         Ok(Err(e)) => failed(e),
         Err(e) => failed(e.to_string()),
     }
+}
+
+/// `X-File-Name` as the page sends it (percent-encoded UTF-8), decoded.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -238,6 +238,7 @@ const seenLive = new Set();
 function onLive(entry) {
   if (seenLive.has(entry.position)) return;
   seenLive.add(entry.position);
+  document.body.dataset.position = String(Math.max(Number(document.body.dataset.position || 0), entry.position));
   const cur = app.current;
   const past = Boolean(cur && cur.ctx.asOf);
   announce('Nouvelle entrée : ' + entry.summary + (past ? ' (non affichée : la page montre un état passé)' : ''));
@@ -298,6 +299,8 @@ async function loadProgramme(id, restartLive = true) {
   app.programme = data.programme;
   app.sessions = data.sessions || [];
   sessionStorage.setItem(PROGRAMME_KEY, id);
+  // The log position the page shows, for the header of the spreadsheets it downloads.
+  document.body.dataset.position = String(data.programme.position);
   $('#programme-name').textContent = data.programme.name;
   $('#print-programme').textContent = 'Chronique — ' + data.programme.name;
   // The write controls of the navigation: only what the API offers this token.

@@ -1,5 +1,6 @@
 // Pieces shared by the views: page heading with print button, tables with CSV download, history.
 import { h } from './dom.js';
+import { token } from './api.js';
 import * as f from './format.js';
 
 /** CSV text: UTF-8 BOM, `;` separators, CRLF, fields quoted when they hold `;`, `"` or a newline. */
@@ -14,8 +15,7 @@ export function toCsv(header, rows) {
   return '\uFEFF' + [header, ...rows].map((r) => r.map(esc).join(';')).join('\r\n') + '\r\n';
 }
 
-export function downloadCsv(filename, header, rows) {
-  const blob = new Blob([toCsv(header, rows)], { type: 'text/csv;charset=utf-8' });
+export function downloadBlob(filename, blob) {
   const url = URL.createObjectURL(blob);
   const a = h('a', { href: url, download: filename, hidden: true });
   document.body.append(a);
@@ -24,12 +24,68 @@ export function downloadCsv(filename, header, rows) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+export function downloadCsv(filename, header, rows) {
+  downloadBlob(filename, new Blob([toCsv(header, rows)], { type: 'text/csv;charset=utf-8' }));
+}
+
+// A column's cells as the CSV writes them say its type: `12000,50` money, `2026-03-14` a date,
+// `44,8` or `12` a number; anything else is text.
+function kindOf(values) {
+  const cells = values.map((v) => (v === null || v === undefined ? '' : String(v))).filter((v) => v !== '');
+  if (!cells.length) return 'text';
+  if (cells.every((v) => /^-?\d+,\d{2}$/.test(v))) return 'money';
+  if (cells.every((v) => /^\d{4}-\d{2}-\d{2}$/.test(v))) return 'date';
+  if (cells.every((v) => /^-?\d+(,\d+)?$/.test(v))) return 'number';
+  return 'text';
+}
+
+function typed(v, kind) {
+  const s = v === null || v === undefined ? '' : String(v);
+  if (s === '') return null;
+  if (kind === 'money') return Math.round(Number(s.replace(',', '.')) * 100);
+  if (kind === 'number') return Number(s.replace(',', '.'));
+  return s;
+}
+
+/** The same table as an .xlsx, written by the server (typed cells, « État au … » and the log position). */
+export async function downloadXlsx(filename, header, rows) {
+  const columns = header.map((label, i) => ({ label: String(label), kind: kindOf(rows.map((r) => r[i])) }));
+  const note = (document.getElementById('print-asof')?.textContent || '') +
+    ' — position ' + (document.body.dataset.position || '?') + ' du journal';
+  const body = { title: filename.replace(/\.csv$/, ''), note, columns, rows: rows.map((r) => r.map((v, i) => typed(v, columns[i].kind))) };
+  let res;
+  try {
+    res = await fetch('/spreadsheet/table', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + (token.get() || '') },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    res = null;
+  }
+  if (!res || !res.ok) {
+    const el = document.getElementById('error');
+    el.textContent = 'Le classeur n’a pas pu être préparé par le serveur : réessayez.';
+    el.hidden = false;
+    return;
+  }
+  downloadBlob(filename.replace(/\.csv$/, '.xlsx'), await res.blob());
+}
+
+/** « Télécharger en CSV » and « en tableur (.xlsx) », for the same rows. */
 export function csvButton(testid, filename, getHeaderAndRows, what) {
-  return h('button', {
-    type: 'button', class: 'btn btn-small no-print', 'data-testid': testid,
-    'data-filename': filename,
-    onclick: () => { const [hd, rows] = getHeaderAndRows(); downloadCsv(filename, hd, rows); },
-  }, 'Télécharger en CSV', h('span', { class: 'visually-hidden' }, ' : ' + what));
+  return h('span', { class: 'downloads no-print' },
+    h('button', {
+      type: 'button', class: 'btn btn-small no-print', 'data-testid': testid,
+      'data-filename': filename,
+      onclick: () => { const [hd, rows] = getHeaderAndRows(); downloadCsv(filename, hd, rows); },
+    }, 'Télécharger en CSV', h('span', { class: 'visually-hidden' }, ' : ' + what)),
+    ' ',
+    h('button', {
+      type: 'button', class: 'btn btn-small btn-light no-print', 'data-testid': testid.replace(/^csv-/, 'xlsx-'),
+      'data-filename': filename.replace(/\.csv$/, '.xlsx'),
+      onclick: () => { const [hd, rows] = getHeaderAndRows(); downloadXlsx(filename, hd, rows); },
+    }, 'en tableur (.xlsx)', h('span', { class: 'visually-hidden' }, ' : ' + what)));
 }
 
 export function printButton() {

@@ -1,9 +1,9 @@
 // « Paramètres »: the programme's settings (axes, funders, envelopes, instances, territory,
 // partners, revue de projet) with the forms the API offers this token to change them.
-import { gql } from '../api.js';
+import { gql, token } from '../api.js';
 import { h } from '../dom.js';
 import * as f from '../format.js';
-import { viewHeader, dataTable, section } from '../ui.js';
+import { viewHeader, dataTable, section, downloadBlob } from '../ui.js';
 import { commandBar, openForm } from '../forms.js';
 import { PROGRAMME_FORMS, TOKEN_FORMS, revokeToken } from '../commands.js';
 
@@ -27,9 +27,11 @@ export async function render(ctx) {
     target: 'programme:' + p.id, version: p.version, onDone: done, onConflict: () => ctx.refresh(),
   });
   const tokens = p.availableCommands.includes('createToken') ? await tokenSection(ctx, c) : null;
+  const sheets = p.availableCommands.length ? spreadsheetSection(ctx) : null;
   return h('div', { class: 'view view-settings' },
     viewHeader('Paramètres du programme', 'Axes, financeurs, enveloppes, instances, territoire et partenaires.'),
     saisie,
+    sheets,
     section('Axes', dataTable({ caption: 'Axes stratégiques', testid: 'settings-axes', rows: p.axes, empty: 'Aucun axe.',
       columns: [{ label: 'Code', cell: (a) => a.code }, { label: 'Intitulé', cell: (a) => a.title },
         { label: 'Objectif national', cell: (a) => f.fr('NationalObjective', a.objective) }, { label: 'État', cell: (a) => (a.retired ? 'retiré' : 'actif') }] })),
@@ -72,4 +74,82 @@ async function tokenSection(ctx, c) {
       }, csv: (t) => (t.revoked ? 'révoqué' : 'actif') },
     ],
   }), place);
+}
+
+// ---------------------------------------------------------------- the tableau de suivi
+
+async function fetchFile(path, options = {}) {
+  const res = await fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: 'Bearer ' + (token.get() || '') } });
+  if (!res.ok) {
+    let message = 'Le serveur a refusé la demande (HTTP ' + res.status + ').';
+    try { message = (await res.json()).errors[0].message; } catch { /* not JSON */ }
+    throw new Error(message);
+  }
+  return res;
+}
+
+/**
+ * « Tableur »: the template and the register as workbooks, and the import of a filled one:
+ * checked first (nothing written), then, when nothing is refused, written on confirmation.
+ */
+function spreadsheetSection(ctx) {
+  const status = h('div', { role: 'status', 'data-testid': 'spreadsheet-status' });
+  const fail = (e) => { status.textContent = e.message; status.className = 'form-summary'; };
+  const download = (path, name) => async () => {
+    try { downloadBlob(name, await (await fetchFile(path)).blob()); } catch (e) { fail(e); }
+  };
+  const file = h('input', { type: 'file', id: 'spreadsheet-file', 'data-testid': 'spreadsheet-file', accept: '.xlsx,.ods,.csv', 'aria-describedby': 'spreadsheet-help' });
+  const preview = h('div', { 'data-testid': 'spreadsheet-preview', 'aria-live': 'polite' });
+  const send = async (dryRun) => {
+    const chosen = file.files && file.files[0];
+    if (!chosen) { fail(new Error('Choisissez d’abord un fichier (.xlsx, .ods ou .csv).')); return null; }
+    status.textContent = dryRun ? 'Vérification…' : 'Import…';
+    status.className = '';
+    const res = await fetchFile('/spreadsheet/import?programme=' + encodeURIComponent(ctx.programmeId) + '&dryRun=' + dryRun, {
+      method: 'POST', headers: { 'X-File-Name': encodeURIComponent(chosen.name).replace(/%20/g, ' ') }, body: chosen,
+    });
+    return res.json();
+  };
+  const show = (report) => {
+    const confirm = h('button', { type: 'button', class: 'btn', 'data-testid': 'spreadsheet-confirm' }, 'Importer ces lignes');
+    const total = report.sheets.reduce((n, x) => n + x.new, 0);
+    confirm.disabled = report.refusals.length > 0 || total === 0 || !report.dryRun;
+    confirm.addEventListener('click', async () => {
+      try {
+        const done = await send(false);
+        if (done.refusals.length) { show(done); return; }
+        ctx.flash({ text: 'Import terminé : ' + done.sheets.reduce((n, x) => n + x.new, 0) + ' ligne(s) écrite(s).' });
+        await ctx.refresh();
+      } catch (e) { fail(e); }
+    });
+    preview.replaceChildren(
+      dataTable({
+        caption: report.dryRun ? 'Ce que l’import écrirait (rien n’est encore écrit)' : 'Ce que l’import a écrit', testid: 'spreadsheet-sheets', rows: report.sheets, empty: 'Aucune ligne.',
+        columns: [{ label: 'Feuille', cell: (x) => x.sheet }, { label: 'À écrire', num: true, cell: (x) => String(x.new) },
+          { label: 'Déjà importées', num: true, cell: (x) => String(x.already) }, { label: 'Refusées', num: true, cell: (x) => String(x.refused) }],
+      }),
+      report.refusals.length ? h('div', { class: 'form-summary', role: 'alert', tabindex: '-1' },
+        h('p', null, report.refusals.length + ' ligne(s) refusée(s) : rien ne sera écrit tant qu’elles ne sont pas corrigées.'),
+        h('ul', null, report.refusals.map((r) => h('li', { 'data-testid': 'spreadsheet-refusal' },
+          'Feuille « ' + r.sheet + ' »' + (r.row ? ', ligne ' + r.row : '') + (r.column ? ', colonne « ' + r.column + ' »' : '') + ' : ' + r.message)))) : null,
+      h('p', null, confirm));
+    status.textContent = report.refusals.length ? 'Des lignes sont refusées.' : total + ' ligne(s) à écrire.';
+    (preview.querySelector('[role=alert]') || confirm).focus();
+  };
+  const check = h('button', { type: 'button', class: 'btn btn-light', 'data-testid': 'spreadsheet-check' }, 'Vérifier le fichier');
+  check.addEventListener('click', async () => {
+    try { const r = await send(true); if (r) show(r); } catch (e) { fail(e); }
+  });
+  return h('section', { class: 'block no-print', 'data-testid': 'spreadsheet', 'aria-labelledby': 'spreadsheet-title' },
+    h('h2', { id: 'spreadsheet-title' }, 'Tableau de suivi (tableur)'),
+    h('p', null,
+      h('button', { type: 'button', class: 'btn btn-small btn-light', 'data-testid': 'spreadsheet-template', onclick: download('/spreadsheet/template', 'chronique-modele.xlsx') }, 'Télécharger le modèle vide'),
+      ' ',
+      ctx.seesAll ? h('button', { type: 'button', class: 'btn btn-small btn-light', 'data-testid': 'spreadsheet-export',
+        onclick: download('/spreadsheet/export?programme=' + encodeURIComponent(ctx.programmeId), 'registre-' + ctx.programmeId + '.xlsx') }, 'Exporter le registre (.xlsx)') : null),
+    h('div', { class: 'form-field' },
+      h('label', { for: 'spreadsheet-file' }, 'Importer un tableau (.xlsx, .ods ou .csv)'),
+      h('p', { class: 'help', id: 'spreadsheet-help' }, 'Chaque ligne passe par les règles du registre avec vos droits ; une ligne déjà importée n’est pas réécrite. Le fichier est d’abord vérifié, sans rien écrire.'),
+      file),
+    h('p', null, check), status, preview);
 }
