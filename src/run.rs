@@ -380,6 +380,8 @@ pub enum BenchPart {
     Projections,
     /// The GraphQL API over HTTP: mutations and reads.
     Graphql,
+    /// The spreadsheets: a 300-action register exported, imported, imported again.
+    Tableur,
 }
 
 /// The load phase of the projections' figures, on the store `chronique bench` prepared in `dir`.
@@ -448,6 +450,10 @@ pub fn bench(seconds: u64, dir: Option<&Path>, only: &[BenchPart]) -> anyhow::Re
         if runs(BenchPart::Graphql) {
             crate::bench_graphql::run(&dir.join("graphql"), print)
                 .context("la mesure de l'API GraphQL a échoué")?;
+        }
+        if runs(BenchPart::Tableur) {
+            crate::spreadsheet::bench(&dir.join("tableur"), print)
+                .context("la mesure du tableur a échoué")?;
         }
         Ok(())
     })();

@@ -97,7 +97,27 @@ pub fn import(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let workbook = spreadsheet::read_workbook(&file_name, &bytes).map_err(|e| anyhow!("{e}"))?;
+    let report = import_bytes(dir, &file_name, &bytes, programme, dry_run, name)?;
+    print_report(&report);
+    if !report.refusals.is_empty() {
+        bail!(
+            "{} ligne(s) refusée(s) : rien n'a été écrit",
+            report.refusals.len()
+        );
+    }
+    Ok(())
+}
+
+/// Imports the file `file_name` (`bytes`) into the store in `dir`, as the CLI does.
+pub fn import_bytes(
+    dir: &Path,
+    file_name: &str,
+    bytes: &[u8],
+    programme: ProgrammeId,
+    dry_run: bool,
+    name: &str,
+) -> anyhow::Result<ImportReport> {
+    let workbook = spreadsheet::read_workbook(file_name, bytes).map_err(|e| anyhow!("{e}"))?;
     let clock = Clock::system();
     // The server is stopped and this process is the only writer: the rows are flushed to disk
     // once, at the end, before the import says it is done (a crash before leaves no row that
@@ -128,14 +148,98 @@ pub fn import(
         report
     });
     log.flush().map_err(|e| store::explain(e, dir))?;
-    let report = report.map_err(|e| anyhow!(e))?;
-    print_report(&report);
-    if !report.refusals.is_empty() {
+    report.map_err(|e| anyhow!(e))
+}
+
+/// `bench spreadsheet_*`: a demo-like programme of 300 actions over three years, exported as a
+/// workbook, imported into a fresh store, then imported again (nothing to write).
+pub fn bench(dir: &Path, print: impl Fn(String)) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    let _ = std::fs::remove_dir_all(dir);
+    let source = dir.join("source");
+    let today = Clock::system().today();
+    let params = projections::generator::GeneratorParams {
+        actions_per_programme: 300,
+        ..projections::generator::GeneratorParams::demo(today)
+    };
+    let options = eventlog::Options {
+        durability: eventlog::Durability::Buffered,
+        ..eventlog::Options::default()
+    };
+    let programme = {
+        let log =
+            eventlog::EventLog::open(&source, options).map_err(|e| store::explain(e, &source))?;
+        let summary =
+            projections::generator::generate(&log, &params).map_err(|e| anyhow!("{e}"))?;
+        log.flush().map_err(|e| store::explain(e, &source))?;
+        summary.programmes[0].clone()
+    };
+    let started = std::time::Instant::now();
+    let log = store::open_copy(&source)?;
+    let exported = spreadsheet::export_register(
+        &log,
+        &ExportRequest {
+            programme: programme.clone(),
+            year: None,
+            as_of: None,
+        },
+    )
+    .map_err(|e| anyhow!(e))?;
+    drop(log);
+    print(format!(
+        "bench spreadsheet_export_300_actions {:.2} s",
+        started.elapsed().as_secs_f64()
+    ));
+    print(format!(
+        "bench spreadsheet_rows_300_actions {} rows ({} events, {} years from {})",
+        exported.rows,
+        exported.position,
+        params.years,
+        today.year() - 2
+    ));
+    let target = dir.join("target");
+    let started = std::time::Instant::now();
+    let report = import_bytes(
+        &target,
+        "tableau.xlsx",
+        &exported.bytes,
+        programme.clone(),
+        false,
+        "bench",
+    )?;
+    let left_out: usize = exported.left_out.values().sum();
+    if !report.refusals.is_empty() || (report.new_rows() + left_out) as u64 != exported.position {
         bail!(
-            "{} ligne(s) refusée(s) : rien n'a été écrit",
-            report.refusals.len()
+            "l'import du banc d'essai n'a pas tout écrit : {} lignes pour {} événements, {:?}, hors modèle : {:?}",
+            report.new_rows(),
+            exported.position,
+            report.refusals.first(),
+            exported.left_out
         );
     }
+    print(format!(
+        "bench spreadsheet_import_300_actions {:.2} s",
+        started.elapsed().as_secs_f64()
+    ));
+    let started = std::time::Instant::now();
+    let again = import_bytes(
+        &target,
+        "tableau.xlsx",
+        &exported.bytes,
+        programme,
+        false,
+        "bench",
+    )?;
+    if again.new_rows() != 0 {
+        bail!(
+            "le second import du banc d'essai a écrit {} lignes",
+            again.new_rows()
+        );
+    }
+    print(format!(
+        "bench spreadsheet_reimport_300_actions {:.2} s",
+        started.elapsed().as_secs_f64()
+    ));
     Ok(())
 }
 

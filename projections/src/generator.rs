@@ -518,6 +518,8 @@ fn renew_some(actions: &mut [ActionSim]) {
             renewal.renews = Some(actions[j].id.clone());
             renewal.title = title;
             renewal.holder = holder;
+            // The renewed action's axis, never also among its secondary ones (rule 3).
+            renewal.secondary_axes.retain(|a| a != &axis);
             renewal.axis = axis;
         }
     }

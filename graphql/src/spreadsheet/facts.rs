@@ -332,7 +332,7 @@ pub fn plan(
                 "Actions" => p.action(workbook, sheet.spec, row),
                 "Demandes" | "Indicateurs" | "Bénéficiaires" => {} // read with their fact
                 "Compléments" => p.complements(sheet.spec, row),
-                "Avis" | "Décisions" => {} // grouped below
+                "Avis" | "Décisions" | "Modifications" => {} // grouped below
                 "Attributions" => p.grant(sheet.spec, row),
                 "Versements" => p.payment(sheet.spec, row),
                 "Étapes" => p.stage(sheet.spec, row),
@@ -345,6 +345,7 @@ pub fn plan(
         }
     }
     p.opinions_and_decisions(workbook);
+    p.amendments(workbook);
     if p.errors.is_empty() {
         let mut facts = p.facts;
         facts.sort_by_key(|f| f.order);
@@ -1919,7 +1920,92 @@ impl Rows {
                     ],
                 );
             }
-            A::ActionAmended(_) | A::GrantAmended(_) | A::ReportCorrected(_) => {
+            A::ActionAmended(x) => {
+                let date = |d: NaiveDate| t(d.format("%d/%m/%Y"));
+                let money = |m: Money| t(format!("{},{:02}", m.cents() / 100, m.cents() % 100));
+                let list = |items: Vec<String>| t(items.join(" ; "));
+                let mut fields: Vec<(&str, Out)> = Vec::new();
+                if let Some(v) = &x.title {
+                    fields.push(("Titre", t(v)));
+                }
+                if let Some(v) = &x.summary {
+                    fields.push(("Résumé", t(v)));
+                }
+                if let Some(v) = &x.axis {
+                    fields.push(("Axe", t(v)));
+                }
+                if let Some(v) = &x.secondary_axes {
+                    fields.push((
+                        "Axes secondaires",
+                        list(v.iter().map(ToString::to_string).collect()),
+                    ));
+                }
+                if let Some(v) = &x.publics {
+                    fields.push((
+                        "Publics",
+                        list(v.iter().map(|p| p.label().to_owned()).collect()),
+                    ));
+                }
+                if let Some(v) = &x.qpv {
+                    fields.push(("QPV", list(v.iter().map(ToString::to_string).collect())));
+                }
+                if let Some(v) = x.period_start {
+                    fields.push(("Début", date(v)));
+                }
+                if let Some(v) = x.period_end {
+                    fields.push(("Fin", date(v)));
+                }
+                if let Some(v) = x.total_cost {
+                    fields.push(("Coût total", money(v)));
+                }
+                if let Some(v) = &x.requested {
+                    fields.push((
+                        "Demandes",
+                        list(
+                            v.iter()
+                                .map(|l| {
+                                    format!(
+                                        "{} = {},{:02}",
+                                        l.funder,
+                                        l.amount.cents() / 100,
+                                        l.amount.cents() % 100
+                                    )
+                                })
+                                .collect(),
+                        ),
+                    ));
+                }
+                if let Some(v) = &x.indicators {
+                    fields.push((
+                        "Indicateurs",
+                        list(
+                            v.iter()
+                                .map(|i| {
+                                    format!(
+                                        "{} | {} | {}",
+                                        i.code,
+                                        i.label,
+                                        i.target.map(|t| t.to_string()).unwrap_or_default()
+                                    )
+                                })
+                                .collect(),
+                        ),
+                    ));
+                }
+                for (field, value) in fields {
+                    self.row(
+                        "Modifications",
+                        vec![
+                            ("Référence", r.clone()),
+                            ("Champ", t(field)),
+                            ("Nouvelle valeur", value),
+                            ("Effet le", on.clone()),
+                            (ORDER, order.clone()),
+                        ],
+                    );
+                }
+            }
+            A::GrantAmended(_) | A::ReportCorrected(_) => {
                 *self.left_out.entry(a.event_type()).or_default() += 1;
             }
         }
@@ -1942,6 +2028,111 @@ impl Rows {
             cells.push(("Financeur", t(&l.funder)));
             cells.push((amount, m(l.amount)));
             self.row(sheet_name, cells);
+        }
+    }
+}
+
+impl<'a> Planner<'a> {
+    /// Amendments: the rows of one action with one date (and order) are one `amendAction`.
+    fn amendments(&mut self, workbook: &Workbook) {
+        use super::read::{parse_date_text, parse_money_text};
+        let Some(s) = workbook.sheet("Modifications") else {
+            return;
+        };
+        let mut groups: BTreeMap<(String, Option<NaiveDate>, u64), Vec<&RowData>> = BTreeMap::new();
+        for row in &s.rows {
+            let mut c = self.cells(s.spec, row);
+            let key = (
+                c.text("Référence").unwrap_or_default(),
+                c.date("Effet le"),
+                c.order(),
+            );
+            groups.entry(key).or_default().push(row);
+        }
+        for ((reference, on, _), rows) in groups {
+            let mut c = self.cells(s.spec, rows[0]);
+            let found = self.action_id(&mut c);
+            let mut amended = ActionAmended::default();
+            for row in &rows {
+                let mut f = self.cells(s.spec, row);
+                let field = f.need_text("Champ").unwrap_or_default();
+                let value = f.text("Nouvelle valeur").unwrap_or_default();
+                let v = "Nouvelle valeur";
+                let bad = |f: &mut Cells<'_>, what: &str| {
+                    f.err(v, format!("« {value} » : {what} attendu"))
+                };
+                match field.as_str() {
+                    "Titre" => amended.title = f.value(v, Title::parse("titre", &value)),
+                    "Résumé" => amended.summary = f.value(v, Narrative::parse("résumé", &value)),
+                    "Axe" => amended.axis = f.value(v, AxisCode::parse(&value)),
+                    "Axes secondaires" => {
+                        amended.secondary_axes = split_list(&value).iter().map(|a| f.value(v, AxisCode::parse(a))).collect();
+                    }
+                    "Publics" => {
+                        amended.publics = split_list(&value).iter().map(|p| f.choose(v, p, PublicKind::ALL, PublicKind::label)).collect();
+                    }
+                    "QPV" => amended.qpv = split_list(&value).iter().map(|q| f.value(v, Name::parse("QPV", q))).collect(),
+                    "Début" | "Fin" => match parse_date_text(&value) {
+                        Some(d) if field == "Début" => amended.period_start = Some(d),
+                        Some(d) => amended.period_end = Some(d),
+                        None => bad(&mut f, "une date jj/mm/aaaa"),
+                    },
+                    "Coût total" => match parse_money_text(&value).and_then(Money::from_cents) {
+                        Some(m) => amended.total_cost = Some(m),
+                        None => bad(&mut f, "un montant"),
+                    },
+                    "Demandes" => {
+                        let mut lines = Vec::new();
+                        for item in split_list(&value) {
+                            let line = item.split_once('=').and_then(|(funder, amount)| {
+                                Some(MoneyLine::new(FunderId::parse(funder.trim()).ok()?, Money::from_cents(parse_money_text(amount)?)?))
+                            });
+                            match line {
+                                Some(l) => lines.push(l),
+                                None => bad(&mut f, "« financeur = montant »"),
+                            }
+                        }
+                        amended.requested = Some(lines);
+                    }
+                    "Indicateurs" => {
+                        let mut defs = Vec::new();
+                        for item in split_list(&value) {
+                            let parts: Vec<&str> = item.split('|').map(str::trim).collect();
+                            let def = (parts.len() == 3).then(|| {
+                                Some(IndicatorDef {
+                                    code: IndicatorCode::parse(parts[0]).ok()?,
+                                    label: Title::parse("libellé", parts[1]).ok()?,
+                                    target: if parts[2].is_empty() { None } else { Some(parts[2].replace(',', ".").parse().ok()?) },
+                                })
+                            });
+                            match def.flatten() {
+                                Some(d) => defs.push(d),
+                                None => bad(&mut f, "« code | libellé | cible »"),
+                            }
+                        }
+                        amended.indicators = Some(defs);
+                    }
+                    other => f.err("Champ", format!("« {other} » n'est pas un champ modifiable (Titre, Résumé, Axe, Axes secondaires, Publics, QPV, Début, Fin, Coût total, Demandes, Indicateurs)")),
+                }
+                c.errors.append(&mut f.errors);
+            }
+            let step = found.clone().map(|(_, action)| {
+                Step::Action(
+                    action,
+                    Command {
+                        command: ActionCommand::AmendAction(amended),
+                        effective_on: on,
+                    },
+                )
+            });
+            let d = on.map(|d| d.to_string()).unwrap_or_default();
+            self.push(
+                c,
+                format!("modification:{reference}:{d}"),
+                on,
+                rank::PROPOSAL + 1,
+                step,
+            );
         }
     }
 }

@@ -171,6 +171,17 @@ pub static SHEETS: &[SheetSpec] = &[
         ],
     },
     SheetSpec {
+        name: "Modifications",
+        notice: "Les modifications d'une proposition avant la décision : une ligne par champ changé (Titre, Résumé, Axe, Axes secondaires, Publics, QPV, Début, Fin, Coût total, Demandes « financeur = montant ; … », Indicateurs « code | libellé | cible ; … »), les champs d'une même modification ayant la même date d'effet.",
+        columns: &[
+            col("Référence", T, ""),
+            col("Champ", T, "Titre, Résumé, Axe, Coût total, Demandes…"),
+            col("Nouvelle valeur", T, "dates jj/mm/aaaa, montants 12000,50"),
+            col("Effet le", D, ""),
+            opt(ORDER, I, ""),
+        ],
+    },
+    SheetSpec {
         name: "Compléments",
         notice: "Compléments demandés (Éléments) ou fournis (Réponse) : une ligne par demande ou par réponse.",
         columns: &[
