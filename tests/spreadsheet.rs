@@ -305,6 +305,28 @@ fn the_demo_register_goes_out_as_a_workbook_and_comes_back_the_same() {
     let output = import_cli(&copy_dir, &new_rows, &[]);
     assert_eq!(written(&output), 0, "the three payments twice");
 
+    // A row already imported, sent again with other content, is a conflict: refused, nothing written.
+    let evaluated = actions.iter().find(|a| !a["evaluation"].is_null()).expect("an evaluated action");
+    let changed = dir.path().join("evaluations.csv");
+    std::fs::write(
+        &changed,
+        format!(
+            "Référence;Appréciation;Constats;Recommandation;Évaluée le\n{};atteints;Constats réécrits après coup.;reconduire;{}\n",
+            evaluated["reference"].as_str().unwrap(),
+            evaluated["evaluation"]["evaluatedOn"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let head = head_of(&copy_dir);
+    let output = import_cli(&copy_dir, &changed, &[]);
+    assert!(!output.status.success());
+    assert!(
+        stdout(&output).contains("déjà été importée avec un autre contenu"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(head_of(&copy_dir), head);
+
     // LibreOffice reads what Chronique wrote: its payments and grants add up to the API's.
     soffice(
         dir.path(),
