@@ -139,6 +139,9 @@ enum SpreadsheetCommand {
         /// État à cette date (AAAA-MM-JJ), tel que décidé.
         #[arg(long, value_name = "DATE")]
         as_of: Option<chrono::NaiveDate>,
+        /// Format du classeur : xlsx (Excel, LibreOffice) ou ods (LibreOffice).
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: FormatArg,
         /// Fichier à écrire (la sortie standard sinon).
         #[arg(long)]
         out: Option<std::path::PathBuf>,
@@ -211,6 +214,13 @@ struct ListenArgs {
     listen: String,
 }
 
+/// The formats of a workbook Chronique writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    Xlsx,
+    Ods,
+}
+
 /// The roles of DOMAIN.md, as written on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 #[value(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -273,8 +283,19 @@ fn main() -> ExitCode {
                 programme,
                 year,
                 as_of,
+                format,
                 out,
-            } => spreadsheet::export(&store.data_dir, &programme, year, as_of, out.as_deref()),
+            } => spreadsheet::export(
+                &store.data_dir,
+                &programme,
+                year,
+                as_of,
+                match format {
+                    FormatArg::Xlsx => graphql::spreadsheet::SheetFormat::Xlsx,
+                    FormatArg::Ods => graphql::spreadsheet::SheetFormat::Ods,
+                },
+                out.as_deref(),
+            ),
             SpreadsheetCommand::Import {
                 store,
                 file,

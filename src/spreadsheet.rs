@@ -47,6 +47,7 @@ pub fn export(
     programme: &str,
     year: Option<i32>,
     as_of: Option<NaiveDate>,
+    format: spreadsheet::SheetFormat,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
     let programme =
@@ -58,6 +59,7 @@ pub fn export(
             programme,
             year,
             as_of,
+            format,
         },
     )
     .map_err(|e| anyhow!(e))?;
@@ -182,6 +184,7 @@ pub fn bench(dir: &Path, print: impl Fn(String)) -> anyhow::Result<()> {
             programme: programme.clone(),
             year: None,
             as_of: None,
+            format: spreadsheet::SheetFormat::Xlsx,
         },
     )
     .map_err(|e| anyhow!(e))?;

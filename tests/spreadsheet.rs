@@ -306,7 +306,10 @@ fn the_demo_register_goes_out_as_a_workbook_and_comes_back_the_same() {
     assert_eq!(written(&output), 0, "the three payments twice");
 
     // A row already imported, sent again with other content, is a conflict: refused, nothing written.
-    let evaluated = actions.iter().find(|a| !a["evaluation"].is_null()).expect("an evaluated action");
+    let evaluated = actions
+        .iter()
+        .find(|a| !a["evaluation"].is_null())
+        .expect("an evaluated action");
     let changed = dir.path().join("evaluations.csv");
     std::fs::write(
         &changed,
@@ -327,7 +330,43 @@ fn the_demo_register_goes_out_as_a_workbook_and_comes_back_the_same() {
     );
     assert_eq!(head_of(&copy_dir), head);
 
-    // LibreOffice reads what Chronique wrote: its payments and grants add up to the API's.
+    // The same register as .ods comes back the same too (calamine reads what spreadsheet-ods wrote).
+    let (status, ods) = get_bytes(
+        &demo,
+        &pilot,
+        "/spreadsheet/export?programme=grigny&format=ods",
+    );
+    assert_eq!(status, 200);
+    let ods_file = dir.path().join("registre-ods.ods");
+    std::fs::write(&ods_file, &ods).unwrap();
+    let ods_dir = dir.path().join("copie-ods");
+    let output = import_cli(&ods_dir, &ods_file, &[]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let ods_admin = create_token(&ods_dir, "ADMIN", None, None);
+    let ods_app = spawn_app(&ods_dir);
+    let from_ods = read_models(&ods_app, &ods_admin);
+    for key in [
+        "programme",
+        "partners",
+        "sessions",
+        "actions",
+        "b2024",
+        "b2025",
+        "b2026",
+    ] {
+        assert_eq!(
+            from_ods[key], original[key],
+            "the read model « {key} » differs after the .ods round trip"
+        );
+    }
+    ods_app.kill();
+
+    // LibreOffice reads what Chronique wrote (.xlsx and .ods): payments and grants add up to the API's.
     soffice(
         dir.path(),
         &[
@@ -336,57 +375,60 @@ fn the_demo_register_goes_out_as_a_workbook_and_comes_back_the_same() {
             "--outdir",
             dir.path().join("lo").to_str().unwrap(),
             workbook.to_str().unwrap(),
+            ods_file.to_str().unwrap(),
         ],
     );
-    let lo = |sheet: &str| lo_csv(&dir.path().join("lo").join(format!("registre-{sheet}.csv")));
-    let sum_by = |sheet: &str, amount: &str, skip: Option<&str>| {
-        let (header, rows) = lo(sheet);
-        let col = |name: &str| {
-            header
-                .iter()
-                .position(|h| h == name)
-                .unwrap_or_else(|| panic!("{sheet}: no {name} in {header:?}"))
-        };
-        let mut sums = std::collections::BTreeMap::<String, i64>::new();
-        for row in rows {
-            if skip.is_some_and(|s| !row[col(s)].is_empty()) {
-                continue;
+    for base in ["registre", "registre-ods"] {
+        let lo = |sheet: &str| lo_csv(&dir.path().join("lo").join(format!("{base}-{sheet}.csv")));
+        let sum_by = |sheet: &str, amount: &str, skip: Option<&str>| {
+            let (header, rows) = lo(sheet);
+            let col = |name: &str| {
+                header
+                    .iter()
+                    .position(|h| h == name)
+                    .unwrap_or_else(|| panic!("{sheet}: no {name} in {header:?}"))
+            };
+            let mut sums = std::collections::BTreeMap::<String, i64>::new();
+            for row in rows {
+                if skip.is_some_and(|s| !row[col(s)].is_empty()) {
+                    continue;
+                }
+                let euros: f64 = row[col(amount)]
+                    .replace(',', ".")
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{sheet}: {row:?}"));
+                *sums.entry(row[col("Référence")].clone()).or_default() +=
+                    (euros * 100.0).round() as i64;
             }
-            let euros: f64 = row[col(amount)]
-                .replace(',', ".")
-                .parse()
-                .unwrap_or_else(|_| panic!("{sheet}: {row:?}"));
-            *sums.entry(row[col("Référence")].clone()).or_default() +=
-                (euros * 100.0).round() as i64;
-        }
-        sums
-    };
-    let paid = sum_by("Versements", "Montant", Some("Annulé le"));
-    let granted = sum_by("Attributions", "Montant", Some("Refus"));
-    let mut checked = 0;
-    for a in actions {
-        let total = |f: &str| {
-            a["money"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|l| l[f].as_i64().unwrap())
-                .sum::<i64>()
+            sums
         };
-        let reference = a["reference"].as_str().unwrap();
-        assert_eq!(
-            paid.get(reference).copied().unwrap_or(0),
-            total("paid"),
-            "paid of {reference} read by LibreOffice"
-        );
-        assert_eq!(
-            granted.get(reference).copied().unwrap_or(0),
-            total("granted"),
-            "granted of {reference} read by LibreOffice"
-        );
-        checked += 1;
+        let paid = sum_by("Versements", "Montant", Some("Annulé le"));
+        let granted = sum_by("Attributions", "Montant", Some("Refus"));
+        let mut checked = 0;
+        for a in actions {
+            let total = |f: &str| {
+                a["money"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l[f].as_i64().unwrap())
+                    .sum::<i64>()
+            };
+            let reference = a["reference"].as_str().unwrap();
+            assert_eq!(
+                paid.get(reference).copied().unwrap_or(0),
+                total("paid"),
+                "paid of {reference} read by LibreOffice"
+            );
+            assert_eq!(
+                granted.get(reference).copied().unwrap_or(0),
+                total("granted"),
+                "granted of {reference} read by LibreOffice"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 75);
     }
-    assert_eq!(checked, 75);
 }
 
 #[test]

@@ -13,14 +13,12 @@ use crate::auth::{self, AuthError, Viewer};
 use crate::commands::Issuer;
 use crate::error::ApiError;
 use crate::server::{Server, error_response};
-use crate::spreadsheet::{self, ExportRequest, ImportOptions, Importer, Table};
+use crate::spreadsheet::{self, ExportRequest, ImportOptions, Importer, SheetFormat, Table};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::values::ProgrammeId;
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn viewer(server: &Server, headers: &HeaderMap) -> Result<Viewer, Box<Response>> {
     let secret = auth::bearer_token(
@@ -59,10 +57,13 @@ fn programme(text: Option<&str>, viewer: &Viewer) -> Result<ProgrammeId, Box<Res
     Ok(id)
 }
 
-fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
+fn workbook(bytes: Vec<u8>, filename: &str, format: SheetFormat) -> Response {
     let mut response = (StatusCode::OK, bytes).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type()),
+    );
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
@@ -78,7 +79,7 @@ pub(crate) async fn template(State(server): State<Server>, headers: HeaderMap) -
         return *response;
     }
     match spreadsheet::template_xlsx() {
-        Ok(bytes) => xlsx(bytes, "chronique-modele.xlsx"),
+        Ok(bytes) => workbook(bytes, "chronique-modele.xlsx", SheetFormat::Xlsx),
         Err(e) => failed(e),
     }
 }
@@ -89,6 +90,9 @@ pub(crate) struct ExportQuery {
     year: Option<i32>,
     #[serde(rename = "asOf")]
     as_of: Option<chrono::NaiveDate>,
+    /// `xlsx` (the default) or `ods`.
+    #[serde(default)]
+    format: SheetFormat,
 }
 
 pub(crate) async fn export(
@@ -118,9 +122,14 @@ pub(crate) async fn export(
         programme: programme.clone(),
         year: query.year,
         as_of: query.as_of,
+        format: query.format,
     };
     match tokio::task::spawn_blocking(move || spreadsheet::export_register(&log, &request)).await {
-        Ok(Ok(exported)) => xlsx(exported.bytes, &format!("registre-{programme}.xlsx")),
+        Ok(Ok(exported)) => workbook(
+            exported.bytes,
+            &format!("registre-{programme}.{}", query.format.extension()),
+            query.format,
+        ),
         Ok(Err(e)) => error_response(StatusCode::NOT_FOUND, ApiError::not_found(e)),
         Err(e) => failed(e.to_string()),
     }
@@ -199,14 +208,16 @@ pub(crate) async fn table(
             );
         }
     };
+    let format = table.format;
     let name = format!(
-        "{}.xlsx",
+        "{}.{}",
         table
             .title
-            .replace(|c: char| !c.is_alphanumeric() && c != '-', "_")
+            .replace(|c: char| !c.is_alphanumeric() && c != '-', "_"),
+        format.extension()
     );
-    match tokio::task::spawn_blocking(move || spreadsheet::table_xlsx(&table)).await {
-        Ok(Ok(bytes)) => xlsx(bytes, &name),
+    match tokio::task::spawn_blocking(move || spreadsheet::table_workbook(&table)).await {
+        Ok(Ok(bytes)) => workbook(bytes, &name, format),
         Ok(Err(e)) => failed(e),
         Err(e) => failed(e.to_string()),
     }

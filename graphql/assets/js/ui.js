@@ -47,12 +47,12 @@ function typed(v, kind) {
   return s;
 }
 
-/** The same table as an .xlsx, written by the server (typed cells, « État au … » and the log position). */
-export async function downloadXlsx(filename, header, rows) {
+/** The same table as an .xlsx or .ods, written by the server (typed cells, « État au … » and the log position). */
+export async function downloadXlsx(filename, header, rows, format = 'xlsx') {
   const columns = header.map((label, i) => ({ label: String(label), kind: kindOf(rows.map((r) => r[i])) }));
   const note = (document.getElementById('print-asof')?.textContent || '') +
     ' — position ' + (document.body.dataset.position || '?') + ' du journal';
-  const body = { title: filename.replace(/\.csv$/, ''), note, columns, rows: rows.map((r) => r.map((v, i) => typed(v, columns[i].kind))) };
+  const body = { title: filename.replace(/\.csv$/, ''), note, columns, format, rows: rows.map((r) => r.map((v, i) => typed(v, columns[i].kind))) };
   let res;
   try {
     res = await fetch('/spreadsheet/table', {
@@ -69,10 +69,10 @@ export async function downloadXlsx(filename, header, rows) {
     el.hidden = false;
     return;
   }
-  downloadBlob(filename.replace(/\.csv$/, '.xlsx'), await res.blob());
+  downloadBlob(filename.replace(/\.csv$/, '.' + format), await res.blob());
 }
 
-/** « Télécharger en CSV » and « en tableur (.xlsx) », for the same rows. */
+/** « Télécharger en CSV », « en tableur (.xlsx) » and « (.ods) », for the same rows. */
 export function csvButton(testid, filename, getHeaderAndRows, what) {
   return h('span', { class: 'downloads no-print' },
     h('button', {
@@ -85,7 +85,13 @@ export function csvButton(testid, filename, getHeaderAndRows, what) {
       type: 'button', class: 'btn btn-small btn-light no-print', 'data-testid': testid.replace(/^csv-/, 'xlsx-'),
       'data-filename': filename.replace(/\.csv$/, '.xlsx'),
       onclick: () => { const [hd, rows] = getHeaderAndRows(); downloadXlsx(filename, hd, rows); },
-    }, 'en tableur (.xlsx)', h('span', { class: 'visually-hidden' }, ' : ' + what)));
+    }, 'en tableur (.xlsx)', h('span', { class: 'visually-hidden' }, ' : ' + what)),
+    ' ',
+    h('button', {
+      type: 'button', class: 'btn btn-small btn-light no-print', 'data-testid': testid.replace(/^csv-/, 'ods-'),
+      'data-filename': filename.replace(/\.csv$/, '.ods'),
+      onclick: () => { const [hd, rows] = getHeaderAndRows(); downloadXlsx(filename, hd, rows, 'ods'); },
+    }, '(.ods)', h('span', { class: 'visually-hidden' }, ' : ' + what)));
 }
 
 export function printButton() {

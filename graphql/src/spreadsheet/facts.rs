@@ -1379,6 +1379,8 @@ pub enum Out {
     Money(i64),
     Int(i64),
     Number(f64),
+    /// A fraction, shown as a percentage.
+    Percent(f64),
 }
 
 fn t(s: impl ToString) -> Out {

@@ -15,7 +15,9 @@ mod write;
 pub use import::Importer;
 pub use import::{ImportOptions, ImportReport, RowRefusal, SheetCount, import_workbook};
 pub use read::{Workbook, read_workbook};
-pub use write::{Table, TableColumn, TableKind, export_workbook, table_xlsx, template_xlsx};
+pub use write::{
+    SheetFormat, Table, TableColumn, TableKind, export_workbook, table_workbook, template_xlsx,
+};
 
 use chrono::NaiveDate;
 
@@ -396,6 +398,7 @@ pub struct ExportRequest {
     pub year: Option<i32>,
     /// Only the facts effective on or before this date (« tel que décidé »).
     pub as_of: Option<NaiveDate>,
+    pub format: SheetFormat,
 }
 
 /// The register of one programme as the template's workbook, and the count of events no
@@ -466,7 +469,7 @@ pub fn export_register(
         &hash[..16]
     ));
     let n = rows.sheets.values().map(Vec::len).sum();
-    let bytes = export_workbook(Some(&rows), &note)?;
+    let bytes = export_workbook(Some(&rows), &note, request.format)?;
     Ok(Exported {
         bytes,
         left_out: rows.left_out,

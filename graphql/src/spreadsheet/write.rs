@@ -11,78 +11,251 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 const MONEY: &str = "#,##0.00\\ \"€\"";
 const DATE: &str = "dd/mm/yyyy";
 
+/// The two formats written: `.xlsx` (rust_xlsxwriter) and `.ods` (spreadsheet-ods).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SheetFormat {
+    #[default]
+    Xlsx,
+    Ods,
+}
+
+impl SheetFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            SheetFormat::Xlsx => "xlsx",
+            SheetFormat::Ods => "ods",
+        }
+    }
+    pub fn media_type(self) -> &'static str {
+        match self {
+            SheetFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            SheetFormat::Ods => "application/vnd.oasis.opendocument.spreadsheet",
+        }
+    }
+}
+
+/// What the workbooks are written through, whatever the format.
+trait Grid {
+    /// Starts a new sheet; `note` is its page header.
+    fn sheet(&mut self, name: &str, note: &str) -> Result<(), String>;
+    /// A header cell (bold, wrapped).
+    fn header(&mut self, row: u32, col: u16, text: &str) -> Result<(), String>;
+    fn cell(&mut self, row: u32, col: u16, value: &Out) -> Result<(), String>;
+    /// A column's width, in characters.
+    fn width(&mut self, col: u16, chars: f64) -> Result<(), String>;
+    /// Keeps the first `rows` rows in view.
+    fn freeze(&mut self, rows: u32) -> Result<(), String>;
+    fn finish(self: Box<Self>) -> Result<Vec<u8>, String>;
+}
+
+fn grid(format: SheetFormat) -> Box<dyn Grid> {
+    match format {
+        SheetFormat::Xlsx => Box::new(XlsxGrid::new()),
+        SheetFormat::Ods => Box::new(OdsGrid::new()),
+    }
+}
+
 fn xlsx_error(e: XlsxError) -> String {
     format!("le classeur n'a pas pu être écrit ({e})")
 }
 
-struct Formats {
+struct XlsxGrid {
+    book: Workbook,
     header: Format,
     money: Format,
     date: Format,
-    wrap: Format,
+    percent: Format,
 }
 
-impl Formats {
-    fn new() -> Formats {
-        Formats {
+impl XlsxGrid {
+    fn new() -> XlsxGrid {
+        XlsxGrid {
+            book: Workbook::new(),
             header: Format::new().set_bold().set_text_wrap(),
             money: Format::new().set_num_format(MONEY),
             date: Format::new().set_num_format(DATE),
-            wrap: Format::new().set_text_wrap(),
+            percent: Format::new().set_num_format("0.0%"),
         }
+    }
+    fn current(&mut self) -> Result<&mut Worksheet, String> {
+        let n = self.book.worksheets().len();
+        self.book
+            .worksheet_from_index(n.saturating_sub(1))
+            .map_err(xlsx_error)
     }
 }
 
-/// A sheet's page header: « État au … » and the log position, printed on every page.
-fn page_header(sheet: &mut Worksheet, note: &str) {
-    // `&` starts a code in a page header: doubled, it is printed.
-    sheet.set_header(format!("&L{}", note.replace('&', "&&")));
+impl Grid for XlsxGrid {
+    fn sheet(&mut self, name: &str, note: &str) -> Result<(), String> {
+        let sheet = self.book.add_worksheet();
+        sheet.set_name(name).map_err(xlsx_error)?;
+        // `&` starts a code in a page header: doubled, it is printed.
+        sheet.set_header(format!("&L{}", note.replace('&', "&&")));
+        Ok(())
+    }
+    fn header(&mut self, row: u32, col: u16, text: &str) -> Result<(), String> {
+        let format = self.header.clone();
+        self.current()?
+            .write_string_with_format(row, col, text, &format)
+            .map_err(xlsx_error)?;
+        Ok(())
+    }
+    fn cell(&mut self, row: u32, col: u16, value: &Out) -> Result<(), String> {
+        let (money, date, percent) = (self.money.clone(), self.date.clone(), self.percent.clone());
+        let sheet = self.current()?;
+        match value {
+            Out::Empty => {}
+            Out::Text(s) => {
+                sheet.write_string(row, col, s).map_err(xlsx_error)?;
+            }
+            Out::Money(cents) => {
+                sheet
+                    .write_number_with_format(row, col, *cents as f64 / 100.0, &money)
+                    .map_err(xlsx_error)?;
+            }
+            Out::Int(i) => {
+                sheet
+                    .write_number(row, col, *i as f64)
+                    .map_err(xlsx_error)?;
+            }
+            Out::Number(n) => {
+                sheet.write_number(row, col, *n).map_err(xlsx_error)?;
+            }
+            Out::Percent(p) => {
+                sheet
+                    .write_number_with_format(row, col, *p, &percent)
+                    .map_err(xlsx_error)?;
+            }
+            Out::Date(d) => {
+                use chrono::Datelike;
+                let day = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                    .map_err(xlsx_error)?;
+                sheet
+                    .write_datetime_with_format(row, col, &day, &date)
+                    .map_err(xlsx_error)?;
+            }
+        }
+        Ok(())
+    }
+    fn width(&mut self, col: u16, chars: f64) -> Result<(), String> {
+        self.current()?
+            .set_column_width(col, chars)
+            .map_err(xlsx_error)?;
+        Ok(())
+    }
+    fn freeze(&mut self, rows: u32) -> Result<(), String> {
+        self.current()?
+            .set_freeze_panes(rows, 0)
+            .map_err(xlsx_error)?;
+        Ok(())
+    }
+    fn finish(mut self: Box<Self>) -> Result<Vec<u8>, String> {
+        self.book.save_to_buffer().map_err(xlsx_error)
+    }
 }
 
-fn write_out(
-    sheet: &mut Worksheet,
-    f: &Formats,
-    row: u32,
-    col: u16,
-    value: &Out,
-) -> Result<(), XlsxError> {
-    match value {
-        Out::Empty => {}
-        Out::Text(s) => {
-            sheet.write_string(row, col, s)?;
-        }
-        Out::Money(cents) => {
-            sheet.write_number_with_format(row, col, *cents as f64 / 100.0, &f.money)?;
-        }
-        Out::Int(i) => {
-            sheet.write_number(row, col, *i as f64)?;
-        }
-        Out::Number(n) => {
-            sheet.write_number(row, col, *n)?;
-        }
-        Out::Date(d) => {
-            use chrono::Datelike;
-            let date = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
-            sheet.write_datetime_with_format(row, col, &date, &f.date)?;
+struct OdsGrid {
+    book: spreadsheet_ods::WorkBook,
+    sheet: Option<spreadsheet_ods::Sheet>,
+    money: spreadsheet_ods::CellStyleRef,
+    date: spreadsheet_ods::CellStyleRef,
+}
+
+impl OdsGrid {
+    fn new() -> OdsGrid {
+        use spreadsheet_ods::format::{create_currency_suffix, create_date_dmy_format};
+        use spreadsheet_ods::{CellStyle, WorkBook};
+        let mut book = WorkBook::new_empty();
+        let euros = book.add_currency_format(create_currency_suffix(
+            "euros",
+            icu_locale_core::locale!("fr-FR"),
+            "€",
+        ));
+        let money = book.add_cellstyle(CellStyle::new("montant", &euros));
+        let day = book.add_datetime_format(create_date_dmy_format("jour"));
+        let date = book.add_cellstyle(CellStyle::new("date", &day));
+        OdsGrid {
+            book,
+            sheet: None,
+            money,
+            date,
         }
     }
-    Ok(())
+    fn current(&mut self) -> Result<&mut spreadsheet_ods::Sheet, String> {
+        self.sheet
+            .as_mut()
+            .ok_or_else(|| "aucune feuille commencée".to_owned())
+    }
+}
+
+impl Grid for OdsGrid {
+    fn sheet(&mut self, name: &str, _note: &str) -> Result<(), String> {
+        if let Some(done) = self.sheet.take() {
+            self.book.push_sheet(done);
+        }
+        self.sheet = Some(spreadsheet_ods::Sheet::new(name));
+        Ok(())
+    }
+    fn header(&mut self, row: u32, col: u16, text: &str) -> Result<(), String> {
+        self.current()?.set_value(row, col.into(), text);
+        Ok(())
+    }
+    fn cell(&mut self, row: u32, col: u16, value: &Out) -> Result<(), String> {
+        use spreadsheet_ods::Value;
+        let (money, date) = (self.money.clone(), self.date.clone());
+        let sheet = self.current()?;
+        let col = u32::from(col);
+        match value {
+            Out::Empty => {}
+            Out::Text(s) => sheet.set_value(row, col, s.as_str()),
+            Out::Money(cents) => sheet.set_styled_value(
+                row,
+                col,
+                Value::Currency(*cents as f64 / 100.0, "EUR".into()),
+                &money,
+            ),
+            Out::Int(i) => sheet.set_value(row, col, *i as f64),
+            Out::Number(n) | Out::Percent(n) => sheet.set_value(row, col, *n),
+            Out::Date(d) => sheet.set_styled_value(row, col, *d, &date),
+        }
+        Ok(())
+    }
+    fn width(&mut self, col: u16, chars: f64) -> Result<(), String> {
+        self.current()?
+            .set_col_width(col.into(), spreadsheet_ods::Length::Cm(chars * 0.21));
+        Ok(())
+    }
+    fn freeze(&mut self, rows: u32) -> Result<(), String> {
+        if rows > 0 {
+            self.current()?.split_row_header(rows - 1);
+        }
+        Ok(())
+    }
+    fn finish(mut self: Box<Self>) -> Result<Vec<u8>, String> {
+        if let Some(done) = self.sheet.take() {
+            self.book.push_sheet(done);
+        }
+        spreadsheet_ods::write_ods_buf(&mut self.book, Vec::new())
+            .map_err(|e| format!("le classeur .ods n'a pas pu être écrit ({e})"))
+    }
 }
 
 /// The workbook of the template filled with `rows` (empty: the template itself), each sheet
 /// headed by `note`.
-pub fn export_workbook(rows: Option<&Rows>, note: &str) -> Result<Vec<u8>, String> {
-    let mut book = Workbook::new();
-    let f = Formats::new();
+pub fn export_workbook(
+    rows: Option<&Rows>,
+    note: &str,
+    format: SheetFormat,
+) -> Result<Vec<u8>, String> {
+    let mut g = grid(format);
     for spec in SHEETS {
-        let sheet = book.add_worksheet();
-        sheet.set_name(spec.name).map_err(xlsx_error)?;
-        page_header(sheet, note);
+        g.sheet(spec.name, note)?;
         for (c, column) in spec.columns.iter().enumerate() {
             let c = c as u16;
-            sheet
-                .write_string_with_format(0, c, column.header, &f.header)
-                .map_err(xlsx_error)?;
+            g.header(0, c, column.header)?;
             let width = match column.kind {
                 ColKind::Text
                     if matches!(
@@ -99,31 +272,33 @@ pub fn export_workbook(rows: Option<&Rows>, note: &str) -> Result<Vec<u8>, Strin
                     (column.header.chars().count() as f64 + 2.0).max(9.0)
                 }
             };
-            sheet.set_column_width(c, width).map_err(xlsx_error)?;
+            g.width(c, width)?;
         }
-        sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+        g.freeze(1)?;
         if let Some(rows) = rows.and_then(|r| r.sheets.get(spec.name)) {
             for (r, row) in rows.iter().enumerate() {
                 for (c, value) in row.iter().enumerate() {
-                    write_out(sheet, &f, r as u32 + 1, c as u16, value).map_err(xlsx_error)?;
+                    g.cell(r as u32 + 1, c as u16, value)?;
                 }
             }
         }
     }
-    notice(&mut book, &f, note)?;
-    book.save_to_buffer().map_err(xlsx_error)
+    notice(g.as_mut(), note)?;
+    g.finish()
 }
 
 /// The template, empty, with its « Notice ».
 pub fn template_xlsx() -> Result<Vec<u8>, String> {
-    export_workbook(None, "Modèle de tableau de suivi de Chronique (vide)")
+    export_workbook(
+        None,
+        "Modèle de tableau de suivi de Chronique (vide)",
+        SheetFormat::Xlsx,
+    )
 }
 
 /// The « Notice » sheet: what each sheet records and what each column holds.
-fn notice(book: &mut Workbook, f: &Formats, note: &str) -> Result<(), String> {
-    let sheet = book.add_worksheet();
-    sheet.set_name("Notice").map_err(xlsx_error)?;
-    page_header(sheet, note);
+fn notice(g: &mut dyn Grid, note: &str) -> Result<(), String> {
+    g.sheet("Notice", note)?;
     let lines: Vec<(String, String, String)> = std::iter::once((
         "Chronique".to_owned(),
         String::new(),
@@ -139,23 +314,18 @@ fn notice(book: &mut Workbook, f: &Formats, note: &str) -> Result<(), String> {
     }))
     .collect();
     for (c, h) in ["Feuille", "Colonne", "Contenu"].iter().enumerate() {
-        sheet
-            .write_string_with_format(0, c as u16, *h, &f.header)
-            .map_err(xlsx_error)?;
+        g.header(0, c as u16, h)?;
     }
-    for (r, (a, b, c)) in lines.iter().enumerate() {
+    for (r, (a, b, c)) in lines.into_iter().enumerate() {
         let r = r as u32 + 1;
-        sheet.write_string(r, 0, a).map_err(xlsx_error)?;
-        sheet.write_string(r, 1, b).map_err(xlsx_error)?;
-        sheet
-            .write_string_with_format(r, 2, c, &f.wrap)
-            .map_err(xlsx_error)?;
+        g.cell(r, 0, &Out::Text(a))?;
+        g.cell(r, 1, &Out::Text(b))?;
+        g.cell(r, 2, &Out::Text(c))?;
     }
-    sheet.set_column_width(0, 16).map_err(xlsx_error)?;
-    sheet.set_column_width(1, 22).map_err(xlsx_error)?;
-    sheet.set_column_width(2, 100).map_err(xlsx_error)?;
-    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
-    Ok(())
+    g.width(0, 16.0)?;
+    g.width(1, 22.0)?;
+    g.width(2, 100.0)?;
+    g.freeze(1)
 }
 
 // ---------------------------------------------------------------------------------- tables
@@ -189,34 +359,32 @@ pub struct Table {
     pub note: String,
     pub columns: Vec<TableColumn>,
     pub rows: Vec<Vec<serde_json::Value>>,
+    /// `xlsx` (the default) or `ods`.
+    #[serde(default)]
+    pub format: SheetFormat,
 }
 
-/// `table` as a one-sheet workbook.
-pub fn table_xlsx(table: &Table) -> Result<Vec<u8>, String> {
-    let mut book = Workbook::new();
-    let f = Formats::new();
-    let percent = Format::new().set_num_format("0.0%");
-    let sheet = book.add_worksheet();
+/// `table` as a one-sheet workbook, in its format.
+pub fn table_workbook(table: &Table) -> Result<Vec<u8>, String> {
+    let mut g = grid(table.format);
     let name: String = table
         .title
         .chars()
         .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
         .take(31)
         .collect();
-    sheet
-        .set_name(if name.trim().is_empty() {
-            "Tableau".to_owned()
+    g.sheet(
+        if name.trim().is_empty() {
+            "Tableau"
         } else {
-            name
-        })
-        .map_err(xlsx_error)?;
-    page_header(sheet, &table.note);
-    sheet.write_string(0, 0, &table.note).map_err(xlsx_error)?;
+            &name
+        },
+        &table.note,
+    )?;
+    g.cell(0, 0, &Out::Text(table.note.clone()))?;
     for (c, column) in table.columns.iter().enumerate() {
         let c = c as u16;
-        sheet
-            .write_string_with_format(1, c, &column.label, &f.header)
-            .map_err(xlsx_error)?;
+        g.header(1, c, &column.label)?;
         let longest = table
             .rows
             .iter()
@@ -228,51 +396,28 @@ pub fn table_xlsx(table: &Table) -> Result<Vec<u8>, String> {
             .max()
             .unwrap_or(0)
             .max(column.label.chars().count());
-        sheet
-            .set_column_width(c, (longest as f64 + 2.0).clamp(10.0, 60.0))
-            .map_err(xlsx_error)?;
+        g.width(c, (longest as f64 + 2.0).clamp(10.0, 60.0))?;
     }
-    sheet.set_freeze_panes(2, 0).map_err(xlsx_error)?;
+    g.freeze(2)?;
     for (r, row) in table.rows.iter().enumerate() {
-        let r = r as u32 + 2;
         for (c, (value, column)) in row.iter().zip(&table.columns).enumerate() {
-            let c = c as u16;
             let number = value
                 .as_f64()
                 .or_else(|| value.as_str().and_then(|s| s.parse::<f64>().ok()));
-            match (column.kind, value, number) {
-                (_, serde_json::Value::Null, _) => {}
-                (TableKind::Money, _, Some(n)) => {
-                    sheet
-                        .write_number_with_format(r, c, n / 100.0, &f.money)
-                        .map_err(xlsx_error)?;
-                }
-                (TableKind::Permille, _, Some(n)) => {
-                    sheet
-                        .write_number_with_format(r, c, n / 1000.0, &percent)
-                        .map_err(xlsx_error)?;
-                }
-                (TableKind::Number, _, Some(n)) => {
-                    sheet.write_number(r, c, n).map_err(xlsx_error)?;
-                }
+            let out = match (column.kind, value, number) {
+                (_, serde_json::Value::Null, _) => Out::Empty,
+                (TableKind::Money, _, Some(n)) => Out::Money(n.round() as i64),
+                (TableKind::Permille, _, Some(n)) => Out::Percent(n / 1000.0),
+                (TableKind::Number, _, Some(n)) => Out::Number(n),
                 (TableKind::Date, serde_json::Value::String(s), _) => {
-                    match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                        Ok(d) => write_out(sheet, &f, r, c, &Out::Date(d)).map_err(xlsx_error)?,
-                        Err(_) => {
-                            sheet.write_string(r, c, s).map_err(xlsx_error)?;
-                        }
-                    }
+                    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .map_or_else(|_| Out::Text(s.clone()), Out::Date)
                 }
-                (_, serde_json::Value::String(s), _) => {
-                    sheet.write_string(r, c, s).map_err(xlsx_error)?;
-                }
-                (_, other, _) => {
-                    sheet
-                        .write_string(r, c, other.to_string())
-                        .map_err(xlsx_error)?;
-                }
-            }
+                (_, serde_json::Value::String(s), _) => Out::Text(s.clone()),
+                (_, other, _) => Out::Text(other.to_string()),
+            };
+            g.cell(r as u32 + 2, c as u16, &out)?;
         }
     }
-    book.save_to_buffer().map_err(xlsx_error)
+    g.finish()
 }
