@@ -38,6 +38,17 @@ fn viewer(server: &Server, headers: &HeaderMap) -> Result<Viewer, Box<Response>>
     })
 }
 
+/// The token's viewer and the programme of the request, which it must be allowed to read.
+fn viewer_of_programme(
+    server: &Server,
+    headers: &HeaderMap,
+    text: Option<&str>,
+) -> Result<(Viewer, ProgrammeId), Box<Response>> {
+    let viewer = viewer(server, headers)?;
+    let programme = programme(text, &viewer)?;
+    Ok((viewer, programme))
+}
+
 fn programme(text: Option<&str>, viewer: &Viewer) -> Result<ProgrammeId, Box<Response>> {
     let text = text.ok_or_else(|| {
         error_response(
@@ -100,14 +111,11 @@ pub(crate) async fn export(
     headers: HeaderMap,
     Query(query): Query<ExportQuery>,
 ) -> Response {
-    let viewer = match viewer(&server, &headers) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
-    let programme = match programme(query.programme.as_deref(), &viewer) {
-        Ok(p) => p,
-        Err(r) => return *r,
-    };
+    let (viewer, programme) =
+        match viewer_of_programme(&server, &headers, query.programme.as_deref()) {
+            Ok(found) => found,
+            Err(r) => return *r,
+        };
     if !domain::permissions::sees_everything(&viewer.actor) {
         return error_response(
             StatusCode::FORBIDDEN,
@@ -148,14 +156,11 @@ pub(crate) async fn import(
     Query(query): Query<ImportQuery>,
     body: Bytes,
 ) -> Response {
-    let viewer = match viewer(&server, &headers) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
-    let programme = match programme(query.programme.as_deref(), &viewer) {
-        Ok(p) => p,
-        Err(r) => return *r,
-    };
+    let (viewer, programme) =
+        match viewer_of_programme(&server, &headers, query.programme.as_deref()) {
+            Ok(found) => found,
+            Err(r) => return *r,
+        };
     let service = match server.state.commands() {
         Ok(s) => s,
         Err(e) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, e),

@@ -187,7 +187,7 @@ impl<'a> Cells<'a> {
     fn names(&mut self, header: &'static str) -> Option<Vec<Name>> {
         let mut out = Vec::new();
         for item in self.list(header) {
-            out.push(self.value(header, Name::parse(header_field(header), &item))?);
+            out.push(self.value(header, Name::parse(header, &item))?);
         }
         Some(out)
     }
@@ -239,10 +239,6 @@ impl<'a> Cells<'a> {
             .and_then(|i| u64::try_from(i).ok())
             .unwrap_or(u64::MAX)
     }
-}
-
-fn header_field(header: &'static str) -> &'static str {
-    header
 }
 
 fn same(a: &str, b: &str) -> bool {
