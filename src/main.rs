@@ -86,6 +86,13 @@ enum Command {
     Verify {
         #[command(flatten)]
         store: StoreArgs,
+        /// Avec --hash : vérifie aussi qu'un document imprimé vient de ce registre (statut 0
+        /// seulement si le journal porte cette empreinte à cette position).
+        #[arg(long, requires = "hash")]
+        position: Option<i64>,
+        /// L'empreinte imprimée sur le document (64 chiffres hexadécimaux).
+        #[arg(long, requires = "position")]
+        hash: Option<String>,
     },
     /// Reconstruit les vues (projections) depuis le journal et enregistre leur instantané.
     Rebuild {
@@ -304,7 +311,11 @@ fn main() -> ExitCode {
                 name,
             } => spreadsheet::import(&store.data_dir, &file, &programme, dry_run, &name),
         },
-        Command::Verify { store } => run::verify(&store.data_dir),
+        Command::Verify {
+            store,
+            position,
+            hash,
+        } => run::verify(&store.data_dir, position.zip(hash)),
         Command::Rebuild { store } => run::rebuild(&store.data_dir),
         Command::Bench {
             seconds,

@@ -334,7 +334,9 @@ pub fn import(
 }
 
 /// Verifies a temporary copy of the store (see `store.rs`): the store itself is only read.
-pub fn verify(dir: &Path) -> anyhow::Result<()> {
+/// Walks the chain; with `document` (a position and the hash printed on a document), also
+/// says whether the log holds that hash there.
+pub fn verify(dir: &Path, document: Option<(i64, String)>) -> anyhow::Result<()> {
     let log = store::open_copy(dir)?;
     let report = log.verify().map_err(|e| store::explain(e, dir))?;
     println!(
@@ -348,6 +350,19 @@ pub fn verify(dir: &Path) -> anyhow::Result<()> {
                 "chaîne intacte : {} événements vérifiés",
                 report.verified_up_to
             );
+            if let Some((position, hash)) = document {
+                let matches = graphql::schema::base::check_document(&log, position, &hash)
+                    .map_err(|e| anyhow!(e))?;
+                if !matches {
+                    bail!(
+                        "le journal ne porte pas l'empreinte {} à la position {position} : ce document ne vient pas de ce registre, ou a été modifié",
+                        hash.trim()
+                    );
+                }
+                println!(
+                    "document vérifié : le journal porte cette empreinte à la position {position}"
+                );
+            }
             Ok(())
         }
         Some((position, reason)) => Err(anyhow!(

@@ -378,6 +378,81 @@ fn the_demo_register_goes_out_as_a_workbook_and_comes_back_the_same() {
             ods_file.to_str().unwrap(),
         ],
     );
+    // The workbook says which state of the register it holds, and an auditor can check it.
+    let notice =
+        std::fs::read_to_string(dir.path().join("lo").join("registre-Notice.csv")).unwrap();
+    let after = notice
+        .split("position ")
+        .nth(1)
+        .expect("the position in the notice");
+    let position: i64 = after.split_whitespace().next().unwrap().parse().unwrap();
+    let hash = after.split("empreinte ").nth(1).unwrap()[..64].to_owned();
+    assert_eq!(position as u64, events);
+    let check = "query($p: Int!, $h: String!) { checkDocument(position: $p, hash: $h) { position hash matches } }";
+    let checked = demo.ok(&admin, check, json!({"p": position, "h": hash}));
+    assert_eq!(
+        checked["checkDocument"],
+        json!({"position": position, "hash": hash, "matches": true})
+    );
+    let wrong = format!(
+        "{}{}",
+        if hash.starts_with('0') { "1" } else { "0" },
+        &hash[1..]
+    );
+    let checked = demo.ok(&admin, check, json!({"p": position, "h": wrong}));
+    assert_eq!(checked["checkDocument"]["matches"], false);
+    let beyond = demo.error(&admin, check, json!({"p": position + 1, "h": hash}));
+    assert_eq!(beyond["extensions"]["code"], "VALIDATION", "{beyond}");
+    assert!(
+        beyond["message"]
+            .as_str()
+            .unwrap()
+            .contains("n'est pas dans le journal"),
+        "{beyond}"
+    );
+    let malformed = demo.error(&admin, check, json!({"p": position, "h": "abc"}));
+    assert!(
+        malformed["message"]
+            .as_str()
+            .unwrap()
+            .contains("64 chiffres hexadécimaux"),
+        "{malformed}"
+    );
+    demo.kill();
+    let store = original_dir.to_str().unwrap();
+    let verify = |position: i64, hash: &str| {
+        chronique(&[
+            "verify",
+            "--data-dir",
+            store,
+            "--position",
+            &position.to_string(),
+            "--hash",
+            hash,
+        ])
+    };
+    let output = verify(position, &hash);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("document vérifié"),
+        "{}",
+        stdout(&output)
+    );
+    let output = verify(position, &wrong);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("ne porte pas l'empreinte"),
+        "{}",
+        stderr(&output)
+    );
+    let output = verify(position + 1, &hash);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("n'est pas dans le journal"),
+        "{}",
+        stderr(&output)
+    );
+
     for base in ["registre", "registre-ods"] {
         let lo = |sheet: &str| lo_csv(&dir.path().join("lo").join(format!("{base}-{sheet}.csv")));
         let sum_by = |sheet: &str, amount: &str, skip: Option<&str>| {

@@ -216,6 +216,8 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "Action.availableCommands",
     "Session.availableCommands",
     "Programme.availableCommands",
+    "Query.checkDocument",
+    "DocumentCheck",
 ];
 
 /// `api-next.graphql`: beside the project, else the copy in `graphql/contract/`.

@@ -69,6 +69,54 @@ pub struct TokenPayload {
     secret: String,
 }
 
+/// Whether the log holds `hash` at `position`: what an auditor checks of a printed document.
+#[derive(SimpleObject, Clone, PartialEq, Eq)]
+pub struct DocumentCheck {
+    position: i64,
+    /// The hash asked about, in lower case.
+    hash: String,
+    matches: bool,
+}
+
+/// The hash `text` (64 hexadecimal digits), or the French reason it is not one.
+pub fn parse_hash(text: &str) -> std::result::Result<[u8; 32], String> {
+    let text = text.trim();
+    let mut hash = [0u8; 32];
+    if text.len() != 64 || !text.is_ascii() {
+        return Err(format!(
+            "Une empreinte est faite de 64 chiffres hexadécimaux ({} caractères reçus).",
+            text.chars().count()
+        ));
+    }
+    for (i, byte) in hash.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+            .map_err(|_| format!("« {text} » n'est pas une empreinte en hexadécimal."))?;
+    }
+    Ok(hash)
+}
+
+/// Whether `log` holds `hash` at `position`; the French reason when the question cannot be
+/// asked (a position beyond the head, a malformed hash).
+pub fn check_document(
+    log: &eventlog::EventLog,
+    position: i64,
+    hash: &str,
+) -> std::result::Result<bool, String> {
+    let wanted = parse_hash(hash)?;
+    let head = log.head().position;
+    let at = u64::try_from(position).ok().filter(|p| (1..=head).contains(p)).ok_or_else(|| {
+        format!(
+            "La position {position} n'est pas dans le journal, qui va de 1 à {head} : ce document ne vient pas de ce registre, ou d'un état plus récent que celui-ci."
+        )
+    })?;
+    let envelope = log
+        .read_range(at, at)
+        .next()
+        .ok_or_else(|| format!("La position {at} n'a pas pu être relue."))?
+        .map_err(|e| format!("La position {at} n'a pas pu être relue ({e})."))?;
+    Ok(envelope.hash == wanted)
+}
+
 /// L'état de la chaîne d'empreintes du journal.
 #[derive(SimpleObject, Clone, PartialEq, Eq)]
 pub struct Integrity {
@@ -114,6 +162,28 @@ impl BaseQuery {
             .map_err(ApiError::internal)?
             .map_err(ApiError::from)?;
         Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// Confirms that the log holds `hash` at `position` (for a printed document): VALIDATION beyond the head.
+    async fn check_document(
+        &self,
+        ctx: &Context<'_>,
+        position: i64,
+        hash: String,
+    ) -> Result<DocumentCheck> {
+        Viewer::of(ctx)?;
+        let log = ctx.data_unchecked::<AppState>().log.clone();
+        let asked = hash.trim().to_lowercase();
+        let checked = asked.clone();
+        let matches = crate::schema::reading::blocking(move || {
+            check_document(&log, position, &checked).map_err(ApiError::validation)
+        })
+        .await?;
+        Ok(DocumentCheck {
+            position,
+            hash: asked,
+            matches,
+        })
     }
 
     /// La tête du journal et l'état de sa vérification.

@@ -464,9 +464,8 @@ pub fn export_register(
         note.push_str(&format!(", actions de l'exercice {y}"));
     }
     note.push_str(&format!(
-        " — position {} du journal, empreinte {}",
-        head.position,
-        &hash[..16]
+        " — position {} du journal, empreinte {hash} (à vérifier : chronique verify --position {} --hash {hash}, ou la requête checkDocument)",
+        head.position, head.position
     ));
     let n = rows.sheets.values().map(Vec::len).sum();
     let bytes = export_workbook(Some(&rows), &note, request.format)?;
