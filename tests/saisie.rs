@@ -883,6 +883,39 @@ fn the_register_is_kept_through_the_page() {
         .sum();
     assert_eq!(total, granted, "the granted column read by LibreOffice");
 
+    // ------------------------------------------------ every form offered, filled and in error
+    // Each form the pilot and the coordinator are offered on a fiche, a séance and « Paramètres »:
+    // opened (a screenshot with what it proposes), emptied and sent (its errors next to the
+    // fields, a screenshot), then closed; nothing is written.
+    let before = desk.head();
+    let mut shown = 0;
+    for (role, route, bar) in [
+        ("COORDINATOR", "#/action/a2".to_owned(), "action-commands"),
+        ("PILOT", "#/action/a2".to_owned(), "action-commands"),
+        ("COORDINATOR", format!("#/session/{copil}"), "session-commands"),
+        ("PILOT", "#/parametres".to_owned(), "settings-commands"),
+    ] {
+        desk.sign_in(role);
+        desk.go(&route, &format!("[data-testid={bar}]"));
+        for command in desk.buttons() {
+            desk.open(&command);
+            desk.shot(&format!("formulaire-{command}"));
+            desk.js(
+                "const f = document.querySelector('form.command-form');\
+                 for (const c of f.querySelectorAll('input[type=text], textarea')) c.value = '';\
+                 for (const c of f.querySelectorAll('select')) { if ([...c.options].some(o => o.value === '')) c.value = ''; }\
+                 for (const c of f.querySelectorAll('input[type=checkbox]')) c.checked = false;",
+            );
+            desk.browser.click_css("[data-testid=form-submit]");
+            desk.browser.find("[data-testid=form-errors]");
+            desk.shot(&format!("formulaire-{command}-erreurs"));
+            desk.browser.click_css("[data-testid=form-cancel]");
+            shown += 1;
+        }
+    }
+    assert!(shown >= 25, "only {shown} forms were opened");
+    assert_eq!(desk.head(), before, "an emptied form wrote something");
+
     // ------------------------------------------------ no write control for those who may not
     desk.sign_in("OBSERVER");
     for (route, css) in [

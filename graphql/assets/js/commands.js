@@ -190,6 +190,7 @@ export const ACTION_FORMS = [
       reason,
     ] },
   { name: 'awardGrant', on: 'action', label: 'Attribuer une subvention', args: 'funderId: ID!, year: Int!, amount: Cents!, act: ActInput!',
+    when: (c) => retainedFunders(c).length > 0,
     fields: [
       { name: 'funderId', label: 'Financeur', type: 'select', options: retainedFunders, rules: ['grant_already_awarded'] },
       { name: 'year', label: 'Exercice', type: 'select', options: years, default: (c) => String(c.action.year) },
@@ -201,8 +202,10 @@ export const ACTION_FORMS = [
     ],
     vars: (v) => ({ funderId: v.funderId, year: Number(v.year), amount: v.amount, act: { kind: v.actKind, reference: v.actReference, signedOn: v.signedOn } }) },
   { name: 'refuseGrant', on: 'action', label: 'Refuser un financement', args: 'funderId: ID!, reason: String!',
+    when: (c) => retainedFunders(c).length > 0,
     fields: [{ name: 'funderId', label: 'Financeur', type: 'select', options: retainedFunders }, reason] },
   { name: 'amendGrant', on: 'action', label: 'Avenant à une attribution', args: 'grantId: ID!, amount: Cents!, reference: String!, reason: String!',
+    when: (c) => c.action.grants.length > 0,
     fields: [
       { name: 'grantId', label: 'Attribution', type: 'select', options: (c) => c.action.grants.map((g) => [g.id, g.funder.name + ' — ' + g.reference + ' (' + f.money(g.amount) + ')']) },
       { name: 'amount', label: 'Nouveau montant', type: 'money', rules: ['grant_exceeds_retained', 'grant_exceeds_envelope', 'grant_below_paid', 'convention_required', 'zero_amount'] },
@@ -210,6 +213,7 @@ export const ACTION_FORMS = [
       reason,
     ] },
   { name: 'recordPayment', on: 'action', label: 'Enregistrer un versement', args: 'funderId: ID!, amount: Cents!, kind: PaymentKind!, paidOn: Date!',
+    when: (c) => grantedFunders(c).length > 0,
     fields: [
       { name: 'funderId', label: 'Financeur', type: 'select', options: grantedFunders, rules: ['payment_before_grant'] },
       { name: 'amount', label: 'Montant versé', type: 'money', rules: ['payment_exceeds_granted', 'zero_amount'] },
