@@ -892,7 +892,11 @@ fn the_register_is_kept_through_the_page() {
     for (role, route, bar) in [
         ("COORDINATOR", "#/action/a2".to_owned(), "action-commands"),
         ("PILOT", "#/action/a2".to_owned(), "action-commands"),
-        ("COORDINATOR", format!("#/session/{copil}"), "session-commands"),
+        (
+            "COORDINATOR",
+            format!("#/session/{copil}"),
+            "session-commands",
+        ),
         ("PILOT", "#/parametres".to_owned(), "settings-commands"),
     ] {
         desk.sign_in(role);

@@ -177,6 +177,43 @@ fn the_demo_register_goes_out_as_a_workbook_and_comes_back_the_same() {
     let programme = demo.demo_programme();
     assert_eq!(programme, "grigny");
 
+    // An avenant, so that the round trip carries one.
+    let funded = demo.ok(
+        &admin,
+        r#"{ actions(programmeId: "grigny", filter: {status: [FUNDED, IN_PROGRESS]}, first: 50) { edges { node { id
+            grants { id funder { id } amount } money { funder { id } paid } } } } }"#,
+        json!({}),
+    );
+    let (action, grant, amount) = funded["actions"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| {
+            let a = &e["node"];
+            a["grants"].as_array().unwrap().iter().find_map(|g| {
+                let paid = a["money"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["funder"]["id"] == g["funder"]["id"])?["paid"]
+                    .as_i64()?;
+                let amount = g["amount"].as_i64()?;
+                (amount - paid >= 200).then(|| {
+                    (
+                        a["id"].as_str().unwrap().to_owned(),
+                        g["id"].as_str().unwrap().to_owned(),
+                        paid + (amount - paid) / 2,
+                    )
+                })
+            })
+        })
+        .expect("a grant not wholly paid");
+    demo.ok(
+        &pilot,
+        "mutation($a: ID!, $g: ID!, $n: Cents!) { amendGrant(programmeId: \"grigny\", actionId: $a, grantId: $g, amount: $n, reference: \"Avenant n° 1\", reason: \"Action réduite.\") { position } }",
+        json!({"a": action, "g": grant, "n": amount}),
+    );
+
     // The register as a workbook, over HTTP.
     let (status, bytes) = get_bytes(&demo, &pilot, "/spreadsheet/export?programme=grigny");
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
@@ -478,7 +515,34 @@ fn the_demo_register_goes_out_as_a_workbook_and_comes_back_the_same() {
             sums
         };
         let paid = sum_by("Versements", "Montant", Some("Annulé le"));
-        let granted = sum_by("Attributions", "Montant", Some("Refus"));
+        // Granted: each grant's amount, replaced by its avenants' new amount.
+        let cents =
+            |text: &str| (text.replace(',', ".").parse::<f64>().unwrap() * 100.0).round() as i64;
+        let mut grants = std::collections::BTreeMap::<(String, String, String), i64>::new();
+        for (sheet, amount) in [("Attributions", "Montant"), ("Avenants", "Nouveau montant")] {
+            let (header, rows) = lo(sheet);
+            let col = |name: &str| {
+                header
+                    .iter()
+                    .position(|h| h == name)
+                    .unwrap_or_else(|| panic!("{sheet}: no {name}"))
+            };
+            for row in rows {
+                if sheet == "Attributions" && !row[col("Refus")].is_empty() {
+                    continue;
+                }
+                let key = (
+                    row[col("Référence")].clone(),
+                    row[col("Financeur")].clone(),
+                    row[col("Exercice")].clone(),
+                );
+                grants.insert(key, cents(&row[col(amount)]));
+            }
+        }
+        let mut granted = std::collections::BTreeMap::<String, i64>::new();
+        for ((reference, _, _), amount) in grants {
+            *granted.entry(reference).or_default() += amount;
+        }
         let mut checked = 0;
         for a in actions {
             let total = |f: &str| {

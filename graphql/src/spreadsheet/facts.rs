@@ -30,6 +30,16 @@ pub enum Step {
     Action(ActionId, Command<ActionCommand>),
     /// One action's decision at a COPIL (`recordCopilDecisions` of one decision).
     Decision(SessionId, CopilDecision),
+    /// A grant named by its funder and year, not by its id (given by the service).
+    AmendGrant {
+        action: ActionId,
+        funder: FunderId,
+        year: Year,
+        amount: Money,
+        reference: Title,
+        reason: Note,
+        effective_on: Option<NaiveDate>,
+    },
     /// A payment named by what it is, not by its id (given by the service).
     CancelPayment {
         action: ActionId,
@@ -330,6 +340,7 @@ pub fn plan(
                 "Compléments" => p.complements(sheet.spec, row),
                 "Avis" | "Décisions" | "Modifications" => {} // grouped below
                 "Attributions" => p.grant(sheet.spec, row),
+                "Avenants" => p.amended_grant(sheet.spec, row),
                 "Versements" => p.payment(sheet.spec, row),
                 "Étapes" => p.stage(sheet.spec, row),
                 "Reversements" => p.repayment(sheet.spec, row),
@@ -945,6 +956,36 @@ impl<'a> Planner<'a> {
         );
     }
 
+    fn amended_grant(&mut self, spec: &'static SheetSpec, row: &RowData) {
+        let mut c = self.cells(spec, row);
+        let found = self.action_id(&mut c);
+        let on = c.date("Effet le");
+        let funder = c.text("Financeur").unwrap_or_default();
+        let year = c.int("Exercice").unwrap_or_default();
+        let reference = c.text("Référence de l'avenant").unwrap_or_default();
+        let step = (|| {
+            Some(Step::AmendGrant {
+                action: found.clone()?.1,
+                funder: c.parsed("Financeur", FunderId::parse)?,
+                year: c.year("Exercice")?,
+                amount: c.need_money("Nouveau montant")?,
+                reference: c.parsed("Référence de l'avenant", |t| {
+                    Title::parse("référence de l'avenant", t)
+                })?,
+                reason: c.parsed("Motif", |t| Note::parse("motif", t))?,
+                effective_on: on,
+            })
+        })();
+        let r = found.map(|f| f.0).unwrap_or_default();
+        self.push(
+            c,
+            format!("avenant:{r}:{funder}:{year}:{reference}"),
+            on,
+            rank::GRANT + 1,
+            step,
+        );
+    }
+
     fn payment(&mut self, spec: &'static SheetSpec, row: &RowData) {
         let mut c = self.cells(spec, row);
         let found = self.action_id(&mut c);
@@ -1407,6 +1448,8 @@ pub struct Rows {
     references: HashMap<ActionId, String>,
     /// Where each payment's row is, to write its cancellation on it.
     payments: HashMap<(ActionId, PaymentId), usize>,
+    /// Each grant's funder and year, which name it in « Avenants ».
+    grants: HashMap<(ActionId, GrantId), (FunderId, i32)>,
     reports: HashMap<ActionId, i64>,
     /// Events no sheet holds, by type.
     pub left_out: BTreeMap<&'static str, usize>,
@@ -1734,6 +1777,10 @@ impl Rows {
                 self.lines("Décisions", base, &x.retained, "Montant retenu");
             }
             A::GrantAwarded(x) => {
+                self.grants.insert(
+                    (action.clone(), x.grant.clone()),
+                    (x.funder.clone(), x.year.get()),
+                );
                 self.row(
                     "Attributions",
                     vec![
@@ -2003,7 +2050,27 @@ impl Rows {
                     );
                 }
             }
-            A::GrantAmended(_) | A::ReportCorrected(_) => {
+            A::GrantAmended(x) => {
+                match self.grants.get(&(action.clone(), x.grant.clone())).cloned() {
+                    Some((funder, year)) => {
+                        self.row(
+                            "Avenants",
+                            vec![
+                                ("Référence", r),
+                                ("Financeur", t(funder)),
+                                ("Exercice", Out::Int(year.into())),
+                                ("Nouveau montant", m(x.amount)),
+                                ("Référence de l'avenant", t(&x.reference)),
+                                ("Motif", t(&x.reason)),
+                                ("Effet le", on),
+                                (ORDER, order),
+                            ],
+                        );
+                    }
+                    None => *self.left_out.entry("GrantAmended").or_default() += 1,
+                }
+            }
+            A::ReportCorrected(_) => {
                 *self.left_out.entry(a.event_type()).or_default() += 1;
             }
         }

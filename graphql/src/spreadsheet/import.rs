@@ -299,6 +299,7 @@ fn kind_of(step: &Step) -> CommandKind {
         Step::Action(_, c) => c.command.kind(),
         Step::Decision(..) => CommandKind::RecordCopilDecisions,
         Step::CancelPayment { .. } => CommandKind::CancelPayment,
+        Step::AmendGrant { .. } => CommandKind::AmendGrant,
     }
 }
 
@@ -393,6 +394,39 @@ async fn run_one(
             });
             service
                 .copil_decisions(&issuer, programme, command, &BTreeMap::new(), &meta)
+                .await
+        }
+        Step::AmendGrant {
+            action,
+            funder,
+            year,
+            amount,
+            reference,
+            reason,
+            effective_on,
+        } => {
+            let state = service.state_of::<ActionDecider>(programme, action)?;
+            let grant = state
+                .action
+                .as_ref()
+                .and_then(|a| {
+                    a.grants
+                        .iter()
+                        .find(|g| &g.funder == funder && g.year == *year)
+                })
+                .map(|g| g.id.clone())
+                .unwrap_or_else(domain::action::placeholder_grant_id);
+            let command = Command {
+                command: ActionCommand::AmendGrant {
+                    grant,
+                    amount: *amount,
+                    reference: reference.clone(),
+                    reason: reason.clone(),
+                },
+                effective_on: *effective_on,
+            };
+            service
+                .run::<ActionDecider>(&issuer, programme, action, command, &meta)
                 .await
         }
         Step::CancelPayment {

@@ -239,6 +239,20 @@ pub static SHEETS: &[SheetSpec] = &[
         ],
     },
     SheetSpec {
+        name: "Avenants",
+        notice: "Les avenants : le nouveau montant d'une attribution (celle du financeur et de l'exercice), jamais sous ce qui est versé.",
+        columns: &[
+            col("Référence", T, ""),
+            col("Financeur", T, ""),
+            col("Exercice", I, "exercice de l'attribution"),
+            col("Nouveau montant", M, ""),
+            col("Référence de l'avenant", T, ""),
+            col("Motif", T, ""),
+            opt("Effet le", D, ""),
+            opt(ORDER, I, ""),
+        ],
+    },
+    SheetSpec {
         name: "Versements",
         notice: "Les versements ; un versement annulé garde sa ligne, avec la date et le motif de l'annulation.",
         columns: &[
