@@ -334,3 +334,161 @@ fn the_coordinator_and_the_holder_see_every_cell_and_the_total() {
         );
     }
 }
+
+/// `beneficiaries` of 2025 (api-next, DOMAIN.md « Beneficiaries of year Y »): the full table
+/// for the coordinator and the holder; for an observer and another partner's porteur, the cell
+/// of 7 hidden and the total withheld; nothing before the report's date; its provenance checks.
+#[test]
+fn the_beneficiaries_of_a_year_hide_small_cells_from_those_who_must_not_see_them() {
+    let f = fixture();
+    let query = r#"query($asOf: AsOf) { beneficiaries(programmeId: "grigny", year: 2025, asOf: $asOf) {
+        year total actionsCounted actionsWithInterimOnly
+        cells { axis { code } objective public ageBand sex qpvResident count hidden }
+        provenance { position headHash asOf } } }"#;
+    let table = |token: &str| f.app.ok(token, query, json!({}))["beneficiaries"].clone();
+    let cell = |sex: &str, count: Value, hidden: bool| {
+        json!({"axis": {"code": "A1"}, "objective": "SCHOOL_ROLE", "public": "CHILDREN", "ageBand": "AGE_6_10",
+               "sex": sex, "qpvResident": true, "count": count, "hidden": hidden})
+    };
+    for token in [&f.coordinator, &f.holder] {
+        let t = table(token);
+        assert_eq!(t["total"], 38, "{t}");
+        assert_eq!(
+            (
+                t["actionsCounted"].as_i64(),
+                t["actionsWithInterimOnly"].as_i64()
+            ),
+            (Some(1), Some(0))
+        );
+        assert_eq!(
+            t["cells"],
+            json!([
+                cell("FEMALE", json!(7), false),
+                cell("MALE", json!(31), false)
+            ])
+        );
+    }
+    for token in [&f.observer, &f.other_porteur] {
+        let t = table(token);
+        assert_eq!(
+            t["total"],
+            Value::Null,
+            "the total would give the hidden cell back: {t}"
+        );
+        assert_eq!(
+            t["cells"],
+            json!([
+                cell("FEMALE", Value::Null, true),
+                cell("MALE", json!(31), false)
+            ])
+        );
+        assert!(!t.to_string().contains("38"), "{t}");
+    }
+    // The figure says which state of the register it comes from, and that state checks.
+    let t = table(&f.coordinator);
+    let position = t["provenance"]["position"].as_i64().unwrap();
+    assert_eq!(position as u64, f.app.head(&f.admin));
+    let checked = f.app.ok(
+        &f.coordinator,
+        "query($p: Int!, $h: String!) { checkDocument(position: $p, hash: $h) { matches } }",
+        json!({"p": position, "h": t["provenance"]["headHash"]}),
+    );
+    assert_eq!(checked["checkDocument"]["matches"], true);
+    assert_eq!(t["provenance"]["asOf"], Value::Null);
+    // Before the report was filed, nothing is counted.
+    let before = f.app.ok(
+        &f.coordinator,
+        query,
+        json!({"asOf": {"effectiveOn": "2025-07-01"}}),
+    )["beneficiaries"]
+        .clone();
+    assert_eq!(
+        (
+            before["actionsCounted"].as_i64(),
+            before["cells"].clone(),
+            before["total"].as_i64()
+        ),
+        (Some(0), json!([]), Some(0))
+    );
+    assert_eq!(before["provenance"]["asOf"], "état au 2025-07-01");
+}
+
+/// With a second action (held by `asso`) that has only an interim report of 4 parents: it is
+/// counted and said to be interim; its small cell is seen by its own porteur only.
+#[test]
+fn an_action_with_only_an_interim_report_counts_and_each_porteur_sees_its_own_small_cells() {
+    let f = fixture();
+    for query in [
+        r#"mutation { proposeAction(programmeId: "grigny", input: {id: "a2", title: "Café des parents", summary: "Se retrouver.",
+            holderId: "asso", axis: "A1", publics: [PARENTS], periodStart: "2025-01-06", periodEnd: "2025-12-19",
+            year: 2025, totalCost: 1000000, requested: [{funderId: "etat", amount: 500000}]}, options: {effectiveOn: "2025-01-10"}) { position } }"#,
+        r#"mutation { recordCopilDecisions(programmeId: "grigny", sessionId: "copil",
+            decisions: [{actionId: "a2", outcome: RETAINED, retained: [{funderId: "etat", amount: 500000}]}]) { position } }"#,
+        r#"mutation { awardGrant(programmeId: "grigny", actionId: "a2", funderId: "etat", year: 2025, amount: 500000,
+            act: {kind: ARRETE, reference: "2025-2", signedOn: "2025-03-10"}) { position } }"#,
+        r#"mutation { startAction(programmeId: "grigny", actionId: "a2", startedOn: "2025-03-20") { position } }"#,
+        r#"mutation { submitReport(programmeId: "grigny", actionId: "a2", kind: INTERIM, spent: 200000,
+            summary: "Premier trimestre.", beneficiaries: [
+                {public: PARENTS, ageBand: ADULT, sex: FEMALE, qpvResident: false, count: 4}],
+            options: {effectiveOn: "2025-07-11"}) { position } }"#,
+    ] {
+        f.app.ok(&f.coordinator, query, json!({}));
+    }
+    let query = r#"{ beneficiaries(programmeId: "grigny", year: 2025) { total actionsCounted actionsWithInterimOnly
+        cells { public sex count hidden } } }"#;
+    let table = |token: &str| f.app.ok(token, query, json!({}))["beneficiaries"].clone();
+    let t = table(&f.coordinator);
+    assert_eq!(
+        (
+            t["total"].as_i64(),
+            t["actionsCounted"].as_i64(),
+            t["actionsWithInterimOnly"].as_i64()
+        ),
+        (Some(42), Some(2), Some(1))
+    );
+    let counts = |t: &Value| -> Vec<(String, String, Value)> {
+        t["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["public"].as_str().unwrap().to_owned(),
+                    c["sex"].as_str().unwrap().to_owned(),
+                    c["count"].clone(),
+                )
+            })
+            .collect()
+    };
+    let all = vec![
+        ("CHILDREN".to_owned(), "FEMALE".to_owned(), json!(7)),
+        ("CHILDREN".to_owned(), "MALE".to_owned(), json!(31)),
+        ("PARENTS".to_owned(), "FEMALE".to_owned(), json!(4)),
+    ];
+    assert_eq!(counts(&t), all);
+    // `autre` holds a1: it sees its 7 girls, not asso's 4 parents.
+    let t = table(&f.holder);
+    assert_eq!(t["total"], Value::Null);
+    assert_eq!(
+        counts(&t),
+        vec![
+            all[0].clone(),
+            all[1].clone(),
+            ("PARENTS".to_owned(), "FEMALE".to_owned(), Value::Null)
+        ]
+    );
+    // `asso` holds a2: the reverse.
+    let t = table(&f.other_porteur);
+    assert_eq!(t["total"], Value::Null);
+    assert_eq!(
+        counts(&t),
+        vec![
+            ("CHILDREN".to_owned(), "FEMALE".to_owned(), Value::Null),
+            all[1].clone(),
+            all[2].clone()
+        ]
+    );
+    // The observer sees neither.
+    let t = table(&f.observer);
+    assert_eq!(counts(&t).iter().filter(|c| c.2.is_null()).count(), 2);
+}

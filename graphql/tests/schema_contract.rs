@@ -218,6 +218,10 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "Programme.availableCommands",
     "Query.checkDocument",
     "DocumentCheck",
+    "Query.beneficiaries",
+    "Provenance",
+    "BeneficiaryCell",
+    "BeneficiaryTable",
 ];
 
 /// `api-next.graphql`: beside the project, else the copy in `graphql/contract/`.

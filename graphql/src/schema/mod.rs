@@ -54,6 +54,7 @@ pub struct QueryRoot(
     base::BaseQuery,
     events::EventsQuery,
     domain_queries::DomainQuery,
+    domain_queries::PilotageQuery,
 );
 
 /// Every mutation. Add the domain's mutation objects here.

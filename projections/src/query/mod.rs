@@ -15,10 +15,12 @@
 //! - [`budget`], [`granted_in_year`], [`granted_to_partner`]: suivi financier and programmation
 //!   annuelle;
 //! - [`reports_due`];
+//! - [`beneficiaries`]: the pilotage's figures;
 //! - [`changes`]: what changed between two views.
 
 pub mod actions;
 pub mod budget;
+pub mod pilotage;
 pub mod programme;
 pub mod sessions;
 pub mod timeline;
@@ -29,6 +31,7 @@ pub use budget::{
     BudgetLineView, BudgetView, ProgrammationRow, ReportDueView, budget, granted_in_year,
     granted_to_partner, renewal_facts, reports_due,
 };
+pub use pilotage::{BeneficiaryCellView, BeneficiaryTableView, beneficiaries};
 pub use programme::{BodyMembersView, EnvelopeView, ProgrammeInfo, programme, programmes};
 pub use sessions::{
     SessionDecisionView, SessionView, session, session_agenda, session_awaiting, session_decisions,
