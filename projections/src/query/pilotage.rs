@@ -2,17 +2,16 @@
 //! actions the viewer may see, with the small-cell rule for the roles that must not see cells
 //! below 10.
 
-use super::{QueryError, action, check_programme};
+use super::views::action_view;
+use super::{QueryError, check_programme};
 use crate::model::ProgrammeView;
+use crate::visibility::{self, ActionAccess, BENEFICIARY_THRESHOLD};
 use domain::actor::Actor;
-use domain::values::{ActionId, AgeBand, AxisCode, PublicKind, ReportKind, Role, Sex};
+use domain::values::{AgeBand, AxisCode, PublicKind, ReportKind, Sex};
 use std::collections::BTreeMap;
 
 /// A cell's place: primary axis, public, age band, sex, QPV residence.
 type CellKey = (AxisCode, PublicKind, AgeBand, Sex, bool);
-
-/// Cells below this are hidden from the roles that must not see small cells.
-pub const SMALL_CELL: u32 = 10;
 
 /// One cell: a primary axis × public × age band × sex × QPV residence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,16 +49,14 @@ pub fn beneficiaries(
     // Key → (count, holds counts the viewer may not see in detail).
     let mut cells: BTreeMap<CellKey, (u64, bool)> = BTreeMap::new();
     let (mut counted, mut interim_only) = (0, 0);
-    let full = Actor::admin();
     for a in view.actions().filter(|a| a.year().get() == year) {
-        let Ok(id) = ActionId::parse(a.id()) else {
-            continue;
-        };
-        // Only the actions the viewer may see; their counts read in full, then aggregated.
-        if action(view, viewer, &id)?.is_none() {
+        // Only the actions the viewer may see; their counts read in full, then aggregated, and
+        // hidden below the threshold in a cell holding an action the viewer reads restricted.
+        let access = visibility::access_to(viewer, &a);
+        if !access.is_visible() {
             continue;
         }
-        let Some(seen) = action(view, &full, &id)? else {
+        let Some(seen) = action_view(view, &a, ActionAccess::Full) else {
             continue;
         };
         let report = seen
@@ -73,11 +70,7 @@ pub fn beneficiaries(
         if report.kind == ReportKind::Interim {
             interim_only += 1;
         }
-        let foreign = match viewer.role {
-            Role::Observer => true,
-            Role::Porteur => viewer.partner.as_ref() != Some(&seen.holder.id),
-            _ => false,
-        };
+        let foreign = access != ActionAccess::Full;
         for b in &report.beneficiaries {
             let key = (
                 seen.axis.code.clone(),
@@ -98,7 +91,7 @@ pub fn beneficiaries(
         .map(
             |((axis, public, age_band, sex, qpv_resident), (count, foreign))| {
                 total += count;
-                let hidden = foreign && count < u64::from(SMALL_CELL);
+                let hidden = foreign && count < u64::from(BENEFICIARY_THRESHOLD);
                 any_hidden |= hidden;
                 BeneficiaryCellView {
                     axis,
