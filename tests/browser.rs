@@ -247,20 +247,8 @@ impl Walk {
         self.browser.click_css(css);
     }
 
-    /// Chooses an `<option>` of a `<select>` by clicking it, as ChromeDriver lets a person do.
     fn choose(&self, select: &str, value: &str) {
-        let option = self
-            .browser
-            .wait(&format!("the option {value:?} of {select}"), || {
-                self.browser
-                    .try_find_present(&format!("{select} option[value=\"{value}\"]"))
-            });
-        self.browser.click(&option);
-        let chosen = self.browser.js(
-            "return document.querySelector(arguments[0]).value;",
-            vec![json!(select)],
-        );
-        assert_eq!(chosen, json!(value), "{select} did not take {value}");
+        self.browser.choose(select, value);
     }
 
     fn hash(&self) -> String {

@@ -127,23 +127,8 @@ impl Desk {
         self.browser.type_into(&element, text);
     }
 
-    /// Chooses `value` in the `<select>` `css` by clicking its option.
     fn choose(&self, css: &str, value: &str) {
-        let option = self
-            .browser
-            .wait(&format!("the option {value:?} of {css}"), || {
-                self.browser
-                    .try_find_present(&format!("{css} option[value=\"{value}\"]"))
-            });
-        self.browser.click(&option);
-        assert_eq!(
-            self.browser.js(
-                "return document.querySelector(arguments[0]).value;",
-                vec![json!(css)]
-            ),
-            json!(value),
-            "{css} did not take {value}"
-        );
+        self.browser.choose(css, value);
     }
 
     fn pick(&self, form: &str, field: &str, value: &str) {

@@ -67,6 +67,39 @@ fn read_models(app: &TestApp, token: &str) -> Value {
     all
 }
 
+/// Every read model of `copy` equals the `original`'s; each action field by field, so that a
+/// difference names its action and field.
+fn assert_same_read_models(original: &Value, copy: &Value, what: &str) {
+    for (a, b) in original["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(copy["actions"].as_array().unwrap())
+    {
+        for (field, value) in a.as_object().unwrap() {
+            assert_eq!(
+                &b[field], value,
+                "« {field} » of the action {} differs after {what}",
+                a["reference"]
+            );
+        }
+    }
+    for key in [
+        "programme",
+        "partners",
+        "sessions",
+        "actions",
+        "b2024",
+        "b2025",
+        "b2026",
+    ] {
+        assert_eq!(
+            copy[key], original[key],
+            "the read model « {key} » differs after {what}"
+        );
+    }
+}
+
 /// `soffice` headless with a profile of its own under `dir` (tests run in parallel).
 fn soffice(dir: &Path, args: &[&str]) {
     let profile = format!(
@@ -253,34 +286,7 @@ fn the_demo_register_goes_out_as_a_workbook_and_comes_back_the_same() {
     let copy_admin = create_token(&copy_dir, "ADMIN", None, None);
     let copy = spawn_app(&copy_dir);
     let imported = read_models(&copy, &copy_admin);
-    for (a, b) in original["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(imported["actions"].as_array().unwrap())
-    {
-        for (field, value) in a.as_object().unwrap() {
-            assert_eq!(
-                &b[field], value,
-                "« {field} » of the action {} differs after the round trip",
-                a["reference"]
-            );
-        }
-    }
-    for key in [
-        "programme",
-        "partners",
-        "sessions",
-        "actions",
-        "b2024",
-        "b2025",
-        "b2026",
-    ] {
-        assert_eq!(
-            imported[key], original[key],
-            "the read model « {key} » differs after the round trip"
-        );
-    }
+    assert_same_read_models(&original, &imported, "the round trip");
     copy.kill();
 
     // The same file again writes nothing.
@@ -387,20 +393,7 @@ fn the_demo_register_goes_out_as_a_workbook_and_comes_back_the_same() {
     let ods_admin = create_token(&ods_dir, "ADMIN", None, None);
     let ods_app = spawn_app(&ods_dir);
     let from_ods = read_models(&ods_app, &ods_admin);
-    for key in [
-        "programme",
-        "partners",
-        "sessions",
-        "actions",
-        "b2024",
-        "b2025",
-        "b2026",
-    ] {
-        assert_eq!(
-            from_ods[key], original[key],
-            "the read model « {key} » differs after the .ods round trip"
-        );
-    }
+    assert_same_read_models(&original, &from_ods, "the .ods round trip");
     ods_app.kill();
 
     // LibreOffice reads what Chronique wrote (.xlsx and .ods): payments and grants add up to the API's.

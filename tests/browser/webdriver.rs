@@ -326,6 +326,20 @@ impl Browser {
         self.command("DELETE", "/actions", None);
     }
 
+    /// Chooses the `<option>` `value` of the `<select>` `css` by clicking it, as ChromeDriver
+    /// lets a person do, and checks the select took it.
+    pub fn choose(&self, css: &str, value: &str) {
+        let option = self.wait(&format!("the option {value:?} of {css}"), || {
+            self.try_find_present(&format!("{css} option[value=\"{value}\"]"))
+        });
+        self.click(&option);
+        let chosen = self.js(
+            "return document.querySelector(arguments[0]).value;",
+            vec![json!(css)],
+        );
+        assert_eq!(chosen, json!(value), "{css} did not take {value}");
+    }
+
     /// Types `text` on whatever has the focus, key by key, as a keyboard would.
     pub fn type_keys(&self, text: &str) {
         let chars: Vec<String> = text.chars().map(String::from).collect();
