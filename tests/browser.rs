@@ -801,18 +801,7 @@ fn a_person_reads_the_register_in_a_browser() {
     assert_eq!(filename, format!("budget-{year}.csv"));
     walk.browser.click(&button);
     let path = walk.browser.download_dir.join(&filename);
-    let bytes = walk
-        .browser
-        .wait(&format!("the download of {filename}"), || {
-            let partial = std::fs::read_dir(&walk.browser.download_dir)
-                .unwrap()
-                .flatten()
-                .any(|e| e.file_name().to_string_lossy().ends_with(".crdownload"));
-            if partial {
-                return None;
-            }
-            std::fs::read(&path).ok().filter(|b| !b.is_empty())
-        });
+    let bytes = walk.browser.download(&filename);
     let _ = std::fs::copy(&path, walk.shots.join(&filename));
     let rows = parse_csv(&bytes);
     assert_eq!(

@@ -210,19 +210,8 @@ impl Desk {
         assert_eq!(shown, json!(expected), "the fiche of {id}");
     }
 
-    /// The bytes of a file the page downloaded, once whole.
     fn download(&self, name: &str) -> Vec<u8> {
-        let path = self.browser.download_dir.join(name);
-        self.browser.wait(&format!("the download of {name}"), || {
-            let partial = std::fs::read_dir(&self.browser.download_dir)
-                .unwrap()
-                .flatten()
-                .any(|e| e.file_name().to_string_lossy().ends_with(".crdownload"));
-            if partial {
-                return None;
-            }
-            std::fs::read(&path).ok().filter(|b| !b.is_empty())
-        })
+        self.browser.download(name)
     }
 
     /// The command buttons the view shows, in order.

@@ -340,6 +340,21 @@ impl Browser {
         assert_eq!(chosen, json!(value), "{css} did not take {value}");
     }
 
+    /// The bytes of the file `name` the page downloaded, once whole (no `.crdownload` left).
+    pub fn download(&self, name: &str) -> Vec<u8> {
+        let path = self.download_dir.join(name);
+        self.wait(&format!("the download of {name}"), || {
+            let partial = std::fs::read_dir(&self.download_dir)
+                .unwrap()
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".crdownload"));
+            if partial {
+                return None;
+            }
+            std::fs::read(&path).ok().filter(|b| !b.is_empty())
+        })
+    }
+
     /// Types `text` on whatever has the focus, key by key, as a keyboard would.
     pub fn type_keys(&self, text: &str) {
         let chars: Vec<String> = text.chars().map(String::from).collect();
