@@ -109,7 +109,7 @@ impl TimelineFilter {
 
 /// The bound of a nullable field: FORBIDDEN for another programme's token, `None` when the
 /// programme does not exist at that moment.
-async fn optional_bound(
+pub(crate) async fn optional_bound(
     ctx: &Context<'_>,
     programme: &str,
     as_of: Option<AsOf>,
@@ -119,7 +119,11 @@ async fn optional_bound(
     bound_at(app_state(ctx), &programme, as_of).await
 }
 
-async fn bound(ctx: &Context<'_>, programme: &str, as_of: Option<AsOf>) -> Result<Bound, ApiError> {
+pub(crate) async fn bound(
+    ctx: &Context<'_>,
+    programme: &str,
+    as_of: Option<AsOf>,
+) -> Result<Bound, ApiError> {
     required_bound(ctx, &programme_id(programme)?, as_of).await
 }
 
@@ -370,132 +374,5 @@ impl DomainQuery {
             .into_iter()
             .map(|d| ReportDueObject::new(&bound, d))
             .collect())
-    }
-}
-
-// ---------------------------------------------------------------------------------- pilotage
-
-/// The state of the log a document was computed from: print it on the document.
-#[derive(async_graphql::SimpleObject)]
-#[graphql(name = "Provenance")]
-pub struct ProvenanceObject {
-    position: i64,
-    head_hash: String,
-    as_of: Option<String>,
-    computed_at: super::scalars::DateTime,
-}
-
-impl ProvenanceObject {
-    /// The provenance of `view`: the position of its last event and that event's hash.
-    async fn of(
-        ctx: &Context<'_>,
-        view_position: u64,
-        as_of: Option<&AsOf>,
-    ) -> Result<ProvenanceObject, ApiError> {
-        let state = super::reading::app_state(ctx);
-        let log = state.log.clone();
-        let hash = super::reading::blocking(move || {
-            let envelope = log
-                .read_range(view_position, view_position)
-                .next()
-                .ok_or_else(|| ApiError::bug(format!("no event at position {view_position}")))?
-                .map_err(ApiError::internal)?;
-            Ok(hex::encode(envelope.hash))
-        })
-        .await?;
-        Ok(ProvenanceObject {
-            position: super::objects::int(view_position),
-            head_hash: hash,
-            as_of: as_of.map(|a| match a {
-                AsOf::Position(p) => format!("position {p}"),
-                AsOf::RecordedAt(at) => format!("tel qu'enregistré au {}", at.0.to_rfc3339()),
-                AsOf::EffectiveOn(day) => format!("état au {}", day.0),
-            }),
-            computed_at: super::scalars::DateTime(state.clock.now()),
-        })
-    }
-}
-
-#[derive(async_graphql::SimpleObject)]
-#[graphql(name = "BeneficiaryCell")]
-pub struct BeneficiaryCellObject {
-    axis: Option<super::objects::AxisObject>,
-    objective: Option<super::enums::NationalObjective>,
-    public: super::enums::PublicKind,
-    age_band: super::enums::AgeBand,
-    sex: super::enums::Sex,
-    qpv_resident: bool,
-    /// Null when hidden (below 10 for a role that must not see small cells).
-    count: Option<i32>,
-    hidden: bool,
-}
-
-#[derive(async_graphql::SimpleObject)]
-#[graphql(name = "BeneficiaryTable")]
-pub struct BeneficiaryTableObject {
-    year: i32,
-    cells: Vec<BeneficiaryCellObject>,
-    /// Withheld (null) for a role that must not see small cells whenever any cell is hidden.
-    total: Option<i64>,
-    actions_counted: i32,
-    actions_with_interim_only: i32,
-    provenance: ProvenanceObject,
-}
-
-#[derive(Default)]
-pub struct PilotageQuery;
-
-#[Object]
-impl PilotageQuery {
-    /// Les bénéficiaires d'un exercice (DOMAIN.md) : bilans finaux (à défaut le dernier bilan
-    /// intermédiaire) des actions visibles, par axe, public, âge, sexe et résidence en QPV ;
-    /// cellules de moins de 10 masquées pour les rôles qui ne doivent pas les voir.
-    async fn beneficiaries(
-        &self,
-        ctx: &Context<'_>,
-        programme_id: ID,
-        year: i32,
-        as_of: Option<AsOf>,
-    ) -> Result<BeneficiaryTableObject> {
-        let bound = bound(ctx, &programme_id, as_of).await?;
-        let actor = actor(ctx)?;
-        let (table, position, axes) = bound
-            .read(|view| {
-                q::beneficiaries(view, actor, year).map(|t| {
-                    let axes: std::collections::BTreeMap<AxisCode, q::AxisView> = t
-                        .cells
-                        .iter()
-                        .map(|c| (c.axis.clone(), q::AxisView::of(view, &c.axis)))
-                        .collect();
-                    (t, view.position(), axes)
-                })
-            })?
-            .map_err(query_error)?;
-        let provenance = ProvenanceObject::of(ctx, position, as_of.as_ref()).await?;
-        Ok(BeneficiaryTableObject {
-            year: table.year,
-            cells: table
-                .cells
-                .into_iter()
-                .map(|c| {
-                    let axis = axes.get(&c.axis).cloned();
-                    BeneficiaryCellObject {
-                        objective: axis.as_ref().map(|a| a.objective.into()),
-                        axis: axis.map(Into::into),
-                        public: c.public.into(),
-                        age_band: c.age_band.into(),
-                        sex: c.sex.into(),
-                        qpv_resident: c.qpv_resident,
-                        count: c.count.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
-                        hidden: c.hidden,
-                    }
-                })
-                .collect(),
-            total: table.total.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
-            actions_counted: i32::try_from(table.actions_counted).unwrap_or(i32::MAX),
-            actions_with_interim_only: i32::try_from(table.actions_with_interim_only)
-                .unwrap_or(i32::MAX),
-            provenance,
-        })
     }
 }

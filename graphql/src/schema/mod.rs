@@ -27,6 +27,7 @@ pub mod enums;
 pub mod events;
 pub mod objects;
 pub mod page;
+pub mod pilotage;
 pub mod reading;
 pub mod scalars;
 
@@ -54,7 +55,7 @@ pub struct QueryRoot(
     base::BaseQuery,
     events::EventsQuery,
     domain_queries::DomainQuery,
-    domain_queries::PilotageQuery,
+    pilotage::PilotageQuery,
 );
 
 /// Every mutation. Add the domain's mutation objects here.

@@ -1370,14 +1370,7 @@ impl ChangeSetObject {
                     to: s.to.into(),
                 })
                 .collect(),
-            granted_delta: c
-                .granted_delta
-                .into_iter()
-                .map(|d| FunderDeltaObject {
-                    funder: d.funder.into(),
-                    delta: SignedCents(d.delta),
-                })
-                .collect(),
+            granted_delta: c.granted_delta.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -1395,4 +1388,13 @@ pub struct StatusChangeObject {
 pub struct FunderDeltaObject {
     funder: FunderObject,
     delta: SignedCents,
+}
+
+impl From<q::FunderDelta> for FunderDeltaObject {
+    fn from(d: q::FunderDelta) -> Self {
+        FunderDeltaObject {
+            funder: d.funder.into(),
+            delta: SignedCents(d.delta),
+        }
+    }
 }

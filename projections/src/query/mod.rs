@@ -15,7 +15,8 @@
 //! - [`budget`], [`granted_in_year`], [`granted_to_partner`]: suivi financier and programmation
 //!   annuelle;
 //! - [`reports_due`];
-//! - [`beneficiaries`]: the pilotage's figures;
+//! - [`beneficiaries`], [`deployment`], [`governance`], [`finances`], [`review_texts`],
+//!   [`monthly_report`], [`copil_hindsight`]: the pilotage's figures and documents;
 //! - [`changes`]: what changed between two views.
 
 pub mod actions;
@@ -31,7 +32,13 @@ pub use budget::{
     BudgetLineView, BudgetView, ProgrammationRow, ReportDueView, budget, granted_in_year,
     granted_to_partner, renewal_facts, reports_due,
 };
-pub use pilotage::{BeneficiaryCellView, BeneficiaryTableView, beneficiaries};
+pub use pilotage::{
+    ActionCofinancingView, BeneficiaryCellView, BeneficiaryTableView, CopilHindsightView,
+    DeploymentView, FinancesView, FunderYearView, GovernanceView, HolderCountView,
+    MonthlyReportView, ReportError, ReviewTextView, ReviewTextsView, SessionCountView,
+    StatusCountView, YearPermilleView, beneficiaries, copil_hindsight, deployment, finances,
+    governance, monthly_report, review_texts, start_of_day_in_paris,
+};
 pub use programme::{BodyMembersView, EnvelopeView, ProgrammeInfo, programme, programmes};
 pub use sessions::{
     SessionDecisionView, SessionView, session, session_agenda, session_awaiting, session_decisions,

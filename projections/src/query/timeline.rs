@@ -182,6 +182,26 @@ fn timeline_node(
     }
 }
 
+/// The entries of `selected` (events of `view`) the viewer may see, by effective date then
+/// position.
+pub(crate) fn entries<'a>(
+    view: &'a ProgrammeView,
+    viewer: &Actor,
+    selected: impl Iterator<Item = &'a EventRef>,
+    source: &dyn EventSource,
+) -> Result<Vec<TimelineEntry>, QueryError> {
+    let mut seen: Vec<(&EventRef, Redaction)> = selected
+        .filter_map(|e| entry_redaction(view, viewer, e).map(|r| (e, r)))
+        .collect();
+    seen.sort_by_key(|(e, _)| (e.effective_on(), e.position));
+    let mut out = Vec::with_capacity(seen.len());
+    for (entry, redaction) in seen {
+        let event = read_event(source, entry.position)?;
+        out.push(timeline_node(view, entry, &event, redaction));
+    }
+    Ok(out)
+}
+
 /// The history of one stream of the programme, oldest first, as the viewer may see it.
 fn stream_history(
     view: &ProgrammeView,
@@ -396,18 +416,14 @@ pub fn changes(
 ) -> Result<ChangeSet, QueryError> {
     check_programme(to, viewer)?;
     check_programme(from, viewer)?;
-    let mut new_entries: Vec<(&EventRef, Redaction)> = to
-        .events()
-        .iter()
-        .filter(|e| from.event_at(e.position).is_none())
-        .filter_map(|e| entry_redaction(to, viewer, e).map(|r| (e, r)))
-        .collect();
-    new_entries.sort_by_key(|(e, _)| (e.effective_on(), e.position));
-    let mut entries = Vec::with_capacity(new_entries.len());
-    for (entry, redaction) in new_entries {
-        let event = read_event(source, entry.position)?;
-        entries.push(timeline_node(to, entry, &event, redaction));
-    }
+    let entries = entries(
+        to,
+        viewer,
+        to.events()
+            .iter()
+            .filter(|e| from.event_at(e.position).is_none()),
+        source,
+    )?;
     let mut actions_added = Vec::new();
     let mut status_changes = Vec::new();
     let mut now: Vec<ActionRef<'_>> = to.actions().collect();
@@ -434,31 +450,11 @@ pub fn changes(
             });
         }
     }
-    let granted = |view: &ProgrammeView| {
-        let mut by_funder: BTreeMap<FunderId, i64> = BTreeMap::new();
-        for a in view.actions() {
-            for g in a.grants() {
-                if let Some(funder) = model::restore(view.str(g.funder)) {
-                    *by_funder.entry(funder).or_default() += g.amount.cents();
-                }
-            }
-        }
-        by_funder
-    };
-    let (before, after) = (granted(from), granted(to));
-    let mut funders: Vec<&FunderId> = before.keys().chain(after.keys()).collect();
-    funders.sort();
-    funders.dedup();
-    let granted_delta = funders
-        .into_iter()
-        .filter_map(|f| {
-            let delta = after.get(f).copied().unwrap_or(0) - before.get(f).copied().unwrap_or(0);
-            (delta != 0).then(|| FunderDelta {
-                funder: FunderView::of(to, f),
-                delta,
-            })
-        })
-        .collect();
+    let granted_delta = funder_deltas(
+        &money_by_funder(from, |a| a.grants().iter().map(|g| (g.funder, g.amount))),
+        &money_by_funder(to, |a| a.grants().iter().map(|g| (g.funder, g.amount))),
+        to,
+    );
     Ok(ChangeSet {
         from_position: from.position(),
         to_position: to.position(),
@@ -467,4 +463,44 @@ pub fn changes(
         status_changes,
         granted_delta,
     })
+}
+
+/// A sum per funder over every action of `view` of the (funder, amount) pairs `of` gives.
+pub(crate) fn money_by_funder<'a, I>(
+    view: &'a ProgrammeView,
+    of: impl Fn(&ActionRef<'a>) -> I,
+) -> BTreeMap<FunderId, i64>
+where
+    I: Iterator<Item = (model::Str, Money)>,
+{
+    let mut by_funder: BTreeMap<FunderId, i64> = BTreeMap::new();
+    for a in view.actions() {
+        for (funder, amount) in of(&a) {
+            if let Some(funder) = model::restore(view.str(funder)) {
+                *by_funder.entry(funder).or_default() += amount.cents();
+            }
+        }
+    }
+    by_funder
+}
+
+/// `after − before` per funder, the non-zero ones, by funder id; funders named as in `view`.
+pub(crate) fn funder_deltas(
+    before: &BTreeMap<FunderId, i64>,
+    after: &BTreeMap<FunderId, i64>,
+    view: &ProgrammeView,
+) -> Vec<FunderDelta> {
+    let mut funders: Vec<&FunderId> = before.keys().chain(after.keys()).collect();
+    funders.sort();
+    funders.dedup();
+    funders
+        .into_iter()
+        .filter_map(|f| {
+            let delta = after.get(f).copied().unwrap_or(0) - before.get(f).copied().unwrap_or(0);
+            (delta != 0).then(|| FunderDelta {
+                funder: FunderView::of(view, f),
+                delta,
+            })
+        })
+        .collect()
 }

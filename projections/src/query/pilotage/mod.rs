@@ -1,13 +1,35 @@
-//! The pilotage's figures (DOMAIN.md, « Beneficiaries of year Y »): aggregated across the
-//! actions the viewer may see, with the small-cell rule for the roles that must not see cells
-//! below 10.
+//! The pilotage's figures and documents (DOMAIN.md, « Precise meanings »): aggregated across
+//! the actions the viewer may see, with the small-cell rule for the roles that must not see
+//! cells below 10.
+//!
+//! - [`beneficiaries`] (here), [`deployment`], [`governance`], [`finances`]: the figures of a
+//!   year, which the revue de projet gathers with its texts ([`review_texts`]);
+//! - [`monthly_report`], [`copil_hindsight`]: documents that compare two folds.
+
+mod deployment;
+mod finances;
+mod reports;
+
+pub use deployment::{
+    DeploymentView, GovernanceView, HolderCountView, SessionCountView, StatusCountView, deployment,
+    governance,
+};
+pub use finances::{
+    ActionCofinancingView, FinancesView, FunderYearView, YearPermilleView, finances, permille,
+};
+pub use reports::{
+    CopilHindsightView, MonthlyReportView, ReportError, copil_hindsight, monthly_report,
+    start_of_day_in_paris,
+};
 
 use super::views::action_view;
 use super::{QueryError, check_programme};
-use crate::model::ProgrammeView;
+use crate::model::{EventKind, ProgrammeView};
 use crate::visibility::{self, ActionAccess, BENEFICIARY_THRESHOLD};
+use chrono::{DateTime, Utc};
 use domain::actor::Actor;
 use domain::values::{AgeBand, AxisCode, PublicKind, ReportKind, Sex};
+use domain::values::{ReviewSection, SessionId};
 use std::collections::BTreeMap;
 
 /// A cell's place: primary axis, public, age band, sex, QPV residence.
@@ -111,5 +133,72 @@ pub fn beneficiaries(
         total: (!any_hidden).then_some(total),
         actions_counted: counted,
         actions_with_interim_only: interim_only,
+    })
+}
+
+/// The latest text of one section of a revue de projet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewTextView {
+    pub section: ReviewSection,
+    pub text: String,
+    pub written_at: DateTime<Utc>,
+    pub position: u64,
+}
+
+/// The texts of the revue de projet of `year` and its standing validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewTextsView {
+    /// The latest version of each section written, in the order of [`ReviewSection`].
+    pub sections: Vec<ReviewTextView>,
+    /// The latest validation: its session and the position of its event.
+    pub validated: Option<(SessionId, u64)>,
+}
+
+/// The texts and validation of the revue de projet of `year` (DOMAIN.md rule 17: a section may
+/// be rewritten, a later validation supersedes an earlier one).
+pub fn review_texts(
+    view: &ProgrammeView,
+    viewer: &Actor,
+    year: i32,
+) -> Result<ReviewTextsView, QueryError> {
+    check_programme(view, viewer)?;
+    let Some(p) = view.programme.programme.as_ref() else {
+        return Ok(ReviewTextsView {
+            sections: Vec::new(),
+            validated: None,
+        });
+    };
+    // The records are folded in log order, as are their events: the n-th record is the n-th
+    // event of its kind.
+    let of_kind = |kind: EventKind| view.events().iter().filter(move |e| e.kind == kind);
+    let mut latest: std::collections::BTreeMap<ReviewSection, ReviewTextView> =
+        std::collections::BTreeMap::new();
+    for (record, entry) in p
+        .review_sections
+        .iter()
+        .zip(of_kind(EventKind::ReviewSectionWritten))
+    {
+        if record.year.get() == year {
+            latest.insert(
+                record.section,
+                ReviewTextView {
+                    section: record.section,
+                    text: record.text.to_string(),
+                    written_at: entry.recorded_at(),
+                    position: entry.position,
+                },
+            );
+        }
+    }
+    let validated = p
+        .review_validations
+        .iter()
+        .zip(of_kind(EventKind::AnnualReviewValidated))
+        .filter(|(v, _)| v.year.get() == year)
+        .map(|(v, entry)| (v.session.clone(), entry.position))
+        .last();
+    Ok(ReviewTextsView {
+        sections: latest.into_values().collect(),
+        validated,
     })
 }
