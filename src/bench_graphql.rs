@@ -12,8 +12,13 @@
 //!   a read it has already answered from its cache ([`graphql::cache`]), as it does for a comité
 //!   whose screens refresh the same page; `graphql_read_uncached_p50` / `_p99` are the same
 //!   sequential reads on a server without that cache: what computing the answer costs.
+//! - `graphql_annual_review_p50` / `_p99` and `graphql_monthly_report_p50` / `_p99`: the revue de
+//!   projet (with its declared figures when validated) and the rapport mensuel of that
+//!   programme, as the « Pilotage » page asks them, one after the other on the server without
+//!   the cache (each computed whole).
 
 use anyhow::{Context, anyhow};
+use chrono::Datelike;
 use domain::values::Role;
 use graphql::tokens::NewToken;
 use graphql::{AppState, Clock};
@@ -31,6 +36,30 @@ const READ_RATE_PER_SECOND: u64 = 1_000;
 const READ_TIME: Duration = Duration::from_secs(5);
 const MAX_IN_FLIGHT: usize = 64;
 const SEQUENTIAL_READS: usize = 200;
+
+/// How many times each pilotage document is asked.
+const PILOTAGE_READS: usize = 30;
+
+const PILOTAGE_FIGURES: &str = "beneficiaries { total cells { axis { code } public ageBand sex qpvResident count hidden } }
+  deployment { newActions renewedActions byStatus { status axis { code } count } holders { kind partners actions }
+    withdrawn { id reference lastReason } notRealised { id reference lastReason } periodChanged { id reference } }
+  governance { sessions { body scheduled held cancelled } heldSessions { id date present } membershipChanges { summary } }
+  finances { funders { funder { id } granted paid sharePermille medianDaysToFirstPayment medianDaysToBalance firstPaymentsOver60Days }
+    cofinancingPermille { permille } actions { action { id } permille } }
+  budget { total { granted paid } } evaluations { id } sections { section text } provenance { position headHash }";
+
+/// The revue de projet with its declared copy: the figures twice.
+fn pilotage_review() -> String {
+    format!(
+        "query($p: ID!, $y: Int!) {{ annualReview(programmeId: $p, year: $y) {{ {PILOTAGE_FIGURES} declared {{ {PILOTAGE_FIGURES} }} }} }}"
+    )
+}
+
+const PILOTAGE_MONTHLY: &str = "query($p: ID!, $from: Date!, $to: Date!) { monthlyReport(programmeId: $p, from: $from, to: $to) {
+  changes { entries { position kind summary amount } statusChanges { actionId from to } grantedDelta { delta } }
+  lateEntries { position summary } reportsDue { action { id } dueOn overdue } overdueCompletions { id reference }
+  budgetAtFrom { total { granted paid } lines { granted consumptionPermille } }
+  budgetAtTo { total { granted paid } lines { granted consumptionPermille } } provenance { position headHash } } }";
 
 const ACTIONS_QUERY: &str = r#"query($p: ID!) { actions(programmeId: $p, first: 300) { totalCount
   edges { node { id reference title status holder { name } axis { code }
@@ -126,6 +155,11 @@ pub fn run(dir: &Path, report: impl Fn(String)) -> anyhow::Result<()> {
         let (p50, p99) = sequential_reads(&client, &url, &pilot, &programme).await?;
         report(format!("bench graphql_read_uncached_p50 {p50:.2} ms"));
         report(format!("bench graphql_read_uncached_p99 {p99:.2} ms"));
+        for (name, body) in pilotage_documents(&client, &url, &pilot, &programme).await? {
+            let (p50, p99) = timed(&client, &url, &pilot, &body, PILOTAGE_READS).await?;
+            report(format!("bench {name}_p50 {p50:.2} ms"));
+            report(format!("bench {name}_p99 {p99:.2} ms"));
+        }
         server.stop().await?;
         anyhow::Ok(())
     });
@@ -257,10 +291,51 @@ async fn sequential_reads(
     programme: &str,
 ) -> anyhow::Result<(f64, f64)> {
     let body = json!({"query": ACTIONS_QUERY, "variables": {"p": programme}});
-    let mut latencies = Vec::with_capacity(SEQUENTIAL_READS);
-    for _ in 0..SEQUENTIAL_READS {
+    timed(client, url, token, &body, SEQUENTIAL_READS).await
+}
+
+/// The monthly report of the month of the programme's latest COPIL decision, and the revue de
+/// projet of the year before, with the fields the page asks.
+async fn pilotage_documents(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    programme: &str,
+) -> anyhow::Result<[(&'static str, Value); 2]> {
+    let latest = post(
+        client,
+        url,
+        token,
+        &json!({"query": "query($p: ID!) { timeline(programmeId: $p, first: 1, filter: {kinds: [\"CopilDecisionTaken\"]}) { edges { node { effectiveOn } } } }",
+                "variables": {"p": programme}}),
+    )
+    .await?;
+    let day = latest["data"]["timeline"]["edges"][0]["node"]["effectiveOn"]
+        .as_str()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .ok_or_else(|| anyhow!("le programme de mesure n'a pas de décision du COPIL"))?;
+    let first = day.with_day(1).unwrap_or(day);
+    let review =
+        json!({"query": pilotage_review(), "variables": {"p": programme, "y": day.year() - 1}});
+    let monthly = json!({"query": PILOTAGE_MONTHLY, "variables": {"p": programme, "from": first.to_string(), "to": day.to_string()}});
+    Ok([
+        ("graphql_annual_review", review),
+        ("graphql_monthly_report", monthly),
+    ])
+}
+
+/// `body` sent `n` times by one client, each after the previous answer: p50, p99 in ms.
+async fn timed(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+    n: usize,
+) -> anyhow::Result<(f64, f64)> {
+    let mut latencies = Vec::with_capacity(n);
+    for _ in 0..n {
         let sent = Instant::now();
-        read(client, url, token, &body).await?;
+        read(client, url, token, body).await?;
         latencies.push(sent.elapsed());
     }
     Ok(percentiles(latencies))

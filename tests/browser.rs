@@ -17,6 +17,7 @@ mod common;
 #[path = "browser/webdriver.rs"]
 mod webdriver;
 
+use chrono::Datelike;
 use common::*;
 use domain::fr::MONTHS;
 use serde_json::{Value, json};
@@ -923,11 +924,225 @@ fn a_person_reads_the_register_in_a_browser() {
         pdf_pages(&pdf)
     );
     walk.no_error("after printing");
+
+    pilotage_documents(&mut walk, &programme, &today);
     eprintln!(
         "browser: the walk took {:.1} s; screenshots in {}",
         walk.started.elapsed().as_secs_f64(),
         walk.shots.display()
     );
+}
+
+/// The first and last days of the calendar month before `today` ("YYYY-MM-DD").
+fn last_month(today: &str) -> (String, String) {
+    let date = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").unwrap();
+    let first_of_this = date.with_day(1).unwrap();
+    let last = first_of_this.pred_opt().unwrap();
+    (last.with_day(1).unwrap().to_string(), last.to_string())
+}
+
+/// The rows a table of the page shows (its body's rows with cells, the « none » row excluded).
+fn table_rows(walk: &Walk, testid: &str) -> usize {
+    walk.js(&format!(
+        "return [...document.querySelectorAll('[data-testid={testid}] tbody tr')].filter(r => !r.querySelector('td.empty')).length;"
+    ))
+    .as_u64()
+    .unwrap() as usize
+}
+
+/// The text of a PDF, page by page, as poppler's `pdftotext` reads it.
+fn pdf_text(path: &std::path::Path) -> String {
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout".as_ref(), path.as_os_str(), "-".as_ref()])
+        .output()
+        .expect("pdftotext (poppler-utils, which ./scripts/test installs) runs");
+    assert!(output.status.success(), "pdftotext failed: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// « Pilotage »: the monthly report of last month against the API's (its tables, its charts,
+/// its provenance on screen, in the CSV it downloads, on every page of its PDF), then the revue
+/// de projet, the beneficiaries and the finances, each drawn with its charts.
+fn pilotage_documents(walk: &mut Walk, programme: &str, today: &str) {
+    let (from, to) = last_month(today);
+    let expected = walk.api(
+        "query($p: ID!, $from: Date!, $to: Date!) { monthlyReport(programmeId: $p, from: $from, to: $to) {
+            changes { entries { position } statusChanges { actionId } } lateEntries { position }
+            reportsDue { action { id } } overdueCompletions { id }
+            budgetAtTo { lines { funder { id } consumptionPermille } }
+            provenance { position headHash } } }",
+        json!({"p": programme, "from": from, "to": to}),
+    )["monthlyReport"]
+        .clone();
+    let (position, hash) = (
+        expected["provenance"]["position"].as_i64().unwrap(),
+        expected["provenance"]["headHash"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    walk.click("[data-testid=nav-pilotage]");
+    walk.browser.find("[data-testid=monthly-entries]");
+    assert_eq!(walk.hash(), "#/pilotage");
+    // The last calendar month, proposed by default.
+    assert_eq!(
+        walk.js("return [document.querySelector('[data-testid=monthly-form-from]').value, document.querySelector('[data-testid=monthly-form-to]').value];"),
+        json!([from, to])
+    );
+    let count = |v: &Value| v.as_array().unwrap().len();
+    for (testid, list) in [
+        ("monthly-entries", &expected["changes"]["entries"]),
+        ("monthly-status", &expected["changes"]["statusChanges"]),
+        ("monthly-late", &expected["lateEntries"]),
+        ("monthly-reports-due", &expected["reportsDue"]),
+        ("monthly-overdue", &expected["overdueCompletions"]),
+    ] {
+        assert_eq!(table_rows(walk, testid), count(list), "{testid}");
+    }
+    assert!(
+        count(&expected["changes"]["entries"]) > 0,
+        "the demo's last month has facts: {expected}"
+    );
+    // The provenance, on screen.
+    let shown = walk.js(
+        "const p = document.querySelector('[data-testid=provenance]'); return [Number(p.dataset.position), p.dataset.hash, p.textContent];",
+    );
+    assert_eq!(shown[0], json!(position));
+    assert_eq!(shown[1], json!(hash));
+    let verify = format!("chronique verify --position {position} --hash {hash}");
+    assert!(shown[2].as_str().unwrap().contains(&verify), "{shown}");
+    // The consumption chart: one bar per funder with an envelope, as long as its figure.
+    let with_envelope = expected["budgetAtTo"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| !l["consumptionPermille"].is_null())
+        .count();
+    let bars = walk.js(
+        "return [...document.querySelectorAll('[data-testid=chart-consumption] .chart-row')]\
+         .filter(g => g.dataset.value !== '').map(g => [Number(g.dataset.value), Number(g.querySelector('rect')?.getAttribute('width') ?? -1)]);",
+    );
+    assert_eq!(count(&bars), with_envelope, "{bars}");
+    assert!(with_envelope > 0);
+    for bar in bars.as_array().unwrap() {
+        assert!(bar[1].as_f64().unwrap() >= 0.0, "a bar is drawn: {bars}");
+        if bar[0].as_f64().unwrap() > 0.0 {
+            assert!(
+                bar[1].as_f64().unwrap() > 0.0,
+                "a positive figure has a visible bar: {bars}"
+            );
+        }
+    }
+    walk.shot("11-pilotage-rapport-mensuel");
+
+    // The CSV carries the provenance under the table.
+    walk.click("[data-testid=csv-monthly-entries]");
+    let csv = parse_csv(
+        &walk
+            .browser
+            .download(&format!("rapport-mensuel-{from}-{to}.csv")),
+    );
+    assert_eq!(csv[0][0], "Date d’effet");
+    let tail: Vec<(String, String)> = csv
+        .iter()
+        .filter(|r| r.len() == 2)
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    assert!(
+        tail.contains(&("Position du journal".into(), position.to_string())),
+        "{tail:?}"
+    );
+    assert!(
+        tail.contains(&("Empreinte (SHA-256)".into(), hash.clone())),
+        "{tail:?}"
+    );
+    assert!(
+        tail.iter()
+            .any(|(k, v)| k == "Vérification" && v.contains(&verify)),
+        "{tail:?}"
+    );
+    assert_eq!(
+        csv.iter().filter(|r| r.len() == 6).count() - 1,
+        count(&expected["changes"]["entries"]),
+        "one row per fact, besides the header"
+    );
+
+    // Printed: the header says which state it shows; every page's foot says how to check it.
+    walk.browser
+        .cdp("Emulation.setEmulatedMedia", json!({"media": "print"}));
+    let line = walk.text("[data-testid=print-provenance]");
+    assert!(line.contains(&verify), "« {line} »");
+    walk.browser
+        .cdp("Emulation.setEmulatedMedia", json!({"media": ""}));
+    let pdf_path = walk.shots.join("12-rapport-mensuel.pdf");
+    let pdf = walk.browser.print_pdf(&pdf_path);
+    let pages = pdf_pages(&pdf);
+    let text = pdf_text(&pdf_path);
+    assert!(text.contains("Rapport mensuel au COTECH"), "{text}");
+    // pdftotext ends each page with a form feed.
+    let printed: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert_eq!(printed.len(), pages, "{text}");
+    for (i, page) in printed.iter().enumerate() {
+        assert!(
+            page.contains(&verify),
+            "page {} of {pages} has no check line: {page}",
+            i + 1
+        );
+    }
+    // What an auditor does with the printed pair.
+    let check = walk.api(
+        "query($p: Int!, $h: String!) { checkDocument(position: $p, hash: $h) { matches } }",
+        json!({"p": position, "h": hash}),
+    );
+    assert_eq!(check["checkDocument"]["matches"], json!(true));
+    walk.no_error("the monthly report");
+
+    // The revue de projet of last year, with the figures declared at its validation.
+    let year = today[..4].parse::<i32>().unwrap() - 1;
+    let review = walk.api(
+        "query($p: ID!, $y: Int!) { annualReview(programmeId: $p, year: $y) {
+            deployment { newActions renewedActions } validatedAt { id } declared { provenance { position } } } }",
+        json!({"p": programme, "y": year}),
+    )["annualReview"]
+        .clone();
+    walk.click("[data-testid=pilotage-revue]");
+    walk.browser.find("[data-testid=review-figures]");
+    let first = walk.text("[data-testid=review-figures] tbody tr td:last-child");
+    let retained = review["deployment"]["newActions"].as_i64().unwrap()
+        + review["deployment"]["renewedActions"].as_i64().unwrap();
+    assert!(
+        first.starts_with(&retained.to_string()),
+        "« {first} » against {review}"
+    );
+    let status = walk.text("[data-testid=review-validated]");
+    if review["validatedAt"].is_null() {
+        assert!(status.contains("Pas encore validée"), "« {status} »");
+    } else {
+        let declared = review["declared"]["provenance"]["position"]
+            .as_i64()
+            .unwrap();
+        assert!(
+            status.contains(&format!("position {declared}")),
+            "« {status} »"
+        );
+    }
+    walk.browser.find("[data-testid=chart-axes] rect.chart-bar");
+    walk.shot("13-pilotage-revue");
+
+    // Beneficiaries by age band, and payment delays against the 60 days.
+    walk.click("[data-testid=pilotage-beneficiaires]");
+    walk.browser.find("[data-testid=chart-beneficiaries]");
+    walk.shot("14-pilotage-beneficiaires");
+    walk.click("[data-testid=pilotage-finances]");
+    walk.browser
+        .find("[data-testid=chart-delays] rect.chart-bar");
+    walk.browser
+        .find("[data-testid=chart-delays] .chart-reference");
+    walk.shot("15-pilotage-finances");
+    walk.no_error("the pilotage");
 }
 
 /// An alliance member (OBSERVER): a wrong token first, then theirs; no programme to choose;
@@ -1046,6 +1261,57 @@ fn an_observer_and_a_porteur_see_only_what_is_theirs() {
     );
     walk.no_error("on a session, as an observer");
     walk.shot("04-seance");
+
+    // The pilotage: no monthly report; beneficiaries of each year with no cell below 10, on
+    // screen nor in the CSV, and no total once a cell is hidden.
+    walk.click("[data-testid=nav-pilotage]");
+    walk.browser.find("[data-testid=beneficiaries-cells]");
+    assert!(
+        walk.browser
+            .try_find_present("[data-testid=pilotage-mensuel]")
+            .is_none()
+    );
+    let today = walk.js("return new Date().toISOString().slice(0, 4);");
+    let this_year: i32 = today.as_str().unwrap().parse().unwrap();
+    let mut hidden_seen = false;
+    for year in [this_year - 1, this_year] {
+        walk.browser
+            .goto(&walk.app.url(&format!("/#/pilotage/beneficiaires/{year}")));
+        walk.browser.wait_js(
+            "the beneficiaries of the year",
+            &format!("return document.getElementById('view-title')?.textContent === 'Bénéficiaires {year}';"),
+        );
+        let counts = walk.js(
+            "return [...document.querySelectorAll('[data-testid=beneficiaries-cells] tbody tr td:last-child')].map(td => td.textContent);",
+        );
+        let total = walk.text("[data-testid=beneficiaries-total]");
+        for count in counts.as_array().unwrap() {
+            let count = count.as_str().unwrap().replace(NNBSP, "");
+            if count == "< 10" {
+                hidden_seen = true;
+                assert!(total.starts_with("Total non communiqué"), "« {total} »");
+            } else {
+                assert!(
+                    count.parse::<u32>().unwrap() >= 10,
+                    "a cell of {count} shown to an observer"
+                );
+            }
+        }
+        walk.click("[data-testid=csv-beneficiaries-cells]");
+        let csv = parse_csv(&walk.browser.download(&format!("beneficiaires-{year}.csv")));
+        for row in csv.iter().skip(1).filter(|r| r.len() == 7) {
+            assert!(
+                row[6] == "< 10" || row[6].parse::<u32>().unwrap() >= 10,
+                "{row:?}"
+            );
+        }
+    }
+    assert!(
+        hidden_seen,
+        "the demo has small cells, hidden from an observer"
+    );
+    walk.no_error("on the pilotage, as an observer");
+    walk.shot("05-pilotage-beneficiaires");
 
     // Signing out forgets the token: a reload shows the sign-in form.
     walk.click("[data-testid=signout]");

@@ -679,6 +679,36 @@ fn the_register_is_kept_through_the_page() {
     desk.submit();
     desk.check_status(&a1, "CLOSED");
 
+    // The revue de projet of the year: the coordinator writes a section from the « Pilotage »
+    // page, which shows it at once, with the figures the register gives.
+    desk.go("#/pilotage/revue/2026", "[data-testid=review-commands]");
+    assert_eq!(desk.buttons(), vec!["writeReviewSection".to_owned()]);
+    desk.open("writeReviewSection");
+    desk.pick("writeReviewSection", "section", "DIFFICULTIES");
+    desk.fill(
+        "writeReviewSection",
+        "text",
+        "Recruter des intervenants pour le soutien scolaire.",
+    );
+    desk.submit();
+    let written = desk.js(
+        "return document.querySelector('[data-testid=review-text-DIFFICULTIES] .prose')?.textContent;",
+    );
+    assert_eq!(
+        written,
+        json!("Recruter des intervenants pour le soutien scolaire.")
+    );
+    let review = desk.api(
+        "COORDINATOR",
+        "query { annualReview(programmeId: \"grigny\", year: 2026) { sections { section text } } }",
+        json!({}),
+    );
+    assert_eq!(
+        review["annualReview"]["sections"],
+        json!([{"section": "DIFFICULTIES", "text": "Recruter des intervenants pour le soutien scolaire."}])
+    );
+    desk.shot("revue-de-projet");
+
     // The budget and the timeline show what the API says.
     let budget = desk.api(
         "COORDINATOR",

@@ -97,8 +97,9 @@ fn fixture() -> Fixture {
 }
 
 /// A query the page sends, as its script on the server writes it: the template literal that
-/// starts with `start`, with each `${NAME}` replaced by the script's `const NAME = '…';` and
-/// each other expression (the parts shown to full readers only) left out, as for an observer.
+/// starts with `start`, with each `${NAME}` replaced by the script's `const NAME = '…';` (or
+/// its own template literal, expanded the same way) and each other expression (the parts shown
+/// to full readers only) left out, as for an observer.
 fn page_query(app: &TestApp, script: &str, start: &str) -> String {
     let response = app.get(&format!("/assets/js/views/{script}"));
     assert_eq!(response.status().as_u16(), 200, "{script}");
@@ -108,7 +109,10 @@ fn page_query(app: &TestApp, script: &str, start: &str) -> String {
         .unwrap_or_else(|| panic!("{script} has no `{start}`"))
         + 1;
     let end = begin + js[begin..].find('`').unwrap();
-    let template = &js[begin..end];
+    expand(&js, script, &js[begin..end])
+}
+
+fn expand(js: &str, script: &str, template: &str) -> String {
     let mut query = String::new();
     let mut rest = template;
     while let Some(at) = rest.find("${") {
@@ -131,13 +135,20 @@ fn page_query(app: &TestApp, script: &str, start: &str) -> String {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
-            let declaration = format!("const {expression} = '");
-            let value_at = js
-                .find(&declaration)
-                .unwrap_or_else(|| panic!("{script} declares no {expression}"))
-                + declaration.len();
-            let value_end = value_at + js[value_at..].find('\'').unwrap();
-            query.push_str(&js[value_at..value_end]);
+            let quoted = format!("const {expression} = '");
+            let literal = format!("const {expression} = `");
+            if let Some(at) = js.find(&quoted) {
+                let value_at = at + quoted.len();
+                let value_end = value_at + js[value_at..].find('\'').unwrap();
+                query.push_str(&js[value_at..value_end]);
+            } else {
+                let value_at = js
+                    .find(&literal)
+                    .unwrap_or_else(|| panic!("{script} declares no {expression}"))
+                    + literal.len();
+                let value_end = value_at + js[value_at..].find('`').unwrap();
+                query.push_str(&expand(js, script, &js[value_at..value_end]));
+            }
         }
         rest = &rest[close + 1..];
     }
@@ -216,6 +227,30 @@ fn answers(f: &Fixture, token: &str) -> Vec<(String, String)> {
             reports { beneficiaries { count hidden } } history { summary } } }",
         json!({"p": P}),
     );
+    for (label, start, variables) in [
+        (
+            "page: bénéficiaires",
+            "`query Beneficiaries(",
+            json!({"p": P, "year": 2025}),
+        ),
+        (
+            "page: déploiement",
+            "`query Deployment(",
+            json!({"p": P, "year": 2025}),
+        ),
+        (
+            "page: gouvernance",
+            "`query Governance(",
+            json!({"p": P, "year": 2025}),
+        ),
+        (
+            "page: finances",
+            "`query Finances(",
+            json!({"p": P, "from": 2025, "to": 2025}),
+        ),
+    ] {
+        ask(label, &page_query(app, "pilotage.js", start), variables);
+    }
     out.push((
         "subscription's catch-up".to_owned(),
         subscription_catch_up(app, token),
@@ -250,9 +285,10 @@ fn subscription_catch_up(app: &TestApp, token: &str) -> String {
 }
 
 /// What gives the hidden cell away: its count, or a total that includes it.
-const REVEALING: [&str; 4] = [
+const REVEALING: [&str; 5] = [
     "\"count\":7,",
     "\"count\":38",
+    "\"total\":38",
     "38 bénéficiaires",
     "38\u{A0}bénéficiaires",
 ];
@@ -331,6 +367,11 @@ fn the_coordinator_and_the_holder_see_every_cell_and_the_total() {
         assert!(
             find("page: fiche action").contains("\"count\":7,"),
             "{viewer}"
+        );
+        let page = find("page: bénéficiaires");
+        assert!(
+            page.contains("\"count\":7,") && page.contains("\"total\":38"),
+            "{viewer}: {page}"
         );
     }
 }

@@ -20,6 +20,13 @@
 //! - `as_of_query_1m`: ms for one programme's budget as of the middle of the log (fold of the
 //!   programme from the log, then [`crate::query::budget`]); the median over several programmes,
 //!   `as_of_query_1m_max` the slowest;
+//! - `annual_review_as_of_1m`: ms for one programme's revue de projet as of a past date (the
+//!   middle event's effective date): the fold as of that date, then
+//!   [`crate::query::annual_review`] of the year before; the median over several programmes,
+//!   `annual_review_as_of_1m_max` the slowest;
+//! - `monthly_report_1m`: ms for the rapport mensuel of the month of that date
+//!   ([`crate::query::monthly_report`]: two folds, the changes, the late entries, the budgets);
+//!   median and `monthly_report_1m_max`;
 //! - `snapshot_save_1m` and `start_from_snapshot_1m`: ms to save the live model, and to start a
 //!   projector from that snapshot.
 
@@ -224,6 +231,49 @@ pub fn load(
     if let (Some(median), Some(max)) = (timings.get(timings.len() / 2), timings.last()) {
         out.push("as_of_query_1m", *median, "ms");
         out.push("as_of_query_1m_max", *max, "ms");
+    }
+
+    // The pilotage's documents of a past month and year, on the same programmes.
+    let (mut reviews, mut monthly) = (Vec::new(), Vec::new());
+    for id in ids.iter().step_by(step).take(n_queries) {
+        let live = projector
+            .read(|m| m.programme(id).cloned())
+            .ok_or_else(|| BenchError::Other(format!("programme {id} vanished")))?;
+        let Some(day) = live
+            .events()
+            .get(live.events().len() / 2)
+            .map(|e| e.effective_on())
+        else {
+            continue;
+        };
+        let started = Instant::now();
+        if let Some(view) = time_travel::programme_as_of(&log, &live, &Bound::EffectiveOn(day))? {
+            let review = crate::query::annual_review(
+                &view,
+                &Actor::admin(),
+                chrono::Datelike::year(&day) - 1,
+                &log,
+            )
+            .map_err(|e| BenchError::Query(format!("{e:?}")))?;
+            std::hint::black_box(&review);
+        }
+        reviews.push(ms(started));
+        let first = chrono::Datelike::with_day(&day, 1).unwrap_or(day);
+        let started = Instant::now();
+        let report = crate::query::monthly_report(&live, &Actor::admin(), first, day, &log)
+            .map_err(|e| BenchError::Query(format!("{e:?}")))?;
+        std::hint::black_box(&report);
+        monthly.push(ms(started));
+    }
+    for (name, mut timings) in [
+        ("annual_review_as_of_1m", reviews),
+        ("monthly_report_1m", monthly),
+    ] {
+        timings.sort_by(f64::total_cmp);
+        if let (Some(median), Some(max)) = (timings.get(timings.len() / 2), timings.last()) {
+            out.push(name, *median, "ms");
+            out.push(&format!("{name}_max"), *max, "ms");
+        }
     }
 
     // Snapshots.

@@ -8,6 +8,8 @@ import * as sessionView from './views/session.js';
 import * as budgetView from './views/budget.js';
 import * as settingsView from './views/settings.js';
 import * as proposeView from './views/propose.js';
+import * as pilotageView from './views/pilotage.js';
+import { setProvenance } from './ui.js';
 import { takeFlash, setFlash, flashNode, openForm } from './forms.js';
 import { PROGRAMME_FORMS, ESTABLISH } from './commands.js';
 
@@ -65,6 +67,7 @@ const ROUTES = {
   budget: { view: budgetView, nav: 'budget' },
   parametres: { view: settingsView, nav: 'settings' },
   proposer: { view: proposeView, nav: 'propose' },
+  pilotage: { view: pilotageView, nav: 'pilotage' },
 };
 
 async function route() {
@@ -90,6 +93,8 @@ async function route() {
     seesAll: ['ADMIN', 'PILOT', 'COORDINATOR', 'EVALUATOR'].includes(app.me.role),
   };
   const view = $('#view');
+  // Only a pilotage document says which state of the register it was computed from.
+  setProvenance(null);
   $('#main').setAttribute('aria-busy', 'true');
   hideError();
   let node;

@@ -25,7 +25,66 @@ export function downloadBlob(filename, blob) {
 }
 
 export function downloadCsv(filename, header, rows) {
-  downloadBlob(filename, new Blob([toCsv(header, rows)], { type: 'text/csv;charset=utf-8' }));
+  const tail = provenance ? [[], ...provenanceRows(provenance)] : [];
+  downloadBlob(filename, new Blob([toCsv(header, [...rows, ...tail])], { type: 'text/csv;charset=utf-8' }));
+}
+
+// ---------------------------------------------------------------- provenance of a document
+
+// The state of the register the document on screen was computed from (the API's Provenance,
+// with the programme's name): null outside the pilotage's documents.
+let provenance = null;
+let footSheet = null;
+
+/** How an auditor checks a document: the command line and the query. */
+export function verifyLine(p) {
+  return 'Pour vérifier : chronique verify --position ' + p.position + ' --hash ' + p.headHash
+    + ' (code de sortie 0 si le registre contient cette empreinte à cette position), ou la requête checkDocument.';
+}
+
+function provenanceRows(p) {
+  return [
+    ['Programme', p.programme],
+    ['État', p.state],
+    ['Position du journal', String(p.position)],
+    ['Empreinte (SHA-256)', p.headHash],
+    ['Calculé le', f.dateTime(p.computedAt)],
+    ['Téléchargé le', f.dateTime(new Date().toISOString())],
+    ['Vérification', verifyLine(p)],
+  ];
+}
+
+/**
+ * Declares the provenance of the document the page shows (`p`: the API's Provenance plus
+ * `programme` and `state`, the bound in words; null to forget it). It is printed in the print
+ * header and at the foot of every printed page, and written under every table downloaded.
+ */
+export function setProvenance(p) {
+  provenance = p;
+  const line = document.getElementById('print-provenance');
+  if (line) line.textContent = p ? 'Registre à la position ' + p.position + ', empreinte ' + p.headHash + '. ' + verifyLine(p) : '';
+  // Every printed page's foot: a page margin box, written through the CSSOM (the page's
+  // Content-Security-Policy refuses inline styles, not constructed style sheets).
+  if (!footSheet && 'adoptedStyleSheets' in document) {
+    footSheet = new CSSStyleSheet();
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, footSheet];
+  }
+  if (footSheet) {
+    const quoted = (t) => '"' + t.replace(/["\\]/g, '') + '"';
+    footSheet.replaceSync(p
+      ? '@page { @bottom-left { content: ' + quoted('chronique verify --position ' + p.position + ' --hash ' + p.headHash)
+        + '; font-size: 6.5pt; font-family: monospace; } }'
+      : '');
+  }
+}
+
+/** The provenance block shown on screen under a document's title. */
+export function provenanceNode(p) {
+  return h('aside', { class: 'provenance', 'data-testid': 'provenance', 'data-position': p.position, 'data-hash': p.headHash },
+    h('p', null, 'Document établi à partir du registre à la position ', h('strong', null, String(p.position)),
+      ' (', p.state, '), calculé le ', f.dateTime(p.computedAt), '.'),
+    h('p', { class: 'hash' }, 'Empreinte : ', h('code', { 'data-testid': 'provenance-hash' }, p.headHash)),
+    h('p', { class: 'verify' }, verifyLine(p)));
 }
 
 // A column's cells as the CSV writes them say its type: `12000,50` money, `2026-03-14` a date,
@@ -50,8 +109,9 @@ function typed(v, kind) {
 /** The same table as an .xlsx or .ods, written by the server (typed cells, « État au … » and the log position). */
 export async function downloadXlsx(filename, header, rows, format = 'xlsx') {
   const columns = header.map((label, i) => ({ label: String(label), kind: kindOf(rows.map((r) => r[i])) }));
-  const note = (document.getElementById('print-asof')?.textContent || '') +
-    ' — position ' + (document.body.dataset.position || '?') + ' du journal';
+  const note = (document.getElementById('print-asof')?.textContent || '') + (provenance
+    ? ' — position ' + provenance.position + ' du journal, empreinte ' + provenance.headHash + ' — ' + verifyLine(provenance)
+    : ' — position ' + (document.body.dataset.position || '?') + ' du journal');
   const body = { title: filename.replace(/\.csv$/, ''), note, columns, format, rows: rows.map((r) => r.map((v, i) => typed(v, columns[i].kind))) };
   let res;
   try {

@@ -20,9 +20,7 @@ use super::reading::{AsOf, Bound, actor, app_state, blocking, query_error};
 use super::scalars::{Cents, Date, DateTime};
 use crate::error::ApiError;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use domain::actor::Actor;
 use domain::values::SessionId;
-use eventlog::EventLog;
 use projections::model::ProgrammeView;
 use projections::query::{self as q, ReportError};
 use projections::visibility;
@@ -416,66 +414,11 @@ pub struct AnnualReviewObject {
     provenance: ProvenanceObject,
 }
 
-/// Everything a revue de projet shows, read from one view.
-struct ReviewFigures {
-    beneficiaries: q::BeneficiaryTableView,
-    beneficiary_axes: Vec<q::AxisView>,
-    deployment: q::DeploymentView,
-    governance: q::GovernanceView,
-    finances: q::FinancesView,
-    budget: q::BudgetView,
-    evaluations: Vec<q::ActionView>,
-    texts: q::ReviewTextsView,
-    validated_at: Option<q::SessionView>,
-    position: u64,
-}
-
-fn review_figures(
-    view: &ProgrammeView,
-    actor: &Actor,
-    year: i32,
-    log: &EventLog,
-) -> Result<ReviewFigures, q::QueryError> {
-    let texts = q::review_texts(view, actor, year)?;
-    let validated_at = match &texts.validated {
-        Some((session, _)) => q::session(view, actor, session)?,
-        None => None,
-    };
-    let mut evaluations: Vec<q::ActionView> = q::actions(
-        view,
-        actor,
-        &q::ActionFilter {
-            year: Some(year),
-            ..q::ActionFilter::default()
-        },
-        &q::Page::first(usize::MAX),
-    )?
-    .edges
-    .into_iter()
-    .map(|e| e.node)
-    .filter(|a| a.evaluation.is_some())
-    .collect();
-    evaluations.sort_by(|x, y| x.reference.cmp(&y.reference));
-    let beneficiaries = q::beneficiaries(view, actor, year)?;
-    Ok(ReviewFigures {
-        beneficiary_axes: cell_axes(view, &beneficiaries),
-        beneficiaries,
-        deployment: q::deployment(view, actor, year)?,
-        governance: q::governance(view, actor, year, log)?,
-        finances: q::finances(view, actor, year, year)?,
-        budget: q::budget(view, actor, year)?,
-        evaluations,
-        texts,
-        validated_at,
-        position: view.position(),
-    })
-}
-
 impl AnnualReviewObject {
     fn new(
         bound: &Bound,
         year: i32,
-        f: ReviewFigures,
+        (f, beneficiary_axes): (q::AnnualReviewView, Vec<q::AxisView>),
         provenance: ProvenanceObject,
         declared: Option<AnnualReviewObject>,
     ) -> Self {
@@ -486,7 +429,7 @@ impl AnnualReviewObject {
             finances: FinancesObject::new(bound, f.finances, provenance.clone()),
             beneficiaries: BeneficiaryTableObject::new(
                 f.beneficiaries,
-                f.beneficiary_axes,
+                beneficiary_axes,
                 provenance.clone(),
             ),
             budget: BudgetObject::new(bound, f.budget),
@@ -673,13 +616,13 @@ impl PilotageQuery {
         let programme = super::reading::programme_id(&programme_id)?;
         let bound = bound(ctx, &programme_id, None).await?;
         let figures = read_review(&bound, ctx, year).await?;
-        if figures.texts.validated.is_none() && !visibility::sees_everything(actor(ctx)?) {
+        if figures.0.texts.validated.is_none() && !visibility::sees_everything(actor(ctx)?) {
             return Err(ApiError::forbidden(format!(
                 "La revue de projet {year} n'a pas encore été validée en COPIL : jusque-là, seuls le pilotage, la coordination et l'évaluation la lisent."
             ))
             .into());
         }
-        let declared = match figures.texts.validated.clone() {
+        let declared = match figures.0.texts.validated.clone() {
             Some((_, at)) => {
                 let state = app_state(ctx);
                 let declared_bound =
@@ -689,7 +632,7 @@ impl PilotageQuery {
                 let f = read_review(&declared_bound, ctx, year).await?;
                 let provenance = ProvenanceObject::of(
                     ctx,
-                    f.position,
+                    f.0.position,
                     Some(format!("tel que validé (position {at})")),
                 )
                 .await?;
@@ -703,7 +646,7 @@ impl PilotageQuery {
             }
             None => None,
         };
-        let provenance = ProvenanceObject::of(ctx, figures.position, None).await?;
+        let provenance = ProvenanceObject::of(ctx, figures.0.position, None).await?;
         Ok(AnnualReviewObject::new(
             &bound, year, figures, provenance, declared,
         ))
@@ -784,15 +727,19 @@ impl PilotageQuery {
     }
 }
 
-/// The figures of a revue de projet as `bound` sees them.
+/// The figures of a revue de projet as `bound` sees them, with the axis of each beneficiary cell.
 async fn read_review(
     bound: &Bound,
     ctx: &Context<'_>,
     year: i32,
-) -> Result<ReviewFigures, ApiError> {
+) -> Result<(q::AnnualReviewView, Vec<q::AxisView>), ApiError> {
     let actor = actor(ctx)?.clone();
     let log = app_state(ctx).log.clone();
     bound
-        .read_blocking(move |view| review_figures(view, &actor, year, &log).map_err(query_error))
+        .read_blocking(move |view| {
+            let review = q::annual_review(view, &actor, year, &log).map_err(query_error)?;
+            let axes = cell_axes(view, &review.beneficiaries);
+            Ok((review, axes))
+        })
         .await
 }

@@ -33,11 +33,12 @@ pub use budget::{
     granted_to_partner, renewal_facts, reports_due,
 };
 pub use pilotage::{
-    ActionCofinancingView, BeneficiaryCellView, BeneficiaryTableView, CopilHindsightView,
-    DeploymentView, FinancesView, FunderYearView, GovernanceView, HolderCountView,
-    MonthlyReportView, ReportError, ReviewTextView, ReviewTextsView, SessionCountView,
-    StatusCountView, YearPermilleView, beneficiaries, copil_hindsight, deployment, finances,
-    governance, monthly_report, review_texts, start_of_day_in_paris,
+    ActionCofinancingView, AnnualReviewView, BeneficiaryCellView, BeneficiaryTableView,
+    CopilHindsightView, DeploymentView, FinancesView, FunderYearView, GovernanceView,
+    HolderCountView, MonthlyReportView, ReportError, ReviewTextView, ReviewTextsView,
+    SessionCountView, StatusCountView, YearPermilleView, annual_review, beneficiaries,
+    copil_hindsight, deployment, finances, governance, monthly_report, review_texts,
+    start_of_day_in_paris,
 };
 pub use programme::{BodyMembersView, EnvelopeView, ProgrammeInfo, programme, programmes};
 pub use sessions::{

@@ -86,6 +86,10 @@ async function renderOne(ctx) {
         ['Titre', s.title],
         ['État', sessionState(s), { 'data-testid': 'session-state' }],
         ['Organisations présentes', s.present.length ? h('ul', { class: 'inline-list' }, s.present.map((o) => h('li', null, o))) : (s.held ? 'non renseignées' : 'séance non encore tenue')],
+        // « Ce que le COPIL savait »: for the roles that read the pilotage's reports.
+        s.body === 'COPIL' && s.held && ctx.seesAll && !ctx.asOf ? ['Registre à jour ?', h('a', {
+          href: ctx.link('/pilotage/copil/' + encodeURIComponent(s.id)), 'data-testid': 'session-hindsight',
+        }, 'Ce que le COPIL savait ce jour-là')] : null,
       ])),
     saisie,
     opinions,

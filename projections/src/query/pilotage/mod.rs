@@ -202,3 +202,55 @@ pub fn review_texts(
         validated,
     })
 }
+
+/// Everything a revue de projet shows (api-next `AnnualReview` without its declared copy), as
+/// the viewer may see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnnualReviewView {
+    pub year: i32,
+    pub beneficiaries: BeneficiaryTableView,
+    pub deployment: DeploymentView,
+    pub governance: GovernanceView,
+    pub finances: FinancesView,
+    pub budget: super::BudgetView,
+    /// The actions of the year evaluated, by reference.
+    pub evaluations: Vec<super::ActionView>,
+    pub texts: ReviewTextsView,
+    /// The session of the standing validation.
+    pub validated_at: Option<super::SessionView>,
+    /// The position of the last event of the view it was computed from.
+    pub position: u64,
+}
+
+/// The revue de projet of `year` as `view` holds it: the figures of the year under the ANCT's
+/// headings, the texts, and the standing validation.
+pub fn annual_review(
+    view: &ProgrammeView,
+    viewer: &Actor,
+    year: i32,
+    source: &dyn super::EventSource,
+) -> Result<AnnualReviewView, QueryError> {
+    let texts = review_texts(view, viewer, year)?;
+    let validated_at = match &texts.validated {
+        Some((session, _)) => super::session(view, viewer, session)?,
+        None => None,
+    };
+    let mut evaluations: Vec<super::ActionView> = view
+        .actions()
+        .filter(|a| a.year().get() == year && a.evaluation().is_some())
+        .filter_map(|a| action_view(view, &a, visibility::access_to(viewer, &a)))
+        .collect();
+    evaluations.sort_by(|x, y| (&x.reference, &x.id).cmp(&(&y.reference, &y.id)));
+    Ok(AnnualReviewView {
+        year,
+        beneficiaries: beneficiaries(view, viewer, year)?,
+        deployment: deployment(view, viewer, year)?,
+        governance: governance(view, viewer, year, source)?,
+        finances: finances(view, viewer, year, year)?,
+        budget: super::budget(view, viewer, year)?,
+        evaluations,
+        texts,
+        validated_at,
+        position: view.position(),
+    })
+}
