@@ -1142,6 +1142,40 @@ fn pilotage_documents(walk: &mut Walk, programme: &str, today: &str) {
     walk.browser
         .find("[data-testid=chart-delays] .chart-reference");
     walk.shot("15-pilotage-finances");
+
+    // What the COPIL knew: from the latest held COPIL's page, against the API.
+    let sessions = walk.api(
+        "query($p: ID!) { sessions(programmeId: $p, body: COPIL) { id held } }",
+        json!({"p": programme}),
+    );
+    let copil = sessions["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|s| s["held"] == json!(true))
+        .expect("a held COPIL in the demo")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hindsight = walk.api(
+        "query($p: ID!, $s: ID!) { copilHindsight(programmeId: $p, sessionId: $s) { lateEntries { position } paidUnknown { delta } } }",
+        json!({"p": programme, "s": copil}),
+    )["copilHindsight"]
+        .clone();
+    walk.browser
+        .goto(&walk.app.url(&format!("/#/session/{copil}")));
+    walk.click("[data-testid=session-hindsight]");
+    walk.browser.find("[data-testid=hindsight-late]");
+    assert_eq!(
+        table_rows(walk, "hindsight-late"),
+        count(&hindsight["lateEntries"])
+    );
+    assert_eq!(
+        table_rows(walk, "hindsight-paid"),
+        count(&hindsight["paidUnknown"])
+    );
+    walk.shot("16-ce-que-le-copil-savait");
     walk.no_error("the pilotage");
 }
 
