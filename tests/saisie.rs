@@ -908,6 +908,20 @@ fn the_register_is_kept_through_the_page() {
         for command in desk.buttons() {
             desk.open(&command);
             desk.shot(&format!("formulaire-{command}"));
+            // Under each free text, the reminder that it must name no child (DOMAIN.md rule 20).
+            let unhinted = desk.js(
+                "const f = document.querySelector('form.command-form');\
+                 return [...f.querySelectorAll('textarea, input[type=text]')]\
+                   .filter(c => ['reason', 'title', 'text', 'summary', 'note', 'comment', 'findings', 'items'].includes(c.name))\
+                   .filter(c => !(c.getAttribute('aria-describedby') || '').split(' ')\
+                     .some(id => /aucun enfant|nom d’enfant/.test(document.getElementById(id)?.textContent || '')))\
+                   .map(c => c.name);",
+            );
+            assert_eq!(
+                unhinted,
+                json!([]),
+                "{command}: free texts without the reminder"
+            );
             desk.js(
                 "const f = document.querySelector('form.command-form');\
                  for (const c of f.querySelectorAll('input[type=text], textarea')) c.value = '';\

@@ -470,6 +470,126 @@ async fn an_observer_sees_neither_actions_before_retention_nor_opinions() {
     }
 }
 
+const TEXTS: &str = "query($p: ID!) {
+  actions(programmeId: $p, first: 500) { edges { node { id holder { id } lastReason
+    complements { items note } decision { reason } reports { summary }
+    evaluation { findings } finalReportReview { comment } } } }
+}";
+
+/// Every free text of the programme's actions that DOMAIN.md's « Reading » withholds from an
+/// observer, as `viewer` reads them: (action id, holder, field, text).
+async fn free_texts(f: &Fixture, viewer: &Viewer) -> Vec<(String, String, &'static str, String)> {
+    let data = f.data(viewer, TEXTS, json!({"p": f.programme})).await;
+    let mut out = Vec::new();
+    for edge in list(&data["actions"]["edges"]) {
+        let a = &edge["node"];
+        let mut push = |field: &'static str, v: &Value| {
+            if let Some(text) = v.as_str() {
+                out.push((
+                    a["id"].as_str().unwrap().to_owned(),
+                    a["holder"]["id"].as_str().unwrap().to_owned(),
+                    field,
+                    text.to_owned(),
+                ));
+            }
+        };
+        push("lastReason", &a["lastReason"]);
+        push("decision.reason", &a["decision"]["reason"]);
+        push("evaluation.findings", &a["evaluation"]["findings"]);
+        push(
+            "finalReportReview.comment",
+            &a["finalReportReview"]["comment"],
+        );
+        for c in list(&a["complements"]) {
+            push("complements.note", &c["note"]);
+            for item in list(&c["items"]) {
+                push("complements.items", item);
+            }
+        }
+        for r in list(&a["reports"]) {
+            push("reports.summary", &r["summary"]);
+        }
+    }
+    out
+}
+
+/// DOMAIN.md, « Reading »: an observer, and a porteur outside its own actions, never receive
+/// report narratives, complement items and notes, reasons, comments or findings. On the fiche
+/// they read « — »; the timeline, the histories, the relevés and the changes word the events
+/// without them. The holder reads its own in full.
+#[tokio::test]
+async fn an_observer_receives_no_free_text_that_may_name_people() {
+    let f = fixture();
+    let full = free_texts(&f, &f.pilot()).await;
+    let kinds: BTreeSet<&str> = full.iter().map(|(_, _, field, _)| *field).collect();
+    for field in [
+        "lastReason",
+        "decision.reason",
+        "evaluation.findings",
+        "complements.items",
+        "complements.note",
+        "reports.summary",
+    ] {
+        assert!(
+            kinds.contains(field),
+            "the generated programme has a {field}: {kinds:?}"
+        );
+    }
+    let holder = full[0].1.clone();
+    let observer = f.token(Role::Observer, Some(&f.programme), None);
+    let porteur = f.token(Role::Porteur, Some(&f.programme), Some(&holder));
+    for (who, viewer) in [("OBSERVER", &observer), ("PORTEUR", &porteur)] {
+        let seen = free_texts(&f, viewer).await;
+        assert!(!seen.is_empty(), "{who} sees retained actions with texts");
+        for (action, owner, field, text) in &seen {
+            if who == "PORTEUR" && owner == &holder {
+                let original = full
+                    .iter()
+                    .find(|(a, _, fl, t)| a == action && fl == field && t == text);
+                assert!(
+                    original.is_some(),
+                    "{who} reads its own {field} of {action} in full: « {text} »"
+                );
+            } else {
+                assert_eq!(text, "—", "{who}: {field} of {action}");
+            }
+        }
+        // Nowhere else either: every answer that words the events of the actions it may see.
+        let mut answers = String::new();
+        let queries = [
+            "query($p: ID!) { timeline(programmeId: $p, first: 500, oldestFirst: true) { edges { node { summary } } } }",
+            "query($p: ID!) { actions(programmeId: $p, first: 500) { edges { node { history { summary } } } } }",
+            "query($p: ID!) { sessions(programmeId: $p) { decisions { reason } history { summary } } }",
+            "query($p: ID!) { changes(programmeId: $p, from: {position: 0}, to: {position: 100000000}) { entries { summary } } }",
+        ];
+        for query in queries {
+            let query = query.replace("100000000", &f.head().to_string());
+            answers.push_str(
+                &f.data(viewer, &query, json!({"p": f.programme}))
+                    .await
+                    .to_string(),
+            );
+        }
+        let foreign: Vec<&(String, String, &str, String)> = full
+            .iter()
+            .filter(|(_, owner, _, text)| {
+                !(who == "PORTEUR" && owner == &holder) && text.chars().count() >= 12
+            })
+            .collect();
+        assert!(!foreign.is_empty());
+        for (action, _, field, text) in foreign {
+            assert!(
+                !answers.contains(text.as_str()),
+                "{who} receives the {field} of {action}, « {text} »"
+            );
+        }
+        assert!(
+            answers.contains(" : —"),
+            "{who}: the sentences say a text is withheld"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_porteur_sees_its_own_action_in_full() {
     let f = fixture();

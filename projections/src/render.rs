@@ -24,18 +24,31 @@ pub struct Redaction {
     pub hide_requested: bool,
     /// Withhold the beneficiary total of a report with a cell below the threshold.
     pub hide_small_counts: bool,
+    /// Withhold free texts that may name people: reasons, comments, complement items and
+    /// notes (DOMAIN.md, « Reading »: they read « — »).
+    pub hide_texts: bool,
 }
 
 impl Redaction {
     pub const NONE: Redaction = Redaction {
         hide_requested: false,
         hide_small_counts: false,
+        hide_texts: false,
     };
     pub const OBSERVER: Redaction = Redaction {
         hide_requested: true,
         hide_small_counts: true,
+        hide_texts: true,
     };
+
+    /// `text` as this reader may see it: « — » when free texts are withheld.
+    pub fn text(self, text: &str) -> &str {
+        if self.hide_texts { WITHHELD } else { text }
+    }
 }
+
+/// What a withheld free text reads (DOMAIN.md, « Reading »).
+pub const WITHHELD: &str = "—";
 
 /// The sentence of a history: the event on its own.
 pub fn sentence(view: &ProgrammeView, event: &RecordedEvent, redaction: Redaction) -> String {
@@ -378,10 +391,12 @@ fn action_clause(
             }
         }
         ActionEvent::ComplementsRequested(x) => {
-            let items: Vec<String> = x.items.iter().map(|i| i.to_string()).collect();
+            let items: Vec<&str> = x.items.iter().map(|i| redaction.text(i.as_str())).collect();
             format!("compléments demandés : {}", items.join(" ; "))
         }
-        ActionEvent::ComplementsProvided(x) => format!("compléments fournis : {}", x.note),
+        ActionEvent::ComplementsProvided(x) => {
+            format!("compléments fournis : {}", redaction.text(x.note.as_str()))
+        }
         ActionEvent::OpinionGiven(x) => {
             let mut s = format!(
                 "avis {} {}",
@@ -400,7 +415,7 @@ fn action_clause(
                 outcome_clause(view, x.outcome, &x.retained)
             );
             if let Some(reason) = &x.reason {
-                s.push_str(&format!(" ; motif : {reason}"));
+                s.push_str(&format!(" ; motif : {}", redaction.text(reason.as_str())));
             }
             s
         }
@@ -408,9 +423,12 @@ fn action_clause(
             "décision révisée {} : {} ; motif : {}",
             of_session(view, &x.session),
             outcome_clause(view, x.outcome, &x.retained),
-            x.reason
+            redaction.text(x.reason.as_str())
         ),
-        ActionEvent::ActionWithdrawn(x) => format!("action retirée par son porteur : {}", x.reason),
+        ActionEvent::ActionWithdrawn(x) => format!(
+            "action retirée par son porteur : {}",
+            redaction.text(x.reason.as_str())
+        ),
         ActionEvent::GrantAwarded(x) => format!(
             "attribution de {} par {} au titre de {} ({} {} {} le {})",
             fr::money(x.amount),
@@ -424,7 +442,7 @@ fn action_clause(
         ActionEvent::GrantRefused(x) => format!(
             "financement refusé par {} : {}",
             funder_name(view, &x.funder),
-            x.reason
+            redaction.text(x.reason.as_str())
         ),
         ActionEvent::PaymentRecorded(x) => format!(
             "versement de {} ({}) par {}",
@@ -434,8 +452,16 @@ fn action_clause(
         ),
         ActionEvent::PaymentCancelled(x) => {
             match action.and_then(|a| a.payment(x.payment.as_str())) {
-                Some(p) => format!("versement de {} annulé : {}", fr::money(p.amount), x.reason),
-                None => format!("versement {} annulé : {}", x.payment, x.reason),
+                Some(p) => format!(
+                    "versement de {} annulé : {}",
+                    fr::money(p.amount),
+                    redaction.text(x.reason.as_str())
+                ),
+                None => format!(
+                    "versement {} annulé : {}",
+                    x.payment,
+                    redaction.text(x.reason.as_str())
+                ),
             }
         }
         ActionEvent::ActionStarted(_) => {
@@ -445,19 +471,22 @@ fn action_clause(
             "période modifiée : du {} au {} ; motif : {}",
             fr::date(x.period_start),
             fr::date(x.period_end),
-            x.reason
+            redaction.text(x.reason.as_str())
         ),
         ActionEvent::ActionCompleted(_) => {
             format!("action achevée le {}", fr::date(event.effective_on))
         }
         ActionEvent::NonRealisationAttested(x) => {
-            format!("non-réalisation attestée : {}", x.reason)
+            format!(
+                "non-réalisation attestée : {}",
+                redaction.text(x.reason.as_str())
+            )
         }
         ActionEvent::RepaymentRequested(x) => format!(
             "reversement de {} demandé par {} : {}",
             fr::money(x.amount),
             funder_name(view, &x.funder),
-            x.reason
+            redaction.text(x.reason.as_str())
         ),
         ActionEvent::RepaymentReceived(x) => format!(
             "reversement de {} reçu par {}",
@@ -514,28 +543,29 @@ fn action_clause(
             x.reference,
             x.grant,
             fr::money(x.amount),
-            x.reason
+            redaction.text(x.reason.as_str())
         ),
         ActionEvent::RepaymentRequestCancelled(x) => format!(
             "demande de reversement de {} annulée : {}",
             funder_name(view, &x.funder),
-            x.reason
+            redaction.text(x.reason.as_str())
         ),
         ActionEvent::ReportCorrected(x) => format!(
             "bilan n° {} corrigé : {} dépensés ({})",
             x.report + 1,
             fr::money(x.spent),
-            x.reason
+            redaction.text(x.reason.as_str())
         ),
         ActionEvent::ReportDeadlineExtended(x) => format!(
             "échéance du compte rendu financier reportée au {} : {}",
             fr::date(x.due_on),
-            x.reason
+            redaction.text(x.reason.as_str())
         ),
         ActionEvent::FinalReportReviewed(x) => match &x.comment {
             Some(comment) => format!(
-                "compte rendu financier examiné : {} ({comment})",
-                x.verdict.label()
+                "compte rendu financier examiné : {} ({})",
+                x.verdict.label(),
+                redaction.text(comment.as_str())
             ),
             None => format!("compte rendu financier examiné : {}", x.verdict.label()),
         },

@@ -149,7 +149,8 @@ function describedBy(...ids) { return ids.filter(Boolean).join(' ') || null; }
 /** One field: label, hint, control, error slot. `value` is what the draft holds for it. */
 function drawField(def, field, value, c) {
   const id = fieldId(def, field);
-  const hintId = field.hint || HINTS[field.type] ? id + '-hint' : null;
+  const hint = hintOf(field);
+  const hintId = hint ? id + '-hint' : null;
   const errId = id + '-error';
   const common = { id, name: field.name, 'data-testid': 'field-' + field.name, 'aria-describedby': describedBy(hintId), required: field.optional ? null : true };
   let control;
@@ -203,7 +204,7 @@ function drawField(def, field, value, c) {
   }
   return h('div', { class: 'form-field', 'data-field': field.name },
     h('label', { for: id }, field.label, field.optional ? h('span', { class: 'optional' }, ' (facultatif)') : null),
-    hintId ? h('p', { class: 'help', id: hintId }, field.hint || HINTS[field.type]) : null,
+    hintId ? h('p', { class: 'help', id: hintId, 'data-privacy': FREE_TEXT.has(field.name) ? 'true' : null }, hint) : null,
     control,
     h('p', { class: 'field-error', id: errId, 'data-testid': 'error-' + field.name, hidden: true }));
 }
@@ -213,6 +214,19 @@ const HINTS = {
   date: 'Jour/mois/année, par exemple 14/03/2026.',
   list: 'Un élément par ligne.',
 };
+
+// Free texts are kept in the register and read by others (DOMAIN.md, rule 20): each says, under
+// its field, that it must not name a child nor hold personal data.
+const FREE_TEXT = new Set(['reason', 'title', 'text', 'summary', 'note', 'comment', 'findings', 'items']);
+const PRIVACY = 'N’y nommez aucun enfant ni aucune famille, et n’y écrivez ni adresse, ni téléphone, ni date de naissance : ce texte reste dans le registre.';
+
+function hintOf(field) {
+  const own = field.hint || HINTS[field.type] || '';
+  if (!FREE_TEXT.has(field.name) || !['text', 'textarea', 'list'].includes(field.type)) return own;
+  // A hint that already says it (« sans nom d’enfant ni donnée personnelle ») is enough.
+  if (/donnée personnelle/.test(own)) return own;
+  return own ? own + ' ' + PRIVACY : PRIVACY;
+}
 
 /** Beneficiary counts: one row per public, age band, sex and QPV residence. */
 function beneficiariesField(def, field, value, errId) {

@@ -1,6 +1,6 @@
 //! Sessions, their agenda and their relevé de décisions (DOMAIN.md, "Agenda of a session").
 
-use super::views::{ActionView, MoneyLineView, action_view, money_lines_of};
+use super::views::{ActionView, MoneyLineView, action_view, money_lines_of, withheld};
 use super::{QueryError, check_programme};
 use crate::model::{ActionRef, Line, ProgrammeView, SessionActKind};
 use crate::visibility::{self, ActionAccess};
@@ -229,7 +229,7 @@ pub fn session_decisions(
                     retained: money_lines_of(view, retained),
                     proposed: Vec::new(),
                     amount: total(retained),
-                    reason: d.reason.map(|r| view.str(r).to_owned()),
+                    reason: d.reason.map(|r| withheld(access, view.str(r)).to_owned()),
                     revision: matches!(act.what, SessionActKind::Revision(_)),
                     position: act.position,
                 }

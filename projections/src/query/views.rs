@@ -393,6 +393,16 @@ fn axis_of(view: &ProgrammeView, code: &str) -> Option<AxisView> {
     Some(AxisView::of(view, &code))
 }
 
+/// A free text as a reader with `access` may see it: « — » unless it sees the action in full
+/// (DOMAIN.md, « Reading »: reasons, comments, narratives, complement items and notes, findings).
+pub(crate) fn withheld(access: ActionAccess, text: &str) -> &str {
+    if access == ActionAccess::Full {
+        text
+    } else {
+        crate::render::WITHHELD
+    }
+}
+
 /// The action as `access` shows it; `None` when hidden.
 pub(crate) fn action_view(
     view: &ProgrammeView,
@@ -404,6 +414,8 @@ pub(crate) fn action_view(
     }
     let restricted = access == ActionAccess::Restricted;
     let owned = |s: Str| action.str(s).to_owned();
+    // Free texts that may name people read « — » for an observer (DOMAIN.md, « Reading »).
+    let text = |s: Str| withheld(access, action.str(s)).to_owned();
     let holder: PartnerId = model::restore(action.holder())?;
     Some(ActionView {
         id: model::restore(action.id())?,
@@ -459,9 +471,9 @@ pub(crate) fn action_view(
             .iter()
             .map(|c| ComplementView {
                 requested_on: c.requested_on,
-                items: c.items.iter().map(|i| owned(*i)).collect(),
+                items: c.items.iter().map(|i| text(*i)).collect(),
                 provided_on: c.provided_on,
-                note: c.note.map(owned),
+                note: c.note.map(text),
             })
             .collect(),
         opinions: if restricted {
@@ -473,7 +485,11 @@ pub(crate) fn action_view(
                 .filter_map(|o| opinion_view(view, o))
                 .collect()
         },
-        decision: action.decision().and_then(|d| decision_view(view, d)),
+        decision: action.decision().and_then(|d| {
+            let mut decision = decision_view(view, d)?;
+            decision.reason = decision.reason.map(|r| withheld(access, &r).to_owned());
+            Some(decision)
+        }),
         reports: action
             .reports()
             .iter()
@@ -481,7 +497,7 @@ pub(crate) fn action_view(
                 kind: r.kind,
                 submitted_on: r.submitted_on,
                 spent: r.spent,
-                summary: owned(r.narrative),
+                summary: text(r.narrative),
                 beneficiaries: beneficiaries(&r.beneficiaries, access),
             })
             .collect(),
@@ -502,18 +518,18 @@ pub(crate) fn action_view(
             .collect(),
         evaluation: action.evaluation().map(|e| EvaluationView {
             rating: e.rating,
-            findings: owned(e.findings),
+            findings: text(e.findings),
             recommendation: e.recommendation,
             evaluated_on: e.evaluated_on,
         }),
         final_report_due_on: action.final_report_due_on(),
         final_report_review: action.reviews().last().map(|r| ReviewView {
             verdict: r.verdict,
-            comment: r.comment.map(owned),
+            comment: r.comment.map(text),
             reviewed_on: r.reviewed_on,
         }),
         renews: action.renews().and_then(|r| ActionId::parse(r).ok()),
-        last_reason: action.last_reason().map(str::to_owned),
+        last_reason: action.last_reason().map(|r| withheld(access, r).to_owned()),
         version: action.version(),
         restricted,
     })
