@@ -452,6 +452,27 @@ async fn deployment_governance_and_finances_of_a_year_are_the_figures_computed_b
     );
     assert_eq!(before["provenance"]["asOf"], "état au 2025-05-31");
 
+    // A year outside the register's range is refused, never read as « every year ».
+    for query in [
+        r#"{ governance(programmeId: "grigny", year: 99999) { year } }"#,
+        r#"{ deployment(programmeId: "grigny", year: 1999) { year } }"#,
+        r#"{ beneficiaries(programmeId: "grigny", year: -1) { year } }"#,
+        r#"{ annualReview(programmeId: "grigny", year: 3000) { year } }"#,
+        r#"{ finances(programmeId: "grigny", fromYear: 1900, toYear: 2025) { fromYear } }"#,
+    ] {
+        let error = f.error(&f.coordinator, query).await;
+        assert_eq!(
+            error["extensions"]["code"], "VALIDATION",
+            "{query}: {error}"
+        );
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("hors de la plage"),
+            "{error}"
+        );
+    }
     let error = f
         .error(
             &f.coordinator,

@@ -78,6 +78,12 @@ fn as_of_words(as_of: Option<&AsOf>) -> Option<String> {
     })
 }
 
+/// VALIDATION for a year outside the range the register accepts (2000 to 2100).
+fn check_year(year: i32) -> Result<(), ApiError> {
+    domain::values::Year::parse(year)?;
+    Ok(())
+}
+
 fn count(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
@@ -524,6 +530,7 @@ impl PilotageQuery {
         year: i32,
         as_of: Option<AsOf>,
     ) -> Result<BeneficiaryTableObject> {
+        check_year(year)?;
         let bound = bound(ctx, &programme_id, as_of).await?;
         let actor = actor(ctx)?;
         let (table, axes, position) = bound
@@ -546,6 +553,7 @@ impl PilotageQuery {
         year: i32,
         as_of: Option<AsOf>,
     ) -> Result<DeploymentObject> {
+        check_year(year)?;
         let bound = bound(ctx, &programme_id, as_of).await?;
         let actor = actor(ctx)?;
         let (d, position) = bound
@@ -563,6 +571,7 @@ impl PilotageQuery {
         year: i32,
         as_of: Option<AsOf>,
     ) -> Result<GovernanceObject> {
+        check_year(year)?;
         let bound = bound(ctx, &programme_id, as_of).await?;
         let actor = actor(ctx)?.clone();
         let log = app_state(ctx).log.clone();
@@ -587,6 +596,8 @@ impl PilotageQuery {
         to_year: i32,
         as_of: Option<AsOf>,
     ) -> Result<FinancesObject> {
+        check_year(from_year)?;
+        check_year(to_year)?;
         if to_year < from_year || to_year - from_year >= MAX_FINANCE_YEARS {
             return Err(ApiError::validation(format!(
                 "Les exercices vont de « fromYear » à « toYear », au plus {MAX_FINANCE_YEARS} ans ({from_year} à {to_year} donnés)."
@@ -613,6 +624,7 @@ impl PilotageQuery {
         programme_id: ID,
         year: i32,
     ) -> Result<AnnualReviewObject> {
+        check_year(year)?;
         let programme = super::reading::programme_id(&programme_id)?;
         let bound = bound(ctx, &programme_id, None).await?;
         let figures = read_review(&bound, ctx, year).await?;
