@@ -41,6 +41,7 @@ pub mod export;
 pub mod integrity;
 pub mod limits;
 pub mod metrics;
+pub mod oidc;
 pub mod schema;
 pub mod server;
 pub mod spreadsheet;

@@ -16,6 +16,9 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 
 const env = process.env;
+// Standard output says only `ready <issuer>`: the test reads that line and stops reading, so the
+// provider's own notices go to standard error.
+console.log = console.info = console.error;
 const users = JSON.parse(env.OIDC_USERS || '{}');
 
 // A signing key made at start: nothing is kept between runs.

@@ -1,0 +1,246 @@
+//! Signing in against a real OpenID Connect provider: the certified `oidc-provider` package
+//! (`tests/oidc-provider/`, pinned by its lockfile, installed by `./scripts/test`) on a loopback
+//! port, driven over HTTP as a browser would (its login and consent forms). The ID token is
+//! checked by the `openidconnect` crate: a tampered token, another client's audience, an expired
+//! token, another login's nonce and a replayed `state` are refused.
+
+use graphql::oidc::{Oidc, OidcConfig, OidcError};
+use openidconnect::Nonce;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+const CALLBACK: &str = "http://127.0.0.1:1/auth/callback";
+
+/// The provider, stopped when dropped.
+struct Provider {
+    child: Child,
+    issuer: String,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn provider() -> Provider {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/oidc-provider");
+    assert!(
+        dir.join("node_modules/oidc-provider").exists(),
+        "the test provider is not installed: run ./scripts/test (npm ci in {})",
+        dir.display()
+    );
+    let users = serde_json::json!({
+        "alice": {"email": "Alice.Martin@example.fr", "email_verified": true, "given_name": "Alice", "usual_name": "Martin"},
+        "bob": {"email": "bob@example.fr", "email_verified": false, "given_name": "Bob", "usual_name": "Durand"},
+    });
+    let mut child = Command::new("node")
+        .arg("provider.mjs")
+        .current_dir(&dir)
+        .env("OIDC_PORT", "0")
+        .env("OIDC_CLIENT_ID", "chronique")
+        .env("OIDC_CLIENT_SECRET", "secret-de-test")
+        .env("OIDC_REDIRECT_URI", CALLBACK)
+        .env("OIDC_USERS", users.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node runs (Debian's nodejs, which ./scripts/test installs)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let issuer = line
+        .strip_prefix("ready ")
+        .unwrap_or_else(|| panic!("the provider did not start: « {line} »"))
+        .trim()
+        .to_owned();
+    Provider { child, issuer }
+}
+
+fn config(p: &Provider, client_id: &str) -> OidcConfig {
+    OidcConfig {
+        issuer: p.issuer.clone(),
+        client_id: client_id.to_owned(),
+        client_secret: "secret-de-test".to_owned(),
+        public_url: "http://127.0.0.1:1".to_owned(),
+        emails_verified_by_provider: false,
+    }
+}
+
+/// A browser without JavaScript: follows the provider's redirects by hand, keeps its cookies,
+/// fills its login and consent forms, and stops at the callback.
+struct Browser {
+    http: reqwest::Client,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    fn new() -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let response = request
+            .header("Cookie", cookie.join("; "))
+            .send()
+            .await
+            .unwrap();
+        for value in response.headers().get_all("set-cookie") {
+            let pair = value.to_str().unwrap().split(';').next().unwrap();
+            if let Some((k, v)) = pair.split_once('=') {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        response
+    }
+
+    /// Where a redirect goes, resolved against the page that sent it.
+    fn location(response: &reqwest::Response) -> String {
+        let target = response
+            .headers()
+            .get("location")
+            .unwrap_or_else(|| panic!("no redirect ({})", response.status()))
+            .to_str()
+            .unwrap();
+        response.url().join(target).unwrap().to_string()
+    }
+
+    /// From the provider's authorization URL to the callback: (code, state).
+    async fn sign_in(&mut self, auth_url: &str, login: &str) -> (String, String) {
+        let mut url = auth_url.to_owned();
+        for _ in 0..10 {
+            if url.starts_with(CALLBACK) {
+                let parsed = reqwest::Url::parse(&url).unwrap();
+                let get = |k: &str| {
+                    parsed
+                        .query_pairs()
+                        .find(|(key, _)| key == k)
+                        .map(|(_, v)| v.into_owned())
+                };
+                return (get("code").expect("a code"), get("state").expect("a state"));
+            }
+            let response = self.send(self.http.get(&url)).await;
+            if response.status().is_redirection() {
+                url = Self::location(&response);
+                continue;
+            }
+            let page = response.text().await.unwrap();
+            let form: Vec<(&str, &str)> = if page.contains("name=\"login\"") {
+                vec![("prompt", "login"), ("login", login), ("password", "x")]
+            } else {
+                vec![("prompt", "consent")]
+            };
+            let response = self.send(self.http.post(&url).form(&form)).await;
+            url = Self::location(&response);
+        }
+        panic!("the provider never sent the browser back");
+    }
+}
+
+#[tokio::test]
+async fn a_person_signs_in_and_every_forged_or_replayed_answer_is_refused() {
+    let p = provider();
+    let oidc = Oidc::discover(config(&p, "chronique")).await.unwrap();
+
+    // Alice signs in: her address (lower-cased), verified, and her names.
+    let mut browser = Browser::new();
+    let (code, state) = browser.sign_in(&oidc.start(), "alice").await;
+    assert_eq!(oidc.pending(), 1);
+    let (id_token, nonce) = oidc.exchange(&code, &state).await.unwrap();
+    assert_eq!(oidc.pending(), 0, "a login's state serves once");
+    let alice = oidc.check(&id_token, &nonce).unwrap();
+    assert_eq!(alice.subject, "alice");
+    assert_eq!(alice.email, "alice.martin@example.fr");
+    assert!(alice.email_verified);
+    assert_eq!(alice.given_name.as_deref(), Some("Alice"));
+    assert_eq!(alice.usual_name.as_deref(), Some("Martin"));
+
+    // The same answer again: its state was used.
+    let replay = oidc.exchange(&code, &state).await.unwrap_err();
+    assert!(matches!(replay, OidcError::UnknownState), "{replay}");
+    assert!(replay.to_string().contains("déjà utilisée"), "{replay}");
+    // A state this server never gave.
+    let forged = oidc.finish(&code, "etat-invente").await.unwrap_err();
+    assert!(matches!(forged, OidcError::UnknownState), "{forged}");
+
+    // The token with its claims changed: the signature no longer matches.
+    let parts: Vec<&str> = id_token.split('.').collect();
+    let claims = base64_url_decode(parts[1]);
+    let changed = claims.replace("Alice.Martin@example.fr", "mallory@example.fr");
+    assert_ne!(claims, changed);
+    let tampered = format!("{}.{}.{}", parts[0], base64_url_encode(&changed), parts[2]);
+    let error = oidc.check(&tampered, &nonce).unwrap_err();
+    assert!(matches!(error, OidcError::Invalid(_)), "{error}");
+    // Another login's nonce.
+    let error = oidc
+        .check(&id_token, &Nonce::new("un-autre-nonce".into()))
+        .unwrap_err();
+    assert!(matches!(error, OidcError::Invalid(_)), "{error}");
+    // Checked two hours later: expired.
+    let later = chrono::Utc::now() + chrono::Duration::hours(2);
+    let error = oidc.check_at(&id_token, &nonce, later).unwrap_err();
+    assert!(matches!(error, OidcError::Invalid(_)), "{error}");
+    // Issued to another client: the audience is not Chronique's.
+    let other = Oidc::discover(config(&p, "autre-application"))
+        .await
+        .unwrap();
+    let error = other.check(&id_token, &nonce).unwrap_err();
+    assert!(matches!(error, OidcError::Invalid(_)), "{error}");
+
+    // Bob's address is not verified by the provider: refused, unless the provider is one that
+    // vouches for every address (ProConnect).
+    let mut browser = Browser::new();
+    let (code, state) = browser.sign_in(&oidc.start(), "bob").await;
+    let (bob_token, bob_nonce) = oidc.exchange(&code, &state).await.unwrap();
+    let error = oidc.check(&bob_token, &bob_nonce).unwrap_err();
+    assert!(matches!(error, OidcError::NoVerifiedEmail), "{error}");
+    let vouching = Oidc::discover(OidcConfig {
+        emails_verified_by_provider: true,
+        ..config(&p, "chronique")
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        vouching.check(&bob_token, &bob_nonce).unwrap().email,
+        "bob@example.fr"
+    );
+
+    // A provider that does not answer: a French message naming it.
+    let error = Oidc::discover(OidcConfig {
+        issuer: "http://127.0.0.1:1".to_owned(),
+        ..config(&p, "chronique")
+    })
+    .await
+    .unwrap_err();
+    assert!(error.to_string().contains("injoignable"), "{error}");
+}
+
+fn base64_url_decode(part: &str) -> String {
+    use base64::Engine;
+    String::from_utf8(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn base64_url_encode(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
