@@ -42,6 +42,7 @@ pub mod integrity;
 pub mod limits;
 pub mod metrics;
 pub mod oidc;
+pub mod people;
 pub mod schema;
 pub mod server;
 pub mod spreadsheet;
