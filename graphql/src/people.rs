@@ -158,7 +158,7 @@ impl PeopleStore {
     }
 
     fn read(&self, id: &str) -> Result<Option<Person>, PeopleError> {
-        match self.tree.get(&person_key(id))? {
+        match self.tree.get(person_key(id))? {
             Some(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
                 .map_err(|e| PeopleError::Corrupt(e.to_string())),
@@ -167,7 +167,7 @@ impl PeopleStore {
     }
 
     fn by_email(&self, email: &str) -> Result<Option<Person>, PeopleError> {
-        match self.tree.get(&email_key(email))? {
+        match self.tree.get(email_key(email))? {
             Some(id) => self.read(&String::from_utf8_lossy(&id)),
             None => Ok(None),
         }
