@@ -18,9 +18,12 @@ use domain::values::{PartnerId, ProgrammeId, Role};
 /// The bearer of a valid token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
+    /// The token's id, or `session:<id>` for a person signed in.
     pub token_id: String,
     pub actor: Actor,
     pub name: String,
+    /// The person signed in; `None` for a token.
+    pub person_id: Option<String>,
 }
 
 impl Viewer {
@@ -29,6 +32,7 @@ impl Viewer {
             token_id: token.id.clone(),
             actor: token.actor(),
             name: token.name.clone(),
+            person_id: None,
         }
     }
 
@@ -117,6 +121,11 @@ pub enum AuthError {
     Unauthenticated,
     #[error("the token store failed")]
     Store(#[source] crate::tokens::TokenError),
+    #[error("the people store failed: {0}")]
+    People(String),
+    /// A session's request without the page's header.
+    #[error("a session's request came without its protection header")]
+    CrossSite,
 }
 
 impl From<AuthError> for ApiError {
@@ -124,6 +133,10 @@ impl From<AuthError> for ApiError {
         match error {
             AuthError::Unauthenticated => ApiError::Unauthenticated,
             AuthError::Store(e) => ApiError::internal(e),
+            AuthError::People(e) => ApiError::bug(e),
+            AuthError::CrossSite => ApiError::forbidden(
+                "Cette demande vient d'une autre page que celle de Chronique (l'en-tête de protection de la session manque) : rien n'a été fait.",
+            ),
         }
     }
 }
@@ -149,6 +162,86 @@ pub fn payload_token(payload: &serde_json::Value) -> Option<String> {
         .or_else(|| payload.get("authorization"))
         .and_then(|h| h.as_str());
     bearer_token(header).map(str::to_owned)
+}
+
+/// Who a request is, and the token its writes must carry when it came with a session cookie.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub viewer: Viewer,
+    /// `Some` for a session: the value of [`crate::sessions::CSRF_HEADER`] its writes need.
+    pub csrf: Option<String>,
+}
+
+/// The viewer of an HTTP request: its bearer token, else its session cookie.
+pub fn authenticate_request(
+    state: &crate::state::AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Authenticated, AuthError> {
+    let bearer = bearer_token(
+        headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
+    if bearer.is_some() {
+        return authenticate(&state.tokens, bearer)
+            .map(|viewer| Authenticated { viewer, csrf: None });
+    }
+    let cookies = headers
+        .get(axum::http::header::COOKIE)
+        .and_then(|v| v.to_str().ok());
+    let id = crate::sessions::cookie(cookies, crate::sessions::COOKIE)
+        .ok_or(AuthError::Unauthenticated)?;
+    let session = state.sessions.get(id).ok_or(AuthError::Unauthenticated)?;
+    let person = state
+        .people
+        .get(&session.person)
+        .map_err(|e| AuthError::People(e.to_string()))?
+        .filter(|p| !p.revoked)
+        .ok_or_else(|| {
+            state.sessions.end(&session.id);
+            AuthError::Unauthenticated
+        })?;
+    let role = person
+        .roles
+        .get(session.active)
+        .filter(|r| !r.pending)
+        .ok_or(AuthError::Unauthenticated)?;
+    Ok(Authenticated {
+        viewer: Viewer {
+            token_id: format!("session:{}", session.id),
+            actor: role.actor(),
+            name: person.name.clone().unwrap_or_else(|| person.email.clone()),
+            person_id: Some(person.id.clone()),
+        },
+        csrf: Some(session.csrf),
+    })
+}
+
+/// [`authenticate_request`] for the endpoints besides `/graphql` (export, spreadsheets): a
+/// session's request must always carry the page's header.
+pub fn authenticate_with_header(
+    state: &crate::state::AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Viewer, AuthError> {
+    let authenticated = authenticate_request(state, headers)?;
+    if let Some(csrf) = &authenticated.csrf
+        && headers
+            .get(crate::sessions::CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            != Some(csrf.as_str())
+    {
+        return Err(AuthError::CrossSite);
+    }
+    Ok(authenticated.viewer)
+}
+
+/// The HTTP status of a refusal.
+pub fn status_of(error: &AuthError) -> axum::http::StatusCode {
+    match error {
+        AuthError::Unauthenticated => axum::http::StatusCode::UNAUTHORIZED,
+        AuthError::CrossSite => axum::http::StatusCode::FORBIDDEN,
+        AuthError::Store(_) | AuthError::People(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 /// Resolves a secret to its viewer.
@@ -190,6 +283,7 @@ mod tests {
             token_id: "t".into(),
             actor,
             name: "n".into(),
+            person_id: None,
         };
         assert!(viewer(Actor::admin()).require_raw_log(&p).is_ok());
         assert!(

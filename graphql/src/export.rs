@@ -12,7 +12,7 @@
 //! UNAUTHENTICATED, a token that is not an ADMIN's is 403 FORBIDDEN, both with a French JSON
 //! error of the GraphQL shape.
 
-use crate::auth::{self, AuthError};
+use crate::auth;
 use crate::error::ApiError;
 use crate::server::Server;
 use axum::body::{Body, Bytes};
@@ -27,24 +27,10 @@ const PIECES_IN_FLIGHT: usize = 8;
 
 pub(crate) async fn export(State(server): State<Server>, headers: HeaderMap) -> Response {
     let state = &server.state;
-    let secret = auth::bearer_token(
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let viewer = match auth::authenticate(&state.tokens, secret) {
+    let viewer = match auth::authenticate_with_header(state, &headers) {
         Ok(viewer) => viewer,
-        Err(AuthError::Unauthenticated) => {
-            return crate::server::error_response(
-                StatusCode::UNAUTHORIZED,
-                ApiError::Unauthenticated,
-            );
-        }
-        Err(error @ AuthError::Store(_)) => {
-            return crate::server::error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ApiError::internal(error),
-            );
+        Err(error) => {
+            return crate::server::error_response(auth::status_of(&error), ApiError::from(error));
         }
     };
     if viewer.require_admin().is_err() {

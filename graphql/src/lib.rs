@@ -45,6 +45,8 @@ pub mod oidc;
 pub mod people;
 pub mod schema;
 pub mod server;
+pub mod sessions;
+mod signin_http;
 pub mod spreadsheet;
 mod spreadsheet_http;
 pub mod state;

@@ -279,6 +279,11 @@ impl Oidc {
         })
     }
 
+    /// Chronique's public URL, as configured.
+    pub fn public_url(&self) -> &str {
+        &self.config.public_url
+    }
+
     /// How many logins are under way (started, not finished, not expired).
     pub fn pending(&self) -> usize {
         let mut pending = self.pending.lock();

@@ -22,7 +22,7 @@
 //! [`crate::websocket`].
 
 use crate::assets;
-use crate::auth::{self, AuthError, Viewer};
+use crate::auth::{self, Viewer};
 use crate::cache::{AnswerCache, Moment};
 use crate::connections::ConnectionPermit;
 use crate::error::{ApiError, Code};
@@ -88,6 +88,20 @@ fn router(server: Server) -> Router {
         .route(
             "/spreadsheet/table",
             axum::routing::post(crate::spreadsheet_http::table),
+        )
+        .route("/auth/login", get(crate::signin_http::login))
+        .route(
+            crate::oidc::CALLBACK_PATH,
+            get(crate::signin_http::callback),
+        )
+        .route("/auth/session", get(crate::signin_http::session))
+        .route(
+            "/auth/role",
+            axum::routing::post(crate::signin_http::choose_role),
+        )
+        .route(
+            "/auth/logout",
+            axum::routing::post(crate::signin_http::logout),
         )
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
@@ -333,19 +347,26 @@ async fn answer_http(
     let config: &Config = &server.state.config;
     let request = read_request(config, body)?;
     *operation = operation_name(&request);
-    let secret = auth::bearer_token(
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let viewer: Viewer = auth::authenticate(&server.state.tokens, secret).map_err(|error| {
-        let status = match error {
-            AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AuthError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        Refusal::new(status, ApiError::from(error))
-    })?;
+    let authenticated = auth::authenticate_request(&server.state, headers)
+        .map_err(|error| Refusal::new(auth::status_of(&error), ApiError::from(error)))?;
+    let viewer: Viewer = authenticated.viewer;
     let admitted = admit(server, request, &viewer)?;
+    // A write sent with the session cookie must carry the page's header: a form of another
+    // site can make the browser send the cookie, never that header.
+    if let Some(csrf) = &authenticated.csrf
+        && admitted.writes
+        && headers
+            .get(crate::sessions::CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            != Some(csrf.as_str())
+    {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            ApiError::forbidden(
+                "Cette écriture vient d'une autre page que celle de Chronique (l'en-tête de protection de la session manque) : rien n'a été écrit.",
+            ),
+        ));
+    }
     // A read-only query asked again before the register moved is answered from the cache.
     let cached = match (
         &admitted.requests[..],

@@ -9,7 +9,7 @@
 //!   is the report (JSON), the same for a dry run and a real one;
 //! - `POST /spreadsheet/table`: a table of the page (JSON) back as a one-sheet `.xlsx`.
 
-use crate::auth::{self, AuthError, Viewer};
+use crate::auth::{self, Viewer};
 use crate::commands::Issuer;
 use crate::error::ApiError;
 use crate::server::{Server, error_response};
@@ -21,21 +21,8 @@ use axum::response::{IntoResponse, Response};
 use domain::values::ProgrammeId;
 
 fn viewer(server: &Server, headers: &HeaderMap) -> Result<Viewer, Box<Response>> {
-    let secret = auth::bearer_token(
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    );
-    auth::authenticate(&server.state.tokens, secret).map_err(|e| {
-        Box::new(match e {
-            AuthError::Unauthenticated => {
-                error_response(StatusCode::UNAUTHORIZED, ApiError::Unauthenticated)
-            }
-            error @ AuthError::Store(_) => {
-                error_response(StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(error))
-            }
-        })
-    })
+    auth::authenticate_with_header(&server.state, headers)
+        .map_err(|e| Box::new(error_response(auth::status_of(&e), ApiError::from(e))))
 }
 
 /// The token's viewer and the programme of the request, which it must be allowed to read.

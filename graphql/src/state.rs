@@ -60,6 +60,12 @@ impl Default for Config {
 pub struct AppState {
     pub log: EventLog,
     pub tokens: TokenStore,
+    /// People invited to sign in through OpenID Connect.
+    pub people: crate::people::PeopleStore,
+    /// The sessions of people signed in.
+    pub sessions: crate::sessions::SessionStore,
+    /// The OpenID Connect provider, when sign-in is configured.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
     pub metrics: Arc<Metrics>,
     pub chain: ChainWatch,
     pub clock: Clock,
@@ -85,6 +91,10 @@ impl AppState {
     pub fn new(log: EventLog, clock: Clock) -> Result<AppState, TokenError> {
         Ok(AppState {
             tokens: TokenStore::open(&log, clock.clone())?,
+            people: crate::people::PeopleStore::open(&log, clock.clone())
+                .map_err(|e| TokenError::Invalid(e.to_string()))?,
+            sessions: crate::sessions::SessionStore::default(),
+            oidc: None,
             log,
             metrics: Arc::new(Metrics::new()),
             chain: ChainWatch::new(),
@@ -93,6 +103,12 @@ impl AppState {
             projector: None,
             commands: None,
         })
+    }
+
+    /// Signing in through this OpenID Connect provider.
+    pub fn with_oidc(mut self, oidc: crate::oidc::Oidc) -> AppState {
+        self.oidc = Some(Arc::new(oidc));
+        self
     }
 
     pub fn with_config(mut self, config: Config) -> AppState {

@@ -27,6 +27,10 @@ impl Drop for Provider {
 }
 
 fn provider() -> Provider {
+    provider_for(CALLBACK)
+}
+
+fn provider_for(redirect: &str) -> Provider {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/oidc-provider");
     assert!(
         dir.join("node_modules/oidc-provider").exists(),
@@ -36,6 +40,7 @@ fn provider() -> Provider {
     let users = serde_json::json!({
         "alice": {"email": "Alice.Martin@example.fr", "email_verified": true, "given_name": "Alice", "usual_name": "Martin"},
         "bob": {"email": "bob@example.fr", "email_verified": false, "given_name": "Bob", "usual_name": "Durand"},
+        "eve": {"email": "eve@example.fr", "email_verified": true, "given_name": "Eve", "usual_name": "Inconnue"},
     });
     let mut child = Command::new("node")
         .arg("provider.mjs")
@@ -43,7 +48,7 @@ fn provider() -> Provider {
         .env("OIDC_PORT", "0")
         .env("OIDC_CLIENT_ID", "chronique")
         .env("OIDC_CLIENT_SECRET", "secret-de-test")
-        .env("OIDC_REDIRECT_URI", CALLBACK)
+        .env("OIDC_REDIRECT_URI", redirect)
         .env("OIDC_USERS", users.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -76,6 +81,8 @@ fn config(p: &Provider, client_id: &str) -> OidcConfig {
 struct Browser {
     http: reqwest::Client,
     cookies: BTreeMap<String, String>,
+    /// The last callback URL the provider sent the browser to.
+    last_callback: Option<String>,
 }
 
 impl Browser {
@@ -86,6 +93,7 @@ impl Browser {
                 .build()
                 .unwrap(),
             cookies: BTreeMap::new(),
+            last_callback: None,
         }
     }
 
@@ -122,17 +130,23 @@ impl Browser {
 
     /// From the provider's authorization URL to the callback: (code, state).
     async fn sign_in(&mut self, auth_url: &str, login: &str) -> (String, String) {
-        let mut url = auth_url.to_owned();
-        for _ in 0..10 {
-            if url.starts_with(CALLBACK) {
-                let parsed = reqwest::Url::parse(&url).unwrap();
-                let get = |k: &str| {
-                    parsed
-                        .query_pairs()
-                        .find(|(key, _)| key == k)
-                        .map(|(_, v)| v.into_owned())
-                };
-                return (get("code").expect("a code"), get("state").expect("a state"));
+        let url = self.follow_to_callback(auth_url, login, CALLBACK).await;
+        let parsed = reqwest::Url::parse(&url).unwrap();
+        let get = |k: &str| {
+            parsed
+                .query_pairs()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.into_owned())
+        };
+        (get("code").expect("a code"), get("state").expect("a state"))
+    }
+
+    /// Follows `start` through the provider's forms (as `login`) up to a URL under `callback`.
+    async fn follow_to_callback(&mut self, start: &str, login: &str, callback: &str) -> String {
+        let mut url = start.to_owned();
+        for _ in 0..12 {
+            if url.starts_with(callback) {
+                return url;
             }
             let response = self.send(self.http.get(&url)).await;
             if response.status().is_redirection() {
@@ -243,4 +257,237 @@ fn base64_url_decode(part: &str) -> String {
 fn base64_url_encode(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+/// A server on a loopback port with sign-in through the provider, its projector, and an ADMIN
+/// token; stopped when dropped.
+struct Server {
+    url: String,
+    state: graphql::AppState,
+    admin: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn server_with_provider() -> (Server, Provider) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let p = provider_for(&format!("{url}/auth/callback"));
+    let dir = tempfile::tempdir().unwrap();
+    let log = eventlog::EventLog::open(dir.path(), eventlog::Options::default()).unwrap();
+    let projector = projections::runner::Projector::start(
+        &log,
+        projections::runner::ProjectorOptions::default(),
+    )
+    .unwrap();
+    let oidc = Oidc::discover(OidcConfig {
+        public_url: url.clone(),
+        ..config(&p, "chronique")
+    })
+    .await
+    .unwrap();
+    let state = graphql::AppState::new(log, graphql::Clock::system())
+        .unwrap()
+        .with_projector(projector)
+        .with_oidc(oidc);
+    let (_, admin) = state
+        .tokens
+        .create(graphql::tokens::NewToken {
+            role: domain::values::Role::Admin,
+            programme: None,
+            partner: None,
+            name: "Administration".into(),
+        })
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(graphql::serve(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    (
+        Server {
+            url,
+            state,
+            admin,
+            stop: Some(stop),
+            _dir: dir,
+        },
+        p,
+    )
+}
+
+impl Browser {
+    /// POST /graphql with the browser's cookies (and `csrf` in the page's header when given).
+    async fn graphql(
+        &mut self,
+        server: &Server,
+        query: &str,
+        csrf: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", server.url))
+            .json(&serde_json::json!({"query": query}));
+        if let Some(csrf) = csrf {
+            request = request.header("x-chronique-csrf", csrf);
+        }
+        let response = self.send(request).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    /// Signs in at the server as `login`: the page the server answers the callback with.
+    async fn sign_in_at(&mut self, server: &Server, login: &str) -> reqwest::Response {
+        let callback = format!("{}/auth/callback", server.url);
+        let url = self
+            .follow_to_callback(&format!("{}/auth/login", server.url), login, &callback)
+            .await;
+        self.last_callback = Some(url.clone());
+        self.send(self.http.get(&url)).await
+    }
+}
+
+async fn admin_graphql(server: &Server, query: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("{}/graphql", server.url))
+        .bearer_auth(&server.admin)
+        .json(&serde_json::json!({"query": query}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_invited_person_signs_in_and_writes_as_themselves_through_the_server() {
+    let (server, _provider) = server_with_provider().await;
+    admin_graphql(
+        &server,
+        r#"mutation { establishProgramme(input: {id: "grigny", name: "Cité éducative de Grigny", territory: ["Grigny"], qpv: ["Grande Borne"]}) { position } }"#,
+    )
+    .await;
+
+    // An address nobody invited: told so in French, no session.
+    let mut browser = Browser::new();
+    let refused = browser.sign_in_at(&server, "eve").await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.headers().get("set-cookie").is_none());
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("aucune invitation"), "{page}");
+
+    // Alice, invited as coordinator of Grigny, signs in: a session cookie, HttpOnly.
+    server
+        .state
+        .people
+        .invite(
+            graphql::people::Invitation {
+                email: "alice.martin@example.fr".into(),
+                role: domain::values::Role::Coordinator,
+                programme: Some("grigny".into()),
+                partner: None,
+            },
+            &domain::actor::Actor::admin(),
+        )
+        .unwrap();
+    let mut browser = Browser::new();
+    let signed_in = browser.sign_in_at(&server, "alice").await;
+    assert_eq!(signed_in.status(), 303);
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("chronique_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let session: serde_json::Value = browser
+        .send(browser.http.get(format!("{}/auth/session", server.url)))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(session["email"], "alice.martin@example.fr");
+    assert_eq!(session["name"], "Alice Martin");
+    assert_eq!(session["roles"][0]["role"], "Coordinator");
+    let csrf = session["csrf"].as_str().unwrap().to_owned();
+
+    // She reads as herself.
+    let (status, me) = browser
+        .graphql(&server, "{ me { name role programmeId personId } }", None)
+        .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["data"]["me"]["role"], "COORDINATOR");
+    assert_eq!(me["data"]["me"]["programmeId"], "grigny");
+    assert_eq!(me["data"]["me"]["personId"], session["personId"]);
+    // A write without the page's header (a form of another site can send the cookie): refused,
+    // nothing written.
+    let head = server.state.log.head().position;
+    let write = r#"mutation { registerPartner(programmeId: "grigny", input: {id: "asso", name: "Association Lire", kind: ASSOCIATION}) { position } }"#;
+    let (status, answer) = browser.graphql(&server, write, None).await;
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(server.state.log.head().position, head);
+    // With it: written, and the history names her.
+    let (status, answer) = browser.graphql(&server, write, Some(&csrf)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.get("errors").is_none(), "{answer}");
+    let timeline = admin_graphql(
+        &server,
+        r#"{ timeline(programmeId: "grigny", first: 1) { edges { node { kind actor } } } }"#,
+    )
+    .await;
+    assert_eq!(
+        timeline["data"]["timeline"]["edges"][0]["node"]["actor"],
+        "Alice Martin (coordination)"
+    );
+
+    // The callback once more: its state served once.
+    let replay = browser
+        .send(browser.http.get(browser.last_callback.clone().unwrap()))
+        .await;
+    assert_eq!(replay.status(), 400);
+    assert!(replay.text().await.unwrap().contains("déjà utilisée"));
+
+    // Sign-out ends the session on the server.
+    let out = browser
+        .send(browser.http.post(format!("{}/auth/logout", server.url)))
+        .await;
+    assert_eq!(out.status(), 204);
+    let (status, _) = browser.graphql(&server, "{ me { name } }", None).await;
+    assert_eq!(status, 401);
+
+    // Revoked, her new session ends at once.
+    let mut browser = Browser::new();
+    assert_eq!(browser.sign_in_at(&server, "alice").await.status(), 303);
+    assert_eq!(
+        browser.graphql(&server, "{ me { name } }", None).await.0,
+        200
+    );
+    let person = session["personId"].as_str().unwrap().to_owned();
+    server
+        .state
+        .people
+        .revoke(&person, &domain::actor::Actor::admin())
+        .unwrap();
+    assert_eq!(
+        browser.graphql(&server, "{ me { name } }", None).await.0,
+        401
+    );
+    let again = browser.sign_in_at(&server, "alice").await;
+    assert_eq!(again.status(), 403);
+    assert!(again.text().await.unwrap().contains("retiré"));
 }

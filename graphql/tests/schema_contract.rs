@@ -240,6 +240,7 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "AnnualReview",
     "MonthlyReport",
     "CopilHindsight",
+    "Viewer.personId",
 ];
 
 /// `api-next.graphql`: beside the project, else the copy in `graphql/contract/`.

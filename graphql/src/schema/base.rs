@@ -33,6 +33,11 @@ impl Viewer {
     async fn graphql_name(&self) -> &str {
         &self.name
     }
+
+    /// La personne connectée ; nul pour un jeton.
+    async fn person_id(&self) -> Option<ID> {
+        self.person_id.as_ref().map(|p| ID(p.clone()))
+    }
 }
 
 /// A token without its secret.

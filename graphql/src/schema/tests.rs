@@ -33,6 +33,7 @@ fn viewer(actor: Actor) -> Viewer {
         token_id: "t1".to_owned(),
         actor,
         name: "Marie Dupont".to_owned(),
+        person_id: None,
     }
 }
 
