@@ -179,13 +179,19 @@ pub fn run(dir: &Path, listen: &str) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("impossible de démarrer le moteur asynchrone")?;
-    runtime.block_on(run::serve_log(log, clock, listen, move |_, address| {
-        for line in &lines {
-            println!("{line}");
-        }
-        println!("cité éducative : {programme}");
-        println!("page chronologique : http://{address}/");
-        println!("GraphiQL : http://{address}/graphql");
-        Ok(())
-    }))
+    runtime.block_on(run::serve_log(
+        log,
+        clock,
+        listen,
+        None,
+        move |_, address| {
+            for line in &lines {
+                println!("{line}");
+            }
+            println!("cité éducative : {programme}");
+            println!("page chronologique : http://{address}/");
+            println!("GraphiQL : http://{address}/graphql");
+            Ok(())
+        },
+    ))
 }

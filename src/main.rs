@@ -36,6 +36,8 @@ enum Command {
         store: StoreArgs,
         #[command(flatten)]
         listen: ListenArgs,
+        #[command(flatten)]
+        signin: SignInArgs,
     },
     /// Remplit un registre neuf avec une cité éducative fictive, crée un jeton par rôle et le
     /// sert. Relancée sur le même dossier, sert la démonstration déjà faite (avec de nouveaux
@@ -213,6 +215,41 @@ struct StoreArgs {
     data_dir: PathBuf,
 }
 
+/// La connexion des personnes par un fournisseur OpenID Connect (ProConnect ou celui de la
+/// collectivité). Sans `--oidc-issuer`, seuls les jetons ouvrent l'accès.
+#[derive(Debug, Args)]
+struct SignInArgs {
+    /// URL de l'émetteur (sa découverte est lue à `<URL>/.well-known/openid-configuration`).
+    #[arg(long, env = "CHRONIQUE_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_client_secret", "public_url"])]
+    oidc_issuer: Option<String>,
+    /// Identifiant du client que le fournisseur a donné à Chronique.
+    #[arg(long, env = "CHRONIQUE_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// Secret de ce client.
+    #[arg(long, env = "CHRONIQUE_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// Adresse publique de Chronique, telle que les navigateurs l'atteignent : le fournisseur
+    /// y renvoie les personnes, à `<URL>/auth/callback`.
+    #[arg(long, env = "CHRONIQUE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Le fournisseur vérifie toutes les adresses qu'il donne (c'est le cas de ProConnect) :
+    /// `email_verified` n'est alors pas exigé.
+    #[arg(long, env = "CHRONIQUE_OIDC_VERIFIED_EMAILS")]
+    oidc_verified_emails: bool,
+}
+
+impl SignInArgs {
+    fn config(self) -> Option<graphql::oidc::OidcConfig> {
+        Some(graphql::oidc::OidcConfig {
+            issuer: self.oidc_issuer?,
+            client_id: self.oidc_client_id?,
+            client_secret: self.oidc_client_secret?,
+            public_url: self.public_url?,
+            emails_verified_by_provider: self.oidc_verified_emails,
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 struct ListenArgs {
     /// Adresse d'écoute ; le port 0 en choisit un libre (l'adresse réelle est écrite sur une
@@ -258,7 +295,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     run::init_logging();
     let result = match cli.command {
-        Command::Serve { store, listen } => run::serve(&store.data_dir, &listen.listen),
+        Command::Serve {
+            store,
+            listen,
+            signin,
+        } => run::serve(&store.data_dir, &listen.listen, signin.config()),
         Command::Demo { data_dir, listen } => demo::run(&data_dir, &listen.listen),
         Command::Token { command } => match command {
             TokenCommand::Create {

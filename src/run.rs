@@ -35,10 +35,14 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("impossible de démarrer le moteur asynchrone")
 }
 
-pub fn serve(dir: &Path, listen: &str) -> anyhow::Result<()> {
+pub fn serve(
+    dir: &Path,
+    listen: &str,
+    signin: Option<graphql::oidc::OidcConfig>,
+) -> anyhow::Result<()> {
     let clock = Clock::system();
     let log = store::open(dir, log_options(&clock))?;
-    runtime()?.block_on(serve_log(log, clock, listen, |_, _| Ok(())))
+    runtime()?.block_on(serve_log(log, clock, listen, signin, |_, _| Ok(())))
 }
 
 pub fn log_options(clock: &Clock) -> Options {
@@ -73,6 +77,7 @@ pub async fn serve_log(
     log: EventLog,
     clock: Clock,
     listen: &str,
+    signin: Option<graphql::oidc::OidcConfig>,
     announce: impl FnOnce(&AppState, SocketAddr) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let projector = {
@@ -82,9 +87,17 @@ pub async fn serve_log(
             .context("le démarrage des vues a échoué")?
             .context("impossible de construire les vues du registre")?
     };
-    let state = AppState::new(log.clone(), clock)
+    let mut state = AppState::new(log.clone(), clock)
         .context("impossible d'ouvrir les jetons du registre")?
         .with_projector(projector.clone());
+    if let Some(config) = signin {
+        let issuer = config.issuer.clone();
+        let oidc = graphql::oidc::Oidc::discover(config)
+            .await
+            .context("la connexion par le fournisseur d'identité ne peut pas démarrer")?;
+        tracing::info!(%issuer, "sign-in through OpenID Connect");
+        state = state.with_oidc(oidc);
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("impossible d'écouter sur {listen}"))?;

@@ -384,20 +384,20 @@ async fn an_invited_person_signs_in_and_writes_as_themselves_through_the_server(
     let page = refused.text().await.unwrap();
     assert!(page.contains("aucune invitation"), "{page}");
 
-    // Alice, invited as coordinator of Grigny, signs in: a session cookie, HttpOnly.
-    server
-        .state
-        .people
-        .invite(
-            graphql::people::Invitation {
-                email: "alice.martin@example.fr".into(),
-                role: domain::values::Role::Coordinator,
-                programme: Some("grigny".into()),
-                partner: None,
-            },
-            &domain::actor::Actor::admin(),
-        )
-        .unwrap();
+    // Alice, invited as coordinator of Grigny (by the API), signs in: a session cookie, HttpOnly.
+    let invited = admin_graphql(
+        &server,
+        r#"mutation { invitePerson(email: "Alice.Martin@example.fr", role: COORDINATOR, programmeId: "grigny") {
+            id email name signedInAt revoked roles { role programmeId partnerId pending } } }"#,
+    )
+    .await;
+    let invited = &invited["data"]["invitePerson"];
+    assert_eq!(invited["email"], "alice.martin@example.fr");
+    assert_eq!(
+        invited["roles"],
+        serde_json::json!([{"role": "COORDINATOR", "programmeId": "grigny", "partnerId": null, "pending": true}])
+    );
+    assert_eq!(invited["signedInAt"], serde_json::Value::Null);
     let mut browser = Browser::new();
     let signed_in = browser.sign_in_at(&server, "alice").await;
     assert_eq!(signed_in.status(), 303);
@@ -477,12 +477,25 @@ async fn an_invited_person_signs_in_and_writes_as_themselves_through_the_server(
         browser.graphql(&server, "{ me { name } }", None).await.0,
         200
     );
-    let person = session["personId"].as_str().unwrap().to_owned();
-    server
-        .state
-        .people
-        .revoke(&person, &domain::actor::Actor::admin())
-        .unwrap();
+    let people = admin_graphql(
+        &server,
+        "{ people { id email name signedInAt roles { pending } } }",
+    )
+    .await;
+    let listed = &people["data"]["people"][0];
+    assert_eq!(listed["id"], session["personId"]);
+    assert_eq!(listed["name"], "Alice Martin");
+    assert_eq!(listed["roles"][0]["pending"], false);
+    assert!(listed["signedInAt"].is_string());
+    let revoked = admin_graphql(
+        &server,
+        &format!(
+            r#"mutation {{ revokePerson(id: "{}") {{ revoked }} }}"#,
+            listed["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(revoked["data"]["revokePerson"]["revoked"], true);
     assert_eq!(
         browser.graphql(&server, "{ me { name } }", None).await.0,
         401

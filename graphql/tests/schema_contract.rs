@@ -241,6 +241,11 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "MonthlyReport",
     "CopilHindsight",
     "Viewer.personId",
+    "Person",
+    "RoleAssignment",
+    "Query.people",
+    "Mutation.invitePerson",
+    "Mutation.revokePerson",
 ];
 
 /// `api-next.graphql`: beside the project, else the copy in `graphql/contract/`.

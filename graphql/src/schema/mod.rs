@@ -27,6 +27,7 @@ pub mod enums;
 pub mod events;
 pub mod objects;
 pub mod page;
+pub mod people;
 pub mod pilotage;
 pub mod reading;
 pub mod scalars;
@@ -56,12 +57,17 @@ pub struct QueryRoot(
     events::EventsQuery,
     domain_queries::DomainQuery,
     pilotage::PilotageQuery,
+    people::PeopleQuery,
 );
 
 /// Every mutation. Add the domain's mutation objects here.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(base::TokenMutation, domain_mutations::DomainMutation);
+pub struct MutationRoot(
+    base::TokenMutation,
+    domain_mutations::DomainMutation,
+    people::PeopleMutation,
+);
 
 /// Every subscription. Add the domain's subscription objects here.
 #[derive(MergedSubscription, Default)]
