@@ -54,6 +54,12 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Gère les personnes invitées à se connecter par le fournisseur d'identité (serveur
+    /// arrêté ; en marche, passez par l'API : invitePerson, revokePerson, people).
+    Person {
+        #[command(subcommand)]
+        command: PersonCommand,
+    },
     /// Écrit tout le journal en NDJSON (une ligne par événement, avec ses empreintes, puis une
     /// ligne finale : nombre d'événements, position et empreinte de tête). Les jetons n'en
     /// font pas partie. Travaille sur une copie temporaire du registre (autant de place dans
@@ -208,6 +214,39 @@ enum TokenCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum PersonCommand {
+    /// Invite une personne par son adresse électronique, avec un rôle : il lui revient à sa
+    /// première connexion avec cette adresse, vérifiée par le fournisseur d'identité.
+    Invite {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Adresse électronique de la personne.
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum, ignore_case = true)]
+        role: RoleArg,
+        /// Cité éducative (obligatoire sauf pour ADMIN).
+        #[arg(long)]
+        programme: Option<String>,
+        /// Partenaire (obligatoire pour PORTEUR, interdit sinon).
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// Liste les personnes et les invitations.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Retire l'accès d'une personne (elle reste listée, révoquée).
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Identifiant de la personne (colonne « id » de `chronique person list`).
+        id: String,
+    },
+}
+
 #[derive(Debug, Args)]
 struct StoreArgs {
     /// Dossier du registre.
@@ -311,6 +350,17 @@ fn main() -> ExitCode {
             } => run::token_create(&store.data_dir, role.into(), programme, partner, name),
             TokenCommand::List { store } => run::token_list(&store.data_dir),
             TokenCommand::Revoke { store, id } => run::token_revoke(&store.data_dir, &id),
+        },
+        Command::Person { command } => match command {
+            PersonCommand::Invite {
+                store,
+                email,
+                role,
+                programme,
+                partner,
+            } => run::person_invite(&store.data_dir, email, role.into(), programme, partner),
+            PersonCommand::List { store } => run::person_list(&store.data_dir),
+            PersonCommand::Revoke { store, id } => run::person_revoke(&store.data_dir, &id),
         },
         Command::Export { store, out } => run::export(&store.data_dir, out.as_deref()),
         Command::Import {

@@ -232,6 +232,104 @@ pub fn token_revoke(dir: &Path, id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The people of a stopped server's store, acting as its operator (ADMIN).
+fn people_of(dir: &Path, create: bool) -> anyhow::Result<(EventLog, graphql::people::PeopleStore)> {
+    let clock = Clock::system();
+    let log = if create {
+        store::open(dir, log_options(&clock))?
+    } else {
+        store::open_existing(dir, log_options(&clock))?
+    };
+    let people = graphql::people::PeopleStore::open(&log, clock).map_err(|e| anyhow!(e))?;
+    Ok((log, people))
+}
+
+fn roles_text(person: &graphql::people::Person) -> String {
+    person
+        .roles
+        .iter()
+        .map(|r| {
+            let mut s = role_name(r.role).to_owned();
+            if let Some(p) = &r.programme {
+                s.push_str(&format!(" {p}"));
+            }
+            if let Some(p) = &r.partner {
+                s.push_str(&format!(" ({p})"));
+            }
+            if r.pending {
+                s.push_str(" [en attente]");
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn person_invite(
+    dir: &Path,
+    email: String,
+    role: Role,
+    programme: Option<String>,
+    partner: Option<String>,
+) -> anyhow::Result<()> {
+    let (_log, people) = people_of(dir, true)?;
+    let person = people
+        .invite(
+            graphql::people::Invitation {
+                email,
+                role,
+                programme,
+                partner,
+            },
+            &domain::actor::Actor::admin(),
+        )
+        .map_err(|e| anyhow!(e))?;
+    println!(
+        "personne {} invitée : {}, {}",
+        person.id,
+        person.email,
+        roles_text(&person)
+    );
+    Ok(())
+}
+
+pub fn person_list(dir: &Path) -> anyhow::Result<()> {
+    let (_log, people) = people_of(dir, false)?;
+    let list = people
+        .list(&domain::actor::Actor::admin())
+        .map_err(|e| anyhow!(e))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "id	adresse	nom	rôles	connecté le	état")?;
+    for person in list {
+        writeln!(
+            out,
+            "{}	{}	{}	{}	{}	{}",
+            person.id,
+            person.email,
+            person.name.as_deref().unwrap_or("-"),
+            roles_text(&person),
+            person.signed_in_at.map_or("-".to_owned(), |t| t
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()),
+            if person.revoked {
+                "révoquée"
+            } else {
+                "active"
+            },
+        )?;
+    }
+    Ok(())
+}
+
+pub fn person_revoke(dir: &Path, id: &str) -> anyhow::Result<()> {
+    let (_log, people) = people_of(dir, false)?;
+    let person = people
+        .revoke(id, &domain::actor::Actor::admin())
+        .map_err(|e| anyhow!(e))?;
+    println!("accès de {} ({}) retiré", person.email, person.id);
+    Ok(())
+}
+
 /// Exports from a temporary copy of the store (see `store.rs`): the store itself is only read.
 pub fn export(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     let log = store::open_copy(dir)?;

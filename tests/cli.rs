@@ -216,3 +216,81 @@ fn help_names_every_command() {
     assert!(help.contains("--data-dir") && help.contains("CHRONIQUE_DATA_DIR"));
     assert!(help.contains("--listen") && help.contains("CHRONIQUE_LISTEN"));
 }
+
+#[test]
+fn person_invite_list_and_revoke_on_a_stopped_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = chronique(&[
+        "person",
+        "invite",
+        "--data-dir",
+        dir_str(&dir),
+        "--email",
+        "Claire.Petit@Example.fr",
+        "--role",
+        "porteur",
+        "--programme",
+        "grigny",
+        "--partner",
+        "asso",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = stdout(&output);
+    assert!(
+        said.contains("claire.petit@example.fr") && said.contains("[en attente]"),
+        "{said}"
+    );
+    let id = said.split_whitespace().nth(1).unwrap().to_owned();
+    // A second role for the same address.
+    let output = chronique(&[
+        "person",
+        "invite",
+        "--data-dir",
+        dir_str(&dir),
+        "--email",
+        "claire.petit@example.fr",
+        "--role",
+        "observer",
+        "--programme",
+        "grigny",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let list = stdout(&chronique(&["person", "list", "--data-dir", dir_str(&dir)]));
+    let line = list
+        .lines()
+        .find(|l| l.starts_with(&id))
+        .unwrap_or_else(|| panic!("{list}"));
+    assert!(
+        line.contains("PORTEUR grigny (asso) [en attente], OBSERVER grigny [en attente]"),
+        "{line}"
+    );
+    assert!(line.ends_with("active"), "{line}");
+    // A porteur without a partner: one French line, nothing written.
+    let output = chronique(&[
+        "person",
+        "invite",
+        "--data-dir",
+        dir_str(&dir),
+        "--email",
+        "x@example.fr",
+        "--role",
+        "porteur",
+        "--programme",
+        "grigny",
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("partenaire"),
+        "{}",
+        stderr(&output)
+    );
+    let output = chronique(&["person", "revoke", "--data-dir", dir_str(&dir), &id]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let list = stdout(&chronique(&["person", "list", "--data-dir", dir_str(&dir)]));
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(&id) && l.ends_with("révoquée")),
+        "{list}"
+    );
+    assert_eq!(list.lines().count(), 2, "{list}");
+}
