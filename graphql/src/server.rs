@@ -581,7 +581,7 @@ async fn graphql_ws(
         .on_upgrade(move |socket| async move {
             // The socket keeps its place under the connection cap for as long as it is open.
             let _permit = permit;
-            crate::websocket::serve(server.state, server.schema, protocol, socket).await
+            crate::websocket::serve(server.state, server.schema, protocol, socket, headers).await
         })
 }
 

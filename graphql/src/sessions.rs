@@ -34,9 +34,20 @@ pub struct Session {
 }
 
 /// The sessions of one server. Cheap to clone.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SessionStore {
     sessions: Arc<Mutex<HashMap<String, Session>>>,
+    /// Changes whenever sessions end: open WebSockets check theirs.
+    ended: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl Default for SessionStore {
+    fn default() -> Self {
+        SessionStore {
+            sessions: Arc::default(),
+            ended: Arc::new(tokio::sync::watch::Sender::new(0)),
+        }
+    }
 }
 
 fn random() -> String {
@@ -91,11 +102,24 @@ impl SessionStore {
     /// Sign-out.
     pub fn end(&self, id: &str) {
         self.sessions.lock().remove(id);
+        self.ended.send_modify(|n| *n += 1);
     }
 
     /// Ends every session of `person` (revocation).
     pub fn end_person(&self, person: &str) {
         self.sessions.lock().retain(|_, s| s.person != person);
+        self.ended.send_modify(|n| *n += 1);
+    }
+
+    /// Changes whenever sessions end.
+    pub fn endings(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.ended.subscribe()
+    }
+
+    /// Whether session `id` is alive, without marking it used.
+    pub fn is_alive(&self, id: &str) -> bool {
+        let now = Instant::now();
+        self.sessions.lock().get(id).is_some_and(|s| alive(s, now))
     }
 
     /// Sessions alive now.

@@ -32,10 +32,16 @@ pub fn protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
         })
 }
 
+/// A close frame. Its reason is cut to 123 bytes (at a character's boundary): a control frame
+/// carries at most 125, two of which are the code (RFC 6455), and a longer one breaks clients.
 fn close(code: u16, reason: &str) -> Message {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
     Message::Close(Some(CloseFrame {
         code,
-        reason: reason.to_owned().into(),
+        reason: reason[..end].to_owned().into(),
     }))
 }
 
@@ -46,6 +52,7 @@ pub async fn serve(
     schema: ChroniqueSchema,
     protocol: WebSocketProtocols,
     socket: WebSocket,
+    headers: axum::http::HeaderMap,
 ) {
     let (mut sink, stream) = socket.split();
     let initialised = Arc::new(AtomicBool::new(false));
@@ -64,14 +71,26 @@ pub async fn serve(
         })
         .map(|bytes| serde_json::from_slice::<ClientMessage>(&bytes));
     let on_init = {
-        let tokens = state.tokens.clone();
+        let state = state.clone();
         let initialised = initialised.clone();
         let token_id = token_id.clone();
         let refused = refused.clone();
         move |payload: serde_json::Value| async move {
             initialised.store(true, Ordering::SeqCst);
             let secret = auth::payload_token(&payload);
-            match auth::authenticate(&tokens, secret.as_deref()) {
+            // A token in the payload; else the session of the upgrade's cookie, whose page
+            // proves itself with the session's header value in the payload (`{"csrf": …}`).
+            let viewer = match secret {
+                Some(_) => auth::authenticate(&state.tokens, secret.as_deref()),
+                None => auth::authenticate_request(&state, &headers).and_then(|a| {
+                    let sent = payload.get("csrf").and_then(|c| c.as_str());
+                    match &a.csrf {
+                        Some(csrf) if sent == Some(csrf.as_str()) => Ok(a.viewer),
+                        _ => Err(auth::AuthError::CrossSite),
+                    }
+                }),
+            };
+            match viewer {
                 Ok(viewer) => {
                     *token_id.lock() = Some(viewer.token_id.clone());
                     let mut data = Data::default();
@@ -96,6 +115,8 @@ pub async fn serve(
         });
     futures::pin_mut!(messages);
     let mut revocations = state.tokens.revocations();
+    let mut people_revoked = state.people.revocations();
+    let mut sessions_ended = state.sessions.endings();
     let init_deadline = tokio::time::sleep(state.config.ws_init_timeout);
     tokio::pin!(init_deadline);
     loop {
@@ -116,12 +137,25 @@ pub async fn serve(
                 if changed.is_err() {
                     break;
                 }
-                let id = token_id.lock().clone();
-                let revoked = match id {
-                    Some(id) => state.tokens.get(&id).map_or(true, |token| token.is_none_or(|t| t.revoked)),
-                    None => false,
-                };
-                if revoked {
+                if !still_allowed(&state, token_id.lock().clone()) {
+                    let _ = sink.send(close(4403, "Forbidden")).await;
+                    break;
+                }
+            }
+            changed = people_revoked.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                if !still_allowed(&state, token_id.lock().clone()) {
+                    let _ = sink.send(close(4403, "Forbidden")).await;
+                    break;
+                }
+            }
+            changed = sessions_ended.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                if !still_allowed(&state, token_id.lock().clone()) {
                     let _ = sink.send(close(4403, "Forbidden")).await;
                     break;
                 }
@@ -129,4 +163,25 @@ pub async fn serve(
         }
     }
     let _ = sink.close().await;
+}
+
+/// Whether the token or session a socket was opened with still gives access: a token not
+/// revoked; a session alive whose person is not revoked.
+fn still_allowed(state: &AppState, id: Option<String>) -> bool {
+    let Some(id) = id else { return true };
+    match id.strip_prefix("session:") {
+        Some(session) => {
+            let Some(s) = state.sessions.get(session) else {
+                return false;
+            };
+            state
+                .people
+                .get(&s.person)
+                .is_ok_and(|p| p.is_some_and(|p| !p.revoked))
+        }
+        None => state
+            .tokens
+            .get(&id)
+            .is_ok_and(|token| token.is_some_and(|t| !t.revoked)),
+    }
 }

@@ -367,7 +367,62 @@ async fn admin_graphql(server: &Server, query: &str) -> serde_json::Value {
         .unwrap()
 }
 
-#[tokio::test]
+/// A WebSocket opened with the browser's cookies, `connection_init` sent with `payload`; the
+/// first answer's type, then (after `then` ran) the close code the server sends.
+fn websocket_until_closed(
+    url: &str,
+    cookie: &str,
+    payload: serde_json::Value,
+    then: std::sync::mpsc::Receiver<()>,
+) -> (String, Option<u16>) {
+    use tungstenite::client::IntoClientRequest;
+    let mut request = format!("{}/graphql/ws", url.replacen("http://", "ws://", 1))
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    request
+        .headers_mut()
+        .insert("Cookie", cookie.parse().unwrap());
+    let (mut socket, _) = tungstenite::connect(request).expect("WebSocket handshake");
+    if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+    }
+    socket
+        .send(tungstenite::Message::Text(
+            serde_json::json!({"type": "connection_init", "payload": payload})
+                .to_string()
+                .into(),
+        ))
+        .unwrap();
+    let first = match socket.read() {
+        Ok(tungstenite::Message::Text(text)) => serde_json::from_str::<serde_json::Value>(&text)
+            .unwrap()["type"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        Ok(tungstenite::Message::Close(frame)) => {
+            return ("close".to_owned(), frame.map(|f| u16::from(f.code)));
+        }
+        other => panic!("{other:?}"),
+    };
+    let _ = then.recv();
+    loop {
+        match socket.read() {
+            Ok(tungstenite::Message::Close(frame)) => {
+                return (first, frame.map(|f| u16::from(f.code)));
+            }
+            Ok(_) => continue,
+            Err(_) => return (first, None),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invited_person_signs_in_and_writes_as_themselves_through_the_server() {
     let (server, _provider) = server_with_provider().await;
     admin_graphql(
@@ -470,13 +525,34 @@ async fn an_invited_person_signs_in_and_writes_as_themselves_through_the_server(
     let (status, _) = browser.graphql(&server, "{ me { name } }", None).await;
     assert_eq!(status, 401);
 
-    // Revoked, her new session ends at once.
+    // Revoked, her new session ends at once, and so does her live connection.
     let mut browser = Browser::new();
     assert_eq!(browser.sign_in_at(&server, "alice").await.status(), 303);
     assert_eq!(
         browser.graphql(&server, "{ me { name } }", None).await.0,
         200
     );
+    let session: serde_json::Value = browser
+        .send(browser.http.get(format!("{}/auth/session", server.url)))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cookie = format!("chronique_session={}", browser.cookies["chronique_session"]);
+    // Without the session's value in its payload, a socket opened with the cookie is refused.
+    let (_keep, never) = std::sync::mpsc::channel();
+    let (url, wrong) = (server.url.clone(), cookie.clone());
+    let refused = tokio::task::spawn_blocking(move || {
+        websocket_until_closed(&url, &wrong, serde_json::json!({}), never)
+    })
+    .await
+    .unwrap();
+    assert_eq!(refused, ("close".to_owned(), Some(4403)));
+    let (revoke_now, then) = std::sync::mpsc::channel();
+    let (url, csrf) = (server.url.clone(), session["csrf"].clone());
+    let socket = tokio::task::spawn_blocking(move || {
+        websocket_until_closed(&url, &cookie, serde_json::json!({"csrf": csrf}), then)
+    });
     let people = admin_graphql(
         &server,
         "{ people { id email name signedInAt roles { pending } } }",
@@ -496,6 +572,14 @@ async fn an_invited_person_signs_in_and_writes_as_themselves_through_the_server(
     )
     .await;
     assert_eq!(revoked["data"]["revokePerson"]["revoked"], true);
+    revoke_now.send(()).unwrap();
+    let (first, closed) = socket.await.unwrap();
+    assert_eq!(first, "connection_ack");
+    assert_eq!(
+        closed,
+        Some(4403),
+        "the live connection of a revoked person ends"
+    );
     assert_eq!(
         browser.graphql(&server, "{ me { name } }", None).await.0,
         401
