@@ -138,10 +138,14 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-fn unauthenticated() -> Response {
+/// No session: says whether signing in through the provider is offered here.
+fn unauthenticated(server: &Server) -> Response {
     (
         StatusCode::UNAUTHORIZED,
-        axum::Json(json!({"error": "Aucune session de connexion : connectez-vous."})),
+        axum::Json(json!({
+            "error": "Aucune session de connexion : connectez-vous.",
+            "signInAvailable": server.state.oidc.is_some(),
+        })),
     )
         .into_response()
 }
@@ -150,10 +154,10 @@ fn unauthenticated() -> Response {
 /// of the header their page sends.
 pub(crate) async fn session(State(server): State<Server>, headers: HeaderMap) -> Response {
     let Some(id) = session_id(&headers) else {
-        return unauthenticated();
+        return unauthenticated(&server);
     };
     let Some(session) = server.state.sessions.get(&id) else {
-        return unauthenticated();
+        return unauthenticated(&server);
     };
     match server.state.people.get(&session.person) {
         Ok(Some(person)) if !person.revoked => axum::Json(json!({
@@ -173,7 +177,7 @@ pub(crate) async fn session(State(server): State<Server>, headers: HeaderMap) ->
         .into_response(),
         _ => {
             server.state.sessions.end(&id);
-            unauthenticated()
+            unauthenticated(&server)
         }
     }
 }
@@ -190,10 +194,10 @@ pub(crate) async fn choose_role(
     axum::Json(choice): axum::Json<Choice>,
 ) -> Response {
     let Some(id) = session_id(&headers) else {
-        return unauthenticated();
+        return unauthenticated(&server);
     };
     let Some(session) = server.state.sessions.get(&id) else {
-        return unauthenticated();
+        return unauthenticated(&server);
     };
     if headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) != Some(session.csrf.as_str()) {
         return (

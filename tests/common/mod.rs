@@ -100,14 +100,14 @@ pub fn spawn_app(dir: &Path) -> TestApp {
 /// Starts `chronique SUBCOMMAND --listen 127.0.0.1:0 --data-dir DIR` and waits for its
 /// `listening on` line.
 pub fn spawn(subcommand: &[&str], dir: &Path) -> TestApp {
+    spawn_listening(subcommand, dir, "127.0.0.1:0")
+}
+
+/// [`spawn`] on the address `listen`.
+pub fn spawn_listening(subcommand: &[&str], dir: &Path, listen: &str) -> TestApp {
     let mut child = command()
         .args(subcommand)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            dir.to_str().unwrap(),
-        ])
+        .args(["--listen", listen, "--data-dir", dir.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -8,6 +8,63 @@ export const token = {
   clear: () => sessionStorage.removeItem(TOKEN_KEY),
 };
 
+// A person signed in through the identity provider: the session is the server's (an HttpOnly
+// cookie); the page proves each request comes from it with this value, in a header.
+export const session = { csrf: null, header: 'X-Chronique-CSRF' };
+
+/** The headers that say who asks: the token, else the session's value. */
+export function authHeaders() {
+  const t = token.get();
+  if (t) return { Authorization: 'Bearer ' + t };
+  if (session.csrf) return { [session.header]: session.csrf };
+  return {};
+}
+
+/**
+ * The person signed in through the identity provider, or null; `available` says whether this
+ * server offers that sign-in at all.
+ */
+export async function loadSession() {
+  let res;
+  try {
+    res = await fetch('/auth/session', { headers: { Accept: 'application/json' } });
+  } catch {
+    return { person: null, available: false };
+  }
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    session.csrf = null;
+    return { person: null, available: Boolean(body.signInAvailable) };
+  }
+  session.csrf = body.csrf;
+  if (body.csrfHeader) session.header = body.csrfHeader;
+  return { person: body, available: true };
+}
+
+/** Chooses the role the session acts in (its index in the person's roles). */
+export async function chooseRole(index) {
+  const res = await fetch('/auth/role', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...authHeaders() },
+    body: JSON.stringify({ role: index }),
+  });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new ApiError(body.error || 'Le rôle n’a pas pu être choisi.', 'VALIDATION');
+  }
+}
+
+/** Ends the session on the server. */
+export async function endSession() {
+  if (!session.csrf) return;
+  try {
+    await fetch('/auth/logout', { method: 'POST', headers: authHeaders() });
+  } catch {
+    // The cookie is HttpOnly: the server's answer removes it; offline, it expires by itself.
+  }
+  session.csrf = null;
+}
+
 export class ApiError extends Error {
   constructor(message, code, errors) {
     super(message);
@@ -34,7 +91,7 @@ export async function gql(query, variables) {
       headers: {
         'Content-Type': 'application/json',
         Accept: 'application/json',
-        Authorization: 'Bearer ' + (token.get() || ''),
+        ...authHeaders(),
       },
       body: JSON.stringify({ query, variables: clean(variables) }),
     });
@@ -45,7 +102,7 @@ export async function gql(query, variables) {
   try {
     body = await res.json();
   } catch {
-    if (res.status === 401) throw new ApiError('Jeton inconnu ou révoqué : reconnectez-vous.', 'UNAUTHENTICATED');
+    if (res.status === 401) throw new ApiError('Jeton inconnu ou révoqué, ou session terminée : reconnectez-vous.', 'UNAUTHENTICATED');
     throw new ApiError(`Réponse illisible du serveur (HTTP ${res.status}).`, 'INTERNAL');
   }
   const errors = body.errors || [];
@@ -83,7 +140,7 @@ export function subscribeTimeline({ programmeId, query, fromPosition, onEntry, o
       schedule();
       return;
     }
-    ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload: { token: token.get() } }));
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload: token.get() ? { token: token.get() } : { csrf: session.csrf } }));
     ws.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return; }

@@ -1,5 +1,5 @@
 // Entry point: sign-in, programme choice, routing, the « État au … » controls, live updates.
-import { gql, token, ApiError, hooks, subscribeTimeline } from './api.js';
+import { gql, token, ApiError, hooks, subscribeTimeline, loadSession, chooseRole, endSession, session } from './api.js';
 import { h, clear, $ } from './dom.js';
 import * as f from './format.js';
 import * as timeline from './views/timeline.js';
@@ -267,6 +267,7 @@ function startLive(fromPosition) {
 
 function showSignIn(message) {
   $('#signin').hidden = false;
+  $('#signin-oidc').hidden = !app.signInAvailable;
   for (const id of ['#main-nav', '#asof-form', '#user-tools']) $(id).hidden = true;
   $('#asof-banner').hidden = true;
   clear($('#view'));
@@ -289,6 +290,7 @@ function showEstablish() {
 function signOut(message) {
   if (app.sub) { app.sub.close(); app.sub = null; }
   token.clear();
+  endSession();
   sessionStorage.removeItem(PROGRAMME_KEY);
   Object.assign(app, { me: null, programmes: [], programmeId: null, programme: null, sessions: [], current: null, routed: false });
   app.seq++;
@@ -323,6 +325,7 @@ async function start() {
   try {
     const { me } = await gql(ME);
     app.me = me;
+    showRoles();
     $('#viewer').textContent = me.name + ' (' + f.fr('Role', me.role) + ')';
     const select = $('#programme-select');
     let pid = me.programmeId;
@@ -355,7 +358,34 @@ async function start() {
   await route();
 }
 
+/** A person with several roles chooses the one they act in; the server holds the choice. */
+function showRoles() {
+  const select = $('#role-select');
+  const roles = (app.person && app.person.roles) || [];
+  const usable = roles.map((r, i) => [r, i]).filter(([r]) => !r.pending);
+  select.hidden = $('#role-select-label').hidden = usable.length < 2;
+  if (usable.length < 2) return;
+  clear(select).append(...usable.map(([r, i]) => h('option', { value: String(i) },
+    f.fr('Role', roleName(r.role)) + (r.programmeId ? ' — ' + r.programmeId : '') + (r.partnerId ? ' (' + r.partnerId + ')' : ''))));
+  select.value = String(app.person.active);
+}
+
+// The session answers with the domain's role names (Coordinator); the API's are upper case.
+function roleName(role) { return String(role).toUpperCase(); }
+
 function wire() {
+  $('#role-select').addEventListener('change', async (e) => {
+    try {
+      await chooseRole(Number(e.target.value));
+      sessionStorage.removeItem(PROGRAMME_KEY);
+      const found = await loadSession();
+      app.person = found.person;
+      location.hash = '#/';
+      await start();
+    } catch (err) {
+      showError(err.message);
+    }
+  });
   $('#signin-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const t = $('#token').value.trim();
@@ -401,4 +431,11 @@ function wire() {
 window.addEventListener('beforeprint', () => { $('#print-date').textContent = 'Imprimé le ' + f.dateTime(new Date().toISOString()); });
 
 wire();
-if (token.get()) start(); else showSignIn();
+(async () => {
+  if (token.get()) { start(); return; }
+  // Signed in through the identity provider? The server's session says so.
+  const found = await loadSession();
+  app.signInAvailable = found.available;
+  app.person = found.person;
+  if (found.person && session.csrf) start(); else showSignIn();
+})();

@@ -1,6 +1,6 @@
 // Pieces shared by the views: page heading with print button, tables with CSV download, history.
 import { h } from './dom.js';
-import { token } from './api.js';
+import { authHeaders } from './api.js';
 import * as f from './format.js';
 
 /** CSV text: UTF-8 BOM, `;` separators, CRLF, fields quoted when they hold `;`, `"` or a newline. */
@@ -117,7 +117,7 @@ export async function downloadXlsx(filename, header, rows, format = 'xlsx') {
   try {
     res = await fetch('/spreadsheet/table', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + (token.get() || '') },
+      headers: { 'Content-Type': 'application/json', ...authHeaders() },
       body: JSON.stringify(body),
     });
   } catch {

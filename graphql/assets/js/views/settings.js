@@ -1,6 +1,6 @@
 // « Paramètres »: the programme's settings (axes, funders, envelopes, instances, territory,
 // partners, revue de projet) with the forms the API offers this token to change them.
-import { gql, token } from '../api.js';
+import { gql, authHeaders } from '../api.js';
 import { h } from '../dom.js';
 import * as f from '../format.js';
 import { viewHeader, dataTable, section, downloadBlob } from '../ui.js';
@@ -79,7 +79,7 @@ async function tokenSection(ctx, c) {
 // ---------------------------------------------------------------- the tableau de suivi
 
 async function fetchFile(path, options = {}) {
-  const res = await fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: 'Bearer ' + (token.get() || '') } });
+  const res = await fetch(path, { ...options, headers: { ...(options.headers || {}), ...authHeaders() } });
   if (!res.ok) {
     let message = 'Le serveur a refusé la demande (HTTP ' + res.status + ').';
     try { message = (await res.json()).errors[0].message; } catch { /* not JSON */ }

@@ -1,0 +1,193 @@
+//! People sign in as themselves, in headless Chromium: `chronique serve` configured with a real
+//! OpenID Connect provider (the `oidc-provider` package of `tests/oidc-provider/`, on a loopback
+//! port), an invitation made with `chronique person invite` on the stopped store; then « Se
+//! connecter avec votre compte professionnel », the provider's own login and consent pages, and
+//! back in Chronique as the invited person, in the role of the invitation; sign-out; and an
+//! address nobody invited, told so in French.
+
+mod common;
+#[path = "browser/webdriver.rs"]
+mod webdriver;
+
+use common::*;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use webdriver::{Browser, screenshot_dir};
+
+struct Provider {
+    child: Child,
+    issuer: String,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The provider of `tests/oidc-provider/`, sending people back to `redirect`.
+fn provider(redirect: &str) -> Provider {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc-provider");
+    assert!(
+        dir.join("node_modules/oidc-provider").exists(),
+        "the test provider is not installed: run ./scripts/test"
+    );
+    let users = json!({
+        "alice": {"email": "alice.martin@example.fr", "email_verified": true, "given_name": "Alice", "usual_name": "Martin"},
+        "eve": {"email": "eve@example.fr", "email_verified": true, "given_name": "Eve", "usual_name": "Inconnue"},
+    });
+    let mut child = Command::new("node")
+        .arg("provider.mjs")
+        .current_dir(&dir)
+        .env("OIDC_PORT", "0")
+        .env("OIDC_CLIENT_ID", "chronique")
+        .env("OIDC_CLIENT_SECRET", "secret-de-test")
+        .env("OIDC_REDIRECT_URI", redirect)
+        .env("OIDC_USERS", users.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node runs");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let issuer = line
+        .strip_prefix("ready ")
+        .unwrap_or_else(|| panic!("the provider did not start: « {line} »"))
+        .trim()
+        .to_owned();
+    Provider { child, issuer }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Signs in through the provider's pages as `login`, from Chronique's sign-in screen.
+fn sign_in(browser: &Browser, app: &TestApp, login: &str) {
+    browser.goto(&app.url("/"));
+    browser.wait_js(
+        "the provider's button",
+        "return !document.getElementById('signin-oidc').hidden;",
+    );
+    browser.click_css("[data-testid=signin-oidc]");
+    let field = browser.find("input[name=login]");
+    browser.type_into(&field, login);
+    let password = browser.find("input[name=password]");
+    browser.type_into(&password, "mot-de-passe");
+    browser.click_css("button[type=submit]");
+    // The consent page of the provider.
+    browser.wait_js(
+        "the provider's consent page",
+        "return document.querySelector('input[name=prompt]')?.value === 'consent';",
+    );
+    browser.click_css("button[type=submit]");
+}
+
+#[test]
+fn an_invited_person_signs_in_through_the_provider_and_an_uninvited_one_is_refused() {
+    let shots = screenshot_dir("connexion");
+    let browser = Browser::start();
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}");
+    let p = provider(&format!("{public}/auth/callback"));
+    let dir = tempfile::tempdir().unwrap();
+    let admin = create_token(dir.path(), "ADMIN", None, None);
+    let invited = chronique(&[
+        "person",
+        "invite",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--email",
+        "alice.martin@example.fr",
+        "--role",
+        "coordinator",
+        "--programme",
+        "grigny",
+    ]);
+    assert!(invited.status.success(), "{}", stderr(&invited));
+    let app = spawn_listening(
+        &[
+            "serve",
+            "--oidc-issuer",
+            &p.issuer,
+            "--oidc-client-id",
+            "chronique",
+            "--oidc-client-secret",
+            "secret-de-test",
+            "--public-url",
+            &public,
+        ],
+        dir.path(),
+        &format!("127.0.0.1:{port}"),
+    );
+    app.ok(
+        &admin,
+        r#"mutation { establishProgramme(input: {id: "grigny", name: "Cité éducative de Grigny", territory: ["Grigny"], qpv: ["Grande Borne"]}) { position } }"#,
+        json!({}),
+    );
+
+    // Alice: the provider's pages, then Chronique in her role.
+    sign_in(&browser, &app, "alice");
+    let viewer = browser.wait_js(
+        "Alice signed in",
+        "const v = document.querySelector('[data-testid=viewer]'); return v && v.textContent ? v.textContent : null;",
+    );
+    assert_eq!(viewer, json!("Alice Martin (coordination)"));
+    browser.wait_js(
+        "the programme's name",
+        "return document.querySelector('[data-testid=programme-name]').textContent === 'Cité éducative de Grigny';",
+    );
+    browser.screenshot(&shots.join("01-connectee.png"));
+    // Her session cookie is not readable by the page's scripts.
+    assert_eq!(
+        browser.js(
+            "return document.cookie.includes('chronique_session');",
+            vec![]
+        ),
+        Value::Bool(false)
+    );
+    // She writes through the page's forms, as herself.
+    browser.goto(&app.url("/#/parametres"));
+    browser.find("[data-testid=settings-commands]");
+    let head = app.head(&admin);
+    let written = browser.js(
+        "return fetch('/graphql', {method: 'POST', headers: {'Content-Type': 'application/json'}, \
+         body: JSON.stringify({query: 'mutation { registerPartner(programmeId: \"grigny\", input: {id: \"asso\", name: \"Association Lire\", kind: ASSOCIATION}) { position } }'})})\
+         .then(r => r.status);",
+        vec![],
+    );
+    assert_eq!(
+        written,
+        json!(403),
+        "a write without the page's header is refused"
+    );
+    assert_eq!(app.head(&admin), head);
+
+    // Sign-out: the sign-in screen, and the session is over on the server.
+    browser.click_css("[data-testid=signout]");
+    browser.find("[data-testid=signin-oidc]");
+    let status = browser.js("return fetch('/auth/session').then(r => r.status);", vec![]);
+    assert_eq!(status, json!(401));
+
+    // Eve was never invited (on the same computer: the provider's own session is forgotten).
+    browser.cdp("Network.clearBrowserCookies", json!({}));
+    sign_in(&browser, &app, "eve");
+    let refused = browser.wait_js(
+        "the refusal",
+        "const p = document.querySelector('[data-testid=signin-refused]'); return p ? p.textContent : null;",
+    );
+    assert!(
+        refused.as_str().unwrap().contains("aucune invitation"),
+        "{refused}"
+    );
+    browser.screenshot(&shots.join("02-refusee.png"));
+}
