@@ -175,8 +175,11 @@ fn an_invited_person_signs_in_through_the_provider_and_an_uninvited_one_is_refus
     // Sign-out: the sign-in screen, and the session is over on the server.
     browser.click_css("[data-testid=signout]");
     browser.find("[data-testid=signin-oidc]");
-    let status = browser.js("return fetch('/auth/session').then(r => r.status);", vec![]);
-    assert_eq!(status, json!(401));
+    let signed_in = browser.js(
+        "return fetch('/auth/session').then(r => r.json()).then(b => b.signedIn);",
+        vec![],
+    );
+    assert_eq!(signed_in, json!(false));
 
     // Eve was never invited (on the same computer: the provider's own session is forgotten).
     browser.cdp("Network.clearBrowserCookies", json!({}));

@@ -323,6 +323,14 @@ impl PeopleStore {
     /// Revokes a person (they stay listed); their sessions end. ADMIN, or PILOT for a person
     /// whose every role is in their programme and not ADMIN.
     pub fn revoke(&self, id: &str, by: &Actor) -> Result<Person, PeopleError> {
+        let forbidden = || {
+            PeopleError::Forbidden(
+                "Seuls l'administrateur, et le pilote pour les personnes de son seul programme, retirent un accès.".into(),
+            )
+        };
+        if !matches!(by.role, Role::Admin | Role::Pilot) {
+            return Err(forbidden());
+        }
         let mut person = self
             .read(id)?
             .ok_or_else(|| PeopleError::UnknownId(id.to_owned()))?;
@@ -335,9 +343,7 @@ impl PeopleStore {
             _ => false,
         };
         if !allowed {
-            return Err(PeopleError::Forbidden(
-                "Seuls l'administrateur, et le pilote pour les personnes de son seul programme, retirent un accès.".into(),
-            ));
+            return Err(forbidden());
         }
         person.revoked = true;
         self.write(&person)?;

@@ -138,16 +138,24 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-/// No session: says whether signing in through the provider is offered here.
-fn unauthenticated(server: &Server) -> Response {
+/// 401 for a request that needs a session.
+fn no_session() -> Response {
     (
         StatusCode::UNAUTHORIZED,
-        axum::Json(json!({
-            "error": "Aucune session de connexion : connectez-vous.",
-            "signInAvailable": server.state.oidc.is_some(),
-        })),
+        axum::Json(json!({"error": "Aucune session de connexion : connectez-vous."})),
     )
         .into_response()
+}
+
+/// No session. `/auth/session` answers 200 even so (`signedIn: false`): the page asks it at
+/// every start, and a refusal would be a browser error on every server used with tokens. It
+/// says whether signing in through the provider is offered here.
+fn unauthenticated(server: &Server) -> Response {
+    axum::Json(json!({
+        "signedIn": false,
+        "signInAvailable": server.state.oidc.is_some(),
+    }))
+    .into_response()
 }
 
 /// `GET /auth/session`: the person signed in, their roles, the one they act in, and the value
@@ -161,6 +169,8 @@ pub(crate) async fn session(State(server): State<Server>, headers: HeaderMap) ->
     };
     match server.state.people.get(&session.person) {
         Ok(Some(person)) if !person.revoked => axum::Json(json!({
+            "signedIn": true,
+            "signInAvailable": true,
             "personId": person.id,
             "email": person.email,
             "name": person.name,
@@ -194,10 +204,10 @@ pub(crate) async fn choose_role(
     axum::Json(choice): axum::Json<Choice>,
 ) -> Response {
     let Some(id) = session_id(&headers) else {
-        return unauthenticated(&server);
+        return no_session();
     };
     let Some(session) = server.state.sessions.get(&id) else {
-        return unauthenticated(&server);
+        return no_session();
     };
     if headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) != Some(session.csrf.as_str()) {
         return (

@@ -32,7 +32,7 @@ export async function loadSession() {
     return { person: null, available: false };
   }
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) {
+  if (!res.ok || !body.signedIn) {
     session.csrf = null;
     return { person: null, available: Boolean(body.signInAvailable) };
   }
