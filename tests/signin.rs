@@ -11,56 +11,23 @@ mod webdriver;
 
 use common::*;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use webdriver::{Browser, screenshot_dir};
 
-struct Provider {
-    child: Child,
-    issuer: String,
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "oidc-provider/launch.rs"]
+mod launch;
 
 /// The provider of `tests/oidc-provider/`, sending people back to `redirect`.
-fn provider(redirect: &str) -> Provider {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc-provider");
-    assert!(
-        dir.join("node_modules/oidc-provider").exists(),
-        "the test provider is not installed: run ./scripts/test"
-    );
+fn provider(redirect: &str) -> launch::Provider {
     let users = json!({
         "alice": {"email": "alice.martin@example.fr", "email_verified": true, "given_name": "Alice", "usual_name": "Martin"},
         "eve": {"email": "eve@example.fr", "email_verified": true, "given_name": "Eve", "usual_name": "Inconnue"},
     });
-    let mut child = Command::new("node")
-        .arg("provider.mjs")
-        .current_dir(&dir)
-        .env("OIDC_PORT", "0")
-        .env("OIDC_CLIENT_ID", "chronique")
-        .env("OIDC_CLIENT_SECRET", "secret-de-test")
-        .env("OIDC_REDIRECT_URI", redirect)
-        .env("OIDC_USERS", users.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node runs");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let issuer = line
-        .strip_prefix("ready ")
-        .unwrap_or_else(|| panic!("the provider did not start: « {line} »"))
-        .trim()
-        .to_owned();
-    Provider { child, issuer }
+    launch::start(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc-provider"),
+        redirect,
+        &users,
+    )
 }
 
 fn free_port() -> u16 {

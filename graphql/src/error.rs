@@ -652,6 +652,16 @@ fn invalid_argument(rest: &str) -> String {
     format!("Valeur invalide pour l'argument « {path} » : {reason}.")
 }
 
+/// A French sentence's first letter in upper case (an error's `to_string` starts in lower case,
+/// as Rust's do, and becomes a message shown to people).
+pub(crate) fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

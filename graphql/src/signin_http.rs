@@ -94,7 +94,7 @@ pub(crate) async fn callback(
                 OidcError::Discovery { .. } | OidcError::Provider(_) => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::BAD_REQUEST,
             };
-            return page(status, &capitalise(&error.to_string()));
+            return page(status, &crate::error::capitalise(&error.to_string()));
         }
     };
     let people = server.state.people.clone();
@@ -105,7 +105,10 @@ pub(crate) async fn callback(
             | PeopleError::Revoked(_)
             | PeopleError::OtherSubject(_)),
         )) => {
-            return page(StatusCode::FORBIDDEN, &capitalise(&error.to_string()));
+            return page(
+                StatusCode::FORBIDDEN,
+                &crate::error::capitalise(&error.to_string()),
+            );
         }
         Ok(Err(error)) => {
             tracing::error!(%error, "sign-in failed");
@@ -128,14 +131,6 @@ pub(crate) async fn callback(
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     response
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// 401 for a request that needs a session.

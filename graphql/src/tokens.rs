@@ -90,18 +90,10 @@ impl From<TokenError> for ApiError {
         match error {
             TokenError::Invalid(message) => ApiError::Validation(message),
             TokenError::UnknownId(_) => {
-                ApiError::NotFound(format!("{}.", capitalise(&error.to_string())))
+                ApiError::NotFound(format!("{}.", crate::error::capitalise(&error.to_string())))
             }
             other => ApiError::internal(other),
         }
-    }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

@@ -7,63 +7,27 @@
 use graphql::oidc::{Oidc, OidcConfig, OidcError};
 use openidconnect::Nonce;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 
 const CALLBACK: &str = "http://127.0.0.1:1/auth/callback";
 
-/// The provider, stopped when dropped.
-struct Provider {
-    child: Child,
-    issuer: String,
-}
+#[path = "../../tests/oidc-provider/launch.rs"]
+mod launch;
 
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use launch::Provider;
 
 fn provider() -> Provider {
     provider_for(CALLBACK)
 }
 
 fn provider_for(redirect: &str) -> Provider {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/oidc-provider");
-    assert!(
-        dir.join("node_modules/oidc-provider").exists(),
-        "the test provider is not installed: run ./scripts/test (npm ci in {})",
-        dir.display()
-    );
     let users = serde_json::json!({
         "alice": {"email": "Alice.Martin@example.fr", "email_verified": true, "given_name": "Alice", "usual_name": "Martin"},
         "bob": {"email": "bob@example.fr", "email_verified": false, "given_name": "Bob", "usual_name": "Durand"},
         "eve": {"email": "eve@example.fr", "email_verified": true, "given_name": "Eve", "usual_name": "Inconnue"},
     });
-    let mut child = Command::new("node")
-        .arg("provider.mjs")
-        .current_dir(&dir)
-        .env("OIDC_PORT", "0")
-        .env("OIDC_CLIENT_ID", "chronique")
-        .env("OIDC_CLIENT_SECRET", "secret-de-test")
-        .env("OIDC_REDIRECT_URI", redirect)
-        .env("OIDC_USERS", users.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node runs (Debian's nodejs, which ./scripts/test installs)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let issuer = line
-        .strip_prefix("ready ")
-        .unwrap_or_else(|| panic!("the provider did not start: « {line} »"))
-        .trim()
-        .to_owned();
-    Provider { child, issuer }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/oidc-provider");
+    launch::start(&dir, redirect, &users)
 }
 
 fn config(p: &Provider, client_id: &str) -> OidcConfig {

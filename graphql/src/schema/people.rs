@@ -16,18 +16,10 @@ impl From<PeopleError> for ApiError {
             PeopleError::Invalid(message) => ApiError::validation(message),
             PeopleError::Forbidden(message) => ApiError::forbidden(message),
             PeopleError::UnknownId(_) => {
-                ApiError::not_found(format!("{}.", capitalise(&error.to_string())))
+                ApiError::not_found(format!("{}.", crate::error::capitalise(&error.to_string())))
             }
             other => ApiError::internal(other),
         }
-    }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
