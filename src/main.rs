@@ -238,6 +238,21 @@ enum PersonCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Retire un rôle à une personne, qui garde ses autres rôles.
+    RemoveRole {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Identifiant de la personne (colonne « id » de `chronique person list`).
+        id: String,
+        #[arg(long, value_enum, ignore_case = true)]
+        role: RoleArg,
+        /// Cité éducative du rôle (sauf pour ADMIN).
+        #[arg(long)]
+        programme: Option<String>,
+        /// Partenaire du rôle (pour PORTEUR).
+        #[arg(long)]
+        partner: Option<String>,
+    },
     /// Retire l'accès d'une personne (elle reste listée, révoquée).
     Revoke {
         #[command(flatten)]
@@ -360,6 +375,13 @@ fn main() -> ExitCode {
                 partner,
             } => run::person_invite(&store.data_dir, email, role.into(), programme, partner),
             PersonCommand::List { store } => run::person_list(&store.data_dir),
+            PersonCommand::RemoveRole {
+                store,
+                id,
+                role,
+                programme,
+                partner,
+            } => run::person_remove_role(&store.data_dir, &id, role.into(), programme, partner),
             PersonCommand::Revoke { store, id } => run::person_revoke(&store.data_dir, &id),
         },
         Command::Export { store, out } => run::export(&store.data_dir, out.as_deref()),

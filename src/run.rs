@@ -122,17 +122,6 @@ pub async fn serve_log(
     Ok(())
 }
 
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "ADMIN",
-        Role::Pilot => "PILOT",
-        Role::Coordinator => "COORDINATOR",
-        Role::Porteur => "PORTEUR",
-        Role::Evaluator => "EVALUATOR",
-        Role::Observer => "OBSERVER",
-    }
-}
-
 pub fn create_token(
     tokens: &TokenStore,
     role: Role,
@@ -168,7 +157,7 @@ pub fn token_create(
         out,
         "jeton {} créé : rôle {}{}{}, nom « {} »",
         info.id,
-        role_name(info.role),
+        info.role.code(),
         info.programme
             .as_ref()
             .map(|p| format!(", cité éducative {p}"))
@@ -200,7 +189,7 @@ pub fn token_list(dir: &Path) -> anyhow::Result<()> {
             out,
             "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             token.id,
-            role_name(token.role),
+            token.role.code(),
             token
                 .programme
                 .as_ref()
@@ -226,7 +215,7 @@ pub fn token_revoke(dir: &Path, id: &str) -> anyhow::Result<()> {
     println!(
         "jeton {} révoqué ({}, « {} »)",
         info.id,
-        role_name(info.role),
+        info.role.code(),
         info.name
     );
     Ok(())
@@ -249,7 +238,7 @@ fn roles_text(person: &graphql::people::Person) -> String {
         .roles
         .iter()
         .map(|r| {
-            let mut s = role_name(r.role).to_owned();
+            let mut s = r.role.code().to_owned();
             if let Some(p) = &r.programme {
                 s.push_str(&format!(" {p}"));
             }
@@ -318,6 +307,36 @@ pub fn person_list(dir: &Path) -> anyhow::Result<()> {
             },
         )?;
     }
+    Ok(())
+}
+
+pub fn person_remove_role(
+    dir: &Path,
+    id: &str,
+    role: Role,
+    programme: Option<String>,
+    partner: Option<String>,
+) -> anyhow::Result<()> {
+    let (_log, people) = people_of(dir, false)?;
+    let role = graphql::people::Invitation {
+        email: String::new(),
+        role,
+        programme,
+        partner,
+    };
+    let person = people
+        .remove_role(id, &role, &domain::actor::Actor::admin())
+        .map_err(|e| anyhow!(e))?;
+    println!(
+        "rôle retiré à {} ({}) ; il lui reste : {}",
+        person.email,
+        person.id,
+        if person.roles.is_empty() {
+            "aucun rôle".to_owned()
+        } else {
+            roles_text(&person)
+        }
+    );
     Ok(())
 }
 

@@ -134,15 +134,17 @@ pub fn import_bytes(
     let service = CommandService::new(
         log.clone(),
         projector.clone(),
-        clock,
+        clock.clone(),
         Arc::new(Metrics::new()),
     );
+    // The log records the operator's id; the name stays outside it (`graphql::actors`).
+    let tokens = graphql::tokens::TokenStore::open(&log, clock.clone())?;
+    let people = graphql::people::PeopleStore::open(&log, clock.clone())?;
+    let operator = graphql::actors::ActorNames::open(&log, people, tokens)?.operator(name)?;
     let options = ImportOptions {
         programme,
         dry_run,
-        importer: Importer::Admin {
-            name: name.to_owned(),
-        },
+        importer: Importer::Admin { operator },
     };
     let report = runtime()?.block_on(async {
         let report = spreadsheet::import_workbook(&service, &workbook, &options).await;

@@ -284,6 +284,24 @@ fn person_invite_list_and_revoke_on_a_stopped_server() {
         "{}",
         stderr(&output)
     );
+    // One role removed, the other kept.
+    let output = chronique(&[
+        "person",
+        "remove-role",
+        "--data-dir",
+        dir_str(&dir),
+        &id,
+        "--role",
+        "observer",
+        "--programme",
+        "grigny",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("il lui reste : PORTEUR grigny (asso)"),
+        "{}",
+        stdout(&output)
+    );
     let output = chronique(&["person", "revoke", "--data-dir", dir_str(&dir), &id]);
     assert!(output.status.success(), "{}", stderr(&output));
     let list = stdout(&chronique(&["person", "list", "--data-dir", dir_str(&dir)]));

@@ -22,6 +22,7 @@ fn provider(redirect: &str) -> launch::Provider {
     let users = json!({
         "alice": {"email": "alice.martin@example.fr", "email_verified": true, "given_name": "Alice", "usual_name": "Martin"},
         "eve": {"email": "eve@example.fr", "email_verified": true, "given_name": "Eve", "usual_name": "Inconnue"},
+        "bob": {"email": "bob.durand@example.fr", "email_verified": true, "given_name": "Bob", "usual_name": "Durand"},
     });
     launch::start(
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc-provider"),
@@ -77,6 +78,20 @@ fn an_invited_person_signs_in_through_the_provider_and_an_uninvited_one_is_refus
         "alice.martin@example.fr",
         "--role",
         "coordinator",
+        "--programme",
+        "grigny",
+    ]);
+    assert!(invited.status.success(), "{}", stderr(&invited));
+    // She is also the programme's pilot: two roles, chosen on the page.
+    let invited = chronique(&[
+        "person",
+        "invite",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--email",
+        "alice.martin@example.fr",
+        "--role",
+        "pilot",
         "--programme",
         "grigny",
     ]);
@@ -138,6 +153,84 @@ fn an_invited_person_signs_in_through_the_provider_and_an_uninvited_one_is_refus
         "a write without the page's header is refused"
     );
     assert_eq!(app.head(&admin), head);
+
+    // As the pilot (her second role), she manages the programme's people on the page.
+    browser.wait_js(
+        "the choice of roles",
+        "return !document.getElementById('role-select').hidden;",
+    );
+    browser.choose("#role-select", "1");
+    browser.wait_js(
+        "Alice as pilot",
+        "return document.querySelector('[data-testid=viewer]')?.textContent === 'Alice Martin (pilotage (troïka, COPIL))';",
+    );
+    browser.goto(&app.url("/#/parametres"));
+    browser.find("[data-testid=settings-people]");
+    for role in ["OBSERVER", "EVALUATOR"] {
+        browser.click_css("[data-testid=command-invitePerson]");
+        let email = browser.find("#f-invitePerson-email");
+        browser.type_into(&email, "Bob.Durand@example.fr");
+        browser.choose("#f-invitePerson-role", role);
+        browser.click_css("[data-testid=form-submit]");
+        browser.wait_js(
+            "the invitation in the table",
+            &format!(
+                "const t = document.querySelector('[data-testid=settings-people]'); \
+                 return t && t.innerText.includes('bob.durand@example.fr') && \
+                 document.querySelector('[data-testid^=remove-role-][data-testid$=-{role}]') !== null;"
+            ),
+        );
+    }
+    let row = browser.wait_js(
+        "Bob's row",
+        "const r = [...document.querySelectorAll('[data-testid=settings-people] tr')].find(r => r.innerText.includes('bob.durand')); return r ? r.innerText : null;",
+    );
+    assert!(
+        row.as_str().unwrap().contains("invitation en attente"),
+        "{row}"
+    );
+    browser.screenshot(&shots.join("03-personnes.png"));
+    let bob = browser.js(
+        "return [...document.querySelectorAll('[data-testid=settings-people] tr')].find(r => r.innerText.includes('bob.durand')).dataset.personId;",
+        vec![],
+    );
+    let bob = bob.as_str().unwrap().to_owned();
+    // One role removed: the other stays.
+    browser.click_css(&format!("[data-testid=remove-role-{bob}-OBSERVER]"));
+    browser.find("[data-testid=form-removeRole]");
+    browser.click_css("[data-testid=form-submit]");
+    browser.wait_js(
+        "the role removed",
+        "return document.querySelector('[data-testid^=remove-role-][data-testid$=-OBSERVER]') === null \
+         && document.querySelector('[data-testid^=remove-role-][data-testid$=-EVALUATOR]') !== null;",
+    );
+    // Then his access.
+    browser.click_css(&format!("[data-testid=revoke-person-{bob}]"));
+    browser.find("[data-testid=form-revokePerson]");
+    browser.click_css("[data-testid=form-submit]");
+    let row = browser.wait_js(
+        "Bob revoked",
+        "const r = [...document.querySelectorAll('[data-testid=settings-people] tr')].find(r => r.innerText.includes('bob.durand')); \
+         return r && r.innerText.includes('retiré') ? r.innerText : null;",
+    );
+    assert!(!row.as_str().unwrap().contains("Observateur"), "{row}");
+    let people = app.ok(
+        &admin,
+        "{ people { email revoked roles { role pending } } }",
+        json!({}),
+    );
+    let bob = people["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["email"] == "bob.durand@example.fr")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        bob,
+        json!({"email": "bob.durand@example.fr", "revoked": true,
+            "roles": [{"role": "EVALUATOR", "pending": true}]})
+    );
 
     // Sign-out: the sign-in screen, and the session is over on the server.
     browser.click_css("[data-testid=signout]");

@@ -627,6 +627,19 @@ fn a_workbook_written_by_libreoffice_from_a_hand_made_csv_imports() {
         data["sessions"],
         json!([{"id": "copil-mars", "date": "2025-03-14", "held": true, "present": ["Préfecture"]}])
     );
+    // The log names the operator by an id; the name (« import tableur ») stays outside it.
+    let events = app.ok(
+        &admin,
+        r#"{ events(programmeId: "grigny", first: 2) { edges { node { actor actorId actorRole } } } }"#,
+        json!({}),
+    );
+    let first = &events["events"]["edges"][0]["node"];
+    assert!(
+        first["actorId"].as_str().unwrap().starts_with("operator:"),
+        "{first}"
+    );
+    assert_eq!(first["actorRole"], "ADMIN");
+    assert_eq!(first["actor"], "import tableur (administrateur)");
 }
 
 /// A workbook made by rust_xlsxwriter, for the faults LibreOffice will not make from a CSV.

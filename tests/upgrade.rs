@@ -93,6 +93,7 @@ fn an_old_store_verifies_and_answers_as_before() {
     assert!(verify.status.success(), "{}", stderr(&verify));
 
     let token = create_token(&store, "ADMIN", None, None);
+    let pilot = create_token(&store, "PILOT", Some("grigny"), None);
     let app = spawn_app(&store);
     assert_same(&answers(&app, &token));
     let (_, integrity) = app.graphql(
@@ -102,7 +103,37 @@ fn an_old_store_verifies_and_answers_as_before() {
     );
     assert_eq!(integrity["data"]["integrity"]["headPosition"], json!(364));
     assert_new_fields_read_domain_md_mappings(&app, &token);
+
+    // Its events keep their actor's name (envelope format 1); a new one, written after the
+    // upgrade, names its actor by id and role (format 2), chained onto the old ones.
+    app.ok(
+        &pilot,
+        r#"mutation { defineAxis(programmeId: "grigny", input: {code: "A9", title: "Sport", objective: WIDER_HORIZONS}) { position } }"#,
+        json!({}),
+    );
+    let events = app.ok(
+        &token,
+        r#"{ events(programmeId: "grigny", fromPosition: 364, first: 5) { edges { node { position actor actorId actorRole } } } }"#,
+        json!({}),
+    );
+    let edges = events["events"]["edges"].as_array().unwrap();
+    let old = &edges[0]["node"];
+    assert_eq!(
+        (old["actorId"].clone(), old["actorRole"].clone()),
+        (Value::Null, Value::Null)
+    );
+    assert!(old["actor"].as_str().unwrap().ends_with(')'), "{old}");
+    let new = &edges[1]["node"];
+    assert_eq!(new["position"], json!(365));
+    assert_eq!(new["actorRole"], json!("PILOT"));
+    assert!(
+        new["actorId"].as_str().unwrap().starts_with("token:"),
+        "{new}"
+    );
+    assert_eq!(new["actor"], json!("Test (pilote)"));
     drop(app);
+    let verify = chronique(&["verify", "--data-dir", store.to_str().unwrap()]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
 }
 
 /// Partners and funders stored before legal forms and payers existed read with the values

@@ -882,6 +882,25 @@ closed_list!(
     }
 );
 
+impl Role {
+    /// The role's code, as the API names it and envelopes record it (`COORDINATOR`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "ADMIN",
+            Role::Pilot => "PILOT",
+            Role::Coordinator => "COORDINATOR",
+            Role::Porteur => "PORTEUR",
+            Role::Evaluator => "EVALUATOR",
+            Role::Observer => "OBSERVER",
+        }
+    }
+
+    /// The role of a code written by [`Role::code`].
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.iter().copied().find(|role| role.code() == code)
+    }
+}
+
 /// One cell of a report's beneficiary counts (rule 9: counts only, never a person).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BeneficiaryCount {

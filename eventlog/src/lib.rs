@@ -36,9 +36,11 @@
 //! - It does not scope command ids: the caller does (by programme).
 //! - The key-value area ([`KvTree`]) is not part of the log: it is neither hashed nor exported.
 //!
-//! # Storage layout (format version 1)
+//! # Storage layout (format version 2)
 //!
-//! - tree `meta`: `format_version` → `u32` big-endian;
+//! - tree `meta`: `format_version` → `u32` big-endian; `envelope_v2_from` → the first position
+//!   whose record is in envelope format 2 (actor id and role; absent: 1). Format version 1 is
+//!   the same layout with every record in envelope format 1; it is upgraded at open;
 //! - tree `log`: `e ‖ first position` → a sealed chunk of 16 records (or about 6 KiB);
 //!   `z ‖ position mod 16` → a slot of the tail, for records not yet sealed (see `chunk.rs`);
 //!   `s ‖ stream id ‖ 0x00 ‖ version` → position;

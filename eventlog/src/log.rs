@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
@@ -10,7 +11,7 @@ use tokio::sync::{oneshot, watch};
 use crate::chunk;
 use crate::kv::KvTree;
 use crate::mark::HeadMark;
-use crate::record::{self, keys};
+use crate::record::{self, Layout, keys};
 use crate::subscription::Subscription;
 use crate::types::{StatsCounters, validate_request};
 use crate::writer::{self, Message, Reply, Writer};
@@ -20,6 +21,9 @@ use crate::{
 };
 
 const FORMAT_KEY: &[u8] = b"format_version";
+/// In tree `meta`: the first position whose record is in envelope format 2 (u64 big-endian);
+/// absent means 1 (every record). Written when a store of format 1 is upgraded, and by imports.
+pub(crate) const V2_FROM_KEY: &[u8] = b"envelope_v2_from";
 /// Present in tree `meta` while an import writes (see `ndjson.rs`).
 const IMPORT_KEY: &[u8] = b"import_in_progress";
 
@@ -38,6 +42,9 @@ struct Inner {
     db: sled::Db,
     log: sled::Tree,
     head: watch::Receiver<Head>,
+    /// The first position in envelope format 2 ([`Layout`]), shared with the writer (an import
+    /// sets it).
+    layout: Arc<AtomicU64>,
     options: Options,
     path: PathBuf,
     stats: Arc<StatsCounters>,
@@ -127,7 +134,7 @@ impl EventLog {
             .map_err(with_path)?;
         let meta = db.open_tree("meta")?;
         let log = db.open_tree("log")?;
-        match meta.get(FORMAT_KEY)? {
+        let version = match meta.get(FORMAT_KEY)? {
             None => {
                 if !log.is_empty() {
                     return Err(Error::UnknownFormat(format!(
@@ -137,30 +144,44 @@ impl EventLog {
                 }
                 meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
                 db.flush()?;
+                FORMAT_VERSION
             }
-            Some(bytes) => {
-                let version = <[u8; 4]>::try_from(bytes.as_ref())
-                    .map(u32::from_be_bytes)
-                    .map_err(|_| {
-                        Error::UnknownFormat(format!(
-                            "the format version of {} is not a number ({} bytes)",
-                            path.display(),
-                            bytes.len()
-                        ))
-                    })?;
-                if version != FORMAT_VERSION {
-                    return Err(Error::UnknownFormat(format!(
-                        "{} is in store format {version}; this build reads format {FORMAT_VERSION} only",
-                        path.display()
-                    )));
-                }
-            }
+            Some(bytes) => <[u8; 4]>::try_from(bytes.as_ref())
+                .map(u32::from_be_bytes)
+                .map_err(|_| {
+                    Error::UnknownFormat(format!(
+                        "the format version of {} is not a number ({} bytes)",
+                        path.display(),
+                        bytes.len()
+                    ))
+                })?,
+        };
+        if !(1..=FORMAT_VERSION).contains(&version) {
+            return Err(Error::UnknownFormat(format!(
+                "{} is in store format {version}; this build reads formats 1 to {FORMAT_VERSION}",
+                path.display()
+            )));
         }
         if meta.get(IMPORT_KEY)?.is_some() {
             return Err(Error::IncompleteImport);
         }
-        let head = load_head(&log)?;
+        let mut layout = match version {
+            1 => Layout { v2_from: u64::MAX },
+            _ => read_layout(&meta)?,
+        };
+        let head = load_head(&log, layout)?;
         check_mark(&path, &log, &head)?;
+        if version == 1 {
+            // A store of format 1 is upgraded in place: its records stay as they are (their
+            // hashes chain them), and every record appended from now on is in format 2.
+            layout = Layout {
+                v2_from: head.position + 1,
+            };
+            meta.insert(V2_FROM_KEY, &layout.v2_from.to_be_bytes())?;
+            meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
+            db.flush()?;
+        }
+        let layout = Arc::new(AtomicU64::new(layout.v2_from));
         let (head_tx, head_rx) = watch::channel(head);
         let (sender, receiver) = mpsc::channel();
         let stats = Arc::new(StatsCounters::default());
@@ -178,6 +199,8 @@ impl EventLog {
             mark: Arc::new(parking_lot::Mutex::new(HeadMark::new(&path))),
             tail: chunk::load_tail(&log)?,
             stats: stats.clone(),
+            meta: meta.clone(),
+            layout: layout.clone(),
         };
         let thread = std::thread::Builder::new()
             .name("eventlog-writer".to_owned())
@@ -189,6 +212,7 @@ impl EventLog {
                 db,
                 log,
                 head: head_rx,
+                layout,
                 options,
                 path,
                 stats,
@@ -335,7 +359,7 @@ impl EventLog {
                 at: Some(position),
                 detail: "record missing below the head".to_owned(),
             }),
-            Some(bytes) => record::decode_record(&bytes, position).map(Some),
+            Some(bytes) => record::decode_record(&bytes, position, self.layout()).map(Some),
         }
     }
 
@@ -354,8 +378,9 @@ impl EventLog {
         from: u64,
         to_inclusive: u64,
     ) -> impl Iterator<Item = Result<Envelope, Error>> + Send + 'static {
-        self.raw_range(from, to_inclusive).map(|entry| {
-            entry.and_then(|(position, bytes)| record::decode_record(&bytes, position))
+        let layout = self.layout();
+        self.raw_range(from, to_inclusive).map(move |entry| {
+            entry.and_then(|(position, bytes)| record::decode_record(&bytes, position, layout))
         })
     }
 
@@ -367,8 +392,14 @@ impl EventLog {
         from: u64,
         to_inclusive: u64,
     ) -> impl Iterator<Item = Result<RawRecord, Error>> + Send + 'static {
-        self.raw_range(from, to_inclusive)
-            .map(|entry| entry.map(|(position, bytes)| RawRecord { position, bytes }))
+        let layout = self.layout();
+        self.raw_range(from, to_inclusive).map(move |entry| {
+            entry.map(|(position, bytes)| RawRecord {
+                position,
+                bytes,
+                layout,
+            })
+        })
     }
 
     /// Stored records with their positions, checked to be gapless, without decoding them.
@@ -382,6 +413,19 @@ impl EventLog {
             from,
             to_inclusive.min(self.head().position),
         )
+    }
+
+    /// Which records are in envelope format 2.
+    pub(crate) fn layout(&self) -> Layout {
+        Layout {
+            v2_from: self.inner.layout.load(Ordering::Acquire),
+        }
+    }
+
+    /// The first position whose envelope is in format 2 (actor id and role; GUARANTEES.md):
+    /// 1 for a store created by this build, one past the old head for an upgraded store.
+    pub fn envelope_v2_from(&self) -> u64 {
+        self.layout().v2_from
     }
 
     /// The last acknowledged position and hash.
@@ -473,7 +517,7 @@ impl EventLog {
         if record::hash_canonical(canonical) != stored_hash {
             return Err("son empreinte ne correspond pas à son contenu".to_owned());
         }
-        let envelope = record::decode_record(bytes, position)
+        let envelope = record::decode_record(bytes, position, self.layout())
             .map_err(|_| "l'événement enregistré ne se décode pas".to_owned())?;
         if envelope.position != position {
             return Err(format!(
@@ -567,6 +611,19 @@ pub fn overwrite_format_version_for_tests(path: &Path, version: u32) -> Result<(
     Ok(())
 }
 
+/// The layout a store of format 2 records in `meta`.
+pub(crate) fn read_layout(meta: &sled::Tree) -> Result<Layout, Error> {
+    match meta.get(V2_FROM_KEY)? {
+        None => Ok(Layout::V2),
+        Some(bytes) => keys::u64_value(&bytes)
+            .map(|v2_from| Layout { v2_from })
+            .ok_or_else(|| Error::Corruption {
+                at: None,
+                detail: "the first position of envelope format 2 is not a number".to_owned(),
+            }),
+    }
+}
+
 /// Refuses a store whose sled log came back shorter than a head known to be durable, or
 /// whose record at that position is not the one that was marked (see `mark.rs`).
 fn check_mark(path: &Path, log: &sled::Tree, head: &Head) -> Result<(), Error> {
@@ -601,7 +658,7 @@ fn check_mark(path: &Path, log: &sled::Tree, head: &Head) -> Result<(), Error> {
 }
 
 /// Reads the last record to learn the head; an empty log has the zero head.
-fn load_head(log: &sled::Tree) -> Result<Head, Error> {
+fn load_head(log: &sled::Tree, layout: Layout) -> Result<Head, Error> {
     let tail = chunk::load_tail(log)?;
     if tail.next_position() == 1 {
         return Ok(Head::EMPTY);
@@ -611,7 +668,7 @@ fn load_head(log: &sled::Tree) -> Result<Head, Error> {
         at: Some(position),
         detail: "the last record cannot be found".to_owned(),
     })?;
-    let envelope = record::decode_record(&bytes, position)?;
+    let envelope = record::decode_record(&bytes, position, layout)?;
     // The last record is the one a crash or a bad disk would damage first; checking its hash
     // costs one SHA-256 and turns silent damage into a clear error at start-up.
     let (canonical, _) = record::split(&bytes, position)?;
@@ -639,6 +696,7 @@ fn load_head(log: &sled::Tree) -> Result<Head, Error> {
 pub struct RawRecord {
     position: u64,
     bytes: sled::IVec,
+    layout: Layout,
 }
 
 impl RawRecord {
@@ -648,7 +706,7 @@ impl RawRecord {
 
     /// The envelope, checked as [`EventLog::read_range`] checks it.
     pub fn decode(&self) -> Result<Envelope, Error> {
-        record::decode_record(&self.bytes, self.position)
+        record::decode_record(&self.bytes, self.position, self.layout)
     }
 }
 

@@ -53,7 +53,11 @@ struct Line {
     schema_version: u16,
     recorded_at: DateTime<Utc>,
     effective_on: NaiveDate,
+    /// Format 1: the actor's name. Format 2: the actor's stable id.
     actor: String,
+    /// Format 2 only: the actor's role. Its presence is what marks a line as format 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    actor_role: Option<String>,
     command_id: Option<String>,
     command_fingerprint: Option<String>,
     correlation_id: Option<Uuid>,
@@ -157,6 +161,7 @@ impl ExportLines {
             recorded_at: envelope.recorded_at,
             effective_on: envelope.effective_on,
             actor: envelope.actor,
+            actor_role: envelope.actor_role,
             command_id: envelope.command_id,
             command_fingerprint,
             correlation_id: envelope.correlation_id,
@@ -327,6 +332,7 @@ impl EventLog {
             after: (state.chunk_start.position, state.chunk_start.hash),
             writes: std::mem::take(&mut state.writes),
             head: state.written,
+            v2_from: state.v2_from.unwrap_or(state.head.position + 1),
         };
         self.request_blocking(|reply| Message::Import { chunk, reply })?;
         state.chunk_start = state.written;
@@ -358,6 +364,7 @@ fn read_export(
         written: Head::EMPTY,
         command: None,
         seen_commands: HashSet::new(),
+        v2_from: None,
     };
     let mut n_events = 0u64;
     let mut trailer: Option<(usize, Trailer)> = None;
@@ -477,6 +484,8 @@ struct ImportState {
     /// The command whose events are being read; its events are contiguous in the log.
     command: Option<(String, CommandRecord)>,
     seen_commands: HashSet<String>,
+    /// The first line in envelope format 2, once seen; every later line must be too.
+    v2_from: Option<u64>,
 }
 
 impl ImportState {
@@ -487,6 +496,16 @@ impl ImportState {
                 "position {} alors que la position {expected_position} était attendue",
                 line.position
             ));
+        }
+        match (line.actor_role.is_some(), self.v2_from) {
+            (true, None) => self.v2_from = Some(line.position),
+            (false, Some(first)) => {
+                return Err(format!(
+                    "la position {} est au format d'enveloppe 1 (sans rôle d'acteur) alors que la position {first} était déjà au format 2",
+                    line.position
+                ));
+            }
+            _ => {}
         }
         validate_stream_id(&line.stream_id).map_err(|_| {
             format!(
@@ -504,6 +523,7 @@ impl ImportState {
             recorded_at: line.recorded_at,
             effective_on: line.effective_on,
             actor: line.actor,
+            actor_role: line.actor_role,
             command_id: line.command_id,
             correlation_id: line.correlation_id,
             causation_id: line.causation_id,

@@ -5,6 +5,11 @@
 //! Because `canonical` starts with the 32 bytes of the previous hash, this is exactly
 //! `SHA-256(prev_hash ‖ rest of the record)` as ARCHITECTURE.md states. GUARANTEES.md spells
 //! the bytes out for an auditor.
+//!
+//! Two layouts exist. Format 1 (records written before envelope format 2) holds the actor's
+//! name in field `actor`. Format 2 holds in `actor` the actor's stable id and, right after it,
+//! the actor's role: names live outside the chained bytes. A store knows from which position
+//! its records are in format 2 ([`Layout`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,9 +21,23 @@ use crate::{Envelope, Error, codec};
 /// Days between 0001-01-01 (day 1 of the common era) and 1970-01-01.
 const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
-/// The hashed part of a record, borrowed for encoding. Field order is the byte order: never
-/// change it (add a format version instead).
-#[derive(Serialize)]
+/// Which layout a record at a given position has: format 2 from `v2_from` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Layout {
+    pub v2_from: u64,
+}
+
+impl Layout {
+    /// Every record in format 2 (a store created by this build).
+    pub const V2: Layout = Layout { v2_from: 1 };
+
+    pub fn is_v2(self, position: u64) -> bool {
+        position >= self.v2_from
+    }
+}
+
+/// The hashed part of a record, borrowed for encoding: format 2 when `actor_role` is set,
+/// format 1 otherwise.
 pub(crate) struct CanonicalRef<'a> {
     pub prev_hash: [u8; 32],
     pub position: u64,
@@ -30,14 +49,76 @@ pub(crate) struct CanonicalRef<'a> {
     pub recorded_at_micros: i64,
     pub effective_on_days: i32,
     pub actor: &'a str,
+    pub actor_role: Option<&'a str>,
     pub command_id: Option<&'a str>,
     pub correlation_id: Option<[u8; 16]>,
     pub causation_id: Option<[u8; 16]>,
-    #[serde(with = "codec::bytes")]
     pub payload: &'a [u8],
 }
 
-/// The owned twin of [`CanonicalRef`], for decoding; the two must encode identically.
+/// Format 1's bytes. Field order is the byte order: never change it (add a format instead).
+#[derive(Serialize)]
+struct V1Ref<'a> {
+    prev_hash: [u8; 32],
+    position: u64,
+    event_id: [u8; 16],
+    stream_id: &'a str,
+    stream_version: u64,
+    event_type: &'a str,
+    schema_version: u16,
+    recorded_at_micros: i64,
+    effective_on_days: i32,
+    actor: &'a str,
+    command_id: Option<&'a str>,
+    correlation_id: Option<[u8; 16]>,
+    causation_id: Option<[u8; 16]>,
+    #[serde(with = "codec::bytes")]
+    payload: &'a [u8],
+}
+
+/// Format 2's bytes: format 1 with the actor's role after the actor's id.
+#[derive(Serialize)]
+struct V2Ref<'a> {
+    prev_hash: [u8; 32],
+    position: u64,
+    event_id: [u8; 16],
+    stream_id: &'a str,
+    stream_version: u64,
+    event_type: &'a str,
+    schema_version: u16,
+    recorded_at_micros: i64,
+    effective_on_days: i32,
+    actor_id: &'a str,
+    actor_role: &'a str,
+    command_id: Option<&'a str>,
+    correlation_id: Option<[u8; 16]>,
+    causation_id: Option<[u8; 16]>,
+    #[serde(with = "codec::bytes")]
+    payload: &'a [u8],
+}
+
+/// The owned twin of [`V2Ref`], for decoding; the two must encode identically.
+#[derive(Deserialize)]
+struct CanonicalV2 {
+    prev_hash: [u8; 32],
+    position: u64,
+    event_id: [u8; 16],
+    stream_id: String,
+    stream_version: u64,
+    event_type: String,
+    schema_version: u16,
+    recorded_at_micros: i64,
+    effective_on_days: i32,
+    actor_id: String,
+    actor_role: String,
+    command_id: Option<String>,
+    correlation_id: Option<[u8; 16]>,
+    causation_id: Option<[u8; 16]>,
+    #[serde(with = "codec::bytes")]
+    payload: Vec<u8>,
+}
+
+/// The owned twin of [`V1Ref`], for decoding; the two must encode identically.
 #[derive(Deserialize)]
 struct Canonical {
     prev_hash: [u8; 32],
@@ -50,6 +131,9 @@ struct Canonical {
     recorded_at_micros: i64,
     effective_on_days: i32,
     actor: String,
+    /// Never in format 1's bytes; set from format 2's.
+    #[serde(skip)]
+    actor_role: Option<String>,
     command_id: Option<String>,
     correlation_id: Option<[u8; 16]>,
     causation_id: Option<[u8; 16]>,
@@ -70,7 +154,48 @@ use chrono::Datelike;
 /// Encodes a record (canonical bytes followed by their hash) and returns it with its hash.
 pub(crate) fn encode_record(canonical: &CanonicalRef<'_>) -> Result<(Vec<u8>, [u8; 32]), Error> {
     let mut bytes = Vec::with_capacity(160 + canonical.payload.len());
-    codec::encode_into(canonical, &mut bytes)?;
+    let c = canonical;
+    match c.actor_role {
+        None => codec::encode_into(
+            &V1Ref {
+                prev_hash: c.prev_hash,
+                position: c.position,
+                event_id: c.event_id,
+                stream_id: c.stream_id,
+                stream_version: c.stream_version,
+                event_type: c.event_type,
+                schema_version: c.schema_version,
+                recorded_at_micros: c.recorded_at_micros,
+                effective_on_days: c.effective_on_days,
+                actor: c.actor,
+                command_id: c.command_id,
+                correlation_id: c.correlation_id,
+                causation_id: c.causation_id,
+                payload: c.payload,
+            },
+            &mut bytes,
+        )?,
+        Some(actor_role) => codec::encode_into(
+            &V2Ref {
+                prev_hash: c.prev_hash,
+                position: c.position,
+                event_id: c.event_id,
+                stream_id: c.stream_id,
+                stream_version: c.stream_version,
+                event_type: c.event_type,
+                schema_version: c.schema_version,
+                recorded_at_micros: c.recorded_at_micros,
+                effective_on_days: c.effective_on_days,
+                actor_id: c.actor,
+                actor_role,
+                command_id: c.command_id,
+                correlation_id: c.correlation_id,
+                causation_id: c.causation_id,
+                payload: c.payload,
+            },
+            &mut bytes,
+        )?,
+    }
     let hash: [u8; 32] = Sha256::digest(&bytes).into();
     bytes.extend_from_slice(&hash);
     Ok((bytes, hash))
@@ -96,15 +221,37 @@ pub(crate) fn hash_canonical(canonical: &[u8]) -> [u8; 32] {
 }
 
 /// Decodes a stored record without checking its hash (reads trust the store; `verify`
-/// checks it). `at` is the position the record was found at, for error messages.
-pub(crate) fn decode_record(record: &[u8], at: u64) -> Result<Envelope, Error> {
+/// checks it). `at` is the position the record was found at, which with `layout` says its
+/// format.
+pub(crate) fn decode_record(record: &[u8], at: u64, layout: Layout) -> Result<Envelope, Error> {
     let (canonical, hash) = split(record, at)?;
     let corrupt = |detail: String| Error::Corruption {
         at: Some(at),
         detail,
     };
-    let c: Canonical =
-        codec::decode(canonical).map_err(|e| corrupt(format!("record does not decode: {e}")))?;
+    let c: Canonical = if layout.is_v2(at) {
+        let c: CanonicalV2 = codec::decode(canonical)
+            .map_err(|e| corrupt(format!("record does not decode (format 2): {e}")))?;
+        Canonical {
+            prev_hash: c.prev_hash,
+            position: c.position,
+            event_id: c.event_id,
+            stream_id: c.stream_id,
+            stream_version: c.stream_version,
+            event_type: c.event_type,
+            schema_version: c.schema_version,
+            recorded_at_micros: c.recorded_at_micros,
+            effective_on_days: c.effective_on_days,
+            actor: c.actor_id,
+            actor_role: Some(c.actor_role),
+            command_id: c.command_id,
+            correlation_id: c.correlation_id,
+            causation_id: c.causation_id,
+            payload: c.payload,
+        }
+    } else {
+        codec::decode(canonical).map_err(|e| corrupt(format!("record does not decode: {e}")))?
+    };
     let recorded_at = DateTime::<Utc>::from_timestamp_micros(c.recorded_at_micros)
         .ok_or_else(|| corrupt("recorded time out of range".to_owned()))?;
     let effective_on = days_to_date(c.effective_on_days)
@@ -119,6 +266,7 @@ pub(crate) fn decode_record(record: &[u8], at: u64) -> Result<Envelope, Error> {
         recorded_at,
         effective_on,
         actor: c.actor,
+        actor_role: c.actor_role,
         command_id: c.command_id,
         correlation_id: c.correlation_id.map(Uuid::from_bytes),
         causation_id: c.causation_id.map(Uuid::from_bytes),
@@ -141,6 +289,7 @@ pub(crate) fn canonical_of(envelope: &Envelope) -> CanonicalRef<'_> {
         recorded_at_micros: envelope.recorded_at.timestamp_micros(),
         effective_on_days: date_to_days(envelope.effective_on),
         actor: &envelope.actor,
+        actor_role: envelope.actor_role.as_deref(),
         command_id: envelope.command_id.as_deref(),
         correlation_id: envelope.correlation_id.map(|u| *u.as_bytes()),
         causation_id: envelope.causation_id.map(|u| *u.as_bytes()),

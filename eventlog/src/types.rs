@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use crate::Error;
 
-/// The version of the on-disk layout this build writes and reads. A store written with another
-/// value is refused at open ([`Error::UnknownFormat`]).
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the on-disk layout this build writes. It reads it and format 1 (envelopes
+/// naming their actor), which it upgrades at open; any other value is refused at open
+/// ([`Error::UnknownFormat`]).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The source of "now" for `recorded_at`; injectable so that tests can control recorded times.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -111,7 +112,11 @@ pub struct NewEvent {
     pub schema_version: u16,
     /// The date the decision takes effect (DOMAIN.md rule 12), distinct from `recorded_at`.
     pub effective_on: NaiveDate,
+    /// The actor's stable id (an opaque string such as `person:…`): never a name, which would
+    /// then be chained for ever (GUARANTEES.md, envelope format 2).
     pub actor: String,
+    /// The actor's role when it acted (`COORDINATOR`…); may be empty.
+    pub actor_role: String,
     pub correlation_id: Option<Uuid>,
     pub causation_id: Option<Uuid>,
     /// Opaque bytes, usually `codec::encode` of a domain event.
@@ -132,10 +137,17 @@ impl NewEvent {
             schema_version,
             effective_on,
             actor: actor.into(),
+            actor_role: String::new(),
             correlation_id: None,
             causation_id: None,
             payload,
         }
+    }
+
+    /// The same event, its actor acting in `role`.
+    pub fn with_role(mut self, role: impl Into<String>) -> Self {
+        self.actor_role = role.into();
+        self
     }
 }
 
@@ -247,7 +259,10 @@ pub struct Envelope {
     /// Stamped by the writer (microsecond precision), never decreasing along the log.
     pub recorded_at: DateTime<Utc>,
     pub effective_on: NaiveDate,
+    /// Format 1: the actor's name as the writer gave it. Format 2: the actor's stable id.
     pub actor: String,
+    /// The actor's role in format 2; `None` for a record in format 1 (written before it).
+    pub actor_role: Option<String>,
     pub command_id: Option<String>,
     pub correlation_id: Option<Uuid>,
     pub causation_id: Option<Uuid>,
@@ -282,9 +297,12 @@ impl Envelope {
         bytes
     }
 
-    /// Decodes a stored record (without checking its hash).
-    pub fn from_stored_bytes(bytes: &[u8]) -> Result<Envelope, Error> {
-        crate::record::decode_record(bytes, 0)
+    /// Decodes a stored record of envelope format `format` (1 or 2) without checking its hash.
+    pub fn from_stored_bytes(bytes: &[u8], format: u32) -> Result<Envelope, Error> {
+        let layout = crate::record::Layout {
+            v2_from: if format >= 2 { 0 } else { u64::MAX },
+        };
+        crate::record::decode_record(bytes, 0, layout)
     }
 }
 

@@ -55,6 +55,8 @@ pub(crate) struct ImportChunk {
     pub writes: Vec<(Vec<u8>, Vec<u8>)>,
     /// The head after the chunk.
     pub head: Head,
+    /// The first position in envelope format 2, as far as the import has read.
+    pub v2_from: u64,
 }
 
 pub(crate) enum Message {
@@ -99,6 +101,9 @@ pub(crate) struct Writer {
     pub stats: Arc<StatsCounters>,
     /// The records after the last chunk, kept in memory so that sealing them needs no read.
     pub tail: Tail,
+    pub meta: sled::Tree,
+    /// The first position in envelope format 2, shared with the handle (an import sets it).
+    pub layout: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Writer {
@@ -357,6 +362,7 @@ impl Writer {
                     recorded_at_micros,
                     effective_on_days: record::date_to_days(event.effective_on),
                     actor: &event.actor,
+                    actor_role: Some(&event.actor_role),
                     command_id,
                     correlation_id: event.correlation_id.map(|u| *u.as_bytes()),
                     causation_id: event.causation_id.map(|u| *u.as_bytes()),
@@ -409,6 +415,11 @@ impl Writer {
                     .to_owned(),
             ));
         }
+        // The layout is set before the records it describes become readable.
+        self.meta
+            .insert(crate::log::V2_FROM_KEY, &import.v2_from.to_be_bytes())?;
+        self.layout
+            .store(import.v2_from, std::sync::atomic::Ordering::Release);
         let mut batch = sled::Batch::default();
         for (key, value) in import.writes {
             batch.insert(key, value);
@@ -424,6 +435,8 @@ impl Writer {
 
     fn abort_import(&mut self) -> Result<(), Error> {
         self.log.clear()?;
+        self.meta.remove(crate::log::V2_FROM_KEY)?;
+        self.layout.store(1, std::sync::atomic::Ordering::Release);
         self.head = Head::EMPTY;
         self.tail = Tail::empty(1);
         self.flush()?;

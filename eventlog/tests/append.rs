@@ -547,6 +547,7 @@ fn envelopes_carry_every_field_given_and_unique_v7_event_ids() {
         schema_version: 3,
         effective_on: chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
         actor: "user:alice".into(),
+        actor_role: "COORDINATOR".into(),
         correlation_id: Some(correlation),
         causation_id: Some(causation),
         payload: vec![0, 1, 2, 255],
@@ -566,6 +567,8 @@ fn envelopes_carry_every_field_given_and_unique_v7_event_ids() {
     assert_eq!(first.schema_version, 3);
     assert_eq!(first.effective_on, given.effective_on);
     assert_eq!(first.actor, "user:alice");
+    assert_eq!(first.actor_role.as_deref(), Some("COORDINATOR"));
+    assert_eq!(envelopes[1].actor_role.as_deref(), Some(""));
     assert_eq!(first.correlation_id, Some(correlation));
     assert_eq!(first.causation_id, Some(causation));
     assert_eq!(first.command_id.as_deref(), Some("p1/pay"));

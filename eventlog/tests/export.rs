@@ -417,3 +417,152 @@ fn import_of_a_large_export_is_sent_in_pieces_and_reads_back_whole() {
         .unwrap();
     assert!(reopened.verify().unwrap().is_ok());
 }
+
+/// `text` as a build before envelope format 2 would have exported it: every actor a name
+/// (`name`), no role, and the hashes chained over format 1's bytes.
+fn as_format_1(text: &str, name: &str) -> String {
+    use base64::Engine;
+    let mut out = String::new();
+    let mut prev = [0u8; 32];
+    let mut n = 0;
+    for line in text.lines() {
+        let mut value: serde_json::Value = serde_json::from_str(line).unwrap();
+        if value.get("trailer").is_some() {
+            value["trailer"]["headHash"] = hex::encode(prev).into();
+            out.push_str(&format!("{value}\n"));
+            continue;
+        }
+        let text_of = |key: &str| value[key].as_str().unwrap().to_owned();
+        let uuid = |key: &str| {
+            value[key]
+                .as_str()
+                .map(|s| uuid::Uuid::parse_str(s).unwrap())
+        };
+        let mut envelope = eventlog::Envelope {
+            position: value["position"].as_u64().unwrap(),
+            event_id: uuid("event_id").unwrap(),
+            stream_id: text_of("stream_id"),
+            stream_version: value["stream_version"].as_u64().unwrap(),
+            event_type: text_of("event_type"),
+            schema_version: value["schema_version"].as_u64().unwrap() as u16,
+            recorded_at: text_of("recorded_at").parse().unwrap(),
+            effective_on: text_of("effective_on").parse().unwrap(),
+            actor: name.to_owned(),
+            actor_role: None,
+            command_id: value["command_id"].as_str().map(str::to_owned),
+            correlation_id: uuid("correlation_id"),
+            causation_id: uuid("causation_id"),
+            payload: base64::engine::general_purpose::STANDARD
+                .decode(text_of("payload"))
+                .unwrap(),
+            prev_hash: prev,
+            hash: [0; 32],
+        };
+        envelope.hash = envelope.computed_hash();
+        prev = envelope.hash;
+        n += 1;
+        let object = value.as_object_mut().unwrap();
+        object.remove("actor_role");
+        object.insert("actor".into(), name.into());
+        object.insert("prev_hash".into(), hex::encode(envelope.prev_hash).into());
+        object.insert("hash".into(), hex::encode(envelope.hash).into());
+        out.push_str(&format!("{value}\n"));
+    }
+    assert!(n > 0);
+    out
+}
+
+#[test]
+fn an_export_in_envelope_format_1_imports_verifies_and_goes_on_in_format_2() {
+    let source_dir = tempfile::tempdir().unwrap();
+    let old = as_format_1(&exported(&sample_log(source_dir.path())), "Marie Dupont");
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path());
+    log.import_ndjson(Cursor::new(old.as_bytes()), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(log.envelope_v2_from(), 6);
+    assert!(log.verify().unwrap().is_ok());
+    let first = log.get(1).unwrap().unwrap();
+    assert_eq!(
+        (first.actor.as_str(), first.actor_role),
+        ("Marie Dupont", None)
+    );
+    // New events are in format 2 and chain onto the old ones.
+    log.append_blocking(single("action-p1.a", ExpectedVersion::Exact(3), 1))
+        .unwrap();
+    let next = log.get(6).unwrap().unwrap();
+    assert_eq!(next.actor_role.as_deref(), Some(""));
+    assert_eq!(next.prev_hash, log.get(5).unwrap().unwrap().hash);
+    assert!(log.verify().unwrap().is_ok());
+    // Its export, with both formats, imports again into the same chain.
+    let both = exported(&log);
+    let head = log.head();
+    drop(log);
+    assert_eq!(open(dir.path()).envelope_v2_from(), 6);
+    let again_dir = tempfile::tempdir().unwrap();
+    let again = open(again_dir.path());
+    again
+        .import_ndjson(Cursor::new(both.as_bytes()), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(again.head(), head);
+    assert_eq!(again.envelope_v2_from(), 6);
+    assert!(again.verify().unwrap().is_ok());
+}
+
+#[test]
+fn a_store_of_format_1_is_upgraded_at_open_and_keeps_its_old_records() {
+    let source_dir = tempfile::tempdir().unwrap();
+    let old = as_format_1(&exported(&sample_log(source_dir.path())), "Marie Dupont");
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path());
+    log.import_ndjson(Cursor::new(old.as_bytes()), &ImportOptions::default())
+        .unwrap();
+    let head = log.head();
+    drop(log);
+    // What a build of format 1 left: format version 1 and no first position of format 2.
+    common::with_raw(dir.path(), |db| {
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert("format_version", &1u32.to_be_bytes()).unwrap();
+        meta.remove("envelope_v2_from").unwrap();
+    });
+    let log = open(dir.path());
+    assert_eq!(log.head(), head);
+    assert_eq!(log.envelope_v2_from(), 6);
+    assert!(log.verify().unwrap().is_ok());
+    assert_eq!(log.get(5).unwrap().unwrap().actor, "Marie Dupont");
+    log.append_blocking(single("action-p1.a", ExpectedVersion::Exact(3), 1))
+        .unwrap();
+    drop(log);
+    let stored = common::with_raw(dir.path(), |db| {
+        db.open_tree("meta")
+            .unwrap()
+            .get("format_version")
+            .unwrap()
+            .unwrap()
+    });
+    assert_eq!(stored.as_ref(), &2u32.to_be_bytes());
+    let log = open(dir.path());
+    assert!(log.verify().unwrap().is_ok());
+    assert_eq!(log.get(6).unwrap().unwrap().actor_role.as_deref(), Some(""));
+}
+
+#[test]
+fn import_refuses_a_line_of_format_1_after_one_of_format_2() {
+    let source_dir = tempfile::tempdir().unwrap();
+    let text = exported(&sample_log(source_dir.path()));
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    lines[2].as_object_mut().unwrap().remove("actor_role");
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path());
+    match log.import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default()) {
+        Err(Error::InvalidInput(message)) => {
+            assert!(message.contains("format d'enveloppe 1"), "{message}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(log.head().position, 0);
+}

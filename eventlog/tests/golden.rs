@@ -49,6 +49,7 @@ fn full_envelope() -> Envelope {
             .with_timezone(&Utc),
         effective_on: NaiveDate::from_ymd_opt(2026, 3, 13).unwrap(),
         actor: "user:alice".into(),
+        actor_role: None,
         command_id: Some("nord-2026/7b1e".into()),
         correlation_id: Some(Uuid::parse_str("01933b8e-0000-7000-8000-000000000001").unwrap()),
         causation_id: Some(Uuid::parse_str("01933b8e-0000-7000-8000-000000000002").unwrap()),
@@ -73,6 +74,7 @@ fn minimal_envelope() -> Envelope {
             .with_timezone(&Utc),
         effective_on: NaiveDate::from_ymd_opt(1960, 1, 1).unwrap(),
         actor: "system".into(),
+        actor_role: None,
         command_id: None,
         correlation_id: None,
         causation_id: None,
@@ -88,7 +90,7 @@ fn minimal_envelope() -> Envelope {
 fn stored_envelope_format_1_with_every_field_is_unchanged() {
     let envelope = full_envelope();
     let golden = check_golden("envelope/v1-full.bin", &envelope.stored_bytes());
-    assert_eq!(Envelope::from_stored_bytes(&golden).unwrap(), envelope);
+    assert_eq!(Envelope::from_stored_bytes(&golden, 1).unwrap(), envelope);
     // The hash itself is pinned, so that a change of hashing (not only of bytes) fails too.
     assert_eq!(
         hex::encode(envelope.hash),
@@ -100,7 +102,62 @@ fn stored_envelope_format_1_with_every_field_is_unchanged() {
 fn stored_envelope_format_1_with_no_optional_field_is_unchanged() {
     let envelope = minimal_envelope();
     let golden = check_golden("envelope/v1-minimal.bin", &envelope.stored_bytes());
-    assert_eq!(Envelope::from_stored_bytes(&golden).unwrap(), envelope);
+    assert_eq!(Envelope::from_stored_bytes(&golden, 1).unwrap(), envelope);
+}
+
+/// Format 2: the actor is a stable id and the role follows it.
+fn v2(mut envelope: Envelope, actor_id: &str, role: &str) -> Envelope {
+    envelope.actor = actor_id.into();
+    envelope.actor_role = Some(role.into());
+    envelope.hash = envelope.computed_hash();
+    envelope
+}
+
+#[test]
+fn stored_envelope_format_2_with_every_field_is_unchanged() {
+    let envelope = v2(
+        full_envelope(),
+        "person:01933b8e-0000-7000-8000-0000000000aa",
+        "COORDINATOR",
+    );
+    let golden = check_golden("envelope/v2-full.bin", &envelope.stored_bytes());
+    assert_eq!(Envelope::from_stored_bytes(&golden, 2).unwrap(), envelope);
+    assert_eq!(
+        hex::encode(envelope.hash),
+        hex::encode(&golden[golden.len() - 32..])
+    );
+}
+
+#[test]
+fn stored_envelope_format_2_with_no_optional_field_is_unchanged() {
+    let envelope = v2(minimal_envelope(), "system", "");
+    let golden = check_golden("envelope/v2-minimal.bin", &envelope.stored_bytes());
+    assert_eq!(Envelope::from_stored_bytes(&golden, 2).unwrap(), envelope);
+}
+
+#[test]
+fn canonical_bytes_of_format_2_hold_the_actor_id_then_its_role() {
+    // GUARANTEES.md, format 2: format 1's fields with the role after the actor's id.
+    let envelope = v2(minimal_envelope(), "token:t1", "PILOT");
+    let v1 = minimal_envelope().canonical_bytes();
+    // Format 1 up to the actor: prev_hash … effective_on, then `6 system`.
+    let before_actor = v1.len() - (8 + 6) - 3 - 8;
+    let mut expected = v1[..before_actor].to_vec();
+    expected.extend_from_slice(&8u64.to_le_bytes());
+    expected.extend_from_slice(b"token:t1");
+    expected.extend_from_slice(&5u64.to_le_bytes());
+    expected.extend_from_slice(b"PILOT");
+    expected.extend_from_slice(&[0, 0, 0]); // command, correlation, causation: None
+    expected.extend_from_slice(&0u64.to_le_bytes()); // payload length
+    assert_eq!(
+        hex::encode(envelope.canonical_bytes()),
+        hex::encode(&expected)
+    );
+    // The same fields read as format 1 would not even decode the same way.
+    assert_ne!(
+        Envelope::from_stored_bytes(&envelope.stored_bytes(), 1).ok(),
+        Some(envelope.clone())
+    );
 }
 
 #[test]

@@ -188,11 +188,11 @@ fn opening_a_store_of_a_newer_format_is_refused() {
     let dir = filled(1);
     with_raw(dir.path(), |db| {
         let meta = db.open_tree("meta").unwrap();
-        meta.insert("format_version", &2u32.to_be_bytes()).unwrap();
+        meta.insert("format_version", &3u32.to_be_bytes()).unwrap();
     });
     match try_open(dir.path()) {
         Err(Error::UnknownFormat(message)) => {
-            assert!(message.contains("format 2"), "{message}")
+            assert!(message.contains("format 3"), "{message}")
         }
         other => panic!("expected UnknownFormat, got {other:?}"),
     }

@@ -55,7 +55,23 @@ impl Viewer {
         self.actor.partner.as_ref()
     }
 
-    /// The name written in envelopes and histories: « Marie Dupont (coordination) ».
+    /// The actor id envelopes record: `person:<id>` for a person, `token:<id>` for a token.
+    pub fn actor_id(&self) -> String {
+        match &self.person_id {
+            Some(person) => crate::actors::of_person(person),
+            None => crate::actors::of_token(&self.token_id),
+        }
+    }
+
+    /// The viewer as the issuer of a command.
+    pub fn issuer(&self) -> crate::commands::Issuer {
+        crate::commands::Issuer {
+            id: self.actor_id(),
+            actor: self.actor.clone(),
+        }
+    }
+
+    /// The name shown for the viewer: « Marie Dupont (coordination) ».
     pub fn display_name(&self) -> String {
         format!("{} ({})", self.name, self.actor.role.label())
     }

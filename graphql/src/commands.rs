@@ -72,18 +72,13 @@ pub fn fingerprint(name: &str, canonical_arguments: &str) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-/// Who gives the command: the domain's actor and the name of the token, for the log.
+/// Who gives the command: the domain's actor, and the actor id the log records with the
+/// role (names live outside the log: [`crate::actors`]).
 #[derive(Debug, Clone)]
 pub struct Issuer {
+    /// `person:…`, `token:…`, `operator:…`.
+    pub id: String,
     pub actor: Actor,
-    pub name: String,
-}
-
-impl Issuer {
-    /// The actor written in the envelope: « Marie Dupont (coordination) ».
-    fn envelope_actor(&self) -> String {
-        format!("{} ({})", self.name, self.actor.role.label())
-    }
 }
 
 /// What a command wrote.
@@ -488,7 +483,6 @@ impl CommandService {
         decided: &Decided<E>,
         issuer: &Issuer,
     ) -> StreamAppend {
-        let actor = issuer.envelope_actor();
         let events = decided
             .events
             .iter()
@@ -498,9 +492,10 @@ impl CommandService {
                     encoded.event_type,
                     encoded.schema_version,
                     decided.effective_on,
-                    actor.clone(),
+                    issuer.id.clone(),
                     encoded.payload,
                 )
+                .with_role(issuer.actor.role.code())
             })
             .collect();
         StreamAppend {

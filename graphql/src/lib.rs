@@ -30,6 +30,7 @@
 //!   service, the only write path.
 //! - It does not hold TLS: put it behind a reverse proxy to expose it beyond the machine.
 
+pub mod actors;
 pub mod assets;
 pub mod auth;
 pub mod cache;

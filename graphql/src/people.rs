@@ -351,6 +351,45 @@ impl PeopleStore {
         Ok(person)
     }
 
+    /// Removes one role (or pending invitation) from a person, who keeps their other roles; their
+    /// sessions end (the caller ends them), so that none goes on acting in the removed role. ADMIN,
+    /// or PILOT for a role of their programme other than ADMIN.
+    pub fn remove_role(
+        &self,
+        id: &str,
+        role: &Invitation,
+        by: &Actor,
+    ) -> Result<Person, PeopleError> {
+        let wanted = self.check_assignment(role, by).map_err(|e| match e {
+            PeopleError::Forbidden(_) => PeopleError::Forbidden(
+                "Seuls l'administrateur, et le pilote pour les rôles de son programme (administration exceptée), retirent un rôle.".into(),
+            ),
+            other => other,
+        })?;
+        let mut person = self
+            .read(id)?
+            .ok_or_else(|| PeopleError::UnknownId(id.to_owned()))?;
+        let before = person.roles.len();
+        person.roles.retain(|r| {
+            (r.role, &r.programme, &r.partner) != (wanted.role, &wanted.programme, &wanted.partner)
+        });
+        if person.roles.len() == before {
+            return Err(PeopleError::Invalid(format!(
+                "{} n'a pas le rôle « {} »{} : rien n'est retiré.",
+                person.email,
+                wanted.role.label(),
+                wanted
+                    .programme
+                    .as_ref()
+                    .map(|p| format!(" pour {p}"))
+                    .unwrap_or_default()
+            )));
+        }
+        self.write(&person)?;
+        self.revoked.send_modify(|n| *n += 1);
+        Ok(person)
+    }
+
     /// People and invitations, by address: every one for an ADMIN; for a PILOT, those holding a
     /// role in their programme (only those roles shown).
     pub fn list(&self, by: &Actor) -> Result<Vec<Person>, PeopleError> {
@@ -534,6 +573,64 @@ mod tests {
         assert!(matches!(
             people.revoke("inconnu", &pilot),
             Err(PeopleError::UnknownId(_))
+        ));
+    }
+
+    #[test]
+    fn a_role_is_removed_and_the_others_stay() {
+        let (_dir, _log, people) = store();
+        let pilot = Actor::of(Role::Pilot, grigny());
+        let admin = Actor::admin();
+        let ask = |role, programme: &str, by: &Actor| {
+            people.invite(invitation("d@example.fr", role, Some(programme), None), by)
+        };
+        ask(Role::Coordinator, "grigny", &pilot).unwrap();
+        ask(Role::Observer, "grigny", &pilot).unwrap();
+        let person = ask(Role::Observer, "evry", &admin).unwrap();
+        people.sign_in(&signed_in("d@example.fr", "sub")).unwrap();
+        let role = |role, programme: &str| invitation("", role, Some(programme), None);
+        // A pilot removes a role of their programme, not one of another programme.
+        assert!(matches!(
+            people.remove_role(&person.id, &role(Role::Observer, "evry"), &pilot),
+            Err(PeopleError::Forbidden(_))
+        ));
+        let after = people
+            .remove_role(&person.id, &role(Role::Coordinator, "grigny"), &pilot)
+            .unwrap();
+        let kept: Vec<(Role, String)> = after
+            .roles
+            .iter()
+            .map(|r| (r.role, r.programme.as_ref().unwrap().to_string()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                (Role::Observer, "grigny".to_owned()),
+                (Role::Observer, "evry".to_owned())
+            ]
+        );
+        assert!(!after.revoked);
+        // The person still signs in, with what is left.
+        assert_eq!(
+            people
+                .sign_in(&signed_in("d@example.fr", "sub"))
+                .unwrap()
+                .roles
+                .len(),
+            2
+        );
+        // A role they do not hold: said, and nothing changes.
+        let error = people
+            .remove_role(&person.id, &role(Role::Coordinator, "grigny"), &pilot)
+            .unwrap_err();
+        assert!(error.to_string().contains("rien n'est retiré"), "{error}");
+        assert!(matches!(
+            people.remove_role(
+                &person.id,
+                &role(Role::Observer, "grigny"),
+                &Actor::of(Role::Coordinator, grigny())
+            ),
+            Err(PeopleError::Forbidden(_))
         ));
     }
 }

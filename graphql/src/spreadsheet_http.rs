@@ -10,7 +10,6 @@
 //! - `POST /spreadsheet/table`: a table of the page (JSON) back as a one-sheet `.xlsx`.
 
 use crate::auth::{self, Viewer};
-use crate::commands::Issuer;
 use crate::error::ApiError;
 use crate::server::{Server, error_response};
 use crate::spreadsheet::{self, ExportRequest, ImportOptions, Importer, SheetFormat, Table};
@@ -171,10 +170,7 @@ pub(crate) async fn import(
     let options = ImportOptions {
         programme,
         dry_run: query.dry_run,
-        importer: Importer::Person(Issuer {
-            actor: viewer.actor.clone(),
-            name: viewer.name.clone(),
-        }),
+        importer: Importer::Person(viewer.issuer()),
     };
     tracing::info!(token = %viewer.token_id, dry_run = query.dry_run, "spreadsheet import over HTTP");
     match spreadsheet::import_workbook(&service, &workbook, &options).await {

@@ -62,6 +62,8 @@ pub struct AppState {
     pub tokens: TokenStore,
     /// People invited to sign in through OpenID Connect.
     pub people: crate::people::PeopleStore,
+    /// The names of the actors envelopes name by id.
+    pub actors: crate::actors::ActorNames,
     /// The sessions of people signed in.
     pub sessions: crate::sessions::SessionStore,
     /// The OpenID Connect provider, when sign-in is configured.
@@ -89,10 +91,14 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// The state of a server over `log`, with default limits and no projector.
     pub fn new(log: EventLog, clock: Clock) -> Result<AppState, TokenError> {
+        let tokens = TokenStore::open(&log, clock.clone())?;
+        let people = crate::people::PeopleStore::open(&log, clock.clone())
+            .map_err(|e| TokenError::Invalid(e.to_string()))?;
         Ok(AppState {
-            tokens: TokenStore::open(&log, clock.clone())?,
-            people: crate::people::PeopleStore::open(&log, clock.clone())
+            actors: crate::actors::ActorNames::open(&log, people.clone(), tokens.clone())
                 .map_err(|e| TokenError::Invalid(e.to_string()))?,
+            tokens,
+            people,
             sessions: crate::sessions::SessionStore::default(),
             oidc: None,
             log,

@@ -473,6 +473,41 @@ async fn an_invited_person_signs_in_and_writes_as_themselves_through_the_server(
         timeline["data"]["timeline"]["edges"][0]["node"]["actor"],
         "Alice Martin (coordination)"
     );
+    // The log holds her stable id and her role, never her name (envelope format 2).
+    let person_id = session["personId"].as_str().unwrap();
+    let written = server.state.log.get(head + 1).unwrap().unwrap();
+    assert_eq!(written.actor, format!("person:{person_id}"));
+    assert_eq!(written.actor_role.as_deref(), Some("COORDINATOR"));
+    assert!(
+        !String::from_utf8_lossy(&written.canonical_bytes()).contains("Alice"),
+        "her name is outside the chained bytes"
+    );
+    let events = admin_graphql(
+        &server,
+        &format!(
+            r#"{{ events(programmeId: "grigny", fromPosition: {}) {{ edges {{ node {{ actor actorId actorRole }} }} }} }}"#,
+            head + 1
+        ),
+    )
+    .await;
+    assert_eq!(
+        events["data"]["events"]["edges"][0]["node"],
+        serde_json::json!({"actor": "Alice Martin (coordination)",
+            "actorId": format!("person:{person_id}"), "actorRole": "COORDINATOR"})
+    );
+    let own = browser
+        .graphql(
+            &server,
+            r#"{ timeline(programmeId: "grigny", first: 1) { edges { node { actor actorId } } } }"#,
+            None,
+        )
+        .await
+        .1;
+    assert_eq!(
+        own["data"]["timeline"]["edges"][0]["node"],
+        serde_json::json!({"actor": "Alice Martin (coordination)", "actorId": null}),
+        "a coordinator is not shown actor ids"
+    );
 
     // The callback once more: its state served once.
     let replay = browser

@@ -217,6 +217,7 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "Session.availableCommands",
     "Programme.availableCommands",
     "Query.checkDocument",
+    "TimelineEntry.actorId",
     "DocumentCheck",
     "Query.beneficiaries",
     "Provenance",

@@ -798,16 +798,8 @@ fn siret(rng: &mut Rng) -> Option<Siret> {
     None
 }
 
-fn actor_name(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "Opérateur de l'instance (ADMIN)",
-        Role::Pilot => "Sous-préfète à la ville (PILOT)",
-        Role::Coordinator => "Cheffe de projet opérationnelle (COORDINATOR)",
-        Role::Porteur => "Porteur de projet (PORTEUR)",
-        Role::Evaluator => "Chargé d'évaluation (EVALUATOR)",
-        Role::Observer => "Observateur (OBSERVER)",
-    }
-}
+/// The actor id of the generator's events: not a person, so no name to erase.
+pub const GENERATOR_ACTOR: &str = "system:demo";
 
 /// Generates `params` into `log` (which should be empty; with [`GeneratorParams::clock`], opened
 /// with that clock; `Durability::Buffered` makes it much faster). Blocking: call it outside
@@ -1267,9 +1259,10 @@ impl Sim<'_> {
             encoded.event_type,
             encoded.schema_version,
             on,
-            actor_name(role),
+            GENERATOR_ACTOR,
             encoded.payload,
         )
+        .with_role(role.code())
     }
 
     /// The context of a command of `role` in programme `p`, gathered from what was generated.

@@ -14,10 +14,48 @@ pub struct RecordedEvent {
     pub stream_version: u64,
     pub recorded_at: DateTime<Utc>,
     pub effective_on: NaiveDate,
-    /// Who gave the command, as the command service wrote it (name and role of the token).
-    pub actor: String,
+    /// Who gave the command, as the envelope says it.
+    pub actor: Recorder,
     pub command_id: Option<String>,
     pub event: DomainEvent,
+}
+
+/// Who recorded an event, as its envelope says it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Recorder {
+    /// Envelope format 1 (written before format 2): the actor's name and role in words, as
+    /// the command service wrote them, inside the chained bytes.
+    Named(String),
+    /// Envelope format 2: the actor's stable id (`person:…`, `token:…`) and role code
+    /// (`COORDINATOR`…); the name is looked up outside the log, where it can be erased.
+    Agent { id: String, role: String },
+}
+
+impl Recorder {
+    pub fn of(envelope: &eventlog::Envelope) -> Recorder {
+        match &envelope.actor_role {
+            None => Recorder::Named(envelope.actor.clone()),
+            Some(role) => Recorder::Agent {
+                id: envelope.actor.clone(),
+                role: role.clone(),
+            },
+        }
+    }
+
+    /// The stable id, for an envelope of format 2.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Recorder::Named(_) => None,
+            Recorder::Agent { id, .. } => Some(id),
+        }
+    }
+}
+
+/// A name in words (tests, and events held in memory).
+impl From<&str> for Recorder {
+    fn from(name: &str) -> Recorder {
+        Recorder::Named(name.to_owned())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +117,7 @@ impl RecordedEvent {
             stream_version: envelope.stream_version,
             recorded_at: envelope.recorded_at,
             effective_on: envelope.effective_on,
-            actor: envelope.actor.clone(),
+            actor: Recorder::of(envelope),
             command_id: envelope.command_id.clone(),
             event,
         })

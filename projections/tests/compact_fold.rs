@@ -273,7 +273,7 @@ fn recorded(steps: Vec<(bool, u32, ActionEvent)>) -> Vec<RecordedEvent> {
                 stream_version: versions[which],
                 recorded_at: Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(),
                 effective_on: d(day),
-                actor: "test".to_owned(),
+                actor: "test".into(),
                 command_id: None,
                 event: DomainEvent::Action(event),
             }

@@ -23,6 +23,7 @@ fn copy(log: &EventLog, envelope: &Envelope) {
         schema_version: envelope.schema_version,
         effective_on: envelope.effective_on,
         actor: envelope.actor.clone(),
+        actor_role: envelope.actor_role.clone().unwrap_or_default(),
         correlation_id: envelope.correlation_id,
         causation_id: envelope.causation_id,
         payload: envelope.payload.clone(),

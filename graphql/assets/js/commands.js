@@ -343,3 +343,34 @@ export function revokeToken(token) {
     label: 'Révoquer le jeton de ' + token.name, help: 'Le jeton cesse aussitôt de fonctionner, y compris sur les pages ouvertes.',
     fields: [], fixed: () => ({ id: token.id }) };
 }
+
+/**
+ * People who sign in through the identity provider (api-next): outside the log, like tokens.
+ * An ADMIN invites to any role; a PILOT to their programme's roles (the server checks).
+ */
+export const PEOPLE_FORMS = [
+  { name: 'invitePerson', on: 'programme', command: 'invitePerson', options: false, targetArgs: ['programmeId: ID'], label: 'Inviter une personne',
+    help: 'Le rôle lui revient à sa première connexion avec cette adresse, vérifiée par le fournisseur d’identité (ProConnect ou celui de la collectivité).',
+    args: 'email: String!, role: Role!, partnerId: ID', select: 'id email',
+    fields: [
+      { name: 'email', label: 'Adresse électronique professionnelle', type: 'text', hint: 'Celle sous laquelle la personne se connecte : prenom.nom@exemple.fr.' },
+      { name: 'role', label: 'Rôle', type: 'select', options: () => ROLES.map((r) => [r, f.fr('Role', r)]) },
+      { name: 'partnerId', label: 'Partenaire', type: 'select', optional: true, options: partners, hint: 'Pour un porteur de projet seulement.' },
+    ] },
+];
+
+/** Removes one role of a person, who keeps the others. */
+export function removeRole(person, assignment) {
+  return { name: 'removeRole', on: 'none', options: false, targetArgs: ['id: ID!', 'role: Role!', 'programmeId: ID', 'partnerId: ID'], select: 'id', submit: 'Retirer ce rôle',
+    label: 'Retirer le rôle « ' + f.fr('Role', assignment.role) + ' » à ' + person.email,
+    help: 'La personne garde ses autres rôles ; ses sessions ouvertes prennent fin, elle se reconnecte.',
+    fields: [], fixed: () => ({ id: person.id, role: assignment.role, partnerId: assignment.partnerId }) };
+}
+
+/** Ends a person's access: their sessions and live pages stop at once; they stay listed. */
+export function revokePerson(person) {
+  return { name: 'revokePerson', on: 'none', options: false, targetArgs: ['id: ID!'], select: 'id revoked', submit: 'Retirer l’accès',
+    label: 'Retirer l’accès de ' + person.email,
+    help: 'Ses sessions et ses pages ouvertes prennent fin aussitôt ; une nouvelle invitation le lui rend.',
+    fields: [], fixed: () => ({ id: person.id }) };
+}

@@ -393,10 +393,7 @@ fn context<'a>(
     let viewer = Viewer::of(ctx)?;
     let state = ctx.data_unchecked::<AppState>();
     let service = state.commands()?;
-    let issuer = Issuer {
-        actor: viewer.actor.clone(),
-        name: viewer.name.clone(),
-    };
+    let issuer = viewer.issuer();
     Ok((viewer, issuer, state, service))
 }
 

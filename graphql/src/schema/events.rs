@@ -28,7 +28,12 @@ pub struct EventRecord {
     schema_version: i32,
     effective_on: Date,
     recorded_at: DateTime,
+    /// Qui l'a enregistré : « Marie Dupont (coordination) » (le nom vit hors du journal).
     actor: String,
+    /// Format 2 : l'identifiant stable de l'agent, tel qu'il est chaîné ; nul au format 1.
+    actor_id: Option<ID>,
+    /// Format 2 : le rôle de l'agent (`COORDINATOR`…), tel qu'il est chaîné ; nul au format 1.
+    actor_role: Option<String>,
     command_id: Option<ID>,
     /// Le contenu de l'événement, en texte JSON.
     data: String,
@@ -64,7 +69,7 @@ pub fn payload_json(envelope: &Envelope) -> Result<String, ApiError> {
     json.map_err(ApiError::internal)
 }
 
-fn record(envelope: &Envelope) -> Result<EventRecord, ApiError> {
+fn record(state: &AppState, envelope: &Envelope) -> Result<EventRecord, ApiError> {
     Ok(EventRecord {
         position: i64::try_from(envelope.position).unwrap_or(i64::MAX),
         stream_id: envelope.stream_id.clone(),
@@ -74,7 +79,14 @@ fn record(envelope: &Envelope) -> Result<EventRecord, ApiError> {
         schema_version: i32::from(envelope.schema_version),
         effective_on: Date(envelope.effective_on),
         recorded_at: DateTime(envelope.recorded_at),
-        actor: envelope.actor.clone(),
+        actor: state
+            .actors
+            .display(&projections::recorded::Recorder::of(envelope)),
+        actor_id: envelope
+            .actor_role
+            .as_ref()
+            .map(|_| ID(envelope.actor.clone())),
+        actor_role: envelope.actor_role.clone(),
         command_id: envelope.command_id.clone().map(ID),
         data: payload_json(envelope)?,
         prev_hash: hex::encode(envelope.prev_hash),
@@ -157,7 +169,7 @@ impl EventsQuery {
                     .map(|envelope| {
                         Ok(EventEdge {
                             cursor: envelope.position.to_string(),
-                            node: record(envelope)?,
+                            node: record(&state, envelope)?,
                         })
                     })
                     .collect::<Result<Vec<_>, ApiError>>()?;

@@ -18,10 +18,11 @@ use super::reading::{
 use super::scalars::{Cents, Date, DateTime, SignedCents};
 use crate::auth::Viewer;
 use crate::error::ApiError;
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use domain::values::{ActionId, PartnerId, ProgrammeId, SessionId};
 use projections::model::ProgrammeView;
 use projections::query as q;
+use projections::recorded::Recorder;
 
 pub(crate) fn int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -935,7 +936,7 @@ pub struct EvaluationRecordObject {
 
 /// Un événement d'un flux, en mots.
 #[derive(SimpleObject, Debug, Clone)]
-#[graphql(name = "HistoryEntry")]
+#[graphql(name = "HistoryEntry", complex)]
 pub struct HistoryEntryObject {
     position: i64,
     /// Phrase au passé, en français.
@@ -943,7 +944,8 @@ pub struct HistoryEntryObject {
     kind: String,
     effective_on: Date,
     recorded_at: DateTime,
-    actor: String,
+    #[graphql(skip)]
+    recorder: Recorder,
     /// Position de l'événement ultérieur qui a remplacé celui-ci, s'il y en a un.
     superseded_by: Option<i64>,
 }
@@ -956,10 +958,33 @@ impl From<q::HistoryEntry> for HistoryEntryObject {
             kind: h.kind.to_owned(),
             effective_on: Date(h.effective_on),
             recorded_at: DateTime(h.recorded_at),
-            actor: h.actor,
+            recorder: h.actor,
             superseded_by: h.superseded_by.map(int),
         }
     }
+}
+
+#[ComplexObject]
+impl HistoryEntryObject {
+    /// Qui l'a enregistré : « Marie Dupont (coordination) ».
+    async fn actor(&self, ctx: &Context<'_>) -> String {
+        app_state(ctx).actors.display(&self.recorder)
+    }
+
+    /// L'identifiant stable de l'agent (enveloppes au format 2) ; visible d'un ADMIN ou d'un PILOT.
+    async fn actor_id(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
+        actor_id_for(ctx, &self.recorder)
+    }
+}
+
+/// The stable id of whoever recorded an event, for those who may erase a name (ADMIN, PILOT).
+fn actor_id_for(ctx: &Context<'_>, recorder: &Recorder) -> Result<Option<ID>> {
+    let viewer = Viewer::of(ctx)?;
+    let may = matches!(
+        viewer.role(),
+        domain::values::Role::Admin | domain::values::Role::Pilot
+    );
+    Ok(recorder.id().filter(|_| may).map(|id| ID(id.to_owned())))
 }
 
 // ------------------------------------------------------------------------------ session
@@ -1236,14 +1261,15 @@ impl ReportDueObject {
 
 /// Une entrée de la frise chronologique.
 #[derive(SimpleObject, Debug, Clone)]
-#[graphql(name = "TimelineEntry")]
+#[graphql(name = "TimelineEntry", complex)]
 pub struct TimelineEntryObject {
     position: i64,
     effective_on: Date,
     recorded_at: DateTime,
     kind: String,
     summary: String,
-    actor: String,
+    #[graphql(skip)]
+    recorder: Recorder,
     action_id: Option<ID>,
     session_id: Option<ID>,
     axis: Option<ID>,
@@ -1259,13 +1285,26 @@ impl From<q::TimelineEntry> for TimelineEntryObject {
             recorded_at: DateTime(e.recorded_at),
             kind: e.kind.to_owned(),
             summary: e.summary,
-            actor: e.actor,
+            recorder: e.actor,
             action_id: e.action_id.as_ref().map(id),
             session_id: e.session_id.as_ref().map(id),
             axis: e.axis.as_ref().map(id),
             amount: e.amount.map(Cents),
             superseded_by: e.superseded_by.map(int),
         }
+    }
+}
+
+#[ComplexObject]
+impl TimelineEntryObject {
+    /// Qui l'a enregistré : « Marie Dupont (coordination) ».
+    async fn actor(&self, ctx: &Context<'_>) -> String {
+        app_state(ctx).actors.display(&self.recorder)
+    }
+
+    /// L'identifiant stable de l'agent (enveloppes au format 2) ; visible d'un ADMIN ou d'un PILOT.
+    async fn actor_id(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
+        actor_id_for(ctx, &self.recorder)
     }
 }
 

@@ -131,6 +131,35 @@ impl PeopleMutation {
         Ok(person.into())
     }
 
+    /// Retire un rôle (ou une invitation en attente) à une personne, qui garde ses autres rôles ;
+    /// ses sessions prennent fin (elle se reconnecte et choisit parmi les rôles qui lui restent).
+    async fn remove_role(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        role: Role,
+        programme_id: Option<ID>,
+        partner_id: Option<ID>,
+    ) -> Result<PersonObject> {
+        let viewer = Viewer::of(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let people = state.people.clone();
+        let actor = viewer.actor.clone();
+        let person = blocking(move || {
+            let role = Invitation {
+                email: String::new(),
+                role: role.into(),
+                programme: programme_id.map(|x| x.0),
+                partner: partner_id.map(|x| x.0),
+            };
+            people.remove_role(&id.0, &role, &actor)
+        })
+        .await?;
+        state.sessions.end_person(&person.id);
+        tracing::info!(person = %person.id, by = %viewer.token_id, "role removed");
+        Ok(person.into())
+    }
+
     /// Retire l'accès d'une personne : ses sessions et ses abonnements prennent fin aussitôt.
     async fn revoke_person(&self, ctx: &Context<'_>, id: ID) -> Result<PersonObject> {
         let viewer = Viewer::of(ctx)?;

@@ -31,8 +31,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub enum Importer {
     /// The CLI: every row with the rights of the role DOMAIN.md's table gives its command,
-    /// under this name.
-    Admin { name: String },
+    /// under this operator's actor id ([`crate::actors::ActorNames::operator`]).
+    Admin { operator: String },
     /// A person signed in on the page: their own permissions, row by row.
     Person(Issuer),
 }
@@ -343,7 +343,7 @@ async fn run_one(
     let programme = &options.programme;
     let issuer = match &options.importer {
         Importer::Person(issuer) => issuer.clone(),
-        Importer::Admin { name } => {
+        Importer::Admin { operator } => {
             let role = acting_role(kind_of(&fact.step));
             Issuer {
                 actor: if role == Role::Admin {
@@ -351,7 +351,7 @@ async fn run_one(
                 } else {
                     Actor::of(role, programme.clone())
                 },
-                name: name.clone(),
+                id: operator.clone(),
             }
         }
     };

@@ -11,7 +11,7 @@ use super::{
     read_event,
 };
 use crate::model::{self, ActionRef, EventKind, EventRef, ProgrammeView, Subject};
-use crate::recorded::RecordedEvent;
+use crate::recorded::{RecordedEvent, Recorder};
 use crate::render::{self, Redaction};
 use crate::visibility::{self, ActionAccess};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -31,7 +31,7 @@ pub struct HistoryEntry {
     pub kind: &'static str,
     pub effective_on: NaiveDate,
     pub recorded_at: DateTime<Utc>,
-    pub actor: String,
+    pub actor: Recorder,
     pub superseded_by: Option<u64>,
 }
 
@@ -44,7 +44,7 @@ pub struct TimelineEntry {
     pub kind: &'static str,
     /// An action's event is prefixed with its reference and title.
     pub summary: String,
-    pub actor: String,
+    pub actor: Recorder,
     pub action_id: Option<ActionId>,
     pub session_id: Option<SessionId>,
     /// The action's primary axis when the event was recorded.

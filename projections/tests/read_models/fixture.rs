@@ -152,7 +152,10 @@ impl Fixture {
             stream_version: 0,
             recorded_at: self.clock,
             effective_on: date(on),
-            actor: "Claire Martin (PILOT)".to_owned(),
+            actor: projections::recorded::Recorder::Agent {
+                id: "person:claire".to_owned(),
+                role: "PILOT".to_owned(),
+            },
             command_id: None,
             event,
         };

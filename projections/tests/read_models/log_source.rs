@@ -18,13 +18,17 @@ fn a_timeline_read_back_from_the_log_reads_like_the_one_in_memory() {
     let log = EventLog::open(dir.path(), Options::default()).unwrap();
     for e in &f.events {
         let encoded = registry::encode(&e.event);
+        let projections::recorded::Recorder::Agent { id, role } = &e.actor else {
+            panic!("the fixture's events name an agent");
+        };
         let new = NewEvent::new(
             encoded.event_type,
             encoded.schema_version,
             e.effective_on,
-            e.actor.clone(),
+            id.clone(),
             encoded.payload,
-        );
+        )
+        .with_role(role.clone());
         log.append_blocking(AppendRequest::single(
             e.stream.stream_id(),
             ExpectedVersion::Any,
@@ -58,6 +62,10 @@ fn a_timeline_read_back_from_the_log_reads_like_the_one_in_memory() {
         c.edges.iter().map(|e| e.node.summary.clone()).collect()
     };
     assert_eq!(summaries(&from_log), summaries(&in_memory));
+    let actors = |c: &query::TimelineConnection| -> Vec<projections::recorded::Recorder> {
+        c.edges.iter().map(|e| e.node.actor.clone()).collect()
+    };
+    assert_eq!(actors(&from_log), actors(&in_memory));
     assert_eq!(from_log.edges.len(), 10);
     assert!(log.event(10_000).unwrap().is_none());
 }

@@ -70,7 +70,7 @@ fn timeline_entries_carry_action_session_axis_amount_and_a_prefixed_summary() {
     assert_eq!(payment.action_id, Some(aid("a1")));
     assert_eq!(payment.axis, Some(axis("A1")));
     assert_eq!(payment.amount, Some(euros(4_000)));
-    assert_eq!(payment.actor, "Claire Martin (PILOT)");
+    assert_eq!(payment.actor.id(), Some("person:claire"));
     assert_eq!(
         payment.summary,
         "Action 2026-003 « Action 2026-003 » : versement de 4\u{202F}000,00\u{A0}€ (avance) par État – crédits Cité éducative"

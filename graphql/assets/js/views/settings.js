@@ -5,7 +5,7 @@ import { h } from '../dom.js';
 import * as f from '../format.js';
 import { viewHeader, dataTable, section, downloadBlob } from '../ui.js';
 import { commandBar, openForm } from '../forms.js';
-import { PROGRAMME_FORMS, TOKEN_FORMS, revokeToken } from '../commands.js';
+import { PROGRAMME_FORMS, TOKEN_FORMS, revokeToken, PEOPLE_FORMS, removeRole, revokePerson } from '../commands.js';
 
 const QUERY = `query Settings($p: ID!) {
   programme(id: $p) { id name territory qpv schools version availableCommands
@@ -27,6 +27,7 @@ export async function render(ctx) {
     target: 'programme:' + p.id, version: p.version, onDone: done, onConflict: () => ctx.refresh(),
   });
   const tokens = p.availableCommands.includes('createToken') ? await tokenSection(ctx, c) : null;
+  const people = ['ADMIN', 'PILOT'].includes(ctx.me.role) ? await peopleSection(ctx, c) : null;
   const sheets = p.availableCommands.length ? spreadsheetSection(ctx) : null;
   return h('div', { class: 'view view-settings' },
     viewHeader('Paramètres du programme', 'Axes, financeurs, enveloppes, instances, territoire et partenaires.'),
@@ -46,7 +47,50 @@ export async function render(ctx) {
     section('Partenaires', dataTable({ caption: 'Partenaires de l’alliance', testid: 'settings-partners', rows: data.partners, empty: 'Aucun partenaire.',
       columns: [{ label: 'Partenaire', cell: (x) => x.name }, { label: 'Nature', cell: (x) => f.fr('PartnerKind', x.kind) },
         { label: 'Forme juridique', cell: (x) => f.fr('LegalForm', x.legalForm) }, { label: 'État', cell: (x) => (x.active ? 'membre' : 'sorti de l’alliance') }] })),
+    people,
     tokens);
+}
+
+/**
+ * ADMIN and PILOT: the people who sign in to this programme through the identity provider,
+ * invited, given or removed a role, and revoked here (outside the log, like tokens).
+ */
+async function peopleSection(ctx, c) {
+  const { people } = await gql('query People($p: ID) { people(programmeId: $p) { id email name signedInAt revoked roles { role programmeId partnerId pending } } }', { p: ctx.programmeId });
+  const place = h('div', { class: 'form-place' });
+  const open = (def, target, opener) => openForm(def, c, { container: place, target, version: null, opener, onDone: () => ctx.refresh(), onConflict: () => ctx.refresh() });
+  const bar = commandBar({
+    title: 'Invitations', defs: PEOPLE_FORMS, available: ['invitePerson'], c, testid: 'people-commands',
+    target: 'people:' + ctx.programmeId, version: null, onDone: () => ctx.refresh(), onConflict: () => ctx.refresh(),
+  });
+  const roleText = (r) => f.fr('Role', r.role) + (r.partnerId ? ' (' + r.partnerId + ')' : '') + (r.pending ? ' — invitation en attente' : '');
+  const roles = (person) => h('ul', { class: 'plain' }, person.roles.filter((r) => r.programmeId === ctx.programmeId).map((r) => {
+    if (person.revoked) return h('li', null, roleText(r));
+    const b = h('button', { type: 'button', class: 'btn btn-small btn-light', 'data-testid': 'remove-role-' + person.id + '-' + r.role },
+      'Retirer', h('span', { class: 'visually-hidden' }, ' le rôle ' + f.fr('Role', r.role) + ' à ' + person.email));
+    b.addEventListener('click', () => open(removeRole(person, r), 'remove-role:' + person.id + ':' + r.role, b));
+    return h('li', null, roleText(r), ' ', b);
+  }));
+  return section('Personnes', h('div', null,
+    h('p', { class: 'help' }, 'Les personnes se connectent avec leur compte professionnel ; chacune n’agit qu’avec le rôle qu’on lui a donné. Leur nom n’entre pas dans le registre : les événements retiennent un identifiant et le rôle.'),
+    bar,
+    dataTable({
+      caption: 'Personnes invitées à ce programme', testid: 'settings-people', rows: people, empty: 'Personne n’est encore invité.',
+      rowAttrs: (p) => ({ 'data-person-id': p.id, class: p.revoked ? 'is-cancelled' : null }),
+      columns: [
+        { label: 'Adresse', cell: (p) => p.email },
+        { label: 'Nom', cell: (p) => p.name || '—' },
+        { label: 'Rôles dans ce programme', cell: roles, csv: (p) => p.roles.filter((r) => r.programmeId === ctx.programmeId).map(roleText).join(' ; ') },
+        { label: 'Dernière connexion', cell: (p) => (p.signedInAt ? f.dateTime(p.signedInAt) : 'jamais'), csv: (p) => p.signedInAt || '' },
+        { label: 'Accès', cell: (p) => {
+          if (p.revoked) return 'retiré';
+          const b = h('button', { type: 'button', class: 'btn btn-small btn-light', 'data-testid': 'revoke-person-' + p.id }, 'Retirer l’accès', h('span', { class: 'visually-hidden' }, ' de ' + p.email));
+          b.addEventListener('click', () => open(revokePerson(p), 'revoke-person:' + p.id, b));
+          return h('span', null, 'actif ', b);
+        }, csv: (p) => (p.revoked ? 'retiré' : 'actif') },
+      ],
+    }),
+    place));
 }
 
 /** ADMIN: the programme's access tokens (outside the log), created and revoked here. */
