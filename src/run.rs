@@ -90,6 +90,16 @@ pub async fn serve_log(
     let mut state = AppState::new(log.clone(), clock)
         .context("impossible d'ouvrir les jetons du registre")?
         .with_projector(projector.clone());
+    // An erasure recorded but not applied (a crash in between) is finished before serving.
+    {
+        let state = state.clone();
+        tokio::task::spawn_blocking(move || graphql::erasure::apply_recorded(&state))
+            .await
+            .context("les effacements enregistrés n'ont pas pu être appliqués")?
+            .map_err(|e| {
+                anyhow!("les effacements enregistrés n'ont pas pu être appliqués : {e}")
+            })?;
+    }
     if let Some(config) = signin {
         let issuer = config.issuer.clone();
         let oidc = graphql::oidc::Oidc::discover(config)
@@ -460,6 +470,21 @@ pub fn import(
         report.head.position,
         hex_hash(&report.head.hash)
     );
+    // The erasures the export carries apply to the texts it carries (an export made before an
+    // erasure, followed by the erasure's event).
+    let projector = Projector::start(&log, ProjectorOptions::default())
+        .context("impossible de construire les vues du registre importé")?;
+    let state = AppState::new(log.clone(), graphql::clock::Clock::system())
+        .context("impossible d'ouvrir les jetons du registre")?
+        .with_projector(projector.clone());
+    let erased = graphql::erasure::apply_recorded(&state)
+        .map_err(|e| anyhow!("les effacements de l'export n'ont pas pu être appliqués : {e}"))?;
+    if erased > 0 {
+        println!("{erased} texte(s) effacé(s) selon les effacements que l'export contient");
+    }
+    projector
+        .shutdown()
+        .context("les vues du registre importé n'ont pas pu être enregistrées")?;
     Ok(())
 }
 

@@ -206,6 +206,11 @@ const TABLE: &[(&str, &[&str], &str)] = &[
         r#"mutation { invitePerson(email: "claire@example.fr", role: OBSERVER, programmeId: "grigny") { id } }"#,
     ),
     (
+        "eraseText",
+        &["ADMIN", "PILOT"],
+        r#"mutation { eraseText(programmeId: "grigny", position: 1, field: "summary", reason: "Essai") { position } }"#,
+    ),
+    (
         "removeRole",
         &["ADMIN", "PILOT"],
         r#"mutation { removeRole(id: "p_inconnue", role: OBSERVER, programmeId: "grigny") { id } }"#,
@@ -499,9 +504,9 @@ fn every_role_the_table_does_not_list_is_forbidden_and_writes_nothing() {
     }
     // 3 ADMIN rows × 5 roles, 7 PILOT rows × 5, 8 PILOT-or-COORDINATOR × 4,
     // 10 COORDINATOR-or-PORTEUR × 4, 2 COORDINATOR × 5, 2 PILOT-or-COORDINATOR (the COPIL's) × 4,
-    // 13 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3, 3 ADMIN-or-PILOT
-    // (people) × 4.
-    assert_eq!(refused, 15 + 35 + 32 + 40 + 10 + 8 + 52 + 3 + 12);
+    // 13 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3, 4 ADMIN-or-PILOT
+    // (people, erasure) × 4.
+    assert_eq!(refused, 15 + 35 + 32 + 40 + 10 + 8 + 52 + 3 + 16);
     assert_eq!(f.head(), head, "no refusal wrote anything");
     // The observer's token was not revoked by the refusals.
     let (status, _) = f

@@ -58,6 +58,16 @@ pub struct ReviewSectionWritten {
     pub text: Narrative,
 }
 
+/// A free text of the event at `position` was erased (RGPD): the words are gone from the
+/// register, the event and the chain stay. `field` is the text's place in the event's data
+/// (`summary`, `items[1]`); the date is the effective date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextErased {
+    pub position: u64,
+    pub field: Name,
+    pub reason: Note,
+}
+
 /// The troïka validated the revue de projet of `year` at the COPIL `session` (effective on its
 /// date).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -437,6 +447,7 @@ event_enum!(
         TerritoryChanged = 1,
         ReviewSectionWritten = 1,
         AnnualReviewValidated = 1,
+        TextErased = 1,
     }
 );
 

@@ -110,6 +110,8 @@ pub enum CommandKind {
     CancelRepaymentRequest,
     CorrectReport,
     CorrectAttendance,
+    /// eraseText: a PILOT for their programme, an ADMIN for any.
+    EraseText,
 }
 
 /// Where the page offers a command: the programme (« Paramètres », « Proposer une action »), an
@@ -168,11 +170,16 @@ impl CommandKind {
         CommandKind::CancelRepaymentRequest,
         CommandKind::CorrectReport,
         CommandKind::CorrectAttendance,
+        CommandKind::EraseText,
     ];
 
     /// Whether the page offers this command at `place` (what `availableCommands` lists there).
     pub fn offered_at(self, place: Place) -> bool {
         use CommandKind::*;
+        // An erasure names an event of the history, not a place of the page.
+        if self == EraseText {
+            return false;
+        }
         const AT_SESSION: &[CommandKind] = &[
             RecordSessionHeld,
             CancelSession,
@@ -267,6 +274,7 @@ impl CommandKind {
             CancelRepaymentRequest => "cancelRepaymentRequest",
             CorrectReport => "correctReport",
             CorrectAttendance => "correctAttendance",
+            EraseText => "eraseText",
         }
     }
 
@@ -319,6 +327,7 @@ impl CommandKind {
             CancelRepaymentRequest => "annuler une demande de reversement",
             CorrectReport => "corriger un bilan",
             CorrectAttendance => "corriger la liste des présents",
+            EraseText => "effacer un texte",
         }
     }
 }
@@ -330,6 +339,7 @@ pub fn permitted(role: Role, command: CommandKind) -> bool {
     use Role::*;
     match command {
         EstablishProgramme | ManageTokens => role == Admin,
+        EraseText => matches!(role, Admin | Pilot),
         DefineAxis | RetireAxis | RegisterFunder | NotifyEnvelope | ReviseEnvelope
         | ChangeBodyMembership | ValidateAnnualReview => role == Pilot,
         RegisterPartner | SetPartnerLegalForm | PartnerLeaves | ScheduleSession

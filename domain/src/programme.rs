@@ -279,6 +279,8 @@ pub fn apply(state: &mut ProgrammeState, on: NaiveDate, event: &ProgrammeEvent) 
                         validated_on: on,
                     });
                 }
+                // Recorded for the history; the words are erased outside the state.
+                ProgrammeEvent::TextErased(_) => {}
                 ProgrammeEvent::TerritoryChanged(e) => {
                     p.territory = e.communes.clone();
                     p.qpv = e
@@ -356,6 +358,13 @@ pub enum ProgrammeCommand {
         schools: Vec<Name>,
         reason: Note,
     },
+    /// Erases a free text of a recorded event (the caller checked that the event is this
+    /// programme's and that `field` names one of its erasable texts).
+    EraseText {
+        position: u64,
+        field: Name,
+        reason: Note,
+    },
 }
 
 impl ProgrammeCommand {
@@ -371,6 +380,7 @@ impl ProgrammeCommand {
             ProgrammeCommand::ChangeTerritory { .. } => CommandKind::ChangeTerritory,
             ProgrammeCommand::WriteReviewSection { .. } => CommandKind::WriteReviewSection,
             ProgrammeCommand::ValidateAnnualReview { .. } => CommandKind::ValidateAnnualReview,
+            ProgrammeCommand::EraseText { .. } => CommandKind::EraseText,
         }
     }
 
@@ -520,7 +530,8 @@ impl Decider for ProgrammeDecider {
                 reference.iter().map(|r| r.as_str()).collect()
             }
             ProgrammeCommand::ReviseEnvelope { reason, .. }
-            | ProgrammeCommand::ChangeTerritory { reason, .. } => vec![reason.as_str()],
+            | ProgrammeCommand::ChangeTerritory { reason, .. }
+            | ProgrammeCommand::EraseText { reason, .. } => vec![reason.as_str()],
             ProgrammeCommand::WriteReviewSection { text, .. } => vec![text.as_str()],
             _ => Vec::new(),
         }
@@ -593,8 +604,10 @@ impl Decider for ProgrammeDecider {
             )));
         };
         // A validation of the revue de projet is effective on its COPIL session's date.
+        // An erasure is effective on the day it is made.
         let named = match &command.command {
             ValidateAnnualReview { year, session } => Some(review_session(p, ctx, *year, session)?),
+            EraseText { .. } => Some(ctx.today),
             _ => None,
         };
         let on = effective_date(
@@ -606,6 +619,16 @@ impl Decider for ProgrammeDecider {
         DateRange::of_programme(p.labelled_on, ctx.today).check("date d'effet", on)?;
         let event: ProgrammeEvent = match &command.command {
             EstablishProgramme { .. } => unreachable!("handled above"),
+            EraseText {
+                position,
+                field,
+                reason,
+            } => TextErased {
+                position: *position,
+                field: field.clone(),
+                reason: reason.clone(),
+            }
+            .into(),
             DefineAxis {
                 code,
                 title,

@@ -328,9 +328,91 @@ impl fmt::Display for Year {
 }
 
 /// A text given by a person, trimmed, not empty, at most `MAX` characters.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+///
+/// Titles, notes and narratives (`MAX` of 300 and more) are **erasable**: when an event is
+/// encoded inside [`erasable::taking`], each of them is encoded as an empty string and handed
+/// out, in order, so that the words can be stored outside the chained payload; decoding inside
+/// [`erasable::giving`] puts them back. Names (of organisations, communes…) stay in the payload.
+/// Outside those two, a text encodes as its string, as it always did.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Text<const MAX: usize>(String);
+
+impl<const MAX: usize> Serialize for Text<MAX> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if MAX >= erasable::MIN_MAX && erasable::take(&self.0) {
+            return serializer.serialize_str("");
+        }
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        // A stored text is never empty: an empty one is the place of an erasable text.
+        if MAX >= erasable::MIN_MAX
+            && text.is_empty()
+            && let Some(given) = erasable::give()
+        {
+            return Ok(Text(given));
+        }
+        Ok(Text(text))
+    }
+}
+
+/// Taking erasable texts out of an encoded event, and giving them back when it is decoded.
+pub mod erasable {
+    use std::cell::RefCell;
+
+    /// Texts whose `MAX` is at least this are erasable (titles, notes, narratives).
+    pub const MIN_MAX: usize = 300;
+
+    enum Hook {
+        Take(Vec<String>),
+        Give(std::vec::IntoIter<String>),
+    }
+
+    thread_local! {
+        static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `encode`, every erasable text it serializes taken out (encoded as an empty string)
+    /// and returned, in the order met.
+    pub fn taking<R>(encode: impl FnOnce() -> R) -> (R, Vec<String>) {
+        let previous = HOOK.with(|h| h.replace(Some(Hook::Take(Vec::new()))));
+        let result = encode();
+        let hook = HOOK.with(|h| h.replace(previous));
+        match hook {
+            Some(Hook::Take(texts)) => (result, texts),
+            _ => (result, Vec::new()),
+        }
+    }
+
+    /// Runs `decode`, giving `texts`, in order, to the empty erasable texts it deserializes.
+    pub fn giving<R>(texts: Vec<String>, decode: impl FnOnce() -> R) -> R {
+        let previous = HOOK.with(|h| h.replace(Some(Hook::Give(texts.into_iter()))));
+        let result = decode();
+        HOOK.with(|h| h.replace(previous));
+        result
+    }
+
+    pub(super) fn take(text: &str) -> bool {
+        HOOK.with(|h| match &mut *h.borrow_mut() {
+            Some(Hook::Take(texts)) => {
+                texts.push(text.to_owned());
+                true
+            }
+            _ => false,
+        })
+    }
+
+    pub(super) fn give() -> Option<String> {
+        HOOK.with(|h| match &mut *h.borrow_mut() {
+            Some(Hook::Give(texts)) => texts.next(),
+            _ => None,
+        })
+    }
+}
 
 impl<const MAX: usize> Text<MAX> {
     pub fn parse(field: &'static str, s: &str) -> Result<Self, InvalidValue> {

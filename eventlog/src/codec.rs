@@ -24,6 +24,15 @@ const CONFIG: Config = bincode::config::standard()
     .with_fixed_int_encoding()
     .with_no_limit();
 
+/// The same encoding, read with a bound on what a length may claim: damaged bytes that claim
+/// a huge string are an error instead of an allocation that aborts the process. Nothing this
+/// workspace stores comes near 1 GiB (a record is at most 256 MiB).
+const DECODE_CONFIG: bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Fixint,
+    bincode::config::Limit<{ 1 << 30 }>,
+> = CONFIG.with_limit::<{ 1 << 30 }>();
+
 /// Encodes a value with the frozen configuration.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     bincode::serde::encode_to_vec(value, CONFIG)
@@ -40,7 +49,7 @@ pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Resul
 /// Decodes a value encoded by [`encode`]; trailing bytes are an error, because they mean the
 /// bytes were written for another type.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let (value, read) = bincode::serde::decode_from_slice(bytes, CONFIG)
+    let (value, read) = bincode::serde::decode_from_slice(bytes, DECODE_CONFIG)
         .map_err(|e| Error::InvalidInput(format!("cannot decode value: {e}")))?;
     if read != bytes.len() {
         return Err(Error::InvalidInput(format!(

@@ -73,12 +73,14 @@ mod chunk;
 pub mod codec;
 mod copy;
 mod error;
+mod files;
 mod kv;
 mod log;
 mod mark;
 mod ndjson;
 mod record;
 mod subscription;
+pub mod texts;
 mod types;
 mod writer;
 

@@ -13,6 +13,7 @@ use crate::kv::KvTree;
 use crate::mark::HeadMark;
 use crate::record::{self, Layout, keys};
 use crate::subscription::Subscription;
+use crate::texts::{StoredText, TextStore, Tombstone, commitment};
 use crate::types::{StatsCounters, validate_request};
 use crate::writer::{self, Message, Reply, Writer};
 use crate::{
@@ -45,6 +46,8 @@ struct Inner {
     /// The first position in envelope format 2 ([`Layout`]), shared with the writer (an import
     /// sets it).
     layout: Arc<AtomicU64>,
+    /// The erasable texts (`texts.rs`).
+    texts: Arc<TextStore>,
     options: Options,
     path: PathBuf,
     stats: Arc<StatsCounters>,
@@ -171,6 +174,11 @@ impl EventLog {
         };
         let head = load_head(&log, layout)?;
         check_mark(&path, &log, &head)?;
+        let texts = Arc::new(TextStore::open(
+            &path,
+            head.position,
+            options.durability == crate::Durability::Durable,
+        )?);
         if version == 1 {
             // A store of format 1 is upgraded in place: its records stay as they are (their
             // hashes chain them), and every record appended from now on is in format 2.
@@ -201,6 +209,7 @@ impl EventLog {
             stats: stats.clone(),
             meta: meta.clone(),
             layout: layout.clone(),
+            texts: texts.clone(),
         };
         let thread = std::thread::Builder::new()
             .name("eventlog-writer".to_owned())
@@ -213,6 +222,7 @@ impl EventLog {
                 log,
                 head: head_rx,
                 layout,
+                texts,
                 options,
                 path,
                 stats,
@@ -359,7 +369,9 @@ impl EventLog {
                 at: Some(position),
                 detail: "record missing below the head".to_owned(),
             }),
-            Some(bytes) => record::decode_record(&bytes, position, self.layout()).map(Some),
+            Some(bytes) => record::decode_record(&bytes, position, self.layout())
+                .and_then(|envelope| with_texts(&self.inner.texts, envelope))
+                .map(Some),
         }
     }
 
@@ -379,8 +391,11 @@ impl EventLog {
         to_inclusive: u64,
     ) -> impl Iterator<Item = Result<Envelope, Error>> + Send + 'static {
         let layout = self.layout();
+        let texts = self.inner.texts.clone();
         self.raw_range(from, to_inclusive).map(move |entry| {
-            entry.and_then(|(position, bytes)| record::decode_record(&bytes, position, layout))
+            entry.and_then(|(position, bytes)| {
+                with_texts(&texts, record::decode_record(&bytes, position, layout)?)
+            })
         })
     }
 
@@ -393,11 +408,13 @@ impl EventLog {
         to_inclusive: u64,
     ) -> impl Iterator<Item = Result<RawRecord, Error>> + Send + 'static {
         let layout = self.layout();
+        let texts = self.inner.texts.clone();
         self.raw_range(from, to_inclusive).map(move |entry| {
             entry.map(|(position, bytes)| RawRecord {
                 position,
                 bytes,
                 layout,
+                texts: texts.clone(),
             })
         })
     }
@@ -552,7 +569,62 @@ impl EventLog {
                 envelope.stream_id, envelope.stream_version
             ));
         }
+        // Each kept text still matches the commitment the chain holds; an erased one is
+        // accounted for by its tombstone.
+        let envelope = with_texts(&self.inner.texts, envelope)
+            .map_err(|_| "ses textes effaçables ne se lisent pas".to_owned())?;
+        for (slot, (text, committed)) in envelope
+            .texts
+            .iter()
+            .zip(&envelope.text_commitments)
+            .enumerate()
+        {
+            match text {
+                StoredText::Kept { salt, text } if commitment(salt, text) != *committed => {
+                    return Err(format!(
+                        "son texte n° {} ne correspond pas à l'empreinte chaînée",
+                        slot + 1
+                    ));
+                }
+                StoredText::Missing => {
+                    return Err(format!(
+                        "son texte n° {} manque dans les fichiers de textes",
+                        slot + 1
+                    ));
+                }
+                _ => {}
+            }
+        }
         Ok(envelope)
+    }
+
+    /// Erases text `slot` (from 0) of the event at `position`: the text file that holds it is
+    /// rewritten with `tombstone` in its place (`texts.rs`), the chain does not change. Returns
+    /// whether there was a text to erase (false when it was erased already). An event of
+    /// envelope format 1 holds its texts inside its chained bytes: they cannot be erased.
+    pub fn erase_text(
+        &self,
+        position: u64,
+        slot: u32,
+        tombstone: Tombstone,
+    ) -> Result<bool, Error> {
+        let envelope = self.get(position)?.ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "aucun événement n'est enregistré à la position {position}"
+            ))
+        })?;
+        if envelope.actor_role.is_none() {
+            return Err(Error::InvalidInput(format!(
+                "l'événement de la position {position} a été enregistré avant les textes effaçables : ses textes font partie des octets chaînés et ne peuvent pas être effacés"
+            )));
+        }
+        if slot as usize >= envelope.text_commitments.len() {
+            return Err(Error::InvalidInput(format!(
+                "l'événement de la position {position} n'a pas de texte n° {}",
+                slot + 1
+            )));
+        }
+        self.inner.texts.erase(position, slot, tombstone)
     }
 
     /// A named tree of the key-value area (checkpoints, snapshots, tokens). Names are
@@ -609,6 +681,14 @@ pub fn overwrite_format_version_for_tests(path: &Path, version: u32) -> Result<(
     }
     drop(LockReleased(path.to_path_buf()));
     Ok(())
+}
+
+/// `envelope` with its erasable texts read from the text files.
+fn with_texts(texts: &TextStore, mut envelope: Envelope) -> Result<Envelope, Error> {
+    if !envelope.text_commitments.is_empty() {
+        envelope.texts = texts.read(envelope.position, envelope.text_commitments.len())?;
+    }
+    Ok(envelope)
 }
 
 /// The layout a store of format 2 records in `meta`.
@@ -697,6 +777,7 @@ pub struct RawRecord {
     position: u64,
     bytes: sled::IVec,
     layout: Layout,
+    texts: Arc<TextStore>,
 }
 
 impl RawRecord {
@@ -706,7 +787,10 @@ impl RawRecord {
 
     /// The envelope, checked as [`EventLog::read_range`] checks it.
     pub fn decode(&self) -> Result<Envelope, Error> {
-        record::decode_record(&self.bytes, self.position, self.layout)
+        with_texts(
+            &self.texts,
+            record::decode_record(&self.bytes, self.position, self.layout)?,
+        )
     }
 }
 

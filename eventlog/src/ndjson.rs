@@ -36,6 +36,7 @@ use uuid::Uuid;
 
 use crate::chunk::Tail;
 use crate::record::{self, keys};
+use crate::texts::StoredText;
 use crate::writer::{ImportChunk, Message};
 use crate::{CommandRecord, Envelope, Error, EventLog, Head, codec, validate_stream_id};
 
@@ -63,8 +64,22 @@ struct Line {
     correlation_id: Option<Uuid>,
     causation_id: Option<Uuid>,
     payload: String,
+    /// Format 2: the commitments of the event's erasable texts, in hex (chained).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    text_commitments: Vec<String>,
+    /// The texts themselves, kept or erased (not chained).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    texts: Vec<TextLine>,
     prev_hash: String,
     hash: String,
+}
+
+/// One erasable text in an export: its words and salt, or what its erasure left.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+enum TextLine {
+    Kept { salt: String, text: String },
+    Erased(crate::texts::Tombstone),
 }
 
 /// What an import read, or what an export wrote: the number of events and the head.
@@ -151,6 +166,21 @@ impl ExportLines {
                 }
             },
         };
+        let texts = envelope
+            .texts
+            .iter()
+            .map(|text| match text {
+                StoredText::Kept { salt, text } => Ok(TextLine::Kept {
+                    salt: hex::encode(salt),
+                    text: text.clone(),
+                }),
+                StoredText::Erased(tombstone) => Ok(TextLine::Erased(tombstone.clone())),
+                StoredText::Missing => Err(Error::Corruption {
+                    at: Some(envelope.position),
+                    detail: "a text the chain commits to is missing from the text files".to_owned(),
+                }),
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         let line = Line {
             position: envelope.position,
             event_id: envelope.event_id,
@@ -167,6 +197,8 @@ impl ExportLines {
             correlation_id: envelope.correlation_id,
             causation_id: envelope.causation_id,
             payload: BASE64.encode(&envelope.payload),
+            text_commitments: envelope.text_commitments.iter().map(hex::encode).collect(),
+            texts,
             prev_hash: hex::encode(envelope.prev_hash),
             hash: hex::encode(envelope.hash),
         };
@@ -331,6 +363,7 @@ impl EventLog {
         let chunk = ImportChunk {
             after: (state.chunk_start.position, state.chunk_start.hash),
             writes: std::mem::take(&mut state.writes),
+            texts: std::mem::take(&mut state.texts),
             head: state.written,
             v2_from: state.v2_from.unwrap_or(state.head.position + 1),
         };
@@ -365,6 +398,7 @@ fn read_export(
         command: None,
         seen_commands: HashSet::new(),
         v2_from: None,
+        texts: Vec::new(),
     };
     let mut n_events = 0u64;
     let mut trailer: Option<(usize, Trailer)> = None;
@@ -401,6 +435,7 @@ fn read_export(
                 log.send_chunk(&mut state, false)?;
             } else {
                 state.writes.clear();
+                state.texts.clear();
                 state.n_in_chunk = 0;
             }
         }
@@ -486,6 +521,8 @@ struct ImportState {
     seen_commands: HashSet<String>,
     /// The first line in envelope format 2, once seen; every later line must be too.
     v2_from: Option<u64>,
+    /// The texts of the lines read since the last chunk was sent.
+    texts: Vec<(u64, u32, StoredText)>,
 }
 
 impl ImportState {
@@ -530,9 +567,54 @@ impl ImportState {
             payload: BASE64
                 .decode(&line.payload)
                 .map_err(|e| format!("le contenu (payload) n'est pas du base64 ({e})"))?,
+            text_commitments: line
+                .text_commitments
+                .iter()
+                .map(|c| hash_from_hex("text_commitments", c))
+                .collect::<Result<_, _>>()?,
+            texts: Vec::new(),
             prev_hash: hash_from_hex("prev_hash", &line.prev_hash)?,
             hash: hash_from_hex("hash", &line.hash)?,
         };
+        if envelope.actor_role.is_none() && !envelope.text_commitments.is_empty() {
+            return Err(format!(
+                "la position {} a des textes effaçables sans être au format d'enveloppe 2",
+                line.position
+            ));
+        }
+        if line.texts.len() != envelope.text_commitments.len() {
+            return Err(format!(
+                "la position {} engage {} texte(s) mais en donne {}",
+                line.position,
+                envelope.text_commitments.len(),
+                line.texts.len()
+            ));
+        }
+        for (slot, (text, committed)) in line
+            .texts
+            .into_iter()
+            .zip(&envelope.text_commitments)
+            .enumerate()
+        {
+            let stored = match text {
+                TextLine::Kept { salt, text } => {
+                    let salt: [u8; 16] = hex::decode(&salt)
+                        .ok()
+                        .and_then(|b| b.try_into().ok())
+                        .ok_or_else(|| format!("le sel du texte n° {} de la position {} n'est pas 16 octets en hexadécimal", slot + 1, line.position))?;
+                    if crate::texts::commitment(&salt, &text) != *committed {
+                        return Err(format!(
+                            "le texte n° {} de la position {} ne correspond pas à son empreinte",
+                            slot + 1,
+                            line.position
+                        ));
+                    }
+                    StoredText::Kept { salt, text }
+                }
+                TextLine::Erased(tombstone) => StoredText::Erased(tombstone),
+            };
+            self.texts.push((line.position, slot as u32, stored));
+        }
         let position = envelope.position;
         if envelope.prev_hash != self.head.hash {
             return Err(format!(

@@ -8,7 +8,8 @@
 //!
 //! Two layouts exist. Format 1 (records written before envelope format 2) holds the actor's
 //! name in field `actor`. Format 2 holds in `actor` the actor's stable id and, right after it,
-//! the actor's role: names live outside the chained bytes. A store knows from which position
+//! the actor's role: names live outside the chained bytes; after the payload, the commitments
+//! of the event's erasable texts, which live outside sled (`texts.rs`). A store knows from which position
 //! its records are in format 2 ([`Layout`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -54,6 +55,8 @@ pub(crate) struct CanonicalRef<'a> {
     pub correlation_id: Option<[u8; 16]>,
     pub causation_id: Option<[u8; 16]>,
     pub payload: &'a [u8],
+    /// Format 2 only: the commitments of the event's erasable texts (`texts.rs`).
+    pub text_commitments: &'a [[u8; 32]],
 }
 
 /// Format 1's bytes. Field order is the byte order: never change it (add a format instead).
@@ -95,6 +98,7 @@ struct V2Ref<'a> {
     causation_id: Option<[u8; 16]>,
     #[serde(with = "codec::bytes")]
     payload: &'a [u8],
+    text_commitments: &'a [[u8; 32]],
 }
 
 /// The owned twin of [`V2Ref`], for decoding; the two must encode identically.
@@ -116,6 +120,7 @@ struct CanonicalV2 {
     causation_id: Option<[u8; 16]>,
     #[serde(with = "codec::bytes")]
     payload: Vec<u8>,
+    text_commitments: Vec<[u8; 32]>,
 }
 
 /// The owned twin of [`V1Ref`], for decoding; the two must encode identically.
@@ -139,6 +144,9 @@ struct Canonical {
     causation_id: Option<[u8; 16]>,
     #[serde(with = "codec::bytes")]
     payload: Vec<u8>,
+    /// Never in format 1's bytes; set from format 2's.
+    #[serde(skip)]
+    text_commitments: Vec<[u8; 32]>,
 }
 
 pub(crate) fn date_to_days(date: NaiveDate) -> i32 {
@@ -192,6 +200,7 @@ pub(crate) fn encode_record(canonical: &CanonicalRef<'_>) -> Result<(Vec<u8>, [u
                 correlation_id: c.correlation_id,
                 causation_id: c.causation_id,
                 payload: c.payload,
+                text_commitments: c.text_commitments,
             },
             &mut bytes,
         )?,
@@ -248,6 +257,7 @@ pub(crate) fn decode_record(record: &[u8], at: u64, layout: Layout) -> Result<En
             correlation_id: c.correlation_id,
             causation_id: c.causation_id,
             payload: c.payload,
+            text_commitments: c.text_commitments,
         }
     } else {
         codec::decode(canonical).map_err(|e| corrupt(format!("record does not decode: {e}")))?
@@ -271,6 +281,8 @@ pub(crate) fn decode_record(record: &[u8], at: u64, layout: Layout) -> Result<En
         correlation_id: c.correlation_id.map(Uuid::from_bytes),
         causation_id: c.causation_id.map(Uuid::from_bytes),
         payload: c.payload,
+        text_commitments: c.text_commitments,
+        texts: Vec::new(),
         prev_hash: c.prev_hash,
         hash,
     })
@@ -294,6 +306,7 @@ pub(crate) fn canonical_of(envelope: &Envelope) -> CanonicalRef<'_> {
         correlation_id: envelope.correlation_id.map(|u| *u.as_bytes()),
         causation_id: envelope.causation_id.map(|u| *u.as_bytes()),
         payload: &envelope.payload,
+        text_commitments: &envelope.text_commitments,
     }
 }
 

@@ -121,6 +121,9 @@ pub struct NewEvent {
     pub causation_id: Option<Uuid>,
     /// Opaque bytes, usually `codec::encode` of a domain event.
     pub payload: Vec<u8>,
+    /// Texts a person typed that may have to be erased: stored outside sled, with a salted
+    /// commitment of each in the chained bytes (`texts.rs`).
+    pub texts: Vec<String>,
 }
 
 impl NewEvent {
@@ -141,7 +144,14 @@ impl NewEvent {
             correlation_id: None,
             causation_id: None,
             payload,
+            texts: Vec::new(),
         }
+    }
+
+    /// The same event with its erasable texts.
+    pub fn with_texts(mut self, texts: Vec<String>) -> Self {
+        self.texts = texts;
+        self
     }
 
     /// The same event, its actor acting in `role`.
@@ -267,6 +277,11 @@ pub struct Envelope {
     pub correlation_id: Option<Uuid>,
     pub causation_id: Option<Uuid>,
     pub payload: Vec<u8>,
+    /// Format 2: the salted commitment of each erasable text (chained).
+    pub text_commitments: Vec<[u8; 32]>,
+    /// The texts themselves, as the text files hold them (not chained; empty when the
+    /// envelope was decoded without them).
+    pub texts: Vec<crate::texts::StoredText>,
     pub prev_hash: [u8; 32],
     pub hash: [u8; 32],
 }

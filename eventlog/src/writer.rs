@@ -53,6 +53,8 @@ pub(crate) struct ImportChunk {
     pub after: (u64, [u8; 32]),
     /// `(key, value)` pairs for the `log` tree: records, stream index, command index.
     pub writes: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Texts of the chunk's events (and of events of later chunks), written first.
+    pub texts: Vec<(u64, u32, crate::texts::StoredText)>,
     /// The head after the chunk.
     pub head: Head,
     /// The first position in envelope format 2, as far as the import has read.
@@ -104,6 +106,8 @@ pub(crate) struct Writer {
     pub meta: sled::Tree,
     /// The first position in envelope format 2, shared with the handle (an import sets it).
     pub layout: Arc<std::sync::atomic::AtomicU64>,
+    /// The erasable texts, written before the records that commit to them.
+    pub texts: Arc<crate::texts::TextStore>,
 }
 
 impl Writer {
@@ -195,6 +199,7 @@ impl Writer {
 
     /// Flushes everything applied so far, then records the applied head in the mark.
     fn flush(&mut self) -> Result<(), Error> {
+        self.texts.sync()?;
         self.db.flush()?;
         self.mark.lock().write(&self.head)
     }
@@ -242,6 +247,7 @@ impl Writer {
         StatsCounters::add(&self.stats.groups, 1);
         let mut group = Group {
             batch: sled::Batch::default(),
+            texts: Vec::new(),
             head: self.head,
             versions: HashMap::new(),
             commands: HashMap::new(),
@@ -260,8 +266,11 @@ impl Writer {
             results.push((reply, result));
         }
         if group.written {
-            if let Err(error) = self.log.apply_batch(group.batch) {
-                let error = Error::from(error);
+            let applied = self
+                .texts
+                .append(&group.texts)
+                .and_then(|()| self.log.apply_batch(group.batch).map_err(Error::from));
+            if let Err(error) = applied {
                 *self.failed.lock() = Some(error.to_string());
                 for (reply, result) in results {
                     reply.send(result.and_then(|_| Err(clone_error(&error))));
@@ -340,6 +349,7 @@ impl Writer {
         // so that a failing append leaves nothing half-staged in the batch.
         let mut writes: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(request.n_events() + 1);
         let mut records: Vec<Vec<u8>> = Vec::with_capacity(request.n_events());
+        let mut texts = Vec::new();
         let mut head = group.head;
         let mut new_versions = Vec::with_capacity(request.streams.len());
         let first_position = head.position + 1;
@@ -351,6 +361,20 @@ impl Writer {
             for event in &stream.events {
                 let position = head.position + 1;
                 version += 1;
+                let mut commitments = Vec::with_capacity(event.texts.len());
+                for (slot, text) in event.texts.iter().enumerate() {
+                    let mut salt = [0u8; 16];
+                    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
+                    commitments.push(crate::texts::commitment(&salt, text));
+                    texts.push((
+                        position,
+                        slot as u32,
+                        crate::texts::StoredText::Kept {
+                            salt,
+                            text: text.clone(),
+                        },
+                    ));
+                }
                 let canonical = CanonicalRef {
                     prev_hash: head.hash,
                     position,
@@ -367,6 +391,7 @@ impl Writer {
                     correlation_id: event.correlation_id.map(|u| *u.as_bytes()),
                     causation_id: event.causation_id.map(|u| *u.as_bytes()),
                     payload: &event.payload,
+                    text_commitments: &commitments,
                 };
                 let (bytes, hash) = record::encode_record(&canonical)?;
                 records.push(bytes);
@@ -396,6 +421,7 @@ impl Writer {
         for (key, value) in writes {
             group.batch.insert(key, value);
         }
+        group.texts.extend(texts);
         for (position, record) in (first_position..).zip(records) {
             self.tail.append(&mut group.batch, position, record);
         }
@@ -415,6 +441,7 @@ impl Writer {
                     .to_owned(),
             ));
         }
+        self.texts.append(&import.texts)?;
         // The layout is set before the records it describes become readable.
         self.meta
             .insert(crate::log::V2_FROM_KEY, &import.v2_from.to_be_bytes())?;
@@ -436,6 +463,7 @@ impl Writer {
     fn abort_import(&mut self) -> Result<(), Error> {
         self.log.clear()?;
         self.meta.remove(crate::log::V2_FROM_KEY)?;
+        self.texts.clear()?;
         self.layout.store(1, std::sync::atomic::Ordering::Release);
         self.head = Head::EMPTY;
         self.tail = Tail::empty(1);
@@ -514,6 +542,8 @@ impl Flusher {
 
 struct Group {
     batch: sled::Batch,
+    /// The texts of the group's events, written (and fsync'd) before the batch.
+    texts: Vec<(u64, u32, crate::texts::StoredText)>,
     head: Head,
     versions: HashMap<String, u64>,
     commands: HashMap<String, CommandRecord>,

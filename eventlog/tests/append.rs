@@ -551,6 +551,7 @@ fn envelopes_carry_every_field_given_and_unique_v7_event_ids() {
         correlation_id: Some(correlation),
         causation_id: Some(causation),
         payload: vec![0, 1, 2, 255],
+        texts: vec!["Un résumé".into()],
     };
     log.append_blocking(
         AppendRequest::single(

@@ -455,6 +455,8 @@ fn as_format_1(text: &str, name: &str) -> String {
             payload: base64::engine::general_purpose::STANDARD
                 .decode(text_of("payload"))
                 .unwrap(),
+            text_commitments: Vec::new(),
+            texts: Vec::new(),
             prev_hash: prev,
             hash: [0; 32],
         };

@@ -54,6 +54,8 @@ fn full_envelope() -> Envelope {
         correlation_id: Some(Uuid::parse_str("01933b8e-0000-7000-8000-000000000001").unwrap()),
         causation_id: Some(Uuid::parse_str("01933b8e-0000-7000-8000-000000000002").unwrap()),
         payload: b"{\"amount_cents\":125000}".to_vec(),
+        text_commitments: Vec::new(),
+        texts: Vec::new(),
         prev_hash: [0xab; 32],
         hash: [0; 32],
     };
@@ -79,6 +81,8 @@ fn minimal_envelope() -> Envelope {
         correlation_id: None,
         causation_id: None,
         payload: vec![],
+        text_commitments: Vec::new(),
+        texts: Vec::new(),
         prev_hash: [0; 32],
         hash: [0; 32],
     };
@@ -115,8 +119,10 @@ fn v2(mut envelope: Envelope, actor_id: &str, role: &str) -> Envelope {
 
 #[test]
 fn stored_envelope_format_2_with_every_field_is_unchanged() {
+    let mut envelope = full_envelope();
+    envelope.text_commitments = vec![[0x5a; 32], [0xa5; 32]];
     let envelope = v2(
-        full_envelope(),
+        envelope,
         "person:01933b8e-0000-7000-8000-0000000000aa",
         "COORDINATOR",
     );
@@ -136,9 +142,11 @@ fn stored_envelope_format_2_with_no_optional_field_is_unchanged() {
 }
 
 #[test]
-fn canonical_bytes_of_format_2_hold_the_actor_id_then_its_role() {
+fn canonical_bytes_of_format_2_hold_the_actor_id_its_role_and_the_text_commitments() {
     // GUARANTEES.md, format 2: format 1's fields with the role after the actor's id.
-    let envelope = v2(minimal_envelope(), "token:t1", "PILOT");
+    let mut envelope = minimal_envelope();
+    envelope.text_commitments = vec![[7; 32]];
+    let envelope = v2(envelope, "token:t1", "PILOT");
     let v1 = minimal_envelope().canonical_bytes();
     // Format 1 up to the actor: prev_hash … effective_on, then `6 system`.
     let before_actor = v1.len() - (8 + 6) - 3 - 8;
@@ -149,6 +157,8 @@ fn canonical_bytes_of_format_2_hold_the_actor_id_then_its_role() {
     expected.extend_from_slice(b"PILOT");
     expected.extend_from_slice(&[0, 0, 0]); // command, correlation, causation: None
     expected.extend_from_slice(&0u64.to_le_bytes()); // payload length
+    expected.extend_from_slice(&1u64.to_le_bytes()); // one text commitment
+    expected.extend_from_slice(&[7; 32]);
     assert_eq!(
         hex::encode(envelope.canonical_bytes()),
         hex::encode(&expected)

@@ -57,6 +57,9 @@ pub struct Moment {
     pub head: u64,
     /// The read models' applied position.
     pub projected: u64,
+    /// How many erasures were applied: an erasure changes answers without moving the head past
+    /// its own event.
+    pub erasures: u64,
     /// Today in Europe/Paris (`reportsDue` depends on it).
     pub today: NaiveDate,
 }
@@ -180,6 +183,7 @@ mod tests {
         Moment {
             head,
             projected: head,
+            erasures: 0,
             today: NaiveDate::from_ymd_opt(2026, 3, 14).unwrap(),
         }
     }

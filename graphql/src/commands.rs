@@ -487,7 +487,7 @@ impl CommandService {
             .events
             .iter()
             .map(|event| {
-                let encoded = registry::encode(&event.clone().into());
+                let encoded = registry::encode_erasable(&event.clone().into());
                 NewEvent::new(
                     encoded.event_type,
                     encoded.schema_version,
@@ -496,6 +496,7 @@ impl CommandService {
                     encoded.payload,
                 )
                 .with_role(issuer.actor.role.code())
+                .with_texts(encoded.texts)
             })
             .collect();
         StreamAppend {

@@ -37,6 +37,7 @@ pub mod cache;
 pub mod clock;
 pub mod commands;
 pub mod connections;
+pub mod erasure;
 pub mod error;
 pub mod export;
 pub mod integrity;

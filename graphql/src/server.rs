@@ -378,6 +378,10 @@ async fn answer_http(
                 let moment = Moment {
                     head: server.state.log.head().position,
                     projected: projector.position(),
+                    erasures: server
+                        .state
+                        .erasures
+                        .load(std::sync::atomic::Ordering::Acquire),
                     today: server.state.clock.today(),
                 };
                 (key, moment)

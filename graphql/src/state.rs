@@ -64,6 +64,8 @@ pub struct AppState {
     pub people: crate::people::PeopleStore,
     /// The names of the actors envelopes name by id.
     pub actors: crate::actors::ActorNames,
+    /// Counts the erasures applied: answers kept from before one are never served again.
+    pub erasures: Arc<std::sync::atomic::AtomicU64>,
     /// The sessions of people signed in.
     pub sessions: crate::sessions::SessionStore,
     /// The OpenID Connect provider, when sign-in is configured.
@@ -99,6 +101,7 @@ impl AppState {
                 .map_err(|e| TokenError::Invalid(e.to_string()))?,
             tokens,
             people,
+            erasures: Arc::default(),
             sessions: crate::sessions::SessionStore::default(),
             oidc: None,
             log,

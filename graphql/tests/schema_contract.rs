@@ -218,6 +218,8 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "Programme.availableCommands",
     "Query.checkDocument",
     "TimelineEntry.actorId",
+    "ErasurePayload",
+    "Mutation.eraseText",
     "DocumentCheck",
     "Query.beneficiaries",
     "Provenance",

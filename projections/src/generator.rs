@@ -1263,6 +1263,7 @@ impl Sim<'_> {
             encoded.payload,
         )
         .with_role(role.code())
+        .with_texts(encoded.texts)
     }
 
     /// The context of a command of `role` in programme `p`, gathered from what was generated.
@@ -1321,7 +1322,7 @@ impl Sim<'_> {
                 *sum = sum.saturating_add(g.amount);
             }
             out.push(Self::new_event(
-                registry::encode(&event),
+                registry::encode_erasable(&event),
                 decided.effective_on,
                 role,
             ));
@@ -2297,7 +2298,7 @@ impl Sim<'_> {
                 let mut out = Vec::new();
                 for event in result.dated() {
                     out.push(Self::new_event(
-                        registry::encode(&DomainEvent::Action(event.event.clone())),
+                        registry::encode_erasable(&DomainEvent::Action(event.event.clone())),
                         event.effective_on,
                         Role::Pilot,
                     ));

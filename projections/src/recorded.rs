@@ -20,6 +20,24 @@ pub struct RecordedEvent {
     pub event: DomainEvent,
 }
 
+/// What a stored text shows: its words, or what its erasure left, « texte effacé le 5 décembre
+/// 2026 : motif » (every read, print and export from then on, for every past bound too).
+pub fn shown_text(text: &eventlog::texts::StoredText) -> String {
+    use eventlog::texts::StoredText;
+    match text {
+        StoredText::Kept { text, .. } => text.clone(),
+        StoredText::Erased(t) => erasure_notice(t.on, &t.reason),
+        StoredText::Missing => {
+            "texte illisible (fichiers de textes du registre endommagés)".to_owned()
+        }
+    }
+}
+
+/// « texte effacé le 5 décembre 2026 : motif ».
+pub fn erasure_notice(on: NaiveDate, reason: &str) -> String {
+    format!("texte effacé le {} : {reason}", domain::fr::date(on))
+}
+
 /// Who recorded an event, as its envelope says it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Recorder {
@@ -87,10 +105,11 @@ impl RecordedEvent {
                 position: envelope.position,
                 stream_id: envelope.stream_id.clone(),
             })?;
-        let event = registry::decode(
+        let event = registry::decode_with_texts(
             &envelope.event_type,
             envelope.schema_version,
             &envelope.payload,
+            envelope.texts.iter().map(shown_text).collect(),
         )
         .map_err(|source| ReadError::Decode {
             position: envelope.position,

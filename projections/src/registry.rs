@@ -16,6 +16,9 @@ pub struct EncodedEvent {
     pub event_type: &'static str,
     pub schema_version: u16,
     pub payload: Vec<u8>,
+    /// The erasable texts taken out of the payload ([`encode_erasable`]), in order; empty for
+    /// [`encode`].
+    pub texts: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,87 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
         schema_version: event.schema_version(),
         // A plain struct of strings, integers and enums always encodes into a Vec.
         payload: eventlog::codec::encode(event).expect("domain events always encode"),
+        texts: Vec::new(),
+    }
+}
+
+/// Encodes an event with its erasable texts (titles, notes, narratives) taken out of the
+/// payload, each an empty string there, for the log's erasable texts: what the command
+/// service writes (envelope format 2). [`decode_with_texts`] puts them back.
+pub fn encode_erasable(event: &DomainEvent) -> EncodedEvent {
+    let (payload, texts) = domain::values::erasable::taking(|| {
+        eventlog::codec::encode(event).expect("domain events always encode")
+    });
+    EncodedEvent {
+        event_type: event.event_type(),
+        schema_version: event.schema_version(),
+        payload,
+        texts,
+    }
+}
+
+/// [`decode`] giving `texts`, in order, to the erasable texts the payload holds as empty
+/// strings (a payload written by [`encode`] holds none, and decodes the same).
+pub fn decode_with_texts(
+    event_type: &str,
+    schema_version: u16,
+    payload: &[u8],
+    texts: Vec<String>,
+) -> Result<DomainEvent, DecodeError> {
+    domain::values::erasable::giving(texts, || decode(event_type, schema_version, payload))
+}
+
+/// The place of each erasable text of `event` in its JSON data (`summary`, `items[1]`,
+/// `requested[0].note`), in the order [`encode_erasable`] takes them out.
+pub fn erasable_fields(event: &DomainEvent) -> Vec<String> {
+    const MARK: &str = "\u{1}chronique-erasable\u{1}";
+    // The payload without its texts, decoded with a numbered mark in place of each: the JSON
+    // of that event says where each mark, hence each text, sits.
+    let (bytes, texts) = domain::values::erasable::taking(|| eventlog::codec::encode(event));
+    let Ok(bytes) = bytes else {
+        return Vec::new();
+    };
+    let marks: Vec<String> = (0..texts.len()).map(|i| format!("{MARK}{i}")).collect();
+    let marked = domain::values::erasable::giving(marks, || {
+        decode(event.event_type(), event.schema_version(), &bytes)
+    });
+    let Ok(marked) = marked else {
+        return Vec::new();
+    };
+    let mut places = vec![String::new(); texts.len()];
+    if let Ok(json) = serde_json::to_value(&marked) {
+        walk(&json, String::new(), &mut |path, text| {
+            if let Some(place) = text
+                .strip_prefix(MARK)
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|i| places.get_mut(i))
+            {
+                *place = path;
+            }
+        });
+    }
+    places
+}
+
+fn walk(value: &serde_json::Value, path: String, found: &mut impl FnMut(String, &str)) {
+    match value {
+        serde_json::Value::String(text) => found(path, text),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(item, format!("{path}[{i}]"), found);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (key, item) in fields {
+                let path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                walk(item, path, found);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -112,6 +196,7 @@ pub fn decode(
         ("TerritoryChanged", 1) => |v: TerritoryChanged| p(v.into()), TerritoryChanged;
         ("ReviewSectionWritten", 1) => |v: ReviewSectionWritten| p(v.into()), ReviewSectionWritten;
         ("AnnualReviewValidated", 1) => |v: AnnualReviewValidated| p(v.into()), AnnualReviewValidated;
+        ("TextErased", 1) => |v: TextErased| p(v.into()), TextErased;
         ("PartnerRegistered", 1) => |v: PartnerRegisteredV1| pa(PartnerRegistered::from(v).into()), PartnerRegisteredV1;
         ("PartnerRegistered", 2) => |v: PartnerRegistered| pa(v.into()), PartnerRegistered;
         ("PartnerLeftAlliance", 1) => |v: PartnerLeftAlliance| pa(v.into()), PartnerLeftAlliance;

@@ -225,6 +225,10 @@ fn programme_sentence(view: &ProgrammeView, e: &ProgrammeEvent) -> String {
                 x.year, x.session
             ),
         },
+        ProgrammeEvent::TextErased(x) => format!(
+            "Texte effacé : « {} » de l'événement n° {}, motif : {}",
+            x.field, x.position, x.reason
+        ),
         ProgrammeEvent::TerritoryChanged(x) => {
             let communes: Vec<&str> = x.communes.iter().map(|c| c.as_str()).collect();
             format!(

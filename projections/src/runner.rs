@@ -1,6 +1,6 @@
 //! The projection runner: the live [`ReadModel`] in memory, fed by the log in order.
 //!
-//! [`Projector::start`] loads the last snapshot from the log's key-value area, catches up
+//! [`Projector::start`] loads the last snapshot from its file beside the log, catches up
 //! synchronously from its checkpoint to the head (so that the first reader already sees every
 //! acknowledged event), then follows the log on a thread of its own. Readers take a shared lock
 //! ([`Projector::read`]); the thread takes the exclusive lock once per batch of decoded events.
@@ -9,7 +9,9 @@
 //! - Events are applied in log order, each exactly once; an event that does not decode stops
 //!   the projector loudly (logged, and [`Projector::status`] / [`Projector::wait_for`] report
 //!   it): it is never skipped.
-//! - A snapshot is written atomically (header and body in one [`KvBatch`]); one that is of
+//! - A snapshot is written atomically (one file, written to a copy then renamed:
+//!   `EventLog::write_file`); it holds texts that may be erased, so it is never given to sled,
+//!   which keeps overwritten values in its files for a while. One that is of
 //!   another layout, does not decode, or does not match the log (checkpoint beyond the head, or
 //!   another event's hash at its checkpoint) is discarded with a warning and the model rebuilt
 //!   from position 1: never a crash.
@@ -18,12 +20,14 @@
 //!
 //! # Snapshot format
 //!
-//! Tree `projections` of the key-value area:
-//! - key `snapshot-header`: `b"CHRQSNAP"`, the layout version (`u32` big-endian), the
+//! The file `files/projections.snapshot` of the store:
+//! - a header: `b"CHRQSNAP"`, the layout version (`u32` big-endian), the
 //!   checkpoint position (`u64` big-endian), the hash of the event at the checkpoint (32 bytes,
 //!   zero for position 0), the body's length and its FNV-1a 64 checksum (`u64` big-endian
 //!   each): 68 bytes;
-//! - key `snapshot-body`: `eventlog::codec::encode(&ReadModel)`.
+//! - then the body: `eventlog::codec::encode(&ReadModel)`.
+//!
+//! Builds before erasable texts kept it in sled's tree `projections`; it is removed at start.
 //!
 //! The checksum is checked before decoding: the codec trusts length prefixes, so damaged bytes
 //! could otherwise ask for an absurd allocation. A body of an older shape under the *same*
@@ -33,7 +37,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use eventlog::{EventLog, KvBatch, KvTree, RawRecord};
+use eventlog::{EventLog, KvBatch, RawRecord};
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use tokio::sync::watch;
 
@@ -55,6 +59,9 @@ pub const SNAPSHOT_LAYOUT_VERSION: u32 = 5;
 
 /// The key-value tree holding the snapshot.
 pub const SNAPSHOT_TREE: &str = "projections";
+/// The snapshot's file beside the log (`EventLog::write_file`): header, then body.
+pub const SNAPSHOT_FILE: &str = "projections.snapshot";
+/// Where builds before erasable texts kept the snapshot, in sled: removed at start.
 const HEADER_KEY: &[u8] = b"snapshot-header";
 const BODY_KEY: &[u8] = b"snapshot-body";
 const MAGIC: &[u8; 8] = b"CHRQSNAP";
@@ -140,7 +147,6 @@ pub struct Projector {
 struct Inner {
     // Before `log`: fields drop in order, and the log's last handle waits on drop until no
     // sled handle of its store is left, this tree included.
-    kv: KvTree,
     log: EventLog,
     model: RwLock<ReadModel>,
     progress: watch::Sender<Progress>,
@@ -166,7 +172,7 @@ impl Projector {
     /// Works from plain sync code and from inside a tokio runtime (it blocks while catching up:
     /// call it from `spawn_blocking` in an async context if that matters).
     pub fn start(log: &EventLog, options: ProjectorOptions) -> Result<Projector, ProjectorError> {
-        let kv = log.kv_tree(SNAPSHOT_TREE)?;
+        forget_snapshot_in_sled(log)?;
         let (mut model, snapshot_position, snapshot_discarded) = match load_snapshot(log)? {
             SnapshotLoad::Loaded(model) => {
                 let p = model.position();
@@ -196,7 +202,6 @@ impl Projector {
         let projector = Projector {
             inner: Arc::new(Inner {
                 log: log.clone(),
-                kv,
                 model: RwLock::new(model),
                 progress,
                 stop,
@@ -306,7 +311,7 @@ impl Projector {
             (model.position(), eventlog::codec::encode(&*model)?)
         };
         let encoded = started.elapsed();
-        write_snapshot(&self.inner.log, &self.inner.kv, position, &body)?;
+        write_snapshot(&self.inner.log, position, &body)?;
         tracing::debug!(
             position,
             bytes = body.len(),
@@ -637,10 +642,10 @@ pub enum SnapshotLoad {
 /// Reads the snapshot and checks it against the log (layout, length, decoding, checkpoint
 /// within the head, hash of the event at the checkpoint).
 pub fn load_snapshot(log: &EventLog) -> Result<SnapshotLoad, ProjectorError> {
-    let kv = log.kv_tree(SNAPSHOT_TREE)?;
-    let Some(header) = kv.get(HEADER_KEY)? else {
+    let Some(file) = log.read_file(SNAPSHOT_FILE)? else {
         return Ok(SnapshotLoad::Missing);
     };
+    let (header, body) = file.split_at(file.len().min(HEADER_LEN));
     let discard = |reason: String| Ok(SnapshotLoad::Discarded(reason));
     if header.len() != HEADER_LEN || &header[..8] != MAGIC {
         return discard("the snapshot header is not one this build writes".to_owned());
@@ -666,19 +671,16 @@ pub fn load_snapshot(log: &EventLog) -> Result<SnapshotLoad, ProjectorError> {
             "the event at the snapshot checkpoint {position} is not the one snapshotted"
         ));
     }
-    let Some(body) = kv.get(BODY_KEY)? else {
-        return discard("the snapshot body is missing".to_owned());
-    };
     if body.len() as u64 != body_len {
         return discard(format!(
             "snapshot body of {} bytes, header says {body_len}",
             body.len()
         ));
     }
-    if fnv1a(&body) != checksum {
+    if fnv1a(body) != checksum {
         return discard("the snapshot body does not match its checksum".to_owned());
     }
-    let model: ReadModel = match eventlog::codec::decode(&body) {
+    let model: ReadModel = match eventlog::codec::decode(body) {
         Ok(model) => model,
         Err(error) => return discard(format!("the snapshot body does not decode: {error}")),
     };
@@ -693,9 +695,8 @@ pub fn load_snapshot(log: &EventLog) -> Result<SnapshotLoad, ProjectorError> {
 
 /// Saves `model` as the snapshot (atomically: header and body in one batch, then flushed).
 pub fn save_snapshot(log: &EventLog, model: &ReadModel) -> Result<(), ProjectorError> {
-    let kv = log.kv_tree(SNAPSHOT_TREE)?;
     let body = eventlog::codec::encode(model)?;
-    write_snapshot(log, &kv, model.position(), &body)
+    write_snapshot(log, model.position(), &body)
 }
 
 fn event_hash(log: &EventLog, position: u64) -> Result<[u8; 32], ProjectorError> {
@@ -705,13 +706,8 @@ fn event_hash(log: &EventLog, position: u64) -> Result<[u8; 32], ProjectorError>
     Ok(log.get(position)?.map_or([0xff; 32], |e| e.hash))
 }
 
-fn write_snapshot(
-    log: &EventLog,
-    kv: &KvTree,
-    position: u64,
-    body: &[u8],
-) -> Result<(), ProjectorError> {
-    write_snapshot_as(log, kv, SNAPSHOT_LAYOUT_VERSION, position, body)
+fn write_snapshot(log: &EventLog, position: u64, body: &[u8]) -> Result<(), ProjectorError> {
+    write_snapshot_as(log, SNAPSHOT_LAYOUT_VERSION, position, body)
 }
 
 /// Writes a snapshot with any layout, position and body: for tests of the rules that discard
@@ -722,8 +718,7 @@ pub fn write_raw_snapshot(
     position: u64,
     body: &[u8],
 ) -> Result<(), ProjectorError> {
-    let kv = log.kv_tree(SNAPSHOT_TREE)?;
-    write_snapshot_as(log, &kv, layout, position, body)
+    write_snapshot_as(log, layout, position, body)
 }
 
 /// FNV-1a, 64 bits: enough to tell damaged bytes, and no dependency.
@@ -735,7 +730,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 fn write_snapshot_as(
     log: &EventLog,
-    kv: &KvTree,
     layout: u32,
     position: u64,
     body: &[u8],
@@ -747,21 +741,27 @@ fn write_snapshot_as(
     header.extend_from_slice(&event_hash(log, position)?);
     header.extend_from_slice(&(body.len() as u64).to_be_bytes());
     header.extend_from_slice(&fnv1a(body).to_be_bytes());
-    let mut batch = KvBatch::default();
-    batch.insert(HEADER_KEY, &header);
-    batch.insert(BODY_KEY, body);
-    kv.apply(batch)?;
-    kv.flush()?;
+    header.extend_from_slice(body);
+    log.write_file(SNAPSHOT_FILE, &header)?;
     Ok(())
 }
 
 /// Removes the snapshot (the next start rebuilds from position 1).
 pub fn discard_snapshot(log: &EventLog) -> Result<(), ProjectorError> {
+    log.remove_file(SNAPSHOT_FILE)?;
+    Ok(())
+}
+
+/// Removes a snapshot that an earlier build kept in sled's key-value area (it holds texts that
+/// must be erasable; sled is never given them again).
+fn forget_snapshot_in_sled(log: &EventLog) -> Result<(), ProjectorError> {
     let kv = log.kv_tree(SNAPSHOT_TREE)?;
-    let mut batch = KvBatch::default();
-    batch.remove(HEADER_KEY);
-    batch.remove(BODY_KEY);
-    kv.apply(batch)?;
-    kv.flush()?;
+    if kv.get(HEADER_KEY)?.is_some() || kv.get(BODY_KEY)?.is_some() {
+        let mut batch = KvBatch::default();
+        batch.remove(HEADER_KEY);
+        batch.remove(BODY_KEY);
+        kv.apply(batch)?;
+        kv.flush()?;
+    }
     Ok(())
 }

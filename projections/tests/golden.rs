@@ -91,6 +91,12 @@ fn current_samples() -> Vec<DomainEvent> {
             session: session("copil-mars"),
         }
         .into()),
+        p(TextErased {
+            position: 42,
+            field: name("summary"),
+            reason: note("Prénom d'un enfant écrit par erreur"),
+        }
+        .into()),
         p(FunderRegistered {
             funder: funder("fonds-cite"),
             name: name("Fonds de la cité"),
@@ -529,4 +535,71 @@ fn a_truncated_payload_is_an_error_that_names_its_type() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("ActionProposed v2"), "{err}");
+}
+
+/// The payload the command service stores (envelope format 2): every erasable text (title,
+/// note, narrative) taken out, an empty string in its place; pinned per event type that has
+/// any, and decoded back whole with its texts.
+#[test]
+fn erasable_encodings_are_pinned_and_give_their_texts_back() {
+    let write_missing = std::env::var_os("CHRONIQUE_WRITE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    let mut with_texts = 0;
+    for event in current_samples() {
+        let encoded = registry::encode_erasable(&event);
+        let decoded = registry::decode_with_texts(
+            encoded.event_type,
+            encoded.schema_version,
+            &encoded.payload,
+            encoded.texts.clone(),
+        )
+        .unwrap();
+        assert_eq!(decoded, event, "{}", encoded.event_type);
+        let fields = registry::erasable_fields(&event);
+        assert_eq!(fields.len(), encoded.texts.len(), "{}", encoded.event_type);
+        assert!(fields.iter().all(|f| !f.is_empty()), "{fields:?}");
+        if encoded.texts.is_empty() {
+            assert_eq!(encoded.payload, registry::encode(&event).payload);
+            continue;
+        }
+        with_texts += 1;
+        for text in &encoded.texts {
+            assert!(
+                !encoded
+                    .payload
+                    .windows(text.len())
+                    .any(|w| w == text.as_bytes()),
+                "{}: « {text} » is still in the payload",
+                encoded.event_type
+            );
+        }
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(encoded.event_type)
+            .join(format!("v{}-erasable.bin", encoded.schema_version));
+        if !path.exists() && write_missing {
+            std::fs::write(&path, &encoded.payload).unwrap();
+        }
+        match std::fs::read(&path) {
+            Ok(stored) if stored == encoded.payload => {}
+            Ok(_) => failures.push(format!("{}: the erasable encoding changed", path.display())),
+            Err(e) => failures.push(format!("{}: missing ({e})", path.display())),
+        }
+    }
+    assert!(with_texts > 20, "{with_texts} samples with texts");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Where the texts of an action's proposal sit, as `eraseText` names them.
+    let proposal = current_samples()
+        .into_iter()
+        .find(|e| e.event_type() == "ActionProposed")
+        .unwrap();
+    let fields = registry::erasable_fields(&proposal);
+    assert!(
+        fields.starts_with(&[
+            "reference".to_owned(),
+            "title".to_owned(),
+            "summary".to_owned()
+        ]),
+        "{fields:?}"
+    );
 }

@@ -27,6 +27,11 @@ fn copy(log: &EventLog, envelope: &Envelope) {
         correlation_id: envelope.correlation_id,
         causation_id: envelope.causation_id,
         payload: envelope.payload.clone(),
+        texts: envelope
+            .texts
+            .iter()
+            .map(|t| t.text().unwrap_or_default().to_owned())
+            .collect(),
     };
     log.append_blocking(AppendRequest::single(
         envelope.stream_id.clone(),

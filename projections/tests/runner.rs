@@ -8,7 +8,7 @@ use projections::generator::{self, GeneratorParams, SimulatedClock};
 use projections::model::ReadModel;
 use projections::recorded::RecordedEvent;
 use projections::runner::{
-    self, Projector, ProjectorOptions, SNAPSHOT_TREE, SnapshotLoad, Status, WaitError,
+    self, Projector, ProjectorOptions, SNAPSHOT_FILE, SnapshotLoad, Status, WaitError,
 };
 
 fn open(dir: &Path) -> EventLog {
@@ -204,13 +204,13 @@ fn a_damaged_snapshot_is_discarded_and_the_model_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
     let log = generated(dir.path());
     runner::save_snapshot(&log, &runner::rebuild(&log).unwrap()).unwrap();
-    let kv = log.kv_tree(SNAPSHOT_TREE).unwrap();
-    let mut body = kv.get(b"snapshot-body").unwrap().unwrap();
-    // A length prefix turned into nonsense: decoding it would ask for petabytes.
-    for b in &mut body[8..16] {
+    let mut file = log.read_file(SNAPSHOT_FILE).unwrap().unwrap();
+    // A length prefix of the body (after the 68 bytes of the header) turned into nonsense:
+    // decoding it would ask for petabytes.
+    for b in &mut file[68 + 8..68 + 16] {
         *b = 0x7f;
     }
-    kv.insert(b"snapshot-body", body).unwrap();
+    log.write_file(SNAPSHOT_FILE, &file).unwrap();
     assert_discarded_and_rebuilt(&log, "damaged body");
 }
 
@@ -238,10 +238,9 @@ fn a_snapshot_of_another_log_is_discarded_and_the_model_rebuilt() {
     // The event at the checkpoint is not the one the snapshot saw (a log restored or
     // imported anew in the same directory).
     runner::save_snapshot(&log, &partial).unwrap();
-    let kv = log.kv_tree(SNAPSHOT_TREE).unwrap();
-    let mut header = kv.get(b"snapshot-header").unwrap().unwrap();
-    header[20] ^= 0xff;
-    kv.insert(b"snapshot-header", header).unwrap();
+    let mut file = log.read_file(SNAPSHOT_FILE).unwrap().unwrap();
+    file[20] ^= 0xff;
+    log.write_file(SNAPSHOT_FILE, &file).unwrap();
     assert_discarded_and_rebuilt(&log, "hash at the checkpoint differs");
 }
 

@@ -159,6 +159,18 @@ impl TestApp {
         self.client.get(self.url(path)).send().expect("GET")
     }
 
+    /// The body of `GET path` with `token`; fails unless it is 200.
+    pub fn get_with(&self, token: &str, path: &str) -> Vec<u8> {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .expect("GET");
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        response.bytes().expect("a body").to_vec()
+    }
+
     /// POSTs a GraphQL operation; returns the HTTP status and the JSON body.
     pub fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
         let mut request = self

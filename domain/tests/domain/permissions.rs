@@ -81,6 +81,8 @@ fn the_table_of_domain_md_is_the_table_of_permitted() {
             &[Pilot, Coordinator],
         ),
         (&[EvaluateAction], &[Evaluator, Pilot, Coordinator]),
+        // eraseText: PILOT; ADMIN for any programme.
+        (&[EraseText], &[Admin, Pilot]),
     ];
     let mut covered = 0;
     for (commands, roles) in table {

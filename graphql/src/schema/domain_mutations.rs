@@ -238,7 +238,7 @@ pub struct DecisionsPayload {
 
 // ---------------------------------------------------------------------------------- parsing
 
-fn programme_id(id: &str) -> Result<ProgrammeId, ApiError> {
+pub(super) fn programme_id(id: &str) -> Result<ProgrammeId, ApiError> {
     Ok(ProgrammeId::parse(id)?)
 }
 fn to_action_id(id: &str) -> Result<ActionId, ApiError> {
@@ -256,7 +256,10 @@ fn funder_id(id: &str) -> Result<FunderId, ApiError> {
 fn axis(code: &str) -> Result<AxisCode, ApiError> {
     Ok(AxisCode::parse(code)?)
 }
-fn text<const MAX: usize>(field: &'static str, value: &str) -> Result<Text<MAX>, ApiError> {
+pub(super) fn text<const MAX: usize>(
+    field: &'static str,
+    value: &str,
+) -> Result<Text<MAX>, ApiError> {
     Ok(Text::<MAX>::parse(field, value)?)
 }
 fn texts<const MAX: usize>(
@@ -339,7 +342,10 @@ fn canonical(value: &Value, out: &mut String) {
 }
 
 /// The service's view of the options, with the fingerprint of the mutation as sent.
-fn meta(ctx: &Context<'_>, options: &Option<CommandOptions>) -> Result<CommandMeta, ApiError> {
+pub(super) fn meta(
+    ctx: &Context<'_>,
+    options: &Option<CommandOptions>,
+) -> Result<CommandMeta, ApiError> {
     let arguments = ctx
         .field()
         .arguments()
@@ -379,7 +385,7 @@ fn effective_on(options: &Option<CommandOptions>) -> Option<chrono::NaiveDate> {
     options.as_ref().and_then(|o| o.effective_on).map(|d| d.0)
 }
 
-fn command<C>(command: C, options: &Option<CommandOptions>) -> Command<C> {
+pub(super) fn command<C>(command: C, options: &Option<CommandOptions>) -> Command<C> {
     Command {
         command,
         effective_on: effective_on(options),
@@ -387,7 +393,7 @@ fn command<C>(command: C, options: &Option<CommandOptions>) -> Command<C> {
 }
 
 /// The caller, its issuer for the log, the state and the command service.
-fn context<'a>(
+pub(super) fn context<'a>(
     ctx: &Context<'a>,
 ) -> Result<(&'a Viewer, Issuer, &'a AppState, CommandService), ApiError> {
     let viewer = Viewer::of(ctx)?;

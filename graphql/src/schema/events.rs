@@ -58,10 +58,15 @@ pub struct EventConnection {
 /// The payload of a stored event as JSON text: the current struct of its type (old versions
 /// upcast), serialised field by field.
 pub fn payload_json(envelope: &Envelope) -> Result<String, ApiError> {
-    let event = projections::registry::decode(
+    let event = projections::registry::decode_with_texts(
         &envelope.event_type,
         envelope.schema_version,
         &envelope.payload,
+        envelope
+            .texts
+            .iter()
+            .map(projections::recorded::shown_text)
+            .collect(),
     )
     .map_err(ApiError::internal)?;
     // An event serializes as the bare struct of its variant: its payload, field by field.

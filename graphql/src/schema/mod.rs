@@ -24,6 +24,7 @@ pub mod domain_mutations;
 pub mod domain_queries;
 pub mod domain_subscription;
 pub mod enums;
+pub mod erasure;
 pub mod events;
 pub mod objects;
 pub mod page;
@@ -67,6 +68,7 @@ pub struct MutationRoot(
     base::TokenMutation,
     domain_mutations::DomainMutation,
     people::PeopleMutation,
+    erasure::ErasureMutation,
 );
 
 /// Every subscription. Add the domain's subscription objects here.

@@ -1580,6 +1580,9 @@ impl Rows {
                             ("Identifiant", t(&x.session)),
                         ],
                     ),
+                    // An erasure is no setting of the cité: the erased text already reads as
+                    // its notice in the row of its event.
+                    P::TextErased(_) => return,
                 };
                 self.row("Paramètres", cells);
             }

@@ -120,6 +120,7 @@ event_kinds!(
     RepaymentRequestCancelled,
     ReportCorrected,
     AttendanceCorrected,
+    TextErased,
 );
 
 impl EventKind {

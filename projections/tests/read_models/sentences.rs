@@ -59,6 +59,14 @@ fn every_event_type() -> (Fixture, Vec<String>) {
             session: SessionId::parse("copil-inconnu").unwrap(),
         },
     );
+    f.programme(
+        "2026-01-14",
+        TextErased {
+            position: 12,
+            field: name("summary"),
+            reason: note("prénom d'un enfant"),
+        },
+    );
     f.push(
         StreamRef::Partner(programme_id(), pid("college")),
         "2026-01-15",

@@ -1,0 +1,399 @@
+//! Erasable texts, kept outside sled.
+//!
+//! An event of envelope format 2 may carry texts (titles, summaries, reasons… that a person
+//! typed and that may name someone). Its chained bytes hold, for each, a salted commitment
+//! `SHA-256("chronique-text\0" ‖ salt ‖ text)`; the text and its salt live here, in files of the
+//! store's directory `texts/`, one per 4 096 positions. Erasing a text rewrites its file (write
+//! a copy, fsync, rename, fsync the directory) with a tombstone in its place: its bytes are gone
+//! from the disk, while the chain, which holds only the commitment, still verifies. sled keeps
+//! dead values inside live segments of its files, which is why erasable words are never given
+//! to sled.
+//!
+//! A file is a sequence of frames `u32 length (little-endian) ‖ codec bytes of a Frame`, in
+//! position order. Texts of a group of appends are written and fsync'd before the group's sled
+//! batch is applied, so that an event never exists without its texts; frames of positions past
+//! the head (a crash between the two) are cut off at open.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use parking_lot::{Mutex, RwLock};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{Error, codec};
+
+/// Positions per file.
+const SEGMENT_EVENTS: u64 = 4096;
+/// The directory of the text files, inside the store's.
+pub(crate) const DIR: &str = "texts";
+
+/// The commitment the chain holds for `text` with `salt`.
+pub fn commitment(salt: &[u8; 16], text: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"chronique-text\0");
+    hasher.update(salt);
+    hasher.update(text.as_bytes());
+    hasher.finalize().into()
+}
+
+/// What an erasure left in place of a text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    /// The position of the event that erased it.
+    pub by: u64,
+    /// The day of the erasure (its effective date).
+    pub on: NaiveDate,
+    /// Why, as the erasure gave it.
+    pub reason: String,
+}
+
+/// One text of an event, as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredText {
+    /// The words, and the salt of their commitment.
+    Kept { salt: [u8; 16], text: String },
+    /// Erased: the words are gone.
+    Erased(Tombstone),
+    /// No text is stored where the chain commits to one: the text files are damaged.
+    Missing,
+}
+
+impl StoredText {
+    /// The words, when kept.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            StoredText::Kept { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Frame {
+    position: u64,
+    slot: u32,
+    text: StoredText,
+}
+
+fn segment_of(position: u64) -> u64 {
+    position / SEGMENT_EVENTS
+}
+
+fn file_name(segment: u64) -> String {
+    format!("{segment:012}.texts")
+}
+
+/// Where each stored text is: (offset of its frame's bytes, their length) in its segment's file.
+type SlotIndex = HashMap<u64, Vec<(u64, u32)>>;
+
+/// One frame's place in its file.
+struct Placed {
+    position: u64,
+    slot: u32,
+    start: u64,
+    len: u32,
+}
+
+/// Records `placed` in `index`.
+fn place(index: &mut SlotIndex, placed: impl IntoIterator<Item = Placed>) {
+    for p in placed {
+        let slots = index.entry(p.position).or_default();
+        let slot = p.slot as usize;
+        if slots.len() <= slot {
+            slots.resize(slot + 1, (0, 0));
+        }
+        slots[slot] = (p.start, p.len);
+    }
+}
+
+/// The text files of one store.
+pub(crate) struct TextStore {
+    dir: PathBuf,
+    sync: bool,
+    index: RwLock<SlotIndex>,
+    files: RwLock<HashMap<u64, Arc<File>>>,
+    /// Serialises writers (the log's writer thread; imports go through it too).
+    write: Mutex<()>,
+}
+
+impl TextStore {
+    /// Opens the text files of the store in `store_dir`, cutting off frames past `head`.
+    pub(crate) fn open(store_dir: &Path, head: u64, sync: bool) -> Result<TextStore, Error> {
+        let dir = store_dir.join(DIR);
+        std::fs::create_dir_all(&dir)?;
+        let store = TextStore {
+            dir,
+            sync,
+            index: RwLock::new(HashMap::new()),
+            files: RwLock::new(HashMap::new()),
+            write: Mutex::new(()),
+        };
+        let mut segments = Vec::new();
+        for entry in std::fs::read_dir(&store.dir)? {
+            let name = entry?.file_name();
+            let name = name.to_string_lossy();
+            if let Some(number) = name.strip_suffix(".texts") {
+                if let Ok(segment) = number.parse::<u64>() {
+                    segments.push(segment);
+                }
+            } else if name.ends_with(".tmp") {
+                // A rewrite that did not reach its rename: the original is whole.
+                std::fs::remove_file(store.dir.join(name.as_ref()))?;
+            }
+        }
+        for segment in segments {
+            store.load_segment(segment, head)?;
+        }
+        Ok(store)
+    }
+
+    fn path(&self, segment: u64) -> PathBuf {
+        self.dir.join(file_name(segment))
+    }
+
+    /// Reads a segment's frames into the index, truncating a torn tail and frames past `head`.
+    fn load_segment(&self, segment: u64, head: u64) -> Result<(), Error> {
+        let path = self.path(segment);
+        let bytes = std::fs::read(&path)?;
+        let mut offset = 0usize;
+        let mut entries = Vec::new();
+        while offset + 4 <= bytes.len() {
+            let len = u32::from_le_bytes(bytes[offset..offset + 4].try_into().unwrap_or_default());
+            let start = offset + 4;
+            let Some(end) = start
+                .checked_add(len as usize)
+                .filter(|&e| e <= bytes.len())
+            else {
+                break;
+            };
+            let Ok(frame) = codec::decode::<Frame>(&bytes[start..end]) else {
+                break;
+            };
+            if frame.position > head {
+                break;
+            }
+            entries.push(Placed {
+                position: frame.position,
+                slot: frame.slot,
+                start: start as u64,
+                len,
+            });
+            offset = end;
+        }
+        if offset < bytes.len() {
+            let file = OpenOptions::new().write(true).open(&path)?;
+            file.set_len(offset as u64)?;
+            file.sync_all()?;
+        }
+        place(&mut self.index.write(), entries);
+        Ok(())
+    }
+
+    fn file(&self, segment: u64) -> Result<Arc<File>, Error> {
+        if let Some(file) = self.files.read().get(&segment) {
+            return Ok(file.clone());
+        }
+        let file = Arc::new(
+            OpenOptions::new()
+                .create(true)
+                .read(true)
+                .append(true)
+                .open(self.path(segment))?,
+        );
+        self.files.write().insert(segment, file.clone());
+        Ok(file)
+    }
+
+    /// Appends the texts of new events (`(position, slot, text)` in position order) and, in
+    /// durable mode, fsyncs them; only then may their events be written.
+    pub(crate) fn append(&self, texts: &[(u64, u32, StoredText)]) -> Result<(), Error> {
+        if texts.is_empty() {
+            return Ok(());
+        }
+        let _guard = self.write.lock();
+        // (segment, bytes to append, their frames' places relative to the bytes' start)
+        let mut by_segment: Vec<(u64, Vec<u8>, Vec<Placed>)> = Vec::new();
+        for (position, slot, text) in texts {
+            let segment = segment_of(*position);
+            if by_segment.last().is_none_or(|(s, _, _)| *s != segment) {
+                by_segment.push((segment, Vec::new(), Vec::new()));
+            }
+            let (_, buffer, entries) = by_segment.last_mut().expect("pushed above");
+            let frame = codec::encode(&Frame {
+                position: *position,
+                slot: *slot,
+                text: text.clone(),
+            })?;
+            let len = u32::try_from(frame.len())
+                .map_err(|_| Error::InvalidInput("a text over 4 GiB".to_owned()))?;
+            buffer.extend_from_slice(&len.to_le_bytes());
+            entries.push(Placed {
+                position: *position,
+                slot: *slot,
+                start: buffer.len() as u64,
+                len,
+            });
+            buffer.extend_from_slice(&frame);
+        }
+        let mut done = Vec::with_capacity(by_segment.len());
+        for (segment, buffer, entries) in by_segment {
+            let file = self.file(segment)?;
+            let base = file.metadata()?.len();
+            (&*file).write_all(&buffer)?;
+            if self.sync {
+                file.sync_data()?;
+            }
+            done.push((base, entries));
+        }
+        let mut index = self.index.write();
+        for (base, entries) in done {
+            place(
+                &mut index,
+                entries.into_iter().map(|p| Placed {
+                    start: base + p.start,
+                    ..p
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    /// The texts of the event at `position`, `n` of them (as many as its commitments).
+    pub(crate) fn read(&self, position: u64, n: usize) -> Result<Vec<StoredText>, Error> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        // The places and the file are taken together, so that an erasure (which swaps both)
+        // cannot pair old offsets with the new file.
+        let (places, file) = {
+            let index = self.index.read();
+            let places = index.get(&position).cloned().unwrap_or_default();
+            let file = if places.is_empty() {
+                None
+            } else {
+                Some(self.file(segment_of(position))?)
+            };
+            (places, file)
+        };
+        (0..n)
+            .map(|slot| match (places.get(slot), &file) {
+                (Some(&(start, len)), Some(file)) if len > 0 => {
+                    let mut bytes = vec![0u8; len as usize];
+                    file.read_exact_at(&mut bytes, start)?;
+                    let frame: Frame = codec::decode(&bytes).map_err(|e| Error::Corruption {
+                        at: Some(position),
+                        detail: format!("a text frame does not decode: {e}"),
+                    })?;
+                    Ok(
+                        if frame.position == position && frame.slot as usize == slot {
+                            frame.text
+                        } else {
+                            StoredText::Missing
+                        },
+                    )
+                }
+                _ => Ok(StoredText::Missing),
+            })
+            .collect()
+    }
+
+    /// Replaces text `slot` of the event at `position` by `tombstone`: its file is rewritten
+    /// without the words (copy, fsync, rename, fsync of the directory). Returns whether a text
+    /// was there to erase (false when it was erased already).
+    pub(crate) fn erase(
+        &self,
+        position: u64,
+        slot: u32,
+        tombstone: Tombstone,
+    ) -> Result<bool, Error> {
+        let _guard = self.write.lock();
+        let segment = segment_of(position);
+        let path = self.path(segment);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut entries = Vec::new();
+        let mut erased = false;
+        let mut found = false;
+        let mut offset = 0usize;
+        while offset + 4 <= bytes.len() {
+            let len = u32::from_le_bytes(bytes[offset..offset + 4].try_into().unwrap_or_default());
+            let start = offset + 4;
+            let end = start + len as usize;
+            let mut frame: Frame =
+                codec::decode(&bytes[start..end]).map_err(|e| Error::Corruption {
+                    at: Some(position),
+                    detail: format!("a text frame does not decode: {e}"),
+                })?;
+            if frame.position == position && frame.slot == slot {
+                found = true;
+                if !matches!(frame.text, StoredText::Erased(_)) {
+                    erased = true;
+                    frame.text = StoredText::Erased(tombstone.clone());
+                }
+            }
+            let encoded = codec::encode(&frame)?;
+            let new_len = encoded.len() as u32;
+            out.extend_from_slice(&new_len.to_le_bytes());
+            entries.push(Placed {
+                position: frame.position,
+                slot: frame.slot,
+                start: out.len() as u64,
+                len: new_len,
+            });
+            out.extend_from_slice(&encoded);
+            offset = end;
+        }
+        if !found {
+            return Err(Error::InvalidInput(format!(
+                "aucun texte n° {} n'est enregistré pour l'événement de la position {position}",
+                slot + 1
+            )));
+        }
+        if !erased {
+            return Ok(false);
+        }
+        let tmp = self.dir.join(format!("{}.tmp", file_name(segment)));
+        {
+            let mut file = File::create(&tmp)?;
+            file.write_all(&out)?;
+            file.sync_all()?;
+        }
+        // Readers holding the old file keep reading it until the index changes: swap both
+        // under the index's lock.
+        let mut index = self.index.write();
+        std::fs::rename(&tmp, &path)?;
+        File::open(&self.dir)?.sync_all()?;
+        self.files.write().remove(&segment);
+        place(&mut index, entries);
+        Ok(true)
+    }
+
+    /// Makes every appended text durable (buffered mode, close).
+    pub(crate) fn sync(&self) -> Result<(), Error> {
+        for file in self.files.read().values() {
+            file.sync_data()?;
+        }
+        Ok(())
+    }
+
+    /// Forgets every text (an aborted import).
+    pub(crate) fn clear(&self) -> Result<(), Error> {
+        let _guard = self.write.lock();
+        self.files.write().clear();
+        self.index.write().clear();
+        for entry in std::fs::read_dir(&self.dir)? {
+            std::fs::remove_file(entry?.path())?;
+        }
+        Ok(())
+    }
+}

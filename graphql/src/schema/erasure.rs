@@ -1,0 +1,105 @@
+//! `eraseText` (api-next, « erasure »): a PILOT of the programme, or an ADMIN, erases a free
+//! text of a recorded event; see [`crate::erasure`].
+
+use super::domain_mutations::{CommandOptions, command, context, meta, programme_id, text};
+use crate::error::ApiError;
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use domain::permissions::{CommandKind, authorize};
+use domain::programme::{ProgrammeCommand, ProgrammeDecider};
+use domain::values::Name;
+use eventlog::texts::{StoredText, Tombstone};
+
+#[derive(SimpleObject)]
+pub struct ErasurePayload {
+    /// La position de l'événement d'effacement.
+    position: i64,
+    /// Combien de textes enregistrés ont été effacés (0 quand il l'était déjà).
+    erased: i64,
+}
+
+#[derive(Default)]
+pub struct ErasureMutation;
+
+#[Object]
+impl ErasureMutation {
+    /// Efface un texte libre (titre, résumé, motif, bilan, commentaire, constats, note,
+    /// complément…) de l'événement à `position` : l'événement, ses montants et la chaîne
+    /// restent, les mots disparaissent de toute lecture, de tout export et de tout retour dans
+    /// le temps. `field` est la place du texte dans les données de l'événement (`summary`,
+    /// `items[1]`, comme dans `events { data }`). Pilote du programme, ou administrateur.
+    async fn erase_text(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        position: i64,
+        field: String,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ErasurePayload> {
+        let meta = meta(ctx, &options)?;
+        let (viewer, issuer, state, service) = context(ctx)?;
+        let programme = self::programme_id(&programme_id)?;
+        // Who may erase is checked before anything about the event is said.
+        authorize(&viewer.actor, CommandKind::EraseText, &programme, None)
+            .map_err(ApiError::from)?;
+        let position = u64::try_from(position)
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| {
+                ApiError::validation(format!(
+                    "La position {position} n'est pas celle d'un événement : les positions commencent à 1."
+                ))
+            })?;
+        let reason = text::<5_000>("motif de l'effacement", &reason)?;
+        let field_name = Name::parse("champ", &field).map_err(ApiError::from)?;
+        let found = {
+            let (log, programme, field) = (state.log.clone(), programme.clone(), field.clone());
+            tokio::task::spawn_blocking(move || {
+                crate::erasure::locate(&log, &programme, position, &field)
+            })
+            .await
+            .map_err(ApiError::internal)??
+        };
+        let (envelope, slot) = found;
+        if let Some(StoredText::Erased(tombstone)) = envelope.texts.get(slot as usize) {
+            return Ok(ErasurePayload {
+                position: i64::try_from(tombstone.by).unwrap_or(i64::MAX),
+                erased: 0,
+            });
+        }
+        let cmd = ProgrammeCommand::EraseText {
+            position,
+            field: field_name,
+            reason: reason.clone(),
+        };
+        let outcome = service
+            .run::<ProgrammeDecider>(&issuer, &programme, &(), command(cmd, &options), &meta)
+            .await
+            .map_err(ApiError::from)?;
+        let by = outcome.position;
+        let state = state.clone();
+        let erased = tokio::task::spawn_blocking(move || {
+            let on = state
+                .log
+                .get(by)
+                .map_err(ApiError::internal)?
+                .map(|e| e.effective_on)
+                .ok_or_else(|| {
+                    ApiError::internal(std::io::Error::other("the erasure event is not in the log"))
+                })?;
+            let tombstone = Tombstone {
+                by,
+                on,
+                reason: reason.as_str().to_owned(),
+            };
+            crate::erasure::apply(&state, position, slot, tombstone)
+        })
+        .await
+        .map_err(ApiError::internal)??;
+        tracing::info!(position, field = %field, by, "text erased");
+        Ok(ErasurePayload {
+            position: i64::try_from(by).unwrap_or(i64::MAX),
+            erased: i64::try_from(erased).unwrap_or(i64::MAX),
+        })
+    }
+}
