@@ -227,3 +227,126 @@ fn an_erased_name_is_gone_from_every_read_every_file_and_later_exports() {
     let verify = chronique(&["verify", "--data-dir", restored.to_str().unwrap()]);
     assert!(verify.status.success(), "{}", stderr(&verify));
 }
+
+/// The fingerprint an export carries for a command id is keyed with a secret of its store,
+/// never exported: the same command in two stores has two fingerprints, so an export cannot
+/// confirm a guess of the words of a command (an erased text among them). Retries still replay.
+#[test]
+fn command_fingerprints_are_keyed_by_a_secret_of_each_store() {
+    let mut fingerprints = Vec::new();
+    for _ in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let admin = create_token(dir.path(), "ADMIN", None, None);
+        let app = spawn_app(dir.path());
+        let establish = r#"mutation { establishProgramme(input: {id: "grigny", name: "Grigny", territory: ["Grigny"], qpv: ["Grande Borne"]}, options: {commandId: "c1"}) { position } }"#;
+        app.ok(&admin, establish, json!({}));
+        // The retry replays.
+        assert_eq!(
+            app.ok(&admin, establish, json!({}))["establishProgramme"]["position"],
+            1
+        );
+        let export = String::from_utf8(app.get_with(&admin, "/export")).unwrap();
+        let first: Value = serde_json::from_str(export.lines().next().unwrap()).unwrap();
+        fingerprints.push(first["command_fingerprint"].as_str().unwrap().to_owned());
+    }
+    assert_ne!(fingerprints[0], fingerprints[1]);
+}
+
+/// An agent who leaves: their name is erased from every history (« agent effacé
+/// (coordination) »), their token revoked, and no file of the store holds it after a restart.
+/// A person known in two programmes is erased by the ADMIN only.
+#[test]
+fn an_agents_name_is_erased_from_every_history_and_every_file() {
+    const AGENT: &str = "Marie Dupontel";
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let admin = create_token(&store, "ADMIN", None, None);
+    // A person invited to two cités (she never acted).
+    let invited = chronique(&[
+        "person",
+        "invite",
+        "--data-dir",
+        store.to_str().unwrap(),
+        "--email",
+        "jeanne.roux@example.fr",
+        "--role",
+        "observer",
+        "--programme",
+        "grigny",
+    ]);
+    assert!(invited.status.success(), "{}", stderr(&invited));
+    let person = stdout(&invited)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let invited = chronique(&[
+        "person",
+        "invite",
+        "--data-dir",
+        store.to_str().unwrap(),
+        "--email",
+        "jeanne.roux@example.fr",
+        "--role",
+        "observer",
+        "--programme",
+        "evry",
+    ]);
+    assert!(invited.status.success(), "{}", stderr(&invited));
+    let app = spawn_app(&store);
+    let pilot = app.new_token(&admin, "PILOT", Some(P), None, "Pilote");
+    let agent = app.new_token(&admin, "COORDINATOR", Some(P), None, AGENT);
+    app.ok(
+        &admin,
+        r#"mutation { establishProgramme(input: {id: "grigny", name: "Grigny", territory: ["Grigny"], qpv: ["Grande Borne"]}) { position } }"#,
+        json!({}),
+    );
+    app.ok(
+        &agent,
+        r#"mutation { registerPartner(programmeId: "grigny", input: {id: "asso", name: "Association", kind: ASSOCIATION}) { position } }"#,
+        json!({}),
+    );
+    let history = r#"{ timeline(programmeId: "grigny", first: 10) { edges { node { kind actor actorId } } } }"#;
+    let before = app.ok(&pilot, history, json!({}));
+    let written = nodes(&before["timeline"])
+        .into_iter()
+        .find(|n| n["kind"] == "PartnerRegistered")
+        .unwrap();
+    assert_eq!(written["actor"], format!("{AGENT} (coordination)"));
+    let agent_id = written["actorId"].as_str().unwrap().to_owned();
+    assert!(agent_id.starts_with("token:"), "{agent_id}");
+
+    let erase = "mutation($a: ID!) { eraseActorName(programmeId: \"grigny\", actorId: $a, reason: \"Agent partie, à sa demande\") { position erased } }";
+    let erased = app.ok(&pilot, erase, json!({"a": agent_id}));
+    assert_eq!(erased["eraseActorName"]["erased"], 1);
+    let after = app.ok(&pilot, history, json!({}));
+    assert!(!after.to_string().contains(AGENT), "{after}");
+    assert!(
+        nodes(&after["timeline"])
+            .iter()
+            .any(|n| n["actor"] == "agent effacé (coordination)"),
+        "{after}"
+    );
+    // Her token no longer opens the register.
+    let (status, _) = app.graphql(Some(&agent), "{ me { role } }", json!({}));
+    assert_eq!(status, 401);
+    // A person known in two cités: the pilot may not, the ADMIN may.
+    let person_id = format!("person:{person}");
+    let refused = app.error(&pilot, erase, json!({"a": person_id}));
+    assert_eq!(refused["extensions"]["code"], "FORBIDDEN", "{refused}");
+    let erased = app.ok(&admin, erase, json!({"a": person_id}));
+    assert_eq!(erased["eraseActorName"]["erased"], 1);
+    let people = app.ok(&admin, "{ people { email name revoked } }", json!({}));
+    assert!(!people.to_string().contains("jeanne"), "{people}");
+
+    assert!(app.terminate().success());
+    let verify = chronique(&["verify", "--data-dir", store.to_str().unwrap()]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    for needle in [AGENT, "jeanne.roux"] {
+        assert_eq!(
+            files_holding(&store, needle),
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+}

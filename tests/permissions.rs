@@ -211,6 +211,11 @@ const TABLE: &[(&str, &[&str], &str)] = &[
         r#"mutation { eraseText(programmeId: "grigny", position: 1, field: "summary", reason: "Essai") { position } }"#,
     ),
     (
+        "eraseActorName",
+        &["ADMIN", "PILOT"],
+        r#"mutation { eraseActorName(programmeId: "grigny", actorId: "token:inconnu", reason: "Essai") { position } }"#,
+    ),
+    (
         "removeRole",
         &["ADMIN", "PILOT"],
         r#"mutation { removeRole(id: "p_inconnue", role: OBSERVER, programmeId: "grigny") { id } }"#,
@@ -504,9 +509,9 @@ fn every_role_the_table_does_not_list_is_forbidden_and_writes_nothing() {
     }
     // 3 ADMIN rows × 5 roles, 7 PILOT rows × 5, 8 PILOT-or-COORDINATOR × 4,
     // 10 COORDINATOR-or-PORTEUR × 4, 2 COORDINATOR × 5, 2 PILOT-or-COORDINATOR (the COPIL's) × 4,
-    // 13 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3, 4 ADMIN-or-PILOT
-    // (people, erasure) × 4.
-    assert_eq!(refused, 15 + 35 + 32 + 40 + 10 + 8 + 52 + 3 + 16);
+    // 13 PILOT-or-COORDINATOR × 4, 1 EVALUATOR-PILOT-or-COORDINATOR × 3, 5 ADMIN-or-PILOT
+    // (people, erasures) × 4.
+    assert_eq!(refused, 15 + 35 + 32 + 40 + 10 + 8 + 52 + 3 + 20);
     assert_eq!(f.head(), head, "no refusal wrote anything");
     // The observer's token was not revoked by the refusals.
     let (status, _) = f

@@ -68,6 +68,14 @@ pub struct TextErased {
     pub reason: Note,
 }
 
+/// The name of the agent `actor` (a stable id of envelope format 2) was erased: histories say
+/// « agent effacé (rôle) » wherever it acted; its events and roles stay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActorNameErased {
+    pub actor: Name,
+    pub reason: Note,
+}
+
 /// The troïka validated the revue de projet of `year` at the COPIL `session` (effective on its
 /// date).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -448,6 +456,7 @@ event_enum!(
         ReviewSectionWritten = 1,
         AnnualReviewValidated = 1,
         TextErased = 1,
+        ActorNameErased = 1,
     }
 );
 

@@ -112,6 +112,9 @@ pub enum CommandKind {
     CorrectAttendance,
     /// eraseText: a PILOT for their programme, an ADMIN for any.
     EraseText,
+    /// eraseActorName: the same, and only an ADMIN for an actor known in several programmes
+    /// (checked by the API, which knows the log).
+    EraseActorName,
 }
 
 /// Where the page offers a command: the programme (« Paramètres », « Proposer une action »), an
@@ -171,13 +174,14 @@ impl CommandKind {
         CommandKind::CorrectReport,
         CommandKind::CorrectAttendance,
         CommandKind::EraseText,
+        CommandKind::EraseActorName,
     ];
 
     /// Whether the page offers this command at `place` (what `availableCommands` lists there).
     pub fn offered_at(self, place: Place) -> bool {
         use CommandKind::*;
         // An erasure names an event of the history, not a place of the page.
-        if self == EraseText {
+        if matches!(self, EraseText | EraseActorName) {
             return false;
         }
         const AT_SESSION: &[CommandKind] = &[
@@ -275,6 +279,7 @@ impl CommandKind {
             CorrectReport => "correctReport",
             CorrectAttendance => "correctAttendance",
             EraseText => "eraseText",
+            EraseActorName => "eraseActorName",
         }
     }
 
@@ -328,6 +333,7 @@ impl CommandKind {
             CorrectReport => "corriger un bilan",
             CorrectAttendance => "corriger la liste des présents",
             EraseText => "effacer un texte",
+            EraseActorName => "effacer le nom d'un agent",
         }
     }
 }
@@ -339,7 +345,7 @@ pub fn permitted(role: Role, command: CommandKind) -> bool {
     use Role::*;
     match command {
         EstablishProgramme | ManageTokens => role == Admin,
-        EraseText => matches!(role, Admin | Pilot),
+        EraseText | EraseActorName => matches!(role, Admin | Pilot),
         DefineAxis | RetireAxis | RegisterFunder | NotifyEnvelope | ReviseEnvelope
         | ChangeBodyMembership | ValidateAnnualReview => role == Pilot,
         RegisterPartner | SetPartnerLegalForm | PartnerLeaves | ScheduleSession

@@ -280,7 +280,7 @@ pub fn apply(state: &mut ProgrammeState, on: NaiveDate, event: &ProgrammeEvent) 
                     });
                 }
                 // Recorded for the history; the words are erased outside the state.
-                ProgrammeEvent::TextErased(_) => {}
+                ProgrammeEvent::TextErased(_) | ProgrammeEvent::ActorNameErased(_) => {}
                 ProgrammeEvent::TerritoryChanged(e) => {
                     p.territory = e.communes.clone();
                     p.qpv = e
@@ -365,6 +365,11 @@ pub enum ProgrammeCommand {
         field: Name,
         reason: Note,
     },
+    /// Erases an agent's name (the caller checked who may: DOMAIN.md's permissions).
+    EraseActorName {
+        actor: Name,
+        reason: Note,
+    },
 }
 
 impl ProgrammeCommand {
@@ -381,6 +386,7 @@ impl ProgrammeCommand {
             ProgrammeCommand::WriteReviewSection { .. } => CommandKind::WriteReviewSection,
             ProgrammeCommand::ValidateAnnualReview { .. } => CommandKind::ValidateAnnualReview,
             ProgrammeCommand::EraseText { .. } => CommandKind::EraseText,
+            ProgrammeCommand::EraseActorName { .. } => CommandKind::EraseActorName,
         }
     }
 
@@ -531,7 +537,8 @@ impl Decider for ProgrammeDecider {
             }
             ProgrammeCommand::ReviseEnvelope { reason, .. }
             | ProgrammeCommand::ChangeTerritory { reason, .. }
-            | ProgrammeCommand::EraseText { reason, .. } => vec![reason.as_str()],
+            | ProgrammeCommand::EraseText { reason, .. }
+            | ProgrammeCommand::EraseActorName { reason, .. } => vec![reason.as_str()],
             ProgrammeCommand::WriteReviewSection { text, .. } => vec![text.as_str()],
             _ => Vec::new(),
         }
@@ -607,7 +614,7 @@ impl Decider for ProgrammeDecider {
         // An erasure is effective on the day it is made.
         let named = match &command.command {
             ValidateAnnualReview { year, session } => Some(review_session(p, ctx, *year, session)?),
-            EraseText { .. } => Some(ctx.today),
+            EraseText { .. } | EraseActorName { .. } => Some(ctx.today),
             _ => None,
         };
         let on = effective_date(
@@ -619,6 +626,11 @@ impl Decider for ProgrammeDecider {
         DateRange::of_programme(p.labelled_on, ctx.today).check("date d'effet", on)?;
         let event: ProgrammeEvent = match &command.command {
             EstablishProgramme { .. } => unreachable!("handled above"),
+            EraseActorName { actor, reason } => ActorNameErased {
+                actor: actor.clone(),
+                reason: reason.clone(),
+            }
+            .into(),
             EraseText {
                 position,
                 field,

@@ -6,7 +6,7 @@
 //! store.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
 
 use crate::{Error, EventLog};
 
@@ -27,42 +27,47 @@ fn check_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-impl EventLog {
-    fn files_dir(&self) -> Result<PathBuf, Error> {
-        let dir = self.path().join(DIR);
-        std::fs::create_dir_all(&dir)?;
-        Ok(dir)
+/// Writes `files/<name>` of the store in `store` whole (atomically, durably).
+pub(crate) fn write(store: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    check_name(name)?;
+    let dir = store.join(DIR);
+    std::fs::create_dir_all(&dir)?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
     }
+    std::fs::rename(&tmp, dir.join(name))?;
+    std::fs::File::open(&dir)?.sync_all()?;
+    Ok(())
+}
 
+/// `files/<name>` of the store in `store`, `None` when there is none.
+pub(crate) fn read(store: &Path, name: &str) -> Result<Option<Vec<u8>>, Error> {
+    check_name(name)?;
+    match std::fs::read(store.join(DIR).join(name)) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl EventLog {
     /// Writes the file `name` whole (atomically, durably), replacing what it held.
     pub fn write_file(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
-        check_name(name)?;
-        let dir = self.files_dir()?;
-        let tmp = dir.join(format!(".{name}.tmp"));
-        {
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
-        }
-        std::fs::rename(&tmp, dir.join(name))?;
-        std::fs::File::open(&dir)?.sync_all()?;
-        Ok(())
+        write(self.path(), name, bytes)
     }
 
     /// The file `name`, `None` when there is none.
     pub fn read_file(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
-        check_name(name)?;
-        match std::fs::read(self.path().join(DIR).join(name)) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        read(self.path(), name)
     }
 
     /// Removes the file `name` (durably); nothing happens when there is none.
     pub fn remove_file(&self, name: &str) -> Result<(), Error> {
         check_name(name)?;
-        let dir = self.files_dir()?;
+        let dir = self.path().join(DIR);
         match std::fs::remove_file(dir.join(name)) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),

@@ -48,6 +48,8 @@ struct Inner {
     layout: Arc<AtomicU64>,
     /// The erasable texts (`texts.rs`).
     texts: Arc<TextStore>,
+    /// The file-kept trees of the key-value area opened so far ([`EventLog::erasable_kv_tree`]).
+    file_trees: parking_lot::Mutex<HashMap<String, Arc<crate::kv::FileTree>>>,
     options: Options,
     path: PathBuf,
     stats: Arc<StatsCounters>,
@@ -223,6 +225,7 @@ impl EventLog {
                 head: head_rx,
                 layout,
                 texts,
+                file_trees: parking_lot::Mutex::new(HashMap::new()),
                 options,
                 path,
                 stats,
@@ -631,6 +634,20 @@ impl EventLog {
     /// `[a-z0-9-]{1,64}`. These trees are not part of the log: not hashed, not exported.
     pub fn kv_tree(&self, name: &str) -> Result<KvTree, Error> {
         KvTree::open(&self.inner.db, name)
+    }
+
+    /// A tree of the key-value area for what may have to be erased (names, addresses): kept in
+    /// the file `files/<name>.kv`, rewritten whole at each write, never given to sled. Every
+    /// call with one name shares one tree. The first time, what an earlier build kept in sled's
+    /// tree of that name is moved into the file.
+    pub fn erasable_kv_tree(&self, name: &str) -> Result<KvTree, Error> {
+        let mut trees = self.inner.file_trees.lock();
+        if let Some(tree) = trees.get(name) {
+            return Ok(KvTree::file(name, tree.clone()));
+        }
+        let tree = Arc::new(crate::kv::open_file_tree(self, &self.inner.db, name)?);
+        trees.insert(name.to_owned(), tree.clone());
+        Ok(KvTree::file(name, tree))
     }
 
     /// Makes every acknowledged append durable (useful in `Buffered` mode).

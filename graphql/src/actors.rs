@@ -12,7 +12,9 @@
 //! - `system:demo`: the demonstration programme's generator.
 //!
 //! Envelopes of format 1 (written before) hold « Name (rôle) » in their chained bytes; they are
-//! shown as written.
+//! shown as written. An erased name ([`ActorNames::erase`]) shows as « agent effacé (rôle) ».
+//! Every store here is a file-kept tree of the key-value area (`EventLog::erasable_kv_tree`):
+//! an erased name leaves no byte behind.
 
 use crate::people::PeopleStore;
 use crate::tokens::TokenStore;
@@ -71,8 +73,51 @@ impl ActorNames {
         Ok(ActorNames {
             people,
             tokens,
-            operators: log.kv_tree(TREE).map_err(|e| ActorError(e.to_string()))?,
+            operators: log
+                .erasable_kv_tree(TREE)
+                .map_err(|e| ActorError(e.to_string()))?,
         })
+    }
+
+    /// Whether the name of `id` was erased.
+    pub fn is_erased(&self, id: &str) -> bool {
+        self.operators
+            .get(erased_key(id))
+            .is_ok_and(|found| found.is_some())
+    }
+
+    /// Erases the name of `id` wherever it is kept (a person's name and address, a token's
+    /// name, an operator's name), revoking a person or a token, and remembers that it was
+    /// erased. Returns whether a name was there to erase.
+    pub fn erase(&self, id: &str) -> Result<bool, ActorError> {
+        let fail = |e: String| ActorError(e);
+        let erased = if let Some(person) = id.strip_prefix(PERSON) {
+            self.people.erase(person).map_err(|e| fail(e.to_string()))?
+        } else if let Some(token) = id.strip_prefix(TOKEN) {
+            self.tokens
+                .erase_name(token)
+                .map_err(|e| fail(e.to_string()))?
+        } else if id.starts_with(OPERATOR) {
+            let name = self
+                .operators
+                .get(operator_key(id))
+                .map_err(|e| fail(e.to_string()))?;
+            let mut batch = KvBatch::default();
+            batch.remove(operator_key(id));
+            if let Some(name) = &name {
+                batch.remove(format!("n/{}", String::from_utf8_lossy(name)));
+            }
+            self.operators
+                .apply(batch)
+                .map_err(|e| fail(e.to_string()))?;
+            name.is_some()
+        } else {
+            false
+        };
+        self.operators
+            .insert(erased_key(id), b"")
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(erased)
     }
 
     /// The name of `id`, `None` when it is known nowhere.
@@ -95,11 +140,14 @@ impl ActorNames {
     pub fn display(&self, recorder: &Recorder) -> String {
         match recorder {
             Recorder::Named(words) => words.clone(),
-            Recorder::Agent { id, role } => format!(
-                "{} ({})",
-                self.name(id).unwrap_or_else(|| "agent inconnu".to_owned()),
-                role_label(role)
-            ),
+            Recorder::Agent { id, role } => {
+                let name = if self.is_erased(id) {
+                    "agent effacé".to_owned()
+                } else {
+                    self.name(id).unwrap_or_else(|| "agent inconnu".to_owned())
+                };
+                format!("{name} ({})", role_label(role))
+            }
         }
     }
 
@@ -123,4 +171,9 @@ impl ActorNames {
 
 fn operator_key(id: &str) -> Vec<u8> {
     format!("o/{id}").into_bytes()
+}
+
+/// Marks an id whose name was erased (the mark holds no name).
+fn erased_key(id: &str) -> Vec<u8> {
+    format!("x/{id}").into_bytes()
 }

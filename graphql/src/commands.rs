@@ -7,7 +7,9 @@
 //! 1. consults the command-id index *before deciding*: a command id already recorded with the
 //!    same fingerprint returns the positions it produced and writes nothing (so a retried
 //!    `recordPayment` returns its first result instead of breaking rule 7); with another
-//!    fingerprint it is `VALIDATION`;
+//!    fingerprint it is `VALIDATION`. The fingerprint recorded (and exported) is keyed with a
+//!    secret of the store that is never exported (HMAC-SHA-256), so that it cannot confirm a
+//!    guess of an erased text;
 //! 2. takes the programme's lock, so that commands of one programme are decided one at a time
 //!    and the facts a rule reads from other streams cannot change under it; other programmes
 //!    go on in parallel and share the log's group commit;
@@ -166,6 +168,38 @@ pub struct CommandService {
     clock: Clock,
     metrics: Arc<Metrics>,
     locks: Arc<parking_lot::Mutex<HashMap<ProgrammeId, Arc<tokio::sync::Mutex<()>>>>>,
+    /// The store's secret the recorded fingerprints are keyed with ([`fingerprint_key`]).
+    fingerprint_key: Arc<[u8; 32]>,
+}
+
+/// The tree and key of the store's secret for command fingerprints: in the key-value area,
+/// which is never exported.
+const SECRETS_TREE: &str = "secrets";
+const FINGERPRINT_KEY: &[u8] = b"command-fingerprint-key";
+
+/// The store's secret for command fingerprints, made (32 random bytes) the first time.
+pub fn fingerprint_key(log: &EventLog) -> Result<[u8; 32], eventlog::Error> {
+    let tree = log.kv_tree(SECRETS_TREE)?;
+    if let Some(key) = tree
+        .get(FINGERPRINT_KEY)?
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+    {
+        return Ok(key);
+    }
+    let mut key = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+    tree.insert(FINGERPRINT_KEY, key)?;
+    tree.flush()?;
+    Ok(key)
+}
+
+/// What the command index records of `fingerprint`: keyed with the store's secret.
+fn keyed(key: &[u8; 32], fingerprint: &[u8; 32]) -> [u8; 32] {
+    use hmac::Mac;
+    let mut mac =
+        hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(fingerprint);
+    mac.finalize().into_bytes().into()
 }
 
 impl CommandService {
@@ -175,13 +209,30 @@ impl CommandService {
         clock: Clock,
         metrics: Arc<Metrics>,
     ) -> CommandService {
+        // A store whose key-value area cannot be written fails its first command anyway; the
+        // fingerprints are then keyed with a key of this process only.
+        let fingerprint_key = fingerprint_key(&log).unwrap_or_else(|error| {
+            tracing::error!(%error, "the store's fingerprint key cannot be read or made");
+            let mut key = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+            key
+        });
         CommandService {
             log,
             projector,
             clock,
             metrics,
             locks: Default::default(),
+            fingerprint_key: Arc::new(fingerprint_key),
         }
+    }
+
+    /// This service keying its command fingerprints as `other` does: a rehearsal on a copy of
+    /// the register (whose key-value area, with the store's secret, is not copied) recognises
+    /// the commands already recorded.
+    pub fn sharing_fingerprint_key(mut self, other: &CommandService) -> CommandService {
+        self.fingerprint_key = other.fingerprint_key.clone();
+        self
     }
 
     /// The log this service writes.
@@ -411,7 +462,7 @@ impl CommandService {
     fn command_key(&self, programme: &ProgrammeId, meta: &CommandMeta) -> Option<CommandKey> {
         meta.command_id.as_ref().map(|id| CommandKey {
             id: format!("{programme}/{id}"),
-            fingerprint: meta.fingerprint,
+            fingerprint: keyed(&self.fingerprint_key, &meta.fingerprint),
         })
     }
 

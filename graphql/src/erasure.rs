@@ -77,12 +77,42 @@ pub fn locate(
     Ok((envelope, slot as u32))
 }
 
+/// The programmes where `actor` (an actor id of envelope format 2) recorded events or holds a
+/// role. Reads the whole log: an erasure is rare.
+pub fn programmes_of_actor(
+    state: &AppState,
+    actor: &str,
+) -> Result<std::collections::BTreeSet<ProgrammeId>, ApiError> {
+    let mut found = std::collections::BTreeSet::new();
+    for envelope in state.log.read_all(1) {
+        let envelope = envelope.map_err(ApiError::internal)?;
+        if envelope.actor_role.is_some()
+            && envelope.actor == actor
+            && let Some(stream) = StreamRef::parse(&envelope.stream_id)
+        {
+            found.insert(stream.programme().clone());
+        }
+    }
+    if let Some(person) = actor.strip_prefix("person:")
+        && let Some(person) = state.people.get(person).map_err(ApiError::internal)?
+    {
+        found.extend(person.roles.into_iter().filter_map(|r| r.programme));
+    }
+    Ok(found)
+}
+
 /// Whether text `slot` of `envelope` is erased already.
 pub fn is_erased(envelope: &Envelope, slot: u32) -> bool {
     matches!(
         envelope.texts.get(slot as usize),
         Some(StoredText::Erased(_))
     )
+}
+
+/// Answers kept from before an agent's name was erased are never served again (the read
+/// models hold actor ids, not names).
+pub fn names_changed(state: &AppState) {
+    state.erasures.fetch_add(1, Ordering::AcqRel);
 }
 
 /// Step 2 and 3: rewrites the text's file, rebuilds the read models, drops kept answers.
@@ -123,7 +153,7 @@ pub fn apply_recorded(state: &AppState) -> Result<u64, ApiError> {
         model
             .programmes()
             .flat_map(|view| view.events().iter())
-            .filter(|e| e.kind == EventKind::TextErased)
+            .filter(|e| matches!(e.kind, EventKind::TextErased | EventKind::ActorNameErased))
             .map(|e| e.position)
             .collect()
     });
@@ -133,8 +163,19 @@ pub fn apply_recorded(state: &AppState) -> Result<u64, ApiError> {
             continue;
         };
         let recorded = RecordedEvent::from_envelope(&envelope).map_err(ApiError::internal)?;
-        let DomainEvent::Programme(ProgrammeEvent::TextErased(e)) = &recorded.event else {
-            continue;
+        let e = match &recorded.event {
+            DomainEvent::Programme(ProgrammeEvent::TextErased(e)) => e,
+            DomainEvent::Programme(ProgrammeEvent::ActorNameErased(e)) => {
+                if !state.actors.is_erased(e.actor.as_str()) {
+                    state
+                        .actors
+                        .erase(e.actor.as_str())
+                        .map_err(ApiError::internal)?;
+                    erased += 1;
+                }
+                continue;
+            }
+            _ => continue,
         };
         let programme = recorded.stream.programme().clone();
         let Ok((target, slot)) = locate(&state.log, &programme, e.position, e.field.as_str())

@@ -146,7 +146,7 @@ pub fn normalise_email(email: &str) -> Result<String, PeopleError> {
 impl PeopleStore {
     pub fn open(log: &EventLog, clock: Clock) -> Result<PeopleStore, PeopleError> {
         Ok(PeopleStore {
-            tree: log.kv_tree(TREE)?,
+            tree: log.erasable_kv_tree(TREE)?,
             clock,
             revoked: Arc::new(tokio::sync::watch::Sender::new(0)),
         })
@@ -388,6 +388,29 @@ impl PeopleStore {
         self.write(&person)?;
         self.revoked.send_modify(|n| *n += 1);
         Ok(person)
+    }
+
+    /// Erases the name, address and provider's subject of person `id` (an agent's name erased,
+    /// RGPD): they are revoked and stay listed without them. Returns whether there was
+    /// something to erase. The caller ends their sessions.
+    pub fn erase(&self, id: &str) -> Result<bool, PeopleError> {
+        let Some(mut person) = self.read(id)? else {
+            return Ok(false);
+        };
+        let had = person.name.is_some() || !person.email.is_empty() || person.subject.is_some();
+        let mut batch = KvBatch::default();
+        batch.remove(email_key(&person.email));
+        person.name = None;
+        person.email = String::new();
+        person.subject = None;
+        person.revoked = true;
+        batch.insert(
+            person_key(&person.id),
+            serde_json::to_vec(&person).map_err(|e| PeopleError::Corrupt(e.to_string()))?,
+        );
+        self.tree.apply(batch)?;
+        self.revoked.send_modify(|n| *n += 1);
+        Ok(had)
     }
 
     /// People and invitations, by address: every one for an ADMIN; for a PILOT, those holding a

@@ -129,7 +129,7 @@ impl TokenStore {
     /// Opens the token tree of `log`'s store.
     pub fn open(log: &EventLog, clock: Clock) -> Result<TokenStore, TokenError> {
         Ok(TokenStore {
-            tree: log.kv_tree(TREE)?,
+            tree: log.erasable_kv_tree(TREE)?,
             clock,
             revoked: Arc::new(tokio::sync::watch::Sender::new(0)),
         })
@@ -259,6 +259,20 @@ impl TokenStore {
         Ok(info)
     }
 
+    /// Erases the name of token `id` (an agent's name erased, RGPD) and revokes it. Returns
+    /// whether it had a name to erase.
+    pub fn erase_name(&self, id: &str) -> Result<bool, TokenError> {
+        let Some(mut info) = self.get(id)? else {
+            return Ok(false);
+        };
+        let had = !info.name.is_empty();
+        info.name = String::new();
+        info.revoked = true;
+        self.tree.insert(record_key(id), encode(&info)?)?;
+        self.revoked.send_modify(|n| *n += 1);
+        Ok(had)
+    }
+
     /// The live token whose secret this is; `None` for an unknown or revoked one.
     pub fn authenticate(&self, secret: &str) -> Result<Option<TokenInfo>, TokenError> {
         if !secret.starts_with(SECRET_PREFIX) || secret.len() > 200 {
@@ -318,7 +332,7 @@ mod tests {
     fn the_secret_itself_is_never_stored() {
         let (_dir, log, tokens) = store();
         let (_, secret) = tokens.create(new(Role::Admin, None, None)).unwrap();
-        let tree = log.kv_tree(TREE).unwrap();
+        let tree = log.erasable_kv_tree(TREE).unwrap();
         for entry in tree.scan_prefix(b"") {
             let (key, value) = entry.unwrap();
             let text = format!(

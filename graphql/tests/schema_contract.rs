@@ -220,6 +220,7 @@ const SERVED_FROM_NEXT: &[&str] = &[
     "TimelineEntry.actorId",
     "ErasurePayload",
     "Mutation.eraseText",
+    "Mutation.eraseActorName",
     "DocumentCheck",
     "Query.beneficiaries",
     "Provenance",

@@ -197,6 +197,7 @@ pub fn decode(
         ("ReviewSectionWritten", 1) => |v: ReviewSectionWritten| p(v.into()), ReviewSectionWritten;
         ("AnnualReviewValidated", 1) => |v: AnnualReviewValidated| p(v.into()), AnnualReviewValidated;
         ("TextErased", 1) => |v: TextErased| p(v.into()), TextErased;
+        ("ActorNameErased", 1) => |v: ActorNameErased| p(v.into()), ActorNameErased;
         ("PartnerRegistered", 1) => |v: PartnerRegisteredV1| pa(PartnerRegistered::from(v).into()), PartnerRegisteredV1;
         ("PartnerRegistered", 2) => |v: PartnerRegistered| pa(v.into()), PartnerRegistered;
         ("PartnerLeftAlliance", 1) => |v: PartnerLeftAlliance| pa(v.into()), PartnerLeftAlliance;

@@ -225,6 +225,9 @@ fn programme_sentence(view: &ProgrammeView, e: &ProgrammeEvent) -> String {
                 x.year, x.session
             ),
         },
+        ProgrammeEvent::ActorNameErased(x) => {
+            format!("Nom d'un agent effacé ({}), motif : {}", x.actor, x.reason)
+        }
         ProgrammeEvent::TextErased(x) => format!(
             "Texte effacé : « {} » de l'événement n° {}, motif : {}",
             x.field, x.position, x.reason

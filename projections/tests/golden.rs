@@ -91,6 +91,11 @@ fn current_samples() -> Vec<DomainEvent> {
             session: session("copil-mars"),
         }
         .into()),
+        p(ActorNameErased {
+            actor: name("person:p_0123456789abcdef01234567"),
+            reason: note("Agent parti, à sa demande"),
+        }
+        .into()),
         p(TextErased {
             position: 42,
             field: name("summary"),

@@ -82,7 +82,7 @@ fn the_table_of_domain_md_is_the_table_of_permitted() {
         ),
         (&[EvaluateAction], &[Evaluator, Pilot, Coordinator]),
         // eraseText: PILOT; ADMIN for any programme.
-        (&[EraseText], &[Admin, Pilot]),
+        (&[EraseText, EraseActorName], &[Admin, Pilot]),
     ];
     let mut covered = 0;
     for (commands, roles) in table {

@@ -1,12 +1,12 @@
-//! `eraseText` (api-next, « erasure »): a PILOT of the programme, or an ADMIN, erases a free
-//! text of a recorded event; see [`crate::erasure`].
+//! `eraseText` and `eraseActorName` (api-next, « erasure »): a PILOT of the programme, or an
+//! ADMIN, erases a free text of a recorded event, or an agent's name; see [`crate::erasure`].
 
 use super::domain_mutations::{CommandOptions, command, context, meta, programme_id, text};
 use crate::error::ApiError;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use domain::permissions::{CommandKind, authorize};
 use domain::programme::{ProgrammeCommand, ProgrammeDecider};
-use domain::values::Name;
+use domain::values::{Name, Role};
 use eventlog::texts::{StoredText, Tombstone};
 
 #[derive(SimpleObject)]
@@ -100,6 +100,80 @@ impl ErasureMutation {
         Ok(ErasurePayload {
             position: i64::try_from(by).unwrap_or(i64::MAX),
             erased: i64::try_from(erased).unwrap_or(i64::MAX),
+        })
+    }
+
+    /// Efface le nom d'un agent partout où il apparaît comme auteur : les historiques disent
+    /// « agent effacé (rôle) », le rôle reste. Sa personne (nom, adresse) ou son jeton (nom)
+    /// sont effacés et révoqués. Pilote du programme pour un agent connu de ce seul programme ;
+    /// administrateur sinon. `actorId` est celui que donnent `events { actorId }` et les
+    /// historiques (`actorId`).
+    async fn erase_actor_name(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        actor_id: ID,
+        reason: String,
+        options: Option<CommandOptions>,
+    ) -> Result<ErasurePayload> {
+        let meta = meta(ctx, &options)?;
+        let (viewer, issuer, state, service) = context(ctx)?;
+        let programme = self::programme_id(&programme_id)?;
+        authorize(&viewer.actor, CommandKind::EraseActorName, &programme, None)
+            .map_err(ApiError::from)?;
+        let reason = text::<5_000>("motif de l'effacement", &reason)?;
+        let actor = Name::parse("agent", &actor_id).map_err(ApiError::from)?;
+        let known = {
+            let (state, actor) = (state.clone(), actor_id.0.clone());
+            tokio::task::spawn_blocking(move || crate::erasure::programmes_of_actor(&state, &actor))
+                .await
+                .map_err(ApiError::internal)??
+        };
+        if !known.contains(&programme) {
+            return Err(ApiError::not_found(format!(
+                "Aucun agent « {} » n'a agi ni n'a de rôle dans la cité éducative « {programme} ».",
+                actor_id.0
+            ))
+            .into());
+        }
+        if known.len() > 1 && viewer.role() != Role::Admin {
+            return Err(ApiError::forbidden(format!(
+                "Cet agent est connu de {} cités éducatives : seul l'administrateur efface son nom.",
+                known.len()
+            ))
+            .into());
+        }
+        if state.actors.is_erased(&actor_id.0) {
+            return Ok(ErasurePayload {
+                position: i64::try_from(state.log.head().position).unwrap_or(i64::MAX),
+                erased: 0,
+            });
+        }
+        let cmd = ProgrammeCommand::EraseActorName {
+            actor,
+            reason: reason.clone(),
+        };
+        let outcome = service
+            .run::<ProgrammeDecider>(&issuer, &programme, &(), command(cmd, &options), &meta)
+            .await
+            .map_err(ApiError::from)?;
+        let erased = {
+            let (state, actor) = (state.clone(), actor_id.0.clone());
+            tokio::task::spawn_blocking(move || -> Result<bool, ApiError> {
+                let erased = state.actors.erase(&actor).map_err(ApiError::internal)?;
+                if let Some(person) = actor.strip_prefix("person:") {
+                    state.sessions.end_person(person);
+                }
+                crate::erasure::names_changed(&state);
+                Ok(erased)
+            })
+            .await
+            .map_err(ApiError::internal)??
+        };
+        tracing::info!(actor = %actor_id.0, by = outcome.position, "actor name erased");
+        Ok(ErasurePayload {
+            position: i64::try_from(outcome.position).unwrap_or(i64::MAX),
+            erased: i64::from(erased),
         })
     }
 }

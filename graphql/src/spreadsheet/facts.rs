@@ -1582,7 +1582,7 @@ impl Rows {
                     ),
                     // An erasure is no setting of the cité: the erased text already reads as
                     // its notice in the row of its event.
-                    P::TextErased(_) => return,
+                    P::TextErased(_) | P::ActorNameErased(_) => return,
                 };
                 self.row("Paramètres", cells);
             }

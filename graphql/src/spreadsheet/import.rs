@@ -245,6 +245,7 @@ struct Rehearsal {
 impl Rehearsal {
     async fn of(service: &CommandService) -> Result<Rehearsal, String> {
         let log = service.log().clone();
+        let original = service.clone();
         let clock = service.clock().clone();
         tokio::task::spawn_blocking(move || {
             let failed = |e: &dyn std::fmt::Display| {
@@ -267,7 +268,8 @@ impl Rehearsal {
             let projector =
                 Projector::start(&copy, ProjectorOptions::default()).map_err(|e| failed(&e))?;
             let service =
-                CommandService::new(copy, projector.clone(), clock, Arc::new(Metrics::new()));
+                CommandService::new(copy, projector.clone(), clock, Arc::new(Metrics::new()))
+                    .sharing_fingerprint_key(&original);
             Ok(Rehearsal {
                 service,
                 projector,

@@ -121,6 +121,7 @@ event_kinds!(
     ReportCorrected,
     AttendanceCorrected,
     TextErased,
+    ActorNameErased,
 );
 
 impl EventKind {

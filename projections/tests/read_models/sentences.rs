@@ -61,6 +61,13 @@ fn every_event_type() -> (Fixture, Vec<String>) {
     );
     f.programme(
         "2026-01-14",
+        ActorNameErased {
+            actor: name("token:t1"),
+            reason: note("agent parti"),
+        },
+    );
+    f.programme(
+        "2026-01-14",
         TextErased {
             position: 12,
             field: name("summary"),
