@@ -926,11 +926,72 @@ fn a_person_reads_the_register_in_a_browser() {
     walk.no_error("after printing");
 
     pilotage_documents(&mut walk, &programme, &today);
+    erased_texts_on_the_page(&mut walk, &programme);
     eprintln!(
         "browser: the walk took {:.1} s; screenshots in {}",
         walk.started.elapsed().as_secs_f64(),
         walk.shots.display()
     );
+}
+
+/// An action's report summary and title erased through the API: its page, its history's CSV
+/// and its print show « texte effacé le … : motif » and not the words.
+fn erased_texts_on_the_page(walk: &mut Walk, programme: &str) {
+    let reports = walk.api(
+        "query($p: ID!) { timeline(programmeId: $p, first: 1, filter: {kinds: [\"ReportSubmitted\"]}) { edges { node { position actionId } } } }",
+        json!({"p": programme}),
+    );
+    let report = &reports["timeline"]["edges"][0]["node"];
+    let action_id = report["actionId"].as_str().unwrap().to_owned();
+    let before = walk.api(
+        "query($p: ID!, $a: ID!) { action(programmeId: $p, id: $a) { reference title reports { summary } } \
+         timeline(programmeId: $p, first: 1, filter: {actionId: $a, kinds: [\"ActionProposed\"]}) { edges { node { position } } } }",
+        json!({"p": programme, "a": action_id}),
+    );
+    let title = before["action"]["title"].as_str().unwrap().to_owned();
+    let summary = before["action"]["reports"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let proposed = before["timeline"]["edges"][0]["node"]["position"].clone();
+    let erase = "mutation($p: ID!, $at: Int!, $field: String!) { eraseText(programmeId: $p, position: $at, field: $field, reason: \"Nom d'un enfant\") { erased } }";
+    for (at, field) in [
+        (report["position"].clone(), "narrative"),
+        (proposed, "title"),
+    ] {
+        let erased = walk.api(erase, json!({"p": programme, "at": at, "field": field}));
+        assert_eq!(erased["eraseText"]["erased"], 1, "{field}");
+    }
+    walk.browser
+        .goto(&walk.app.url(&format!("/#/action/{action_id}")));
+    walk.browser.wait_js(
+        "the action's page with the notice",
+        "return document.querySelector('[data-testid=action-history]') !== null \
+         && document.querySelector('main').innerText.includes('texte effacé le');",
+    );
+    let page = walk.view_text();
+    assert!(
+        !page.contains(&title) && !page.contains(&summary),
+        "the words are gone from the page"
+    );
+    assert!(page.contains(": Nom d'un enfant"), "the reason is shown");
+    walk.shot("17-textes-effaces");
+    walk.click("[data-testid=csv-action-history]");
+    let reference = before["action"]["reference"].as_str().unwrap();
+    let csv = walk
+        .browser
+        .download(&format!("action-{reference}-historique.csv"));
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.contains("texte effacé le") && !csv.contains(&title),
+        "{csv}"
+    );
+    let pdf_path = walk.shots.join("18-action-effacee.pdf");
+    walk.browser.print_pdf(&pdf_path);
+    let printed = pdf_text(&pdf_path);
+    assert!(printed.contains("texte effacé le"), "{printed}");
+    assert!(!printed.contains(&title));
+    walk.no_error("after the erasure");
 }
 
 /// The first and last days of the calendar month before `today` ("YYYY-MM-DD").

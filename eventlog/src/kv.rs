@@ -190,10 +190,7 @@ impl KvTree {
     }
 
     /// Every `(key, value)` whose key starts with `prefix`, in key order.
-    pub fn scan_prefix(
-        &self,
-        prefix: impl AsRef<[u8]>,
-    ) -> Entries {
+    pub fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Entries {
         match &self.backing {
             Backing::Sled { tree, .. } => Box::new(tree.scan_prefix(prefix).map(|entry| {
                 entry
