@@ -955,19 +955,26 @@ fn erased_texts_on_the_page(walk: &mut Walk, programme: &str) {
         .to_owned();
     let proposed = before["timeline"]["edges"][0]["node"]["position"].clone();
     let erase = "mutation($p: ID!, $at: Int!, $field: String!) { eraseText(programmeId: $p, position: $at, field: $field, reason: \"Nom d'un enfant\") { erased } }";
-    for (at, field) in [
-        (report["position"].clone(), "narrative"),
-        (proposed, "title"),
-    ] {
-        let erased = walk.api(erase, json!({"p": programme, "at": at, "field": field}));
-        assert_eq!(erased["eraseText"]["erased"], 1, "{field}");
-    }
+    // The report's summary through the API…
+    let erased = walk.api(
+        erase,
+        json!({"p": programme, "at": report["position"], "field": "narrative"}),
+    );
+    assert_eq!(erased["eraseText"]["erased"], 1);
+    // … the title from the history of the action's page.
     walk.browser
         .goto(&walk.app.url(&format!("/#/action/{action_id}")));
+    walk.click(&format!("[data-testid=erase-{proposed}]"));
+    walk.browser.find("[data-testid=form-eraseText]");
+    walk.browser.choose("#f-eraseText-field", "title");
+    let reason = walk.browser.find("#f-eraseText-reason");
+    walk.browser.type_into(&reason, "Nom d'un enfant");
+    walk.shot("16-effacer-un-texte");
+    walk.click("[data-testid=form-submit]");
     walk.browser.wait_js(
         "the action's page with the notice",
         "return document.querySelector('[data-testid=action-history]') !== null \
-         && document.querySelector('main').innerText.includes('texte effacé le');",
+         && document.querySelector('#view h1')?.innerText.includes('texte effacé le');",
     );
     let page = walk.view_text();
     assert!(

@@ -101,6 +101,24 @@ pub fn programmes_of_actor(
     Ok(found)
 }
 
+/// The places of the texts of the event at `position` that can still be erased (format 2,
+/// committed, not erased yet).
+pub fn erasable_fields_at(log: &EventLog, position: u64) -> Result<Vec<String>, ApiError> {
+    let Some(envelope) = log.get(position).map_err(ApiError::internal)? else {
+        return Ok(Vec::new());
+    };
+    if envelope.actor_role.is_none() {
+        return Ok(Vec::new());
+    }
+    let recorded = RecordedEvent::from_envelope(&envelope).map_err(ApiError::internal)?;
+    Ok(registry::erasable_fields(&recorded.event)
+        .into_iter()
+        .enumerate()
+        .filter(|(slot, _)| matches!(envelope.texts.get(*slot), Some(StoredText::Kept { .. })))
+        .map(|(_, field)| field)
+        .collect())
+}
+
 /// Whether text `slot` of `envelope` is erased already.
 pub fn is_erased(envelope: &Envelope, slot: u32) -> bool {
     matches!(

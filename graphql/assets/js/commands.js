@@ -374,3 +374,31 @@ export function revokePerson(person) {
     help: 'Ses sessions et ses pages ouvertes prennent fin aussitôt ; une nouvelle invitation le lui rend.',
     fields: [], fixed: () => ({ id: person.id }) };
 }
+
+/** The French name of an erasable text's place in an event's data (`summary`, `items[1]`). */
+const TEXT_PLACES = {
+  title: 'intitulé', summary: 'résumé', narrative: 'synthèse du bilan', reason: 'motif', comment: 'commentaire',
+  findings: 'constats', note: 'note', reference: 'référence', text: 'texte', items: 'complément demandé',
+  external_refs: 'référence externe', label: 'libellé',
+};
+export function textPlace(path) {
+  const parts = String(path).split('.').map((part) => {
+    const m = /^([a-z_]+)(?:\[(\d+)\])?$/.exec(part);
+    if (!m) return part;
+    const name = TEXT_PLACES[m[1]] || m[1];
+    return m[2] === undefined ? name : name + ' n° ' + (Number(m[2]) + 1);
+  });
+  return parts.join(', ') + ' (' + path + ')';
+}
+
+/** Erases one free text of a recorded event (RGPD): PILOT or ADMIN, from a history entry. */
+export function eraseText(entry) {
+  return { name: 'eraseText', on: 'none', dated: true, targetArgs: ['programmeId: ID!', 'position: Int!'], args: 'field: String!, reason: String!',
+    select: 'position erased', submit: 'Effacer', label: 'Effacer un texte de l’événement n° ' + entry.position,
+    help: 'Les mots disparaissent de toute lecture, de tout export et de tout retour dans le temps ; l’événement, sa date, ses montants et la chaîne des empreintes restent. L’effacement est lui-même enregistré : qui, quand, pourquoi.',
+    fields: [
+      { name: 'field', label: 'Texte à effacer', type: 'select', options: () => entry.erasableFields.map((x) => [x, textPlace(x)]) },
+      { name: 'reason', label: 'Motif de l’effacement', type: 'text', hint: 'Il est montré à la place du texte : « texte effacé le … : motif ».' },
+    ],
+    fixed: () => ({ position: entry.position }) };
+}

@@ -214,13 +214,24 @@ export function summaryNode(e) {
       h('a', { href: '#entry-' + e.supersededBy, 'data-testid': 'superseded-link' }, "l'entrée n° " + e.supersededBy), ')'));
 }
 
-export function historyList(entries, testid) {
+/**
+ * A history, oldest first. With `erase(entry, button)`, an entry whose texts may still be erased
+ * (`erasableFields`, given to a pilot or an ADMIN) has a button that calls it.
+ */
+export function historyList(entries, testid, { erase } = {}) {
   const sorted = [...entries].sort((a, b) => a.position - b.position);
+  const eraseButton = (e) => {
+    if (!erase || !(e.erasableFields || []).length) return null;
+    const b = h('button', { type: 'button', class: 'btn btn-small btn-light no-print', 'data-testid': 'erase-' + e.position },
+      'Effacer un texte…', h('span', { class: 'visually-hidden' }, ' de l’événement n° ' + e.position));
+    b.addEventListener('click', () => erase(e, b));
+    return b;
+  };
   return h('ol', { class: 'history', 'data-testid': testid },
     sorted.map((e) => h('li', {
       id: 'entry-' + e.position, tabindex: '-1', 'data-position': e.position, 'data-testid': testid + '-entry',
       class: e.supersededBy !== null && e.supersededBy !== undefined ? 'is-superseded' : null,
-    }, summaryNode(e), entryMeta(e))));
+    }, summaryNode(e), entryMeta(e), eraseButton(e))));
 }
 
 export function section(title, ...children) {

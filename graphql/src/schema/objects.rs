@@ -975,6 +975,22 @@ impl HistoryEntryObject {
     async fn actor_id(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
         actor_id_for(ctx, &self.recorder)
     }
+
+    /// Les textes libres de l'événement qui peuvent encore être effacés (`eraseText`), par leur
+    /// place dans ses données (`summary`, `items[1]`) : pour un ADMIN ou un PILOT, vide sinon.
+    async fn erasable_fields(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let viewer = Viewer::of(ctx)?;
+        if !matches!(
+            viewer.role(),
+            domain::values::Role::Admin | domain::values::Role::Pilot
+        ) || self.recorder.id().is_none()
+        {
+            return Ok(Vec::new());
+        }
+        let log = app_state(ctx).log.clone();
+        let position = u64::try_from(self.position).unwrap_or(0);
+        Ok(blocking(move || crate::erasure::erasable_fields_at(&log, position)).await?)
+    }
 }
 
 /// The stable id of whoever recorded an event, for those who may erase a name (ADMIN, PILOT).

@@ -4,10 +4,10 @@ import { gql } from '../api.js';
 import { h } from '../dom.js';
 import * as f from '../format.js';
 import { viewHeader, dataTable, section, dl, historyList, csvButton } from '../ui.js';
-import { commandBar } from '../forms.js';
-import { ACTION_FORMS } from '../commands.js';
+import { commandBar, openForm } from '../forms.js';
+import { ACTION_FORMS, eraseText } from '../commands.js';
 
-const HISTORY = 'position summary kind effectiveOn recordedAt actor supersededBy';
+const HISTORY = 'position summary kind effectiveOn recordedAt actor supersededBy erasableFields';
 function query(withOpinions) {
   return `query Action($p: ID!, $id: ID!, $asOf: AsOf) {
   action(programmeId: $p, id: $id, asOf: $asOf) {
@@ -127,6 +127,8 @@ export async function render(ctx) {
       ],
     })));
 
+  // Where the form erasing a text of the history opens (a pilot's or an ADMIN's).
+  const erasePlace = h('div', { class: 'form-place' });
   const evaluation = a.evaluation
     ? dl([['Appréciation', f.fr('Rating', a.evaluation.rating)], ['Constats', a.evaluation.findings],
       ['Recommandation', f.fr('Recommendation', a.evaluation.recommendation)], ['Évaluée le', f.date(a.evaluation.evaluatedOn)]])
@@ -193,7 +195,10 @@ export async function render(ctx) {
         ['Position', 'Date d’effet', 'Enregistré le (UTC)', 'Type', 'Code de l’événement', 'Résumé', 'Acteur', 'Remplacée par'],
         a.history.map((e) => [e.position, e.effectiveOn, e.recordedAt, f.kindLabel(e.kind), e.kind, e.summary, e.actor, e.supersededBy ?? '']),
       ], 'historique de l’action')),
-      historyList(a.history, 'action-history')));
+      erasePlace,
+      historyList(a.history, 'action-history', { erase: ctx.asOf ? null : (entry, opener) => openForm(eraseText(entry), ctx, {
+        container: erasePlace, target: 'erase:' + entry.position, version: null, opener, onDone: () => ctx.refresh(), onConflict: () => ctx.refresh(),
+      }) })));
 }
 
 export function onLive(entry, ctx) {
