@@ -226,6 +226,20 @@ fn an_erased_name_is_gone_from_every_read_every_file_and_later_exports() {
     }
     let verify = chronique(&["verify", "--data-dir", restored.to_str().unwrap()]);
     assert!(verify.status.success(), "{}", stderr(&verify));
+    let restored_admin = create_token(&restored, "ADMIN", None, None);
+    let app = spawn_app(&restored);
+    let shown = app.ok(
+        &restored_admin,
+        r#"{ action(programmeId: "grigny", id: "a1") { title summary } }"#,
+        json!({}),
+    );
+    for field in ["title", "summary"] {
+        let text = shown["action"][field].as_str().unwrap();
+        assert!(
+            text.starts_with(notice) && text.ends_with("Nom et date de naissance d'un enfant"),
+            "{field}: {text}"
+        );
+    }
 }
 
 /// The fingerprint an export carries for a command id is keyed with a secret of its store,

@@ -24,9 +24,7 @@ const CONFIG: Config = bincode::config::standard()
     .with_fixed_int_encoding()
     .with_no_limit();
 
-/// The same encoding, read with a bound on what a length may claim: damaged bytes that claim
-/// a huge string are an error instead of an allocation that aborts the process. Nothing this
-/// workspace stores comes near 1 GiB (a record is at most 256 MiB).
+/// The same encoding, read with a bound on what a length may claim ([`decode_bounded`]).
 const DECODE_CONFIG: bincode::config::Configuration<
     bincode::config::LittleEndian,
     bincode::config::Fixint,
@@ -47,8 +45,26 @@ pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Resul
 }
 
 /// Decodes a value encoded by [`encode`]; trailing bytes are an error, because they mean the
-/// bytes were written for another type.
+/// bytes were written for another type. For bytes whose lengths can be trusted (records whose
+/// hash chain `verify` checks, snapshots whose checksum was checked): a damaged length could
+/// ask for an absurd allocation; use [`decode_bounded`] for bytes without such a check.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let (value, read) = bincode::serde::decode_from_slice(bytes, CONFIG)
+        .map_err(|e| Error::InvalidInput(format!("cannot decode value: {e}")))?;
+    if read != bytes.len() {
+        return Err(Error::InvalidInput(format!(
+            "cannot decode value: {} trailing bytes",
+            bytes.len() - read
+        )));
+    }
+    Ok(value)
+}
+
+/// [`decode`] with a bound on what a length may claim (1 GiB; nothing stored comes near it):
+/// damaged bytes that claim a huge string are an error instead of an allocation that aborts
+/// the process. Slower (every read is counted): for the text files and the file-kept trees,
+/// which nothing else checks before they are decoded.
+pub fn decode_bounded<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let (value, read) = bincode::serde::decode_from_slice(bytes, DECODE_CONFIG)
         .map_err(|e| Error::InvalidInput(format!("cannot decode value: {e}")))?;
     if read != bytes.len() {

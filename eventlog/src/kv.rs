@@ -81,7 +81,7 @@ pub(crate) fn open_file_tree(log: &EventLog, db: &sled::Db, name: &str) -> Resul
     check_name(name)?;
     let file = format!("{name}.kv");
     let map: BTreeMap<Vec<u8>, Vec<u8>> = match crate::files::read(log.path(), &file)? {
-        Some(bytes) => codec::decode::<Vec<(Vec<u8>, Vec<u8>)>>(&bytes)
+        Some(bytes) => codec::decode_bounded::<Vec<(Vec<u8>, Vec<u8>)>>(&bytes)
             .map_err(|e| Error::Corruption {
                 at: None,
                 detail: format!("the file of key-value tree {name} does not decode: {e}"),

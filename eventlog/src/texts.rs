@@ -17,7 +17,6 @@
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -89,26 +88,32 @@ fn file_name(segment: u64) -> String {
     format!("{segment:012}.texts")
 }
 
-/// Where each stored text is: (offset of its frame's bytes, their length) in its segment's file.
-type SlotIndex = HashMap<u64, Vec<(u64, u32)>>;
+/// Per segment, per position in it: where the frames of the position's texts begin in the
+/// segment's file (the offset of the first frame's length), [`NONE`] for a position without
+/// text. A position's frames are contiguous, in slot order: 8 bytes per position in memory.
+type SlotIndex = HashMap<u64, Vec<u64>>;
+
+/// No text at this position.
+const NONE: u64 = u64::MAX;
+
+/// Segments whose bytes are kept in memory for reading (a rebuild reads each once).
+const CACHED_SEGMENTS: usize = 4;
 
 /// One frame's place in its file.
 struct Placed {
     position: u64,
     slot: u32,
+    /// The offset of the frame's bytes (after its length).
     start: u64,
-    len: u32,
 }
 
-/// Records `placed` in `index`.
+/// Records `placed` in `index`: the first frame of each position.
 fn place(index: &mut SlotIndex, placed: impl IntoIterator<Item = Placed>) {
-    for p in placed {
-        let slots = index.entry(p.position).or_default();
-        let slot = p.slot as usize;
-        if slots.len() <= slot {
-            slots.resize(slot + 1, (0, 0));
-        }
-        slots[slot] = (p.start, p.len);
+    for p in placed.into_iter().filter(|p| p.slot == 0) {
+        let offsets = index
+            .entry(segment_of(p.position))
+            .or_insert_with(|| vec![NONE; SEGMENT_EVENTS as usize]);
+        offsets[(p.position % SEGMENT_EVENTS) as usize] = p.start - 4;
     }
 }
 
@@ -118,6 +123,8 @@ pub(crate) struct TextStore {
     sync: bool,
     index: RwLock<SlotIndex>,
     files: RwLock<HashMap<u64, Arc<File>>>,
+    /// The bytes of the segments read last, most recent last.
+    cache: Mutex<Vec<(u64, Arc<Vec<u8>>)>>,
     /// Serialises writers (the log's writer thread; imports go through it too).
     write: Mutex<()>,
 }
@@ -132,6 +139,7 @@ impl TextStore {
             sync,
             index: RwLock::new(HashMap::new()),
             files: RwLock::new(HashMap::new()),
+            cache: Mutex::new(Vec::new()),
             write: Mutex::new(()),
         };
         let mut segments = Vec::new();
@@ -172,7 +180,7 @@ impl TextStore {
             else {
                 break;
             };
-            let Ok(frame) = codec::decode::<Frame>(&bytes[start..end]) else {
+            let Ok(frame) = codec::decode_bounded::<Frame>(&bytes[start..end]) else {
                 break;
             };
             if frame.position > head {
@@ -182,7 +190,6 @@ impl TextStore {
                 position: frame.position,
                 slot: frame.slot,
                 start: start as u64,
-                len,
             });
             offset = end;
         }
@@ -237,7 +244,6 @@ impl TextStore {
                 position: *position,
                 slot: *slot,
                 start: buffer.len() as u64,
-                len,
             });
             buffer.extend_from_slice(&frame);
         }
@@ -249,10 +255,13 @@ impl TextStore {
             if self.sync {
                 file.sync_data()?;
             }
-            done.push((base, entries));
+            done.push((segment, base, entries));
         }
         let mut index = self.index.write();
-        for (base, entries) in done {
+        for (segment, _, _) in &done {
+            self.forget(*segment);
+        }
+        for (_, base, entries) in done {
             place(
                 &mut index,
                 entries.into_iter().map(|p| Placed {
@@ -269,38 +278,70 @@ impl TextStore {
         if n == 0 {
             return Ok(Vec::new());
         }
-        // The places and the file are taken together, so that an erasure (which swaps both)
-        // cannot pair old offsets with the new file.
-        let (places, file) = {
+        let segment = segment_of(position);
+        // The offset and the bytes are taken together, so that an append or an erasure (which
+        // change both under the index's lock) cannot pair an old offset with new bytes.
+        let (offset, bytes) = {
             let index = self.index.read();
-            let places = index.get(&position).cloned().unwrap_or_default();
-            let file = if places.is_empty() {
-                None
-            } else {
-                Some(self.file(segment_of(position))?)
-            };
-            (places, file)
+            let offset = index
+                .get(&segment)
+                .map(|offsets| offsets[(position % SEGMENT_EVENTS) as usize])
+                .unwrap_or(NONE);
+            if offset == NONE {
+                return Ok(vec![StoredText::Missing; n]);
+            }
+            (offset as usize, self.segment_bytes(segment)?)
         };
-        (0..n)
-            .map(|slot| match (places.get(slot), &file) {
-                (Some(&(start, len)), Some(file)) if len > 0 => {
-                    let mut bytes = vec![0u8; len as usize];
-                    file.read_exact_at(&mut bytes, start)?;
-                    let frame: Frame = codec::decode(&bytes).map_err(|e| Error::Corruption {
-                        at: Some(position),
-                        detail: format!("a text frame does not decode: {e}"),
-                    })?;
-                    Ok(
-                        if frame.position == position && frame.slot as usize == slot {
-                            frame.text
-                        } else {
-                            StoredText::Missing
-                        },
-                    )
-                }
-                _ => Ok(StoredText::Missing),
-            })
-            .collect()
+        let corrupt = |detail: String| Error::Corruption {
+            at: Some(position),
+            detail,
+        };
+        let mut texts = Vec::with_capacity(n);
+        let mut at = offset;
+        for slot in 0..n {
+            let Some(len) = bytes
+                .get(at..at + 4)
+                .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
+            else {
+                texts.push(StoredText::Missing);
+                continue;
+            };
+            let Some(frame_bytes) = bytes.get(at + 4..at + 4 + len) else {
+                texts.push(StoredText::Missing);
+                continue;
+            };
+            let frame: Frame = codec::decode_bounded(frame_bytes)
+                .map_err(|e| corrupt(format!("a text frame does not decode: {e}")))?;
+            if frame.position == position && frame.slot as usize == slot {
+                texts.push(frame.text);
+                at += 4 + len;
+            } else {
+                texts.push(StoredText::Missing);
+            }
+        }
+        Ok(texts)
+    }
+
+    /// The bytes of a segment's file, from the cache or read whole into it.
+    fn segment_bytes(&self, segment: u64) -> Result<Arc<Vec<u8>>, Error> {
+        let mut cache = self.cache.lock();
+        if let Some(i) = cache.iter().position(|(s, _)| *s == segment) {
+            let entry = cache.remove(i);
+            let bytes = entry.1.clone();
+            cache.push(entry);
+            return Ok(bytes);
+        }
+        let bytes = Arc::new(std::fs::read(self.path(segment))?);
+        if cache.len() >= CACHED_SEGMENTS {
+            cache.remove(0);
+        }
+        cache.push((segment, bytes.clone()));
+        Ok(bytes)
+    }
+
+    /// Forgets the cached bytes of `segment` (its file changed). Called under the index's lock.
+    fn forget(&self, segment: u64) {
+        self.cache.lock().retain(|(s, _)| *s != segment);
     }
 
     /// Replaces text `slot` of the event at `position` by `tombstone`: its file is rewritten
@@ -330,7 +371,7 @@ impl TextStore {
             let start = offset + 4;
             let end = start + len as usize;
             let mut frame: Frame =
-                codec::decode(&bytes[start..end]).map_err(|e| Error::Corruption {
+                codec::decode_bounded(&bytes[start..end]).map_err(|e| Error::Corruption {
                     at: Some(position),
                     detail: format!("a text frame does not decode: {e}"),
                 })?;
@@ -348,7 +389,6 @@ impl TextStore {
                 position: frame.position,
                 slot: frame.slot,
                 start: out.len() as u64,
-                len: new_len,
             });
             out.extend_from_slice(&encoded);
             offset = end;
@@ -374,6 +414,10 @@ impl TextStore {
         std::fs::rename(&tmp, &path)?;
         File::open(&self.dir)?.sync_all()?;
         self.files.write().remove(&segment);
+        self.forget(segment);
+        if let Some(offsets) = index.get_mut(&segment) {
+            offsets.fill(NONE);
+        }
         place(&mut index, entries);
         Ok(true)
     }
@@ -391,6 +435,7 @@ impl TextStore {
         let _guard = self.write.lock();
         self.files.write().clear();
         self.index.write().clear();
+        self.cache.lock().clear();
         for entry in std::fs::read_dir(&self.dir)? {
             std::fs::remove_file(entry?.path())?;
         }
