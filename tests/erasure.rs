@@ -276,37 +276,27 @@ fn an_agents_name_is_erased_from_every_history_and_every_file() {
     let store = dir.path().join("store");
     let admin = create_token(&store, "ADMIN", None, None);
     // A person invited to two cités (she never acted).
-    let invited = chronique(&[
-        "person",
-        "invite",
-        "--data-dir",
-        store.to_str().unwrap(),
-        "--email",
-        "jeanne.roux@example.fr",
-        "--role",
-        "observer",
-        "--programme",
-        "grigny",
-    ]);
-    assert!(invited.status.success(), "{}", stderr(&invited));
-    let person = stdout(&invited)
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_owned();
-    let invited = chronique(&[
-        "person",
-        "invite",
-        "--data-dir",
-        store.to_str().unwrap(),
-        "--email",
-        "jeanne.roux@example.fr",
-        "--role",
-        "observer",
-        "--programme",
-        "evry",
-    ]);
-    assert!(invited.status.success(), "{}", stderr(&invited));
+    let mut person = String::new();
+    for cite in ["grigny", "evry"] {
+        let invited = chronique(&[
+            "person",
+            "invite",
+            "--data-dir",
+            store.to_str().unwrap(),
+            "--email",
+            "jeanne.roux@example.fr",
+            "--role",
+            "observer",
+            "--programme",
+            cite,
+        ]);
+        assert!(invited.status.success(), "{}", stderr(&invited));
+        person = stdout(&invited)
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_owned();
+    }
     let app = spawn_app(&store);
     let pilot = app.new_token(&admin, "PILOT", Some(P), None, "Pilote");
     let agent = app.new_token(&admin, "COORDINATOR", Some(P), None, AGENT);

@@ -49,15 +49,7 @@ pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Resul
 /// hash chain `verify` checks, snapshots whose checksum was checked): a damaged length could
 /// ask for an absurd allocation; use [`decode_bounded`] for bytes without such a check.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let (value, read) = bincode::serde::decode_from_slice(bytes, CONFIG)
-        .map_err(|e| Error::InvalidInput(format!("cannot decode value: {e}")))?;
-    if read != bytes.len() {
-        return Err(Error::InvalidInput(format!(
-            "cannot decode value: {} trailing bytes",
-            bytes.len() - read
-        )));
-    }
-    Ok(value)
+    decode_with(bytes, CONFIG)
 }
 
 /// [`decode`] with a bound on what a length may claim (1 GiB; nothing stored comes near it):
@@ -65,7 +57,14 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 /// the process. Slower (every read is counted): for the text files and the file-kept trees,
 /// which nothing else checks before they are decoded.
 pub fn decode_bounded<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let (value, read) = bincode::serde::decode_from_slice(bytes, DECODE_CONFIG)
+    decode_with(bytes, DECODE_CONFIG)
+}
+
+fn decode_with<T: DeserializeOwned>(
+    bytes: &[u8],
+    config: impl bincode::config::Config,
+) -> Result<T, Error> {
+    let (value, read) = bincode::serde::decode_from_slice(bytes, config)
         .map_err(|e| Error::InvalidInput(format!("cannot decode value: {e}")))?;
     if read != bytes.len() {
         return Err(Error::InvalidInput(format!(

@@ -20,6 +20,40 @@ pub struct ErasurePayload {
 #[derive(Default)]
 pub struct ErasureMutation;
 
+/// What both erasures start with: who asks, checked before anything about the register is
+/// said, and the reason as a text.
+struct Begun<'a> {
+    meta: crate::commands::CommandMeta,
+    viewer: &'a crate::auth::Viewer,
+    issuer: crate::commands::Issuer,
+    state: &'a crate::state::AppState,
+    service: crate::commands::CommandService,
+    programme: domain::values::ProgrammeId,
+    reason: domain::values::Note,
+}
+
+fn begin<'a>(
+    ctx: &Context<'a>,
+    programme_id: &ID,
+    options: &Option<CommandOptions>,
+    kind: CommandKind,
+    reason: &str,
+) -> Result<Begun<'a>, ApiError> {
+    let meta = meta(ctx, options)?;
+    let (viewer, issuer, state, service) = context(ctx)?;
+    let programme = self::programme_id(programme_id)?;
+    authorize(&viewer.actor, kind, &programme, None).map_err(ApiError::from)?;
+    Ok(Begun {
+        meta,
+        viewer,
+        issuer,
+        state,
+        service,
+        programme,
+        reason: text::<5_000>("motif de l'effacement", reason)?,
+    })
+}
+
 #[Object]
 impl ErasureMutation {
     /// Efface un texte libre (titre, résumé, motif, bilan, commentaire, constats, note,
@@ -36,12 +70,21 @@ impl ErasureMutation {
         reason: String,
         options: Option<CommandOptions>,
     ) -> Result<ErasurePayload> {
-        let meta = meta(ctx, &options)?;
-        let (viewer, issuer, state, service) = context(ctx)?;
-        let programme = self::programme_id(&programme_id)?;
-        // Who may erase is checked before anything about the event is said.
-        authorize(&viewer.actor, CommandKind::EraseText, &programme, None)
-            .map_err(ApiError::from)?;
+        let Begun {
+            meta,
+            issuer,
+            state,
+            service,
+            programme,
+            reason,
+            ..
+        } = begin(
+            ctx,
+            &programme_id,
+            &options,
+            CommandKind::EraseText,
+            &reason,
+        )?;
         let position = u64::try_from(position)
             .ok()
             .filter(|p| *p > 0)
@@ -50,7 +93,6 @@ impl ErasureMutation {
                     "La position {position} n'est pas celle d'un événement : les positions commencent à 1."
                 ))
             })?;
-        let reason = text::<5_000>("motif de l'effacement", &reason)?;
         let field_name = Name::parse("champ", &field).map_err(ApiError::from)?;
         let found = {
             let (log, programme, field) = (state.log.clone(), programme.clone(), field.clone());
@@ -116,12 +158,21 @@ impl ErasureMutation {
         reason: String,
         options: Option<CommandOptions>,
     ) -> Result<ErasurePayload> {
-        let meta = meta(ctx, &options)?;
-        let (viewer, issuer, state, service) = context(ctx)?;
-        let programme = self::programme_id(&programme_id)?;
-        authorize(&viewer.actor, CommandKind::EraseActorName, &programme, None)
-            .map_err(ApiError::from)?;
-        let reason = text::<5_000>("motif de l'effacement", &reason)?;
+        let Begun {
+            meta,
+            viewer,
+            issuer,
+            state,
+            service,
+            programme,
+            reason,
+        } = begin(
+            ctx,
+            &programme_id,
+            &options,
+            CommandKind::EraseActorName,
+            &reason,
+        )?;
         let actor = Name::parse("agent", &actor_id).map_err(ApiError::from)?;
         let known = {
             let (state, actor) = (state.clone(), actor_id.0.clone());
