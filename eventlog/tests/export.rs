@@ -474,14 +474,21 @@ fn as_format_1(text: &str, name: &str) -> String {
     out
 }
 
-#[test]
-fn an_export_in_envelope_format_1_imports_verifies_and_goes_on_in_format_2() {
+/// A store holding the sample log's five events as an earlier build wrote them (format 1),
+/// imported from their export.
+fn store_of_format_1_records() -> (tempfile::TempDir, eventlog::EventLog) {
     let source_dir = tempfile::tempdir().unwrap();
     let old = as_format_1(&exported(&sample_log(source_dir.path())), "Marie Dupont");
     let dir = tempfile::tempdir().unwrap();
     let log = open(dir.path());
     log.import_ndjson(Cursor::new(old.as_bytes()), &ImportOptions::default())
         .unwrap();
+    (dir, log)
+}
+
+#[test]
+fn an_export_in_envelope_format_1_imports_verifies_and_goes_on_in_format_2() {
+    let (dir, log) = store_of_format_1_records();
     assert_eq!(log.envelope_v2_from(), 6);
     assert!(log.verify().unwrap().is_ok());
     let first = log.get(1).unwrap().unwrap();
@@ -513,12 +520,7 @@ fn an_export_in_envelope_format_1_imports_verifies_and_goes_on_in_format_2() {
 
 #[test]
 fn a_store_of_format_1_is_upgraded_at_open_and_keeps_its_old_records() {
-    let source_dir = tempfile::tempdir().unwrap();
-    let old = as_format_1(&exported(&sample_log(source_dir.path())), "Marie Dupont");
-    let dir = tempfile::tempdir().unwrap();
-    let log = open(dir.path());
-    log.import_ndjson(Cursor::new(old.as_bytes()), &ImportOptions::default())
-        .unwrap();
+    let (dir, log) = store_of_format_1_records();
     let head = log.head();
     drop(log);
     // What a build of format 1 left: format version 1 and no first position of format 2.
