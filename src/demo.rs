@@ -61,7 +61,8 @@ fn fill(dir: &Path) -> anyhow::Result<String> {
         durability: eventlog::Durability::Buffered,
         ..Options::default()
     };
-    let log = store::open(dir, options)?;
+    let location = eventlog::StoreLocation::Dir(dir.to_path_buf());
+    let log = store::open(&location, options)?;
     let today = Clock::system().today();
     let params = GeneratorParams::demo(today).with_clock(simulated.clone());
     let summary = generator::generate(&log, &params)
@@ -76,7 +77,7 @@ fn fill(dir: &Path) -> anyhow::Result<String> {
     let mark = log.kv_tree(MARK_TREE).map_err(|e| anyhow!(e))?;
     mark.insert(MARK_KEY, programme.as_bytes())
         .map_err(|e| anyhow!(e))?;
-    log.flush().map_err(|e| store::explain(e, dir))?;
+    log.flush().map_err(|e| store::explain(e, &location))?;
     eprintln!(
         "chronique : {} événements enregistrés pour la cité éducative « {programme} »",
         summary.n_events
@@ -100,10 +101,13 @@ pub fn run(dir: &Path, listen: &str) -> anyhow::Result<()> {
             dir.display()
         )
     };
-    if eventlog::inspect(dir).map_err(|e| store::explain(e, dir))? == eventlog::Layout::Foreign {
+    let location = eventlog::StoreLocation::Dir(dir.to_path_buf());
+    if eventlog::inspect(dir).map_err(|e| store::explain(e, &location))?
+        == eventlog::Layout::Foreign
+    {
         return Err(not_demo());
     }
-    let log = store::open_if(dir, log_options(&clock), false, |log| {
+    let log = store::open_if(&location, log_options(&clock), false, |log| {
         if !is_demo_store(log)? {
             return Err(not_demo());
         }

@@ -107,6 +107,17 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Copie un registre vers un autre moteur (un dossier vers PostgreSQL, ou l'inverse) avec
+    /// ses empreintes, ses textes, ses jetons et ses personnes, puis vérifie la chaîne à
+    /// l'arrivée. La destination doit être vide ; la source n'est que lue.
+    Migrate {
+        /// Registre source : un dossier ou une adresse postgres://…
+        #[arg(long)]
+        from: String,
+        /// Registre de destination (vide) : un dossier ou une adresse postgres://…
+        #[arg(long)]
+        to: String,
+    },
     /// Le tableau de suivi de la cité : modèle, export et import de classeurs (.xlsx, .ods,
     /// .csv).
     Spreadsheet {
@@ -264,9 +275,28 @@ enum PersonCommand {
 
 #[derive(Debug, Args)]
 struct StoreArgs {
-    /// Dossier du registre.
-    #[arg(long, env = "CHRONIQUE_DATA_DIR", default_value = "./chronique-data")]
-    data_dir: PathBuf,
+    /// Dossier du registre (./chronique-data par défaut).
+    #[arg(long, env = "CHRONIQUE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Le registre : un dossier, ou une base PostgreSQL (postgres://utilisateur@hôte/base).
+    #[arg(long, env = "CHRONIQUE_STORE", hide_env_values = true)]
+    store: Option<String>,
+}
+
+impl StoreArgs {
+    /// Where the store is: `--store`, or `--data-dir` (its sled form); not both.
+    fn location(&self) -> anyhow::Result<eventlog::StoreLocation> {
+        match (&self.data_dir, &self.store) {
+            (Some(_), Some(_)) => anyhow::bail!(
+                "--data-dir (CHRONIQUE_DATA_DIR) et --store (CHRONIQUE_STORE) désignent tous deux un registre : n'en donnez qu'un"
+            ),
+            (None, Some(store)) => Ok(eventlog::StoreLocation::parse(store)),
+            (Some(dir), None) => Ok(eventlog::StoreLocation::Dir(dir.clone())),
+            (None, None) => Ok(eventlog::StoreLocation::Dir(PathBuf::from(
+                "./chronique-data",
+            ))),
+        }
+    }
 }
 
 /// La connexion des personnes par un fournisseur OpenID Connect (ProConnect ou celui de la
@@ -348,12 +378,24 @@ impl From<RoleArg> for domain::values::Role {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     run::init_logging();
-    let result = match cli.command {
+    match run_command(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line, the whole chain of causes: scripts read it, people too.
+            let message = format!("{error:#}").replace('\n', " ");
+            eprintln!("chronique : {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_command(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve {
             store,
             listen,
             signin,
-        } => run::serve(&store.data_dir, &listen.listen, signin.config()),
+        } => run::serve(&store.location()?, &listen.listen, signin.config()),
         Command::Demo { data_dir, listen } => demo::run(&data_dir, &listen.listen),
         Command::Token { command } => match command {
             TokenCommand::Create {
@@ -362,9 +404,9 @@ fn main() -> ExitCode {
                 programme,
                 partner,
                 name,
-            } => run::token_create(&store.data_dir, role.into(), programme, partner, name),
-            TokenCommand::List { store } => run::token_list(&store.data_dir),
-            TokenCommand::Revoke { store, id } => run::token_revoke(&store.data_dir, &id),
+            } => run::token_create(&store.location()?, role.into(), programme, partner, name),
+            TokenCommand::List { store } => run::token_list(&store.location()?),
+            TokenCommand::Revoke { store, id } => run::token_revoke(&store.location()?, &id),
         },
         Command::Person { command } => match command {
             PersonCommand::Invite {
@@ -373,25 +415,25 @@ fn main() -> ExitCode {
                 role,
                 programme,
                 partner,
-            } => run::person_invite(&store.data_dir, email, role.into(), programme, partner),
-            PersonCommand::List { store } => run::person_list(&store.data_dir),
+            } => run::person_invite(&store.location()?, email, role.into(), programme, partner),
+            PersonCommand::List { store } => run::person_list(&store.location()?),
             PersonCommand::RemoveRole {
                 store,
                 id,
                 role,
                 programme,
                 partner,
-            } => run::person_remove_role(&store.data_dir, &id, role.into(), programme, partner),
-            PersonCommand::Revoke { store, id } => run::person_revoke(&store.data_dir, &id),
+            } => run::person_remove_role(&store.location()?, &id, role.into(), programme, partner),
+            PersonCommand::Revoke { store, id } => run::person_revoke(&store.location()?, &id),
         },
-        Command::Export { store, out } => run::export(&store.data_dir, out.as_deref()),
+        Command::Export { store, out } => run::export(&store.location()?, out.as_deref()),
         Command::Import {
             store,
             file,
             expect_head,
             no_trailer_check,
         } => run::import(
-            &store.data_dir,
+            &store.location()?,
             &file,
             expect_head.as_deref(),
             no_trailer_check,
@@ -406,7 +448,7 @@ fn main() -> ExitCode {
                 format,
                 out,
             } => spreadsheet::export(
-                &store.data_dir,
+                &store.location()?,
                 &programme,
                 year,
                 as_of,
@@ -422,14 +464,18 @@ fn main() -> ExitCode {
                 programme,
                 dry_run,
                 name,
-            } => spreadsheet::import(&store.data_dir, &file, &programme, dry_run, &name),
+            } => spreadsheet::import(&store.location()?, &file, &programme, dry_run, &name),
         },
         Command::Verify {
             store,
             position,
             hash,
-        } => run::verify(&store.data_dir, position.zip(hash)),
-        Command::Rebuild { store } => run::rebuild(&store.data_dir),
+        } => run::verify(&store.location()?, position.zip(hash)),
+        Command::Rebuild { store } => run::rebuild(&store.location()?),
+        Command::Migrate { from, to } => run::migrate(
+            &eventlog::StoreLocation::parse(&from),
+            &eventlog::StoreLocation::parse(&to),
+        ),
         Command::Bench {
             seconds,
             dir,
@@ -439,14 +485,5 @@ fn main() -> ExitCode {
             (true, Some(dir)) => run::bench_projections_load(dir),
             (_, dir) => run::bench(seconds, dir, &only),
         },
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            // One line, the whole chain of causes: scripts read it, people too.
-            let message = format!("{error:#}").replace('\n', " ");
-            eprintln!("chronique : {message}");
-            ExitCode::FAILURE
-        }
     }
 }

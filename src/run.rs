@@ -3,7 +3,7 @@
 use crate::store;
 use anyhow::{Context as _, anyhow, bail};
 use domain::values::Role;
-use eventlog::{EventLog, Options};
+use eventlog::{EventLog, Options, StoreLocation};
 use graphql::tokens::{NewToken, TokenInfo, TokenStore};
 use graphql::{AppState, Clock};
 use projections::runner::{Projector, ProjectorOptions};
@@ -36,7 +36,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn serve(
-    dir: &Path,
+    dir: &StoreLocation,
     listen: &str,
     signin: Option<graphql::oidc::OidcConfig>,
 ) -> anyhow::Result<()> {
@@ -152,7 +152,7 @@ pub fn create_token(
 }
 
 pub fn token_create(
-    dir: &Path,
+    dir: &StoreLocation,
     role: Role,
     programme: Option<String>,
     partner: Option<String>,
@@ -187,7 +187,7 @@ pub fn token_create(
     Ok(())
 }
 
-pub fn token_list(dir: &Path) -> anyhow::Result<()> {
+pub fn token_list(dir: &StoreLocation) -> anyhow::Result<()> {
     let clock = Clock::system();
     let log = store::open_existing(dir, log_options(&clock))?;
     let tokens = TokenStore::open(&log, clock).map_err(|e| anyhow!(e))?;
@@ -217,7 +217,7 @@ pub fn token_list(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn token_revoke(dir: &Path, id: &str) -> anyhow::Result<()> {
+pub fn token_revoke(dir: &StoreLocation, id: &str) -> anyhow::Result<()> {
     let clock = Clock::system();
     let log = store::open_existing(dir, log_options(&clock))?;
     let tokens = TokenStore::open(&log, clock).map_err(|e| anyhow!(e))?;
@@ -232,7 +232,10 @@ pub fn token_revoke(dir: &Path, id: &str) -> anyhow::Result<()> {
 }
 
 /// The people of a stopped server's store, acting as its operator (ADMIN).
-fn people_of(dir: &Path, create: bool) -> anyhow::Result<(EventLog, graphql::people::PeopleStore)> {
+fn people_of(
+    dir: &StoreLocation,
+    create: bool,
+) -> anyhow::Result<(EventLog, graphql::people::PeopleStore)> {
     let clock = Clock::system();
     let log = if create {
         store::open(dir, log_options(&clock))?
@@ -265,7 +268,7 @@ fn roles_text(person: &graphql::people::Person) -> String {
 }
 
 pub fn person_invite(
-    dir: &Path,
+    dir: &StoreLocation,
     email: String,
     role: Role,
     programme: Option<String>,
@@ -292,7 +295,7 @@ pub fn person_invite(
     Ok(())
 }
 
-pub fn person_list(dir: &Path) -> anyhow::Result<()> {
+pub fn person_list(dir: &StoreLocation) -> anyhow::Result<()> {
     let (_log, people) = people_of(dir, false)?;
     let list = people
         .list(&domain::actor::Actor::admin())
@@ -321,7 +324,7 @@ pub fn person_list(dir: &Path) -> anyhow::Result<()> {
 }
 
 pub fn person_remove_role(
-    dir: &Path,
+    dir: &StoreLocation,
     id: &str,
     role: Role,
     programme: Option<String>,
@@ -350,7 +353,7 @@ pub fn person_remove_role(
     Ok(())
 }
 
-pub fn person_revoke(dir: &Path, id: &str) -> anyhow::Result<()> {
+pub fn person_revoke(dir: &StoreLocation, id: &str) -> anyhow::Result<()> {
     let (_log, people) = people_of(dir, false)?;
     let person = people
         .revoke(id, &domain::actor::Actor::admin())
@@ -360,7 +363,7 @@ pub fn person_revoke(dir: &Path, id: &str) -> anyhow::Result<()> {
 }
 
 /// Exports from a temporary copy of the store (see `store.rs`): the store itself is only read.
-pub fn export(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+pub fn export(dir: &StoreLocation, out: Option<&Path>) -> anyhow::Result<()> {
     let log = store::open_copy(dir)?;
     match out {
         None => {
@@ -421,7 +424,7 @@ pub fn parse_head_hash(text: &str) -> anyhow::Result<[u8; 32]> {
 /// the store is opened, so that a refused file writes nothing; only then is it read again
 /// and written.
 pub fn import(
-    dir: &Path,
+    dir: &StoreLocation,
     file: &Path,
     expect_head: Option<&str>,
     no_trailer_check: bool,
@@ -456,7 +459,7 @@ pub fn import(
         store::require(log.head().position == 0, || {
             format!(
                 "le registre {} contient déjà {} événements : l'import se fait dans un registre vide ; rien n'a été importé",
-                dir.display(),
+                dir,
                 log.head().position
             )
         })
@@ -488,10 +491,72 @@ pub fn import(
     Ok(())
 }
 
+/// Copies the store at `from` into the empty store at `to` (either engine to either): its
+/// export, checked line by line and imported with the source's head as the expected head, then
+/// what an export leaves out (tokens, people, names, secrets, the read models' snapshot); then
+/// walks the copy's chain. The source is only read.
+pub fn migrate(from: &StoreLocation, to: &StoreLocation) -> anyhow::Result<()> {
+    if from == to {
+        bail!("la source et la destination sont le même registre ({from}) : rien n'a été copié");
+    }
+    let source = store::open_copy(from)?;
+    let head = source.head();
+    let file = tempfile::NamedTempFile::new().map_err(|e| {
+        anyhow!(
+            "impossible de créer un fichier temporaire : {}",
+            store::io_french(&e)
+        )
+    })?;
+    source
+        .export_ndjson(std::io::BufWriter::new(file.as_file()))
+        .map_err(|e| store::explain(e, from))
+        .context("la lecture de la source a échoué")?;
+    let options = eventlog::ImportOptions {
+        require_trailer: true,
+        expect_head: Some(head.hash),
+    };
+    let open_file = || {
+        std::fs::File::open(file.path())
+            .map(BufReader::new)
+            .map_err(|e| anyhow!("impossible de relire la copie : {}", store::io_french(&e)))
+    };
+    let checked =
+        eventlog::check_ndjson(open_file()?, &options).map_err(|e| store::explain(e, from))?;
+    let target = store::open_if(to, Options::default(), false, |log| {
+        store::require(log.head().position == 0, || {
+            format!(
+                "le registre {to} contient déjà {} événements : la migration se fait vers un registre vide ; rien n'a été copié",
+                log.head().position
+            )
+        })
+    })?;
+    let report = target
+        .import_checked_ndjson(open_file()?, &options, &checked)
+        .map_err(|e| store::explain(e, to))?;
+    let copied = source
+        .copy_key_values_to(&target)
+        .map_err(|e| store::explain(e, to))
+        .context("les jetons, personnes et instantanés n'ont pas pu être copiés")?;
+    let verified = target.verify().map_err(|e| store::explain(e, to))?;
+    if let Some((position, reason)) = verified.first_broken {
+        bail!("la copie dans {to} ne se vérifie pas à la position {position} : {reason}");
+    }
+    if verified.head_hash != head.hash || verified.head_position != head.position {
+        bail!("la copie dans {to} n'a pas la tête de la source");
+    }
+    println!(
+        "{} événements copiés de {from} vers {to}, avec {copied} entrées (jetons, personnes, instantanés) ; chaîne vérifiée à l'arrivée ; tête : position {}, empreinte {}",
+        report.n_events,
+        head.position,
+        hex_hash(&head.hash)
+    );
+    Ok(())
+}
+
 /// Verifies a temporary copy of the store (see `store.rs`): the store itself is only read.
 /// Walks the chain; with `document` (a position and the hash printed on a document), also
 /// says whether the log holds that hash there.
-pub fn verify(dir: &Path, document: Option<(i64, String)>) -> anyhow::Result<()> {
+pub fn verify(dir: &StoreLocation, document: Option<(i64, String)>) -> anyhow::Result<()> {
     let log = store::open_copy(dir)?;
     let report = log.verify().map_err(|e| store::explain(e, dir))?;
     println!(
@@ -527,7 +592,7 @@ pub fn verify(dir: &Path, document: Option<(i64, String)>) -> anyhow::Result<()>
     }
 }
 
-pub fn rebuild(dir: &Path) -> anyhow::Result<()> {
+pub fn rebuild(dir: &StoreLocation) -> anyhow::Result<()> {
     let log = store::open_existing(dir, Options::default())?;
     let model =
         projections::runner::rebuild(&log).context("la reconstruction des vues a échoué")?;

@@ -5,6 +5,7 @@ use crate::store;
 use anyhow::{Context, anyhow, bail};
 use chrono::NaiveDate;
 use domain::values::ProgrammeId;
+use eventlog::StoreLocation;
 use graphql::clock::Clock;
 use graphql::commands::CommandService;
 use graphql::metrics::Metrics;
@@ -43,7 +44,7 @@ pub fn template(out: Option<&Path>) -> anyhow::Result<()> {
 }
 
 pub fn export(
-    dir: &Path,
+    dir: &StoreLocation,
     programme: &str,
     year: Option<i32>,
     as_of: Option<NaiveDate>,
@@ -80,7 +81,7 @@ pub fn export(
 }
 
 pub fn import(
-    dir: &Path,
+    dir: &StoreLocation,
     file: &Path,
     programme: &str,
     dry_run: bool,
@@ -112,7 +113,7 @@ pub fn import(
 
 /// Imports the file `file_name` (`bytes`) into the store in `dir`, as the CLI does.
 pub fn import_bytes(
-    dir: &Path,
+    dir: &StoreLocation,
     file_name: &str,
     bytes: &[u8],
     programme: ProgrammeId,
@@ -160,7 +161,7 @@ pub fn import_bytes(
 pub fn bench(dir: &Path, print: impl Fn(String)) -> anyhow::Result<()> {
     use chrono::Datelike;
     let _ = std::fs::remove_dir_all(dir);
-    let source = dir.join("source");
+    let source = StoreLocation::Dir(dir.join("source"));
     let today = Clock::system().today();
     let params = projections::generator::GeneratorParams {
         actions_per_programme: 300,
@@ -171,8 +172,8 @@ pub fn bench(dir: &Path, print: impl Fn(String)) -> anyhow::Result<()> {
         ..eventlog::Options::default()
     };
     let programme = {
-        let log =
-            eventlog::EventLog::open(&source, options).map_err(|e| store::explain(e, &source))?;
+        let log = eventlog::EventLog::open_store(&source, options)
+            .map_err(|e| store::explain(e, &source))?;
         let summary =
             projections::generator::generate(&log, &params).map_err(|e| anyhow!("{e}"))?;
         log.flush().map_err(|e| store::explain(e, &source))?;
@@ -202,7 +203,7 @@ pub fn bench(dir: &Path, print: impl Fn(String)) -> anyhow::Result<()> {
         params.years,
         today.year() - 2
     ));
-    let target = dir.join("target");
+    let target = StoreLocation::Dir(dir.join("target"));
     let started = std::time::Instant::now();
     let report = import_bytes(
         &target,

@@ -13,19 +13,23 @@
 //! access. The price is a copy of the store in the temporary directory (`TMPDIR`) at each
 //! such start: disk space equal to the store's size, for as long as the check (or the
 //! `verify` or `export`) lasts.
+//!
+//! A store on PostgreSQL (`--store postgres://…`) is opened directly: the server's recovery is
+//! its own and never drops a committed transaction, and opening changes nothing but creates
+//! the two tables when they are missing. The checks run on the store itself.
 
 use anyhow::{anyhow, bail};
-use eventlog::{CopiedLog, EventLog, Layout, Options};
+use eventlog::{CopiedLog, EventLog, Layout, Options, StoreLocation};
 use std::path::Path;
 
-/// Opens (or creates) the store in `dir` for a command that writes.
-pub fn open(dir: &Path, options: Options) -> anyhow::Result<EventLog> {
+/// Opens (or creates) the store at `dir` for a command that writes.
+pub fn open(dir: &StoreLocation, options: Options) -> anyhow::Result<EventLog> {
     open_if(dir, options, false, |_| Ok(()))
 }
 
 /// Opens the store in `dir`, which must already exist: commands that only read a store
 /// should not create an empty one by mistake (a typo in `--data-dir`).
-pub fn open_existing(dir: &Path, options: Options) -> anyhow::Result<EventLog> {
+pub fn open_existing(dir: &StoreLocation, options: Options) -> anyhow::Result<EventLog> {
     open_if(dir, options, true, |_| Ok(()))
 }
 
@@ -33,15 +37,23 @@ pub fn open_existing(dir: &Path, options: Options) -> anyhow::Result<EventLog> {
 /// temporary copy when the store exists (so that a refusal leaves it untouched), on the new
 /// store otherwise.
 pub fn open_if(
-    dir: &Path,
+    location: &StoreLocation,
     options: Options,
     must_exist: bool,
     check: impl FnOnce(&EventLog) -> anyhow::Result<()>,
 ) -> anyhow::Result<EventLog> {
-    match eventlog::inspect(dir).map_err(|e| explain(e, dir))? {
+    let dir = match location {
+        StoreLocation::Dir(dir) => dir.as_path(),
+        StoreLocation::Postgres(_) => {
+            let log = EventLog::open_store(location, options).map_err(|e| explain(e, location))?;
+            check(&log)?;
+            return Ok(log);
+        }
+    };
+    match eventlog::inspect(dir).map_err(|e| explain(e, location))? {
         Layout::Missing if must_exist => return Err(no_store(dir)),
         Layout::Missing | Layout::Empty => {
-            let log = EventLog::open(dir, options).map_err(|e| explain(e, dir))?;
+            let log = EventLog::open(dir, options).map_err(|e| explain(e, location))?;
             check(&log)?;
             return Ok(log);
         }
@@ -49,25 +61,53 @@ pub fn open_if(
         Layout::Store => {}
     }
     {
-        let copy = EventLog::open_copy(dir, options.clone()).map_err(|e| explain(e, dir))?;
+        let copy = EventLog::open_copy(dir, options.clone()).map_err(|e| explain(e, location))?;
         check(&copy)?;
     }
-    EventLog::open(dir, options).map_err(|e| explain(e, dir))
+    EventLog::open(dir, options).map_err(|e| explain(e, location))
 }
 
-/// A temporary copy of the store in `dir`, for the commands that only read (`verify`,
-/// `export`): the store itself is never opened, and needs read access only.
-pub fn open_copy(dir: &Path) -> anyhow::Result<CopiedLog> {
-    match eventlog::inspect(dir).map_err(|e| explain(e, dir))? {
+/// A store opened for a command that only reads: a temporary copy of a sled store, the store
+/// itself on PostgreSQL.
+pub enum ReadLog {
+    Copy(CopiedLog),
+    Direct(EventLog),
+}
+
+impl std::ops::Deref for ReadLog {
+    type Target = EventLog;
+
+    fn deref(&self) -> &EventLog {
+        match self {
+            ReadLog::Copy(copy) => copy,
+            ReadLog::Direct(log) => log,
+        }
+    }
+}
+
+/// The store at `location` for the commands that only read (`verify`, `export`): a sled
+/// store is read on a temporary copy, never opened itself, and needs read access only.
+pub fn open_copy(location: &StoreLocation) -> anyhow::Result<ReadLog> {
+    let dir = match location {
+        StoreLocation::Dir(dir) => dir.as_path(),
+        StoreLocation::Postgres(_) => {
+            return EventLog::open_store(location, Options::default())
+                .map(ReadLog::Direct)
+                .map_err(|e| explain(e, location));
+        }
+    };
+    match eventlog::inspect(dir).map_err(|e| explain(e, location))? {
         Layout::Missing | Layout::Empty => Err(no_store(dir)),
         Layout::Foreign => Err(foreign(dir)),
-        Layout::Store => EventLog::open_copy(dir, Options::default()).map_err(|e| explain(e, dir)),
+        Layout::Store => EventLog::open_copy(dir, Options::default())
+            .map(ReadLog::Copy)
+            .map_err(|e| explain(e, location)),
     }
 }
 
 fn no_store(dir: &Path) -> anyhow::Error {
     anyhow!(
-        "aucun registre dans {} (indiquez-le avec --data-dir ou CHRONIQUE_DATA_DIR)",
+        "aucun registre dans {} (indiquez-le avec --data-dir, --store ou CHRONIQUE_STORE)",
         dir.display()
     )
 }
@@ -90,9 +130,14 @@ pub fn require(condition: bool, message: impl FnOnce() -> String) -> anyhow::Res
 /// The operator's version of an error of the log, in French. The crate's own messages are
 /// English, for developers; they are left out here (an operator can do nothing with a disk
 /// pointer).
-pub fn explain(error: eventlog::Error, dir: &Path) -> anyhow::Error {
-    let dir = dir.display();
+pub fn explain(error: eventlog::Error, dir: &StoreLocation) -> anyhow::Error {
     match error {
+        eventlog::Error::Locked { .. } if matches!(dir, StoreLocation::Postgres(_)) => anyhow!(
+            "le registre {dir} est déjà ouvert par un autre serveur chronique (il tient le verrou de la base) : un seul serveur écrit dans un registre ; rien n'y a été modifié"
+        ),
+        eventlog::Error::Io(io) if matches!(dir, StoreLocation::Postgres(_)) => {
+            anyhow!("le registre {dir} est inaccessible : {io}")
+        }
         eventlog::Error::Locked { .. } => anyhow!(
             "le registre {dir} est déjà ouvert par un autre processus (un serveur chronique tourne-t-il ?) : rien n'y a été modifié"
         ),

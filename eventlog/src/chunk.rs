@@ -20,6 +20,7 @@
 use sled::IVec;
 
 use crate::Error;
+use crate::engine::{Batch, Tree};
 use crate::record::keys;
 
 /// Records in a full chunk.
@@ -73,11 +74,11 @@ impl Tail {
     }
 
     /// Adds the writes for one more record to `batch`, sealing the tail when it is full.
-    pub(crate) fn append(&mut self, batch: &mut sled::Batch, position: u64, record: Vec<u8>) {
-        batch.insert(&keys::tail(position), record.as_slice());
+    pub(crate) fn append(&mut self, batch: &mut Batch, position: u64, record: Vec<u8>) {
+        batch.insert(keys::tail(position), record.as_slice());
         self.push(record);
         if self.is_full() {
-            batch.insert(&keys::event(self.first), self.chunk_bytes());
+            batch.insert(keys::event(self.first), self.chunk_bytes());
             *self = Tail::empty(self.next_position());
         }
     }
@@ -110,14 +111,10 @@ fn key_position(key: &[u8]) -> u64 {
 }
 
 /// Loads the tail (the records after the last chunk) at open.
-pub(crate) fn load_tail(log: &sled::Tree) -> Result<Tail, Error> {
-    let after_chunks = match log
-        .range(keys::event(0)..=keys::event(u64::MAX))
-        .next_back()
-    {
+pub(crate) fn load_tail(log: &Tree) -> Result<Tail, Error> {
+    let after_chunks = match log.last_in(&keys::event(0), &keys::event(u64::MAX))? {
         None => 1,
-        Some(entry) => {
-            let (key, chunk) = entry?;
+        Some((key, chunk)) => {
             let first = key_position(&key);
             let mut count = 0;
             for record in records(&chunk) {
@@ -143,14 +140,10 @@ pub(crate) fn load_tail(log: &sled::Tree) -> Result<Tail, Error> {
 }
 
 /// The record at `position` in a chunk, if a chunk holds it.
-fn find_in_chunks(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Error> {
-    let Some(entry) = log
-        .range(keys::event(0)..=keys::event(position))
-        .next_back()
-    else {
+fn find_in_chunks(log: &Tree, position: u64) -> Result<Option<IVec>, Error> {
+    let Some((key, chunk)) = log.last_in(&keys::event(0), &keys::event(position))? else {
         return Ok(None);
     };
-    let (key, chunk) = entry?;
     let index = (position - key_position(&key)) as usize;
     match records(&chunk).nth(index) {
         None => Ok(None),
@@ -163,7 +156,7 @@ fn find_in_chunks(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Error
 }
 
 /// The record at `position`, whatever the head (callers cap at the head).
-pub(crate) fn find(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Error> {
+pub(crate) fn find(log: &Tree, position: u64) -> Result<Option<IVec>, Error> {
     // Chunks first: a slot may still hold a copy of a sealed record, and only the chunk is
     // what `verify` checks. If neither the chunks nor the slot have it, the record may have
     // been sealed (and its slot reused) between the two looks: the chunks then have it.
@@ -177,7 +170,7 @@ pub(crate) fn find(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Erro
 }
 
 /// The record at `position` if its tail slot still holds it.
-fn slot(log: &sled::Tree, position: u64) -> Result<Option<IVec>, Error> {
+fn slot(log: &Tree, position: u64) -> Result<Option<IVec>, Error> {
     let Some(record) = log.get(keys::tail(position))? else {
         return Ok(None);
     };
@@ -202,7 +195,7 @@ pub(crate) fn record_position(record: &[u8]) -> Option<u64> {
 /// root each time, which sled counts, so the cache stays near its capacity (about 80 MB
 /// resident after the same read with a 64 MiB capacity, about 50 MB with the default 16 MiB).
 pub(crate) struct RangeIter {
-    log: sled::Tree,
+    log: Tree,
     /// Where to look for the next chunk (the first key `e ‖ position` at or after it), `None`
     /// once no chunk is left in the range.
     next_chunk: Option<u64>,
@@ -215,7 +208,7 @@ pub(crate) struct RangeIter {
 }
 
 impl RangeIter {
-    pub(crate) fn new(log: &sled::Tree, from: u64, to: u64) -> RangeIter {
+    pub(crate) fn new(log: &Tree, from: u64, to: u64) -> RangeIter {
         let from = from.max(1);
         let mut iter = RangeIter {
             log: log.clone(),
@@ -229,9 +222,9 @@ impl RangeIter {
         if !iter.done {
             // The chunk holding `from` may start before it.
             let start = log
-                .range(keys::event(0)..=keys::event(from))
-                .next_back()
-                .and_then(Result::ok)
+                .last_in(&keys::event(0), &keys::event(from))
+                .ok()
+                .flatten()
                 .map(|(key, _)| key_position(&key))
                 .unwrap_or(from);
             iter.next_chunk = Some(start);
@@ -294,8 +287,8 @@ impl Iterator for RangeIter {
             {
                 let next = self
                     .log
-                    .range(keys::event(from)..=keys::event(self.to))
-                    .next();
+                    .first_in(&keys::event(from), &keys::event(self.to))
+                    .transpose();
                 match next {
                     Some(Ok((key, chunk))) => {
                         let first = key_position(&key);
@@ -304,7 +297,7 @@ impl Iterator for RangeIter {
                     }
                     Some(Err(error)) => {
                         self.done = true;
-                        return Some(Err(error.into()));
+                        return Some(Err(error));
                     }
                     None => self.next_chunk = None,
                 }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use crate::engine::{self, Db, Tree};
+use crate::files::Area;
 use crate::{Error, EventLog, codec};
 
 /// A named tree of the key-value area. Cloning is cheap.
@@ -22,14 +24,14 @@ pub struct KvTree {
 
 #[derive(Clone)]
 enum Backing {
-    Sled { db: sled::Db, tree: sled::Tree },
+    Engine { db: Db, tree: Tree },
     File(Arc<FileTree>),
 }
 
 /// A tree kept in the file `files/<name>.kv`, in memory, rewritten whole at each write.
 pub(crate) struct FileTree {
-    /// The store's directory (not the log's handle: the handle keeps its trees).
-    store: std::path::PathBuf,
+    /// The store's files (not the log's handle: the handle keeps its trees).
+    area: Area,
     file: String,
     map: Mutex<BTreeMap<Vec<u8>, Vec<u8>>>,
 }
@@ -37,7 +39,8 @@ pub(crate) struct FileTree {
 impl FileTree {
     fn persist(&self, map: &BTreeMap<Vec<u8>, Vec<u8>>) -> Result<(), Error> {
         let entries: Vec<(&Vec<u8>, &Vec<u8>)> = map.iter().collect();
-        crate::files::write(&self.store, &self.file, &codec::encode(&entries)?)
+        self.area
+            .write(crate::files::DIR, &self.file, &codec::encode(&entries)?)
     }
 }
 
@@ -77,10 +80,10 @@ fn check_name(name: &str) -> Result<(), Error> {
 
 /// Opens the file-kept tree `name` of `log`: loads its file, or, the first time, moves into it
 /// what an earlier build kept in sled's tree of the same name (then emptied).
-pub(crate) fn open_file_tree(log: &EventLog, db: &sled::Db, name: &str) -> Result<FileTree, Error> {
+pub(crate) fn open_file_tree(log: &EventLog, db: &Db, name: &str) -> Result<FileTree, Error> {
     check_name(name)?;
     let file = format!("{name}.kv");
-    let map: BTreeMap<Vec<u8>, Vec<u8>> = match crate::files::read(log.path(), &file)? {
+    let map: BTreeMap<Vec<u8>, Vec<u8>> = match log.area().read(crate::files::DIR, &file)? {
         Some(bytes) => codec::decode_bounded::<Vec<(Vec<u8>, Vec<u8>)>>(&bytes)
             .map_err(|e| Error::Corruption {
                 at: None,
@@ -91,18 +94,14 @@ pub(crate) fn open_file_tree(log: &EventLog, db: &sled::Db, name: &str) -> Resul
         None => BTreeMap::new(),
     };
     let tree = FileTree {
-        store: log.path().to_path_buf(),
+        area: log.area().clone(),
         file,
         map: Mutex::new(map),
     };
     let sled_name = format!("kv/{name}");
-    if db
-        .tree_names()
-        .iter()
-        .any(|t| t.as_ref() == sled_name.as_bytes())
-    {
+    if db.has_tree(&sled_name)? {
         let old = db.open_tree(&sled_name)?;
-        if !old.is_empty() {
+        if !old.is_empty()? {
             let mut map = tree.map.lock();
             for entry in old.iter() {
                 let (k, v) = entry?;
@@ -124,13 +123,13 @@ impl KvTree {
         }
     }
 
-    pub(crate) fn open(db: &sled::Db, name: &str) -> Result<KvTree, Error> {
+    pub(crate) fn open(db: &Db, name: &str) -> Result<KvTree, Error> {
         check_name(name)?;
         Ok(KvTree {
             name: name.to_owned(),
-            backing: Backing::Sled {
+            backing: Backing::Engine {
                 db: db.clone(),
-                tree: db.open_tree(format!("kv/{name}"))?,
+                tree: db.open_tree(&format!("kv/{name}"))?,
             },
         })
     }
@@ -141,7 +140,7 @@ impl KvTree {
 
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>, Error> {
         match &self.backing {
-            Backing::Sled { tree, .. } => Ok(tree.get(key)?.map(|v| v.to_vec())),
+            Backing::Engine { tree, .. } => Ok(tree.get(key)?.map(|v| v.to_vec())),
             Backing::File(file) => Ok(file.map.lock().get(key.as_ref()).cloned()),
         }
     }
@@ -163,15 +162,15 @@ impl KvTree {
     /// Applies every write of the batch atomically: after a crash, all or none are there.
     pub fn apply(&self, batch: KvBatch) -> Result<(), Error> {
         match &self.backing {
-            Backing::Sled { tree, .. } => {
-                let mut sled_batch = sled::Batch::default();
+            Backing::Engine { tree, .. } => {
+                let mut engine_batch = engine::Batch::default();
                 for (key, value) in batch.ops {
                     match value {
-                        Some(value) => sled_batch.insert(key, value),
-                        None => sled_batch.remove(key),
+                        Some(value) => engine_batch.insert(key, value),
+                        None => engine_batch.remove(key),
                     }
                 }
-                tree.apply_batch(sled_batch)?;
+                tree.apply_batch(engine_batch)?;
             }
             Backing::File(file) => {
                 let mut map = file.map.lock();
@@ -192,11 +191,10 @@ impl KvTree {
     /// Every `(key, value)` whose key starts with `prefix`, in key order.
     pub fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Entries {
         match &self.backing {
-            Backing::Sled { tree, .. } => Box::new(tree.scan_prefix(prefix).map(|entry| {
-                entry
-                    .map(|(k, v)| (k.to_vec(), v.to_vec()))
-                    .map_err(Error::from)
-            })),
+            Backing::Engine { tree, .. } => Box::new(
+                tree.scan_prefix(prefix.as_ref(), false)
+                    .map(|entry| entry.map(|(k, v)| (k.to_vec(), v.to_vec()))),
+            ),
             Backing::File(file) => {
                 let prefix = prefix.as_ref().to_vec();
                 let found: Vec<_> = file
@@ -213,9 +211,43 @@ impl KvTree {
 
     /// Makes every write so far durable.
     pub fn flush(&self) -> Result<(), Error> {
-        if let Backing::Sled { db, .. } = &self.backing {
+        if let Backing::Engine { db, .. } = &self.backing {
             db.flush()?;
         }
         Ok(())
+    }
+}
+
+impl EventLog {
+    /// Copies what an export leaves out into `to`: every tree of the key-value area (tokens,
+    /// people, names, secrets, checkpoints) and every file of `files/` (the read models'
+    /// snapshot, the file-kept trees). For `chronique migrate`, into a store that has just
+    /// received this one's export. Returns the number of entries and files copied.
+    pub fn copy_key_values_to(&self, to: &EventLog) -> Result<u64, Error> {
+        let mut copied = 0;
+        for name in self.inner_db().tree_names()? {
+            if !name.starts_with("kv/") {
+                continue;
+            }
+            let from = self.inner_db().open_tree(&name)?;
+            let mut batch = engine::Batch::default();
+            for entry in from.iter() {
+                let (key, value) = entry?;
+                batch.insert(key.to_vec(), value.to_vec());
+                copied += 1;
+            }
+            to.inner_db().open_tree(&name)?.apply_batch(batch)?;
+        }
+        for name in self.area().list(crate::files::DIR)? {
+            if name.starts_with('.') {
+                continue;
+            }
+            if let Some(bytes) = self.area().read(crate::files::DIR, &name)? {
+                to.area().write(crate::files::DIR, &name, &bytes)?;
+                copied += 1;
+            }
+        }
+        to.inner_db().flush()?;
+        Ok(copied)
     }
 }

@@ -72,12 +72,14 @@ pub mod bench;
 mod chunk;
 pub mod codec;
 mod copy;
+mod engine;
 mod error;
 mod files;
 mod kv;
 mod log;
 mod mark;
 mod ndjson;
+mod pg;
 mod record;
 mod subscription;
 pub mod texts;
@@ -85,10 +87,12 @@ mod types;
 mod writer;
 
 pub use copy::{CopiedLog, Layout, inspect};
+pub use engine::StoreLocation;
 pub use error::{Error, Result, StreamState};
 pub use kv::{KvBatch, KvTree};
 pub use log::{EventLog, RawRecord, overwrite_format_version_for_tests};
 pub use ndjson::{ExportLines, ImportOptions, ImportReport, check_ndjson};
+pub use pg::{is_postgres_url, redact as redact_postgres_url};
 pub use subscription::Subscription;
 pub use types::{
     AppendOutcome, AppendRequest, Clock, CommandKey, CommandRecord, Direction, Durability,

@@ -9,6 +9,8 @@ use std::thread::JoinHandle;
 use tokio::sync::{oneshot, watch};
 
 use crate::chunk;
+use crate::engine::{Db, StoreLocation, Tree};
+use crate::files::Area;
 use crate::kv::KvTree;
 use crate::mark::HeadMark;
 use crate::record::{self, Layout, keys};
@@ -40,8 +42,10 @@ struct Inner {
     // Field order matters: the sender must drop before `_writer_thread` joins the writer, since
     // the writer stops when every sender is gone.
     sender: mpsc::Sender<Message>,
-    db: sled::Db,
-    log: sled::Tree,
+    db: Db,
+    log: Tree,
+    /// Where the store's files are (its directory, or its database's table of files).
+    area: Area,
     head: watch::Receiver<Head>,
     /// The first position in envelope format 2 ([`Layout`]), shared with the writer (an import
     /// sets it).
@@ -51,14 +55,14 @@ struct Inner {
     /// The file-kept trees of the key-value area opened so far ([`EventLog::erasable_kv_tree`]).
     file_trees: parking_lot::Mutex<HashMap<String, Arc<crate::kv::FileTree>>>,
     options: Options,
-    path: PathBuf,
+    location: StoreLocation,
     stats: Arc<StatsCounters>,
     /// Why the writer stopped appending, shared with it (see [`EventLog::write_failure`]).
     failed: Arc<parking_lot::Mutex<Option<String>>>,
     // Never read: it is here for its `Drop`, which joins the writer.
     _writer_thread: WriterThread,
-    // Never read: last, so that it drops after every sled handle above.
-    _lock_released: LockReleased,
+    // Never read: last, so that it drops after every sled handle above (sled only).
+    _lock_released: Option<LockReleased>,
 }
 
 /// Joins the writer thread on drop, so that when the last handle is gone the store is closed
@@ -103,7 +107,7 @@ impl Drop for LockReleased {
 impl std::fmt::Debug for EventLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventLog")
-            .field("path", &self.inner.path)
+            .field("location", &self.inner.location)
             .field("head", &self.head().position)
             .finish()
     }
@@ -117,7 +121,14 @@ impl EventLog {
     /// [`Error::UnknownFormat`] for a store of another format version;
     /// [`Error::Corruption`] when sled or the last record does not read back.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<EventLog, Error> {
-        let path = path.as_ref().to_path_buf();
+        EventLog::open_store(&StoreLocation::Dir(path.as_ref().to_path_buf()), options)
+    }
+
+    /// Opens (or creates) the store at `location`: a directory (sled) or a PostgreSQL database
+    /// (`postgres://…`), where the tables are created if they are missing. On PostgreSQL the
+    /// writer holds the database's advisory lock while the store is open: a second server on
+    /// the same database gets [`Error::Locked`].
+    pub fn open_store(location: &StoreLocation, options: Options) -> Result<EventLog, Error> {
         // Records are framed with a u32 length inside chunks; keep far below that.
         if options.max_payload_bytes > 256 * 1024 * 1024 {
             return Err(Error::InvalidInput(format!(
@@ -125,29 +136,38 @@ impl EventLog {
                 options.max_payload_bytes
             )));
         }
-        let with_path = |error: sled::Error| match Error::from(error) {
-            Error::Locked { .. } => Error::Locked {
-                path: path.display().to_string(),
-            },
-            other => other,
+        let (db, area) = match location {
+            StoreLocation::Dir(path) => {
+                let with_path = |error: sled::Error| match Error::from(error) {
+                    Error::Locked { .. } => Error::Locked {
+                        path: path.display().to_string(),
+                    },
+                    other => other,
+                };
+                let db = sled::Config::new()
+                    .path(path)
+                    .cache_capacity(options.cache_capacity_bytes)
+                    .mode(sled::Mode::HighThroughput)
+                    .open()
+                    .map_err(with_path)?;
+                (Db::Sled(db), Area::Dir(path.clone()))
+            }
+            StoreLocation::Postgres(url) => {
+                let pg = crate::pg::Pg::connect(url)?;
+                (Db::Pg(pg.clone()), Area::Pg(pg))
+            }
         };
-        let db = sled::Config::new()
-            .path(&path)
-            .cache_capacity(options.cache_capacity_bytes)
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(with_path)?;
+        let shown = location.to_string();
         let meta = db.open_tree("meta")?;
         let log = db.open_tree("log")?;
         let version = match meta.get(FORMAT_KEY)? {
             None => {
-                if !log.is_empty() {
+                if !log.is_empty()? {
                     return Err(Error::UnknownFormat(format!(
-                        "{} holds events but no format version",
-                        path.display()
+                        "{shown} holds events but no format version"
                     )));
                 }
-                meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
+                meta.insert(FORMAT_KEY, FORMAT_VERSION.to_be_bytes())?;
                 db.flush()?;
                 FORMAT_VERSION
             }
@@ -155,16 +175,14 @@ impl EventLog {
                 .map(u32::from_be_bytes)
                 .map_err(|_| {
                     Error::UnknownFormat(format!(
-                        "the format version of {} is not a number ({} bytes)",
-                        path.display(),
+                        "the format version of {shown} is not a number ({} bytes)",
                         bytes.len()
                     ))
                 })?,
         };
         if !(1..=FORMAT_VERSION).contains(&version) {
             return Err(Error::UnknownFormat(format!(
-                "{} is in store format {version}; this build reads formats 1 to {FORMAT_VERSION}",
-                path.display()
+                "{shown} is in store format {version}; this build reads formats 1 to {FORMAT_VERSION}"
             )));
         }
         if meta.get(IMPORT_KEY)?.is_some() {
@@ -175,9 +193,11 @@ impl EventLog {
             _ => read_layout(&meta)?,
         };
         let head = load_head(&log, layout)?;
-        check_mark(&path, &log, &head)?;
+        if let Some(path) = location.dir() {
+            check_mark(path, &log, &head)?;
+        }
         let texts = Arc::new(TextStore::open(
-            &path,
+            &area,
             head.position,
             options.durability == crate::Durability::Durable,
         )?);
@@ -187,8 +207,8 @@ impl EventLog {
             layout = Layout {
                 v2_from: head.position + 1,
             };
-            meta.insert(V2_FROM_KEY, &layout.v2_from.to_be_bytes())?;
-            meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
+            meta.insert(V2_FROM_KEY, layout.v2_from.to_be_bytes())?;
+            meta.insert(FORMAT_KEY, FORMAT_VERSION.to_be_bytes())?;
             db.flush()?;
         }
         let layout = Arc::new(AtomicU64::new(layout.v2_from));
@@ -206,7 +226,7 @@ impl EventLog {
             versions: HashMap::new(),
             failed: failed.clone(),
             closed: false,
-            mark: Arc::new(parking_lot::Mutex::new(HeadMark::new(&path))),
+            mark: Arc::new(parking_lot::Mutex::new(HeadMark::new(location.dir()))),
             tail: chunk::load_tail(&log)?,
             stats: stats.clone(),
             meta: meta.clone(),
@@ -216,29 +236,40 @@ impl EventLog {
         let thread = std::thread::Builder::new()
             .name("eventlog-writer".to_owned())
             .spawn(move || writer.run(receiver))?;
-        let lock_path = path.clone();
+        let lock_released = location.dir().map(|path| LockReleased(path.to_path_buf()));
         Ok(EventLog {
             inner: Arc::new(Inner {
                 sender,
                 db,
                 log,
+                area,
                 head: head_rx,
                 layout,
                 texts,
                 file_trees: parking_lot::Mutex::new(HashMap::new()),
                 options,
-                path,
+                location: location.clone(),
                 stats,
                 failed,
                 _writer_thread: WriterThread(Some(thread)),
-                _lock_released: LockReleased(lock_path),
+                _lock_released: lock_released,
             }),
         })
     }
 
-    /// The directory of the store.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
+    /// Where the store is.
+    pub fn location(&self) -> &StoreLocation {
+        &self.inner.location
+    }
+
+    /// Where the store keeps its files.
+    pub(crate) fn area(&self) -> &Area {
+        &self.inner.area
+    }
+
+    /// The store's engine.
+    pub(crate) fn inner_db(&self) -> &Db {
+        &self.inner.db
     }
 
     /// Appends atomically; returns once the append is durable (or, in `Buffered` mode, applied).
@@ -328,17 +359,16 @@ impl EventLog {
         let log = &self.inner.log;
         let entries = match direction {
             Direction::Forward => log.range(
-                keys::stream(stream_id, from_version.max(1))..=keys::stream(stream_id, u64::MAX),
+                &keys::stream(stream_id, from_version.max(1)),
+                &keys::stream(stream_id, u64::MAX),
+                false,
             ),
-            Direction::Backward => {
-                log.range(keys::stream(stream_id, 1)..=keys::stream(stream_id, from_version))
-            }
+            Direction::Backward => log.range(
+                &keys::stream(stream_id, 1),
+                &keys::stream(stream_id, from_version),
+                true,
+            ),
         };
-        let entries: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
-            match direction {
-                Direction::Forward => Box::new(entries),
-                Direction::Backward => Box::new(entries.rev()),
-            };
         let mut out = Vec::new();
         for entry in entries {
             if out.len() >= limit {
@@ -662,7 +692,7 @@ impl EventLog {
         self.request_blocking(|reply| Message::Close { reply })
     }
 
-    pub(crate) fn tree(&self) -> &sled::Tree {
+    pub(crate) fn tree(&self) -> &Tree {
         &self.inner.log
     }
 
@@ -671,7 +701,7 @@ impl EventLog {
     pub(crate) fn mark_import(&self, in_progress: bool) -> Result<(), Error> {
         let meta = self.inner.db.open_tree("meta")?;
         if in_progress {
-            meta.insert(IMPORT_KEY, &[1u8])?;
+            meta.insert(IMPORT_KEY, [1u8])?;
         } else {
             meta.remove(IMPORT_KEY)?;
         }
@@ -679,9 +709,9 @@ impl EventLog {
         Ok(())
     }
 
-    /// Bytes sled uses on disk for the whole store.
+    /// Bytes the store uses on disk (sled's files, or the PostgreSQL database).
     pub fn size_on_disk(&self) -> Result<u64, Error> {
-        Ok(self.inner.db.size_on_disk()?)
+        self.inner.db.size_on_disk()
     }
 }
 
@@ -709,7 +739,7 @@ fn with_texts(texts: &TextStore, mut envelope: Envelope) -> Result<Envelope, Err
 }
 
 /// The layout a store of format 2 records in `meta`.
-pub(crate) fn read_layout(meta: &sled::Tree) -> Result<Layout, Error> {
+pub(crate) fn read_layout(meta: &Tree) -> Result<Layout, Error> {
     match meta.get(V2_FROM_KEY)? {
         None => Ok(Layout::V2),
         Some(bytes) => keys::u64_value(&bytes)
@@ -723,7 +753,7 @@ pub(crate) fn read_layout(meta: &sled::Tree) -> Result<Layout, Error> {
 
 /// Refuses a store whose sled log came back shorter than a head known to be durable, or
 /// whose record at that position is not the one that was marked (see `mark.rs`).
-fn check_mark(path: &Path, log: &sled::Tree, head: &Head) -> Result<(), Error> {
+fn check_mark(path: &Path, log: &Tree, head: &Head) -> Result<(), Error> {
     let Some((position, hash)) = HeadMark::read(path)? else {
         return Ok(());
     };
@@ -755,7 +785,7 @@ fn check_mark(path: &Path, log: &sled::Tree, head: &Head) -> Result<(), Error> {
 }
 
 /// Reads the last record to learn the head; an empty log has the zero head.
-fn load_head(log: &sled::Tree, layout: Layout) -> Result<Head, Error> {
+fn load_head(log: &Tree, layout: Layout) -> Result<Head, Error> {
     let tail = chunk::load_tail(log)?;
     if tail.next_position() == 1 {
         return Ok(Head::EMPTY);

@@ -8,6 +8,9 @@
 //! shorter log. The mark is rewritten at most once a second by the flusher (so it costs no
 //! throughput) and on every explicit flush and close; events acknowledged after the last
 //! mark are protected by sled's own checksums only.
+//!
+//! A store on PostgreSQL has no mark: a commit there is durable when it returns, and the
+//! server's own recovery never drops a committed transaction.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,15 +22,16 @@ const FILE_NAME: &str = "eventlog-head";
 const MIN_INTERVAL: Duration = Duration::from_secs(1);
 
 pub(crate) struct HeadMark {
-    directory: PathBuf,
+    /// `None` on PostgreSQL: nothing is written.
+    directory: Option<PathBuf>,
     last_written: Option<Instant>,
     last_position: Option<u64>,
 }
 
 impl HeadMark {
-    pub(crate) fn new(directory: &Path) -> Self {
+    pub(crate) fn new(directory: Option<&Path>) -> Self {
         HeadMark {
-            directory: directory.to_path_buf(),
+            directory: directory.map(Path::to_path_buf),
             last_written: None,
             last_position: None,
         }
@@ -48,15 +52,18 @@ impl HeadMark {
     /// Writes the mark now (write to a temporary file, fsync, rename, fsync the directory).
     pub(crate) fn write(&mut self, head: &Head) -> Result<(), Error> {
         self.last_written = Some(Instant::now());
+        let Some(directory) = &self.directory else {
+            return Ok(());
+        };
         if self.last_position == Some(head.position) {
             return Ok(());
         }
-        let temporary = self.directory.join(format!("{FILE_NAME}.tmp"));
+        let temporary = directory.join(format!("{FILE_NAME}.tmp"));
         let mut file = std::fs::File::create(&temporary)?;
         writeln!(file, "{} {}", head.position, hex::encode(head.hash))?;
         file.sync_all()?;
-        std::fs::rename(&temporary, self.directory.join(FILE_NAME))?;
-        std::fs::File::open(&self.directory)?.sync_all()?;
+        std::fs::rename(&temporary, directory.join(FILE_NAME))?;
+        std::fs::File::open(directory)?.sync_all()?;
         self.last_position = Some(head.position);
         Ok(())
     }

@@ -13,11 +13,16 @@
 //! position order. Texts of a group of appends are written and fsync'd before the group's sled
 //! batch is applied, so that an event never exists without its texts; frames of positions past
 //! the head (a crash between the two) are cut off at open.
+//!
+//! On PostgreSQL the same files are rows of `chronique_files` (`pg.rs`): an append adds a part,
+//! an erasure replaces the file's parts with one rewritten part in a transaction. The words
+//! then leave the table at once, and the server's files after VACUUM and WAL recycling (the
+//! README says what a standby or a WAL archive keeps).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -25,6 +30,8 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::files::Area;
+use crate::pg::Pg;
 use crate::{Error, codec};
 
 /// Positions per file.
@@ -117,12 +124,24 @@ fn place(index: &mut SlotIndex, placed: impl IntoIterator<Item = Placed>) {
     }
 }
 
+/// Where the text files are.
+enum Backend {
+    Dir {
+        dir: PathBuf,
+        files: RwLock<HashMap<u64, Arc<File>>>,
+    },
+    Pg {
+        pg: Arc<Pg>,
+        /// The length of each segment's file, as appended so far.
+        lengths: Mutex<HashMap<u64, u64>>,
+    },
+}
+
 /// The text files of one store.
 pub(crate) struct TextStore {
-    dir: PathBuf,
+    backend: Backend,
     sync: bool,
     index: RwLock<SlotIndex>,
-    files: RwLock<HashMap<u64, Arc<File>>>,
     /// The bytes of the segments read last, most recent last.
     cache: Mutex<Vec<(u64, Arc<Vec<u8>>)>>,
     /// Serialises writers (the log's writer thread; imports go through it too).
@@ -131,28 +150,37 @@ pub(crate) struct TextStore {
 
 impl TextStore {
     /// Opens the text files of the store in `store_dir`, cutting off frames past `head`.
-    pub(crate) fn open(store_dir: &Path, head: u64, sync: bool) -> Result<TextStore, Error> {
-        let dir = store_dir.join(DIR);
-        std::fs::create_dir_all(&dir)?;
+    pub(crate) fn open(area: &Area, head: u64, sync: bool) -> Result<TextStore, Error> {
+        let backend = match area {
+            Area::Dir(store_dir) => {
+                let dir = store_dir.join(DIR);
+                std::fs::create_dir_all(&dir)?;
+                Backend::Dir {
+                    dir,
+                    files: RwLock::new(HashMap::new()),
+                }
+            }
+            Area::Pg(pg) => Backend::Pg {
+                pg: pg.clone(),
+                lengths: Mutex::new(HashMap::new()),
+            },
+        };
         let store = TextStore {
-            dir,
+            backend,
             sync,
             index: RwLock::new(HashMap::new()),
-            files: RwLock::new(HashMap::new()),
             cache: Mutex::new(Vec::new()),
             write: Mutex::new(()),
         };
         let mut segments = Vec::new();
-        for entry in std::fs::read_dir(&store.dir)? {
-            let name = entry?.file_name();
-            let name = name.to_string_lossy();
+        for name in area.list(DIR)? {
             if let Some(number) = name.strip_suffix(".texts") {
                 if let Ok(segment) = number.parse::<u64>() {
                     segments.push(segment);
                 }
             } else if name.ends_with(".tmp") {
                 // A rewrite that did not reach its rename: the original is whole.
-                std::fs::remove_file(store.dir.join(name.as_ref()))?;
+                area.remove(DIR, &name)?;
             }
         }
         for segment in segments {
@@ -161,14 +189,46 @@ impl TextStore {
         Ok(store)
     }
 
-    fn path(&self, segment: u64) -> PathBuf {
-        self.dir.join(file_name(segment))
+    /// The bytes of a segment's file (empty when it has none).
+    fn read_segment(&self, segment: u64) -> Result<Vec<u8>, Error> {
+        match &self.backend {
+            Backend::Dir { dir, .. } => match std::fs::read(dir.join(file_name(segment))) {
+                Ok(bytes) => Ok(bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+                Err(e) => Err(e.into()),
+            },
+            Backend::Pg { pg, .. } => Ok(pg
+                .read_file(&format!("{DIR}/{}", file_name(segment)))?
+                .unwrap_or_default()),
+        }
+    }
+
+    /// Replaces a segment's file with `bytes` (atomically, durably).
+    fn replace_segment(&self, segment: u64, bytes: &[u8]) -> Result<(), Error> {
+        match &self.backend {
+            Backend::Dir { dir, files } => {
+                let path = dir.join(file_name(segment));
+                let tmp = dir.join(format!("{}.tmp", file_name(segment)));
+                {
+                    let mut file = File::create(&tmp)?;
+                    file.write_all(bytes)?;
+                    file.sync_all()?;
+                }
+                std::fs::rename(&tmp, &path)?;
+                File::open(dir)?.sync_all()?;
+                files.write().remove(&segment);
+            }
+            Backend::Pg { pg, lengths } => {
+                pg.write_file(&format!("{DIR}/{}", file_name(segment)), bytes)?;
+                lengths.lock().insert(segment, bytes.len() as u64);
+            }
+        }
+        Ok(())
     }
 
     /// Reads a segment's frames into the index, truncating a torn tail and frames past `head`.
     fn load_segment(&self, segment: u64, head: u64) -> Result<(), Error> {
-        let path = self.path(segment);
-        let bytes = std::fs::read(&path)?;
+        let bytes = self.read_segment(segment)?;
         let mut offset = 0usize;
         let mut entries = Vec::new();
         while offset + 4 <= bytes.len() {
@@ -194,27 +254,60 @@ impl TextStore {
             offset = end;
         }
         if offset < bytes.len() {
-            let file = OpenOptions::new().write(true).open(&path)?;
-            file.set_len(offset as u64)?;
-            file.sync_all()?;
+            match &self.backend {
+                Backend::Dir { dir, .. } => {
+                    let file = OpenOptions::new()
+                        .write(true)
+                        .open(dir.join(file_name(segment)))?;
+                    file.set_len(offset as u64)?;
+                    file.sync_all()?;
+                }
+                Backend::Pg { .. } => self.replace_segment(segment, &bytes[..offset])?,
+            }
+        }
+        if let Backend::Pg { lengths, .. } = &self.backend {
+            lengths.lock().insert(segment, offset as u64);
         }
         place(&mut self.index.write(), entries);
         Ok(())
     }
 
-    fn file(&self, segment: u64) -> Result<Arc<File>, Error> {
-        if let Some(file) = self.files.read().get(&segment) {
-            return Ok(file.clone());
+    /// Appends `bytes` to a segment's file (and fsyncs them when `sync`); returns the offset
+    /// they start at.
+    fn append_segment(&self, segment: u64, bytes: &[u8]) -> Result<u64, Error> {
+        match &self.backend {
+            Backend::Dir { dir, files } => {
+                let open = files.read().get(&segment).cloned();
+                let file = match open {
+                    Some(file) => file,
+                    None => {
+                        let file = Arc::new(
+                            OpenOptions::new()
+                                .create(true)
+                                .read(true)
+                                .append(true)
+                                .open(dir.join(file_name(segment)))?,
+                        );
+                        files.write().insert(segment, file.clone());
+                        file
+                    }
+                };
+                let base = file.metadata()?.len();
+                (&*file).write_all(bytes)?;
+                if self.sync {
+                    file.sync_data()?;
+                }
+                Ok(base)
+            }
+            Backend::Pg { pg, lengths } => {
+                pg.append_file(&format!("{DIR}/{}", file_name(segment)), bytes)?;
+                let mut lengths = lengths.lock();
+                let length = lengths.entry(segment).or_insert(0);
+                let base = *length;
+                *length += bytes.len() as u64;
+                Ok(base)
+            }
         }
-        let file = Arc::new(
-            OpenOptions::new()
-                .create(true)
-                .read(true)
-                .append(true)
-                .open(self.path(segment))?,
-        );
-        self.files.write().insert(segment, file.clone());
-        Ok(file)
     }
 
     /// Appends the texts of new events (`(position, slot, text)` in position order) and, in
@@ -249,12 +342,7 @@ impl TextStore {
         }
         let mut done = Vec::with_capacity(by_segment.len());
         for (segment, buffer, entries) in by_segment {
-            let file = self.file(segment)?;
-            let base = file.metadata()?.len();
-            (&*file).write_all(&buffer)?;
-            if self.sync {
-                file.sync_data()?;
-            }
+            let base = self.append_segment(segment, &buffer)?;
             done.push((segment, base, entries));
         }
         let mut index = self.index.write();
@@ -331,7 +419,7 @@ impl TextStore {
             cache.push(entry);
             return Ok(bytes);
         }
-        let bytes = Arc::new(std::fs::read(self.path(segment))?);
+        let bytes = Arc::new(self.read_segment(segment)?);
         if cache.len() >= CACHED_SEGMENTS {
             cache.remove(0);
         }
@@ -355,12 +443,7 @@ impl TextStore {
     ) -> Result<bool, Error> {
         let _guard = self.write.lock();
         let segment = segment_of(position);
-        let path = self.path(segment);
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
+        let bytes = self.read_segment(segment)?;
         let mut out = Vec::with_capacity(bytes.len());
         let mut entries = Vec::new();
         let mut erased = false;
@@ -402,18 +485,10 @@ impl TextStore {
         if !erased {
             return Ok(false);
         }
-        let tmp = self.dir.join(format!("{}.tmp", file_name(segment)));
-        {
-            let mut file = File::create(&tmp)?;
-            file.write_all(&out)?;
-            file.sync_all()?;
-        }
-        // Readers holding the old file keep reading it until the index changes: swap both
+        // Readers holding the old bytes keep reading them until the index changes: swap both
         // under the index's lock.
         let mut index = self.index.write();
-        std::fs::rename(&tmp, &path)?;
-        File::open(&self.dir)?.sync_all()?;
-        self.files.write().remove(&segment);
+        self.replace_segment(segment, &out)?;
         self.forget(segment);
         if let Some(offsets) = index.get_mut(&segment) {
             offsets.fill(NONE);
@@ -424,8 +499,10 @@ impl TextStore {
 
     /// Makes every appended text durable (buffered mode, close).
     pub(crate) fn sync(&self) -> Result<(), Error> {
-        for file in self.files.read().values() {
-            file.sync_data()?;
+        if let Backend::Dir { files, .. } = &self.backend {
+            for file in files.read().values() {
+                file.sync_data()?;
+            }
         }
         Ok(())
     }
@@ -433,11 +510,21 @@ impl TextStore {
     /// Forgets every text (an aborted import).
     pub(crate) fn clear(&self) -> Result<(), Error> {
         let _guard = self.write.lock();
-        self.files.write().clear();
         self.index.write().clear();
         self.cache.lock().clear();
-        for entry in std::fs::read_dir(&self.dir)? {
-            std::fs::remove_file(entry?.path())?;
+        match &self.backend {
+            Backend::Dir { dir, files } => {
+                files.write().clear();
+                for entry in std::fs::read_dir(dir)? {
+                    std::fs::remove_file(entry?.path())?;
+                }
+            }
+            Backend::Pg { pg, lengths } => {
+                lengths.lock().clear();
+                for name in pg.list_files(&format!("{DIR}/"))? {
+                    pg.remove_file(&name)?;
+                }
+            }
         }
         Ok(())
     }

@@ -83,8 +83,8 @@ pub(crate) enum Message {
 }
 
 pub(crate) struct Writer {
-    pub db: sled::Db,
-    pub log: sled::Tree,
+    pub db: crate::engine::Db,
+    pub log: crate::engine::Tree,
     pub durability: Durability,
     pub clock: Clock,
     pub head: Head,
@@ -103,7 +103,7 @@ pub(crate) struct Writer {
     pub stats: Arc<StatsCounters>,
     /// The records after the last chunk, kept in memory so that sealing them needs no read.
     pub tail: Tail,
-    pub meta: sled::Tree,
+    pub meta: crate::engine::Tree,
     /// The first position in envelope format 2, shared with the handle (an import sets it).
     pub layout: Arc<std::sync::atomic::AtomicU64>,
     /// The erasable texts, written before the records that commit to them.
@@ -246,7 +246,7 @@ impl Writer {
         }
         StatsCounters::add(&self.stats.groups, 1);
         let mut group = Group {
-            batch: sled::Batch::default(),
+            batch: crate::engine::Batch::default(),
             texts: Vec::new(),
             head: self.head,
             versions: HashMap::new(),
@@ -269,7 +269,7 @@ impl Writer {
             let applied = self
                 .texts
                 .append(&group.texts)
-                .and_then(|()| self.log.apply_batch(group.batch).map_err(Error::from));
+                .and_then(|()| self.log.apply_batch(group.batch));
             if let Err(error) = applied {
                 *self.failed.lock() = Some(error.to_string());
                 for (reply, result) in results {
@@ -444,10 +444,10 @@ impl Writer {
         self.texts.append(&import.texts)?;
         // The layout is set before the records it describes become readable.
         self.meta
-            .insert(crate::log::V2_FROM_KEY, &import.v2_from.to_be_bytes())?;
+            .insert(crate::log::V2_FROM_KEY, import.v2_from.to_be_bytes())?;
         self.layout
             .store(import.v2_from, std::sync::atomic::Ordering::Release);
-        let mut batch = sled::Batch::default();
+        let mut batch = crate::engine::Batch::default();
         for (key, value) in import.writes {
             batch.insert(key, value);
         }
@@ -483,7 +483,7 @@ pub(crate) struct Pending {
 /// Flushes applied groups, then publishes the new head and answers their callers. Groups that
 /// arrive during a flush share the next one.
 struct Flusher {
-    db: sled::Db,
+    db: crate::engine::Db,
     head_tx: Arc<watch::Sender<Head>>,
     failed: Arc<Mutex<Option<String>>>,
     mark: Arc<Mutex<HeadMark>>,
@@ -501,7 +501,7 @@ impl Flusher {
                 )))),
                 None => {
                     StatsCounters::add(&self.stats.flushes, 1);
-                    self.db.flush().map(|_| ()).map_err(Error::from)
+                    self.db.flush()
                 }
             };
             match flushed {
@@ -541,7 +541,7 @@ impl Flusher {
 }
 
 struct Group {
-    batch: sled::Batch,
+    batch: crate::engine::Batch,
     /// The texts of the group's events, written (and fsync'd) before the batch.
     texts: Vec<(u64, u32, crate::texts::StoredText)>,
     head: Head,
@@ -583,12 +583,12 @@ pub(crate) fn clone_error(error: &Error) -> Error {
 /// The version of the last event of a stream whose position is at most `max_position`
 /// (0 when there is none).
 pub(crate) fn last_stream_version(
-    log: &sled::Tree,
+    log: &crate::engine::Tree,
     stream_id: &str,
     max_position: u64,
 ) -> Result<u64, Error> {
     let prefix = keys::stream_prefix(stream_id);
-    for entry in log.scan_prefix(&prefix).rev() {
+    for entry in log.scan_prefix(&prefix, true) {
         let (key, value) = entry?;
         let position = keys::u64_value(&value).ok_or_else(|| Error::Corruption {
             at: None,
@@ -604,7 +604,10 @@ pub(crate) fn last_stream_version(
     Ok(0)
 }
 
-pub(crate) fn load_command(log: &sled::Tree, id: &str) -> Result<Option<CommandRecord>, Error> {
+pub(crate) fn load_command(
+    log: &crate::engine::Tree,
+    id: &str,
+) -> Result<Option<CommandRecord>, Error> {
     match log.get(keys::command(id))? {
         None => Ok(None),
         Some(bytes) => codec::decode(&bytes)

@@ -14,8 +14,8 @@ use eventlog::{
 };
 use uuid::Uuid;
 
-fn temp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("a temporary directory")
+fn temp() -> common::TestStore {
+    common::store()
 }
 
 #[test]
@@ -468,7 +468,7 @@ fn recorded_time_comes_from_the_injected_clock() {
         clock: Arc::new(move || fixed),
         ..Options::default()
     };
-    let log = EventLog::open(dir.path(), options).unwrap();
+    let log = EventLog::open_store(dir.path(), options).unwrap();
     log.append_blocking(single("action-p1.a", ExpectedVersion::Any, 1))
         .unwrap();
     assert_eq!(log.get(1).unwrap().unwrap().recorded_at, fixed);
@@ -494,7 +494,7 @@ fn recorded_time_never_decreases_when_the_clock_goes_back() {
         clock,
         ..Options::default()
     };
-    let log = EventLog::open(dir.path(), options).unwrap();
+    let log = EventLog::open_store(dir.path(), options).unwrap();
     for _ in 0..6 {
         log.append_blocking(single("action-p1.a", ExpectedVersion::Any, 1))
             .unwrap();
@@ -523,7 +523,7 @@ fn recorded_time_keeps_increasing_across_a_reopen_with_a_clock_in_the_past() {
     let past = DateTime::parse_from_rfc3339("2001-01-01T00:00:00Z")
         .unwrap()
         .with_timezone(&Utc);
-    let log = EventLog::open(
+    let log = EventLog::open_store(
         dir.path(),
         Options {
             clock: Arc::new(move || past),
@@ -760,7 +760,7 @@ fn buffered_mode_acknowledges_and_keeps_everything_after_flush_and_reopen() {
         durability: Durability::Buffered,
         ..Options::default()
     };
-    let log = EventLog::open(dir.path(), options).unwrap();
+    let log = EventLog::open_store(dir.path(), options).unwrap();
     for _ in 0..100 {
         log.append_blocking(single("action-p1.a", ExpectedVersion::Any, 2))
             .unwrap();
@@ -808,7 +808,7 @@ fn concurrent_appends_share_one_group_commit_and_one_flush() {
             Utc::now()
         })
     };
-    let log = EventLog::open(
+    let log = EventLog::open_store(
         dir.path(),
         Options {
             clock,

@@ -13,7 +13,7 @@ fn exported(log: &eventlog::EventLog) -> String {
     String::from_utf8(out).unwrap()
 }
 
-fn sample_log(dir: &std::path::Path) -> eventlog::EventLog {
+fn sample_log(dir: &eventlog::StoreLocation) -> eventlog::EventLog {
     let log = open(dir);
     log.append_blocking(single("programme-p1", ExpectedVersion::NoStream, 1))
         .unwrap();
@@ -34,7 +34,7 @@ fn sample_log(dir: &std::path::Path) -> eventlog::EventLog {
 
 #[test]
 fn export_writes_one_line_per_event_with_base64_payload_and_hex_hashes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = sample_log(dir.path());
     let text = exported(&log);
     let lines: Vec<&str> = text.lines().collect();
@@ -62,11 +62,11 @@ fn export_writes_one_line_per_event_with_base64_payload_and_hex_hashes() {
 
 #[test]
 fn import_of_an_export_reproduces_the_head_hash_every_event_and_the_command_index() {
-    let source_dir = tempfile::tempdir().unwrap();
+    let source_dir = common::store();
     let source = sample_log(source_dir.path());
     let text = exported(&source);
 
-    let target_dir = tempfile::tempdir().unwrap();
+    let target_dir = common::store();
     let target = open(target_dir.path());
     let report = target
         .import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default())
@@ -102,7 +102,7 @@ fn import_of_an_export_reproduces_the_head_hash_every_event_and_the_command_inde
 
 #[test]
 fn import_into_a_store_with_events_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let source = sample_log(dir.path());
     let text = exported(&source);
     match source.import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default()) {
@@ -113,7 +113,7 @@ fn import_into_a_store_with_events_is_refused() {
 }
 
 fn refused_import(text: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let target = open(dir.path());
     let message =
         match target.import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default()) {
@@ -132,7 +132,7 @@ fn refused_import(text: &str) -> String {
 
 #[test]
 fn import_refuses_a_tampered_payload_and_leaves_the_store_empty() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let text = exported(&sample_log(dir.path()));
     let mut lines: Vec<serde_json::Value> = text
         .lines()
@@ -149,7 +149,7 @@ fn import_refuses_a_tampered_payload_and_leaves_the_store_empty() {
 
 #[test]
 fn import_refuses_a_missing_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let text = exported(&sample_log(dir.path()));
     let without_third: String = text
         .lines()
@@ -168,7 +168,7 @@ fn import_refuses_a_missing_line() {
 fn import_refuses_a_rehashed_record_that_breaks_the_chain() {
     // Recomputing the hash of a changed record is not enough: the next record's prev_hash
     // still names the original.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = sample_log(dir.path());
     let text = exported(&log);
     let mut forged = log.get(2).unwrap().unwrap();
@@ -195,7 +195,7 @@ fn import_refuses_a_line_that_is_not_json() {
 }
 
 fn refused_with(text: &str, options: &ImportOptions) -> String {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let target = open(dir.path());
     let message = match target.import_ndjson(Cursor::new(text.as_bytes()), options) {
         Err(Error::InvalidInput(message)) => message,
@@ -208,7 +208,7 @@ fn refused_with(text: &str, options: &ImportOptions) -> String {
 
 #[test]
 fn import_refuses_an_export_cut_at_a_line_boundary() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let text = exported(&sample_log(dir.path()));
     let cut: String = text.lines().take(4).map(|l| format!("{l}\n")).collect();
     let message = refused_import(&cut);
@@ -234,7 +234,7 @@ fn import_refuses_an_empty_file_even_without_the_trailer_check() {
 
 #[test]
 fn import_refuses_a_trailer_that_disagrees_or_is_not_last() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = sample_log(dir.path());
     let text = exported(&log);
     let lines: Vec<&str> = text.lines().collect();
@@ -268,7 +268,7 @@ fn import_refuses_a_trailer_that_disagrees_or_is_not_last() {
 
 #[test]
 fn import_checks_the_expected_head_and_accepts_an_old_export_only_when_told() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = sample_log(dir.path());
     let text = exported(&log);
     let old: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
@@ -278,7 +278,7 @@ fn import_checks_the_expected_head_and_accepts_an_old_export_only_when_told() {
         require_trailer: false,
         expect_head: None,
     };
-    let target_dir = tempfile::tempdir().unwrap();
+    let target_dir = common::store();
     let target = open(target_dir.path());
     let report = target
         .import_ndjson(Cursor::new(old.as_bytes()), &lenient)
@@ -295,7 +295,7 @@ fn import_checks_the_expected_head_and_accepts_an_old_export_only_when_told() {
         require_trailer: true,
         expect_head: Some(log.head().hash),
     };
-    let target_dir = tempfile::tempdir().unwrap();
+    let target_dir = common::store();
     let target = open(target_dir.path());
     assert_eq!(
         target
@@ -308,7 +308,7 @@ fn import_checks_the_expected_head_and_accepts_an_old_export_only_when_told() {
 
 #[test]
 fn export_lines_stop_at_the_head_of_their_start_and_name_it_in_the_trailer() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = sample_log(dir.path());
     let head = log.head();
     let mut lines = log.export_lines();
@@ -319,7 +319,7 @@ fn export_lines_stop_at_the_head_of_their_start_and_name_it_in_the_trailer() {
     let rest: Vec<String> = lines.map(Result::unwrap).collect();
     assert_eq!(rest.len(), 5);
     let text = first + &rest.concat();
-    let target_dir = tempfile::tempdir().unwrap();
+    let target_dir = common::store();
     let target = open(target_dir.path());
     let report = target
         .import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default())
@@ -329,7 +329,7 @@ fn export_lines_stop_at_the_head_of_their_start_and_name_it_in_the_trailer() {
 
 #[test]
 fn kv_batch_is_applied_atomically_and_survives_a_reopen() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = open(dir.path());
     let tree = log.kv_tree("projection-snapshots").unwrap();
     let mut batch = KvBatch::default();
@@ -359,7 +359,7 @@ fn kv_batch_is_applied_atomically_and_survives_a_reopen() {
 
 #[test]
 fn kv_trees_are_not_part_of_the_log_or_its_export() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = sample_log(dir.path());
     let before = exported(&log);
     let head = log.head();
@@ -373,7 +373,7 @@ fn kv_trees_are_not_part_of_the_log_or_its_export() {
 
 #[test]
 fn kv_tree_names_are_validated() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = open(dir.path());
     for bad in ["", "Tokens", "a/b", "a b", &"x".repeat(65)] {
         assert!(
@@ -387,7 +387,7 @@ fn kv_tree_names_are_validated() {
 #[test]
 fn import_of_a_large_export_is_sent_in_pieces_and_reads_back_whole() {
     // More than one import message (10 000 events each) and a partial chunk at the end.
-    let source_dir = tempfile::tempdir().unwrap();
+    let source_dir = common::store();
     let source = open(source_dir.path());
     for i in 0..11 {
         source
@@ -399,7 +399,7 @@ fn import_of_a_large_export_is_sent_in_pieces_and_reads_back_whole() {
             .unwrap();
     }
     let text = exported(&source);
-    let target_dir = tempfile::tempdir().unwrap();
+    let target_dir = common::store();
     let target = open(target_dir.path());
     let report = target
         .import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default())
@@ -476,10 +476,10 @@ fn as_format_1(text: &str, name: &str) -> String {
 
 /// A store holding the sample log's five events as an earlier build wrote them (format 1),
 /// imported from their export.
-fn store_of_format_1_records() -> (tempfile::TempDir, eventlog::EventLog) {
-    let source_dir = tempfile::tempdir().unwrap();
+fn store_of_format_1_records() -> (common::TestStore, eventlog::EventLog) {
+    let source_dir = common::store();
     let old = as_format_1(&exported(&sample_log(source_dir.path())), "Marie Dupont");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = open(dir.path());
     log.import_ndjson(Cursor::new(old.as_bytes()), &ImportOptions::default())
         .unwrap();
@@ -508,7 +508,7 @@ fn an_export_in_envelope_format_1_imports_verifies_and_goes_on_in_format_2() {
     let head = log.head();
     drop(log);
     assert_eq!(open(dir.path()).envelope_v2_from(), 6);
-    let again_dir = tempfile::tempdir().unwrap();
+    let again_dir = common::store();
     let again = open(again_dir.path());
     again
         .import_ndjson(Cursor::new(both.as_bytes()), &ImportOptions::default())
@@ -524,11 +524,13 @@ fn a_store_of_format_1_is_upgraded_at_open_and_keeps_its_old_records() {
     let head = log.head();
     drop(log);
     // What a build of format 1 left: format version 1 and no first position of format 2.
-    common::with_raw(dir.path(), |db| {
-        let meta = db.open_tree("meta").unwrap();
-        meta.insert("format_version", &1u32.to_be_bytes()).unwrap();
-        meta.remove("envelope_v2_from").unwrap();
-    });
+    common::set_meta(
+        &dir,
+        vec![
+            ("format_version", Some(1u32.to_be_bytes().to_vec())),
+            ("envelope_v2_from", None),
+        ],
+    );
     let log = open(dir.path());
     assert_eq!(log.head(), head);
     assert_eq!(log.envelope_v2_from(), 6);
@@ -537,14 +539,8 @@ fn a_store_of_format_1_is_upgraded_at_open_and_keeps_its_old_records() {
     log.append_blocking(single("action-p1.a", ExpectedVersion::Exact(3), 1))
         .unwrap();
     drop(log);
-    let stored = common::with_raw(dir.path(), |db| {
-        db.open_tree("meta")
-            .unwrap()
-            .get("format_version")
-            .unwrap()
-            .unwrap()
-    });
-    assert_eq!(stored.as_ref(), &2u32.to_be_bytes());
+    let stored = common::get_meta(&dir, "format_version").unwrap();
+    assert_eq!(stored, 2u32.to_be_bytes());
     let log = open(dir.path());
     assert!(log.verify().unwrap().is_ok());
     assert_eq!(log.get(6).unwrap().unwrap().actor_role.as_deref(), Some(""));
@@ -552,7 +548,7 @@ fn a_store_of_format_1_is_upgraded_at_open_and_keeps_its_old_records() {
 
 #[test]
 fn import_refuses_a_line_of_format_1_after_one_of_format_2() {
-    let source_dir = tempfile::tempdir().unwrap();
+    let source_dir = common::store();
     let text = exported(&sample_log(source_dir.path()));
     let mut lines: Vec<serde_json::Value> = text
         .lines()
@@ -560,7 +556,7 @@ fn import_refuses_a_line_of_format_1_after_one_of_format_2() {
         .collect();
     lines[2].as_object_mut().unwrap().remove("actor_role");
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = open(dir.path());
     match log.import_ndjson(Cursor::new(text.as_bytes()), &ImportOptions::default()) {
         Err(Error::InvalidInput(message)) => {

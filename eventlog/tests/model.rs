@@ -74,8 +74,8 @@ struct Model {
 }
 
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut log = EventLog::open(dir.path(), Options::default()).unwrap();
+    let dir = common::store();
+    let mut log = EventLog::open_store(dir.path(), Options::default()).unwrap();
     let mut model = Model::default();
     for op in ops {
         match op {
@@ -196,7 +196,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             Op::Reopen => {
                 drop(log);
-                log = EventLog::open(dir.path(), Options::default()).unwrap();
+                log = EventLog::open_store(dir.path(), Options::default()).unwrap();
             }
         }
         prop_assert_eq!(log.head().position, model.events.len() as u64);
@@ -207,7 +207,11 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        // Fewer on PostgreSQL, where each case opens a store on the server.
+        cases: if common::postgres() { 16 } else { 48 },
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn the_log_behaves_like_its_in_memory_model(ops in proptest::collection::vec(op(), 1..40)) {

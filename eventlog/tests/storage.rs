@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{open, single, try_open, with_raw};
+use common::{open_dir, single, try_open_dir, with_raw};
 use eventlog::{Error, ExpectedVersion};
 
 fn event_key(position: u64) -> Vec<u8> {
@@ -85,7 +85,7 @@ fn damage_raw(dir: &std::path::Path, damage: impl FnOnce(&sled::Db, &sled::Tree)
 
 fn filled(n_appends: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let log = open(dir.path());
+    let log = open_dir(dir.path());
     for i in 0..n_appends {
         log.append_blocking(single(
             &format!("action-p1.a{}", i % 3),
@@ -100,12 +100,12 @@ fn filled(n_appends: usize) -> tempfile::TempDir {
 #[test]
 fn verify_passes_on_an_untouched_log_and_on_an_empty_one() {
     let empty = tempfile::tempdir().unwrap();
-    let report = open(empty.path()).verify().unwrap();
+    let report = open_dir(empty.path()).verify().unwrap();
     assert!(report.is_ok());
     assert_eq!((report.head_position, report.verified_up_to), (0, 0));
 
     let dir = filled(10);
-    let log = open(dir.path());
+    let log = open_dir(dir.path());
     let report = log.verify().unwrap();
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(report.verified_up_to, 20);
@@ -129,7 +129,7 @@ fn verify_names_the_position_of_a_flipped_byte() {
                 record[index] ^= 0x01;
             });
         });
-        let log = open(dir.path());
+        let log = open_dir(dir.path());
         let report = log.verify().unwrap();
         let (position, reason) = report.first_broken.clone().expect("the flip is found");
         assert_eq!(position, 7, "offset {offset}: {reason}");
@@ -147,7 +147,7 @@ fn verify_names_a_missing_record() {
             records.remove(i);
         });
     });
-    let log = open(dir.path());
+    let log = open_dir(dir.path());
     let report = log.verify().unwrap();
     assert_eq!(report.first_broken.map(|(p, _)| p), Some(4));
 }
@@ -156,7 +156,7 @@ fn verify_names_a_missing_record() {
 fn verify_names_a_record_replaced_by_a_valid_record_of_another_chain() {
     // Rewriting a record with a correct hash of its own still breaks the link to the next one.
     let dir = filled(5);
-    let log = open(dir.path());
+    let log = open_dir(dir.path());
     let mut forged = log.get(3).unwrap().unwrap();
     drop(log);
     forged.payload = b"forged".to_vec();
@@ -164,7 +164,7 @@ fn verify_names_a_record_replaced_by_a_valid_record_of_another_chain() {
     damage_raw(dir.path(), |_, tree| {
         edit_chunk(tree, 3, |records, i| records[i] = forged.stored_bytes());
     });
-    let report = open(dir.path()).verify().unwrap();
+    let report = open_dir(dir.path()).verify().unwrap();
     assert_eq!(report.first_broken.map(|(p, _)| p), Some(4));
 }
 
@@ -177,7 +177,7 @@ fn opening_a_store_whose_last_record_is_damaged_is_a_corruption_error() {
             records[i][last] ^= 0xff;
         });
     });
-    match try_open(dir.path()) {
+    match try_open_dir(dir.path()) {
         Err(Error::Corruption { at: Some(6), .. }) => {}
         other => panic!("expected corruption at 6, got {other:?}"),
     }
@@ -190,7 +190,7 @@ fn opening_a_store_of_a_newer_format_is_refused() {
         let meta = db.open_tree("meta").unwrap();
         meta.insert("format_version", &3u32.to_be_bytes()).unwrap();
     });
-    match try_open(dir.path()) {
+    match try_open_dir(dir.path()) {
         Err(Error::UnknownFormat(message)) => {
             assert!(message.contains("format 3"), "{message}")
         }
@@ -204,13 +204,16 @@ fn opening_a_store_with_events_but_no_format_version_is_refused() {
     with_raw(dir.path(), |db| {
         db.open_tree("meta").unwrap().clear().unwrap()
     });
-    assert!(matches!(try_open(dir.path()), Err(Error::UnknownFormat(_))));
+    assert!(matches!(
+        try_open_dir(dir.path()),
+        Err(Error::UnknownFormat(_))
+    ));
 }
 
 #[test]
 fn a_new_store_records_the_current_format_version() {
     let dir = tempfile::tempdir().unwrap();
-    drop(open(dir.path()));
+    drop(open_dir(dir.path()));
     let stored = with_raw(dir.path(), |db| {
         db.open_tree("meta")
             .unwrap()
@@ -239,7 +242,7 @@ fn damaged_sled_files_are_an_error_at_open_never_a_shorter_log() {
             std::fs::write(&entry, bytes).unwrap();
         }
     }
-    match try_open(dir.path()) {
+    match try_open_dir(dir.path()) {
         Err(Error::Corruption { .. }) => {}
         Err(other) => panic!("expected a corruption error, got {other:?}"),
         Ok(log) => {
@@ -262,7 +265,7 @@ fn a_store_whose_sled_log_lost_acknowledged_events_is_refused() {
             edit_chunk(tree, position, |records, i| records.truncate(i));
         }
     });
-    match try_open(dir.path()) {
+    match try_open_dir(dir.path()) {
         Err(Error::Corruption { at, detail }) => {
             assert_eq!(at, Some(7));
             assert!(detail.contains("only up to position 6"), "{detail}");
@@ -291,7 +294,7 @@ fn reads_cross_chunk_boundaries_and_a_reopen_continues_a_partial_chunk() {
     let dir = tempfile::tempdir().unwrap();
     let mut expected = Vec::new();
     for round in 0..4 {
-        let log = open(dir.path());
+        let log = open_dir(dir.path());
         for i in 0..15 {
             let size = match (round + i) % 5 {
                 0 => 10_000,
@@ -310,7 +313,7 @@ fn reads_cross_chunk_boundaries_and_a_reopen_continues_a_partial_chunk() {
         }
         drop(log);
     }
-    let log = open(dir.path());
+    let log = open_dir(dir.path());
     let n = expected.len() as u64;
     assert_eq!(log.head().position, n);
     for position in 1..=n {
@@ -345,7 +348,7 @@ fn verify_names_a_flipped_byte_in_a_record_not_yet_sealed_into_a_chunk() {
     damage_raw(dir.path(), |_, tree| {
         edit_chunk(tree, 7, |records, i| records[i][100] ^= 0x01);
     });
-    let report = open(dir.path()).verify().unwrap();
+    let report = open_dir(dir.path()).verify().unwrap();
     assert_eq!(report.first_broken.map(|(p, _)| p), Some(7));
 
     // A damaged position cuts the tail short at open, which the head mark turns into an error.
@@ -353,7 +356,7 @@ fn verify_names_a_flipped_byte_in_a_record_not_yet_sealed_into_a_chunk() {
     damage_raw(dir.path(), |_, tree| {
         edit_chunk(tree, 7, |records, i| records[i][35] ^= 0x01);
     });
-    match try_open(dir.path()) {
+    match try_open_dir(dir.path()) {
         Err(Error::Corruption { at: Some(7), .. }) => {}
         other => panic!("expected corruption at 7, got {other:?}"),
     }

@@ -11,7 +11,7 @@ use futures::StreamExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscription_catches_up_then_goes_live_without_gap_or_duplicate() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = open(dir.path());
     for _ in 0..50 {
         log.append(single("action-p1.a", ExpectedVersion::Any, 3))
@@ -56,7 +56,7 @@ async fn subscription_catches_up_then_goes_live_without_gap_or_duplicate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_subscriber_does_not_hold_the_writer_and_reads_everything_from_disk() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = open(dir.path());
     let mut subscription = log.subscribe(1);
     // The subscriber reads nothing while 5 000 events are appended: appends complete anyway.
@@ -76,7 +76,7 @@ async fn a_slow_subscriber_does_not_hold_the_writer_and_reads_everything_from_di
 
 #[tokio::test]
 async fn subscription_from_a_position_starts_there_and_works_as_a_stream() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = open(dir.path());
     log.append(single("action-p1.a", ExpectedVersion::Any, 10))
         .await
@@ -94,7 +94,7 @@ async fn subscription_from_a_position_starts_there_and_works_as_a_stream() {
 
 #[test]
 fn a_subscription_only_sees_acknowledged_events() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = open(dir.path());
     let mut subscription = log.subscribe(1);
     assert_eq!(subscription.try_next().unwrap(), None);

@@ -24,7 +24,7 @@ fn with_texts(texts: &[&str]) -> NewEvent {
 }
 
 /// A log of three events: the second carries `SECRET` and another text.
-fn sample(dir: &std::path::Path) -> eventlog::EventLog {
+fn sample(dir: &eventlog::StoreLocation) -> eventlog::EventLog {
     let log = open(dir);
     for texts in [vec!["Premier"], vec![SECRET, "Bilan sans nom"], vec![]] {
         log.append_blocking(AppendRequest::single(
@@ -45,30 +45,13 @@ fn tombstone() -> Tombstone {
     }
 }
 
-/// Every file under `dir`, read whole.
-fn every_file(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                out.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out
-}
-
 fn holds(bytes: &[u8], needle: &[u8]) -> bool {
     bytes.windows(needle.len()).any(|w| w == needle)
 }
 
 #[test]
 fn texts_live_outside_sled_with_their_commitment_in_the_chain() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = sample(dir.path());
     let second = log.get(2).unwrap().unwrap();
     assert_eq!(second.text_commitments.len(), 2);
@@ -86,15 +69,11 @@ fn texts_live_outside_sled_with_their_commitment_in_the_chain() {
     );
     assert!(log.verify().unwrap().is_ok());
     drop(log);
-    // sled's files never received the words; the text files did.
-    for (path, bytes) in every_file(dir.path()) {
-        let in_texts = path.components().any(|c| c.as_os_str() == "texts");
-        assert_eq!(
-            holds(&bytes, SECRET.as_bytes()),
-            in_texts,
-            "{}",
-            path.display()
-        );
+    // The trees (sled's files, or the trees' table) never received the words; the text files
+    // did.
+    for (path, bytes) in common::stored_bytes(&dir) {
+        let in_texts = path.contains("texts");
+        assert_eq!(holds(&bytes, SECRET.as_bytes()), in_texts, "{path}");
     }
     let log = open(dir.path());
     assert_eq!(all(&log)[1].texts[1].text(), Some("Bilan sans nom"));
@@ -102,7 +81,7 @@ fn texts_live_outside_sled_with_their_commitment_in_the_chain() {
 
 #[test]
 fn an_erased_text_is_gone_from_every_file_and_the_chain_still_verifies() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = sample(dir.path());
     let head = log.head();
     assert!(log.erase_text(2, 0, tombstone()).unwrap());
@@ -125,15 +104,14 @@ fn an_erased_text_is_gone_from_every_file_and_the_chain_still_verifies() {
     );
     assert!(log.verify().unwrap().is_ok());
     drop(log);
-    for (path, bytes) in every_file(dir.path()) {
+    for (path, bytes) in common::stored_bytes(&dir) {
         assert!(
             !holds(&bytes, SECRET.as_bytes()),
-            "{} still holds the erased words",
-            path.display()
+            "{path} still holds the erased words"
         );
     }
     // The export imports into a new store, tombstone included, and verifies.
-    let copy = tempfile::tempdir().unwrap();
+    let copy = common::store();
     let imported = open(copy.path());
     imported
         .import_ndjson(Cursor::new(&export), &ImportOptions::default())
@@ -148,7 +126,7 @@ fn an_erased_text_is_gone_from_every_file_and_the_chain_still_verifies() {
 
 #[test]
 fn erasing_what_cannot_be_erased_is_said_in_french() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = sample(dir.path());
     for (position, slot) in [(2, 2), (3, 0), (9, 0)] {
         match log.erase_text(position, slot, tombstone()) {
@@ -165,20 +143,17 @@ fn erasing_what_cannot_be_erased_is_said_in_french() {
 
 #[test]
 fn a_changed_text_breaks_verify_at_its_event_and_an_import_of_it() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::store();
     let log = sample(dir.path());
     let mut export = Vec::new();
     log.export_ndjson(&mut export).unwrap();
     drop(log);
     // Someone edits the text file: same length, one letter changed.
-    let texts = dir.path().join("texts");
-    for entry in std::fs::read_dir(&texts).unwrap() {
-        let path = entry.unwrap().path();
-        let mut bytes = std::fs::read(&path).unwrap();
-        let at = bytes.windows(6).position(|w| w == b"Kylian").unwrap();
-        bytes[at + 1] = b'i';
-        std::fs::write(&path, bytes).unwrap();
-    }
+    common::edit_text_files(&dir, |bytes| {
+        if let Some(at) = bytes.windows(6).position(|w| w == b"Kylian") {
+            bytes[at + 1] = b'i';
+        }
+    });
     let report = open(dir.path()).verify().unwrap();
     let (position, reason) = report.first_broken.unwrap();
     assert_eq!(position, 2);
@@ -187,7 +162,7 @@ fn a_changed_text_breaks_verify_at_its_event_and_an_import_of_it() {
     let changed = String::from_utf8(export)
         .unwrap()
         .replace("Kylian", "Kilian");
-    let other = tempfile::tempdir().unwrap();
+    let other = common::store();
     let target = open(other.path());
     match target.import_ndjson(Cursor::new(changed.as_bytes()), &ImportOptions::default()) {
         Err(Error::InvalidInput(message)) => {

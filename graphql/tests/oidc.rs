@@ -337,6 +337,7 @@ fn websocket_until_closed(
     url: &str,
     cookie: &str,
     payload: serde_json::Value,
+    ready: std::sync::mpsc::Sender<()>,
     then: std::sync::mpsc::Receiver<()>,
 ) -> (String, Option<u16>) {
     use tungstenite::client::IntoClientRequest;
@@ -374,6 +375,8 @@ fn websocket_until_closed(
         }
         other => panic!("{other:?}"),
     };
+    // The connection is open: the test may now act on it.
+    let _ = ready.send(());
     let _ = then.recv();
     loop {
         match socket.read() {
@@ -540,18 +543,32 @@ async fn an_invited_person_signs_in_and_writes_as_themselves_through_the_server(
     let cookie = format!("chronique_session={}", browser.cookies["chronique_session"]);
     // Without the session's value in its payload, a socket opened with the cookie is refused.
     let (_keep, never) = std::sync::mpsc::channel();
+    let (unused, _) = std::sync::mpsc::channel();
     let (url, wrong) = (server.url.clone(), cookie.clone());
     let refused = tokio::task::spawn_blocking(move || {
-        websocket_until_closed(&url, &wrong, serde_json::json!({}), never)
+        websocket_until_closed(&url, &wrong, serde_json::json!({}), unused, never)
     })
     .await
     .unwrap();
     assert_eq!(refused, ("close".to_owned(), Some(4403)));
     let (revoke_now, then) = std::sync::mpsc::channel();
+    let (ready, opened) = std::sync::mpsc::channel();
     let (url, csrf) = (server.url.clone(), session["csrf"].clone());
     let socket = tokio::task::spawn_blocking(move || {
-        websocket_until_closed(&url, &cookie, serde_json::json!({"csrf": csrf}), then)
+        websocket_until_closed(
+            &url,
+            &cookie,
+            serde_json::json!({"csrf": csrf}),
+            ready,
+            then,
+        )
     });
+    // Revoked only once her connection is open (on a loaded machine the socket's thread may
+    // start after the next request).
+    tokio::task::spawn_blocking(move || opened.recv_timeout(std::time::Duration::from_secs(30)))
+        .await
+        .unwrap()
+        .expect("her live connection opens");
     let people = admin_graphql(
         &server,
         "{ people { id email name signedInAt roles { pending } } }",

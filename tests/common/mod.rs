@@ -48,17 +48,24 @@ pub fn create_token(
     programme: Option<&str>,
     partner: Option<&str>,
 ) -> String {
-    let dir = dir.to_str().unwrap();
-    let mut args = vec![
-        "token",
-        "create",
-        "--data-dir",
-        dir,
-        "--role",
+    create_token_on(
+        &["--data-dir", dir.to_str().unwrap()],
         role,
-        "--name",
-        "Test",
-    ];
+        programme,
+        partner,
+    )
+}
+
+/// `chronique token create STORE… …` (`STORE`: `--data-dir DIR` or `--store URL`).
+pub fn create_token_on(
+    store: &[&str],
+    role: &str,
+    programme: Option<&str>,
+    partner: Option<&str>,
+) -> String {
+    let mut args = vec!["token", "create"];
+    args.extend_from_slice(store);
+    args.extend(["--role", role, "--name", "Test"]);
     if let Some(programme) = programme {
         args.extend(["--programme", programme]);
     }
@@ -105,9 +112,18 @@ pub fn spawn(subcommand: &[&str], dir: &Path) -> TestApp {
 
 /// [`spawn`] on the address `listen`.
 pub fn spawn_listening(subcommand: &[&str], dir: &Path, listen: &str) -> TestApp {
+    let mut app = spawn_store(subcommand, &["--data-dir", dir.to_str().unwrap()], listen);
+    app.data_dir = dir.to_path_buf();
+    app
+}
+
+/// Starts `chronique SUBCOMMAND --listen LISTEN STORE…` (`STORE`: `--data-dir DIR` or
+/// `--store URL`) and waits for its `listening on` line.
+pub fn spawn_store(subcommand: &[&str], store: &[&str], listen: &str) -> TestApp {
     let mut child = command()
         .args(subcommand)
-        .args(["--listen", listen, "--data-dir", dir.to_str().unwrap()])
+        .args(["--listen", listen])
+        .args(store)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -140,7 +156,7 @@ pub fn spawn_listening(subcommand: &[&str], dir: &Path, listen: &str) -> TestApp
     std::thread::spawn(move || while receiver.recv().is_ok() {});
     TestApp {
         address,
-        data_dir: dir.to_path_buf(),
+        data_dir: PathBuf::new(),
         preamble,
         client: reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -434,4 +450,42 @@ pub fn chronique_until_exit(args: &[&str]) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().expect("chronique's output")
+}
+
+/// The URL of the test PostgreSQL server (`scripts/test` starts one under `target/`).
+pub fn postgres_url() -> String {
+    std::env::var("CHRONIQUE_TEST_POSTGRES").expect(
+        "CHRONIQUE_TEST_POSTGRES: the URL of the test PostgreSQL server (scripts/test starts one)",
+    )
+}
+
+/// Runs `sql` on the server at `url`, from a thread and runtime of its own.
+pub fn postgres_execute(url: &str, sql: &str) {
+    let (url, sql) = (url.to_owned(), sql.to_owned());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap_or_else(|e| panic!("the PostgreSQL server at {url} does not answer: {e}"));
+            tokio::spawn(connection);
+            client
+                .batch_execute(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        });
+    })
+    .join()
+    .unwrap();
+}
+
+/// A new, empty store on the server at `base`: a schema of its own, named by the URL.
+pub fn postgres_store(base: &str, name: &str) -> String {
+    let schema = format!("{name}_{}", std::process::id());
+    postgres_execute(base, &format!("CREATE SCHEMA {schema}"));
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}options=-csearch_path%3D{schema}")
 }
