@@ -67,10 +67,22 @@ const ACTIONS_QUERY: &str = r#"query($p: ID!) { actions(programmeId: $p, first: 
 
 /// Runs the GraphQL figures in `dir` (a new store), printing each with `report`.
 pub fn run(dir: &Path, report: impl Fn(String)) -> anyhow::Result<()> {
+    run_on(&eventlog::StoreLocation::Dir(dir.to_path_buf()), "", report)
+}
+
+/// Runs the GraphQL figures on the new store at `store`, their names ending with `suffix`. On
+/// PostgreSQL (`suffix` not empty) only the mutations are measured: the reads are answered
+/// from the read models in memory, whatever the engine.
+pub fn run_on(
+    store: &eventlog::StoreLocation,
+    suffix: &str,
+    report: impl Fn(String),
+) -> anyhow::Result<()> {
+    let reads_too = suffix.is_empty();
     // The programme of 300 actions is generated in bulk, then the store is reopened durable.
     let programme = {
-        let log = eventlog::EventLog::open(
-            dir,
+        let log = eventlog::EventLog::open_store(
+            store,
             eventlog::Options {
                 durability: eventlog::Durability::Buffered,
                 ..Default::default()
@@ -82,7 +94,7 @@ pub fn run(dir: &Path, report: impl Fn(String)) -> anyhow::Result<()> {
         log.close()?;
         summary.programmes[0].to_string()
     };
-    let log = eventlog::EventLog::open(dir, eventlog::Options::default())?;
+    let log = eventlog::EventLog::open_store(store, eventlog::Options::default())?;
     let projector = Projector::start(&log, ProjectorOptions::default())
         .map_err(|e| anyhow!("{e}"))
         .context("les vues n'ont pas démarré")?;
@@ -128,14 +140,18 @@ pub fn run(dir: &Path, report: impl Fn(String)) -> anyhow::Result<()> {
             .map(|(i, t)| (format!("mesure-{i}"), t.clone()))
             .collect();
         let rate = mutations(&client, &url, spread).await?;
-        report(format!("bench graphql_mutations {rate:.0} mutations/s"));
+        report(format!("bench graphql_mutations{suffix} {rate:.0} mutations/s"));
         let same: Vec<(String, String)> = (0..CLIENTS)
             .map(|_| (programme.clone(), coordinator_of_programme.clone()))
             .collect();
         let rate = mutations(&client, &url, same).await?;
         report(format!(
-            "bench graphql_mutations_one_programme {rate:.0} mutations/s"
+            "bench graphql_mutations_one_programme{suffix} {rate:.0} mutations/s"
         ));
+        if !reads_too {
+            server.stop().await?;
+            return anyhow::Ok(());
+        }
 
         let (p50, p99) = sequential_reads(&client, &url, &pilot, &programme).await?;
         report(format!("bench graphql_read_unloaded_p50 {p50:.2} ms"));

@@ -141,6 +141,10 @@ enum Command {
         /// neuf).
         #[arg(long, hide = true, requires = "dir")]
         projections_load: bool,
+        /// Une base PostgreSQL (postgres://…) où mesurer aussi le journal, la reconstruction
+        /// des vues et les mutations, dans des schémas chronique_bench_* supprimés ensuite.
+        #[arg(long, env = "CHRONIQUE_BENCH_STORE")]
+        store: Option<String>,
     },
 }
 
@@ -481,9 +485,10 @@ fn run_command(command: Command) -> anyhow::Result<()> {
             dir,
             only,
             projections_load,
+            store,
         } => match (projections_load, dir.as_deref()) {
             (true, Some(dir)) => run::bench_projections_load(dir),
-            (_, dir) => run::bench(seconds, dir, &only),
+            (_, dir) => run::bench(seconds, dir, &only, store.as_deref()),
         },
     }
 }

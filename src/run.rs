@@ -18,7 +18,7 @@ pub fn init_logging() {
         .or_else(|_| std::env::var("RUST_LOG"))
         // sled's own messages are English and duplicate the French one the command prints
         // when it refuses a store; `CHRONIQUE_LOG=sled=warn` shows them.
-        .unwrap_or_else(|_| "info,sled=off".to_owned());
+        .unwrap_or_else(|_| "info,sled=off,tokio_postgres=warn".to_owned());
     let filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -619,6 +619,41 @@ pub enum BenchPart {
     Tableur,
 }
 
+/// `rebuild_postgres`: the log the projections' figures generated on sled (one million events)
+/// is copied into a schema of the PostgreSQL database at `url` (`copy_to_postgres`, events/s of
+/// the export and import), then the read models are rebuilt from it (events/s).
+fn bench_rebuild_postgres(dir: &Path, url: &str, print: impl Fn(String)) -> anyhow::Result<()> {
+    let target = eventlog::bench::Target::Postgres(url.to_owned());
+    let store = target.store("rebuild").map_err(|e| anyhow!(e))?;
+    let measured = (|| -> anyhow::Result<()> {
+        let source = EventLog::open(projections::bench::store_path(dir), Options::default())?;
+        let started = std::time::Instant::now();
+        let file = tempfile::NamedTempFile::new()?;
+        source.export_ndjson(std::io::BufWriter::new(file.as_file()))?;
+        drop(source);
+        let log = EventLog::open_store(&store, Options::default())?;
+        let report = log.import_ndjson(
+            BufReader::new(std::fs::File::open(file.path())?),
+            &eventlog::ImportOptions::default(),
+        )?;
+        print(format!(
+            "bench copy_to_postgres {:.0} events/s",
+            report.n_events as f64 / started.elapsed().as_secs_f64()
+        ));
+        drop(log);
+        let log = EventLog::open_store(&store, Options::default())?;
+        let started = std::time::Instant::now();
+        let model = projections::runner::rebuild(&log).map_err(|e| anyhow!("{e}"))?;
+        print(format!(
+            "bench rebuild_postgres {:.0} events/s",
+            model.position() as f64 / started.elapsed().as_secs_f64()
+        ));
+        Ok(())
+    })();
+    let _ = target.remove("rebuild");
+    measured
+}
+
 /// The load phase of the projections' figures, on the store `chronique bench` prepared in `dir`.
 pub fn bench_projections_load(dir: &Path) -> anyhow::Result<()> {
     projections::bench::load(
@@ -634,7 +669,21 @@ pub fn bench_projections_load(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn bench(seconds: u64, dir: Option<&Path>, only: &[BenchPart]) -> anyhow::Result<()> {
+/// `chronique bench`: every figure on sled, in `dir` (a temporary directory otherwise); with
+/// `postgres` (a `postgres://` URL), the log's figures, the rebuild and the GraphQL mutations
+/// again on PostgreSQL in the same run, in schemas `chronique_bench_*` of that database that
+/// are dropped afterwards.
+pub fn bench(
+    seconds: u64,
+    dir: Option<&Path>,
+    only: &[BenchPart],
+    postgres: Option<&str>,
+) -> anyhow::Result<()> {
+    if let Some(url) = postgres
+        && !eventlog::is_postgres_url(url)
+    {
+        bail!("--store attend une adresse postgres://… (les mesures sur sled se font toujours)");
+    }
     let (dir, temporary) = match dir {
         Some(dir) => (dir.to_path_buf(), false),
         None => (
@@ -655,9 +704,22 @@ pub fn bench(seconds: u64, dir: Option<&Path>, only: &[BenchPart]) -> anyhow::Re
                 append_duration: std::time::Duration::from_secs(seconds.max(1)),
                 ..eventlog::bench::Settings::default()
             };
-            eventlog::bench::run(&dir.join("eventlog"), &settings, |f| print(f.to_string()))
+            eventlog::bench::run(
+                &eventlog::bench::Target::Dir(dir.join("eventlog")),
+                &settings,
+                |f| print(f.to_string()),
+            )
+            .map_err(|e| anyhow!(e))
+            .context("la mesure du journal a échoué")?;
+            if let Some(url) = postgres {
+                eventlog::bench::run(
+                    &eventlog::bench::Target::Postgres(url.to_owned()),
+                    &settings,
+                    |f| print(f.to_string()),
+                )
                 .map_err(|e| anyhow!(e))
-                .context("la mesure du journal a échoué")?;
+                .context("la mesure du journal sur PostgreSQL a échoué")?;
+            }
         }
         if runs(BenchPart::Projections) {
             // The log is generated and rebuilt here; the read models are then loaded by a
@@ -681,10 +743,21 @@ pub fn bench(seconds: u64, dir: Option<&Path>, only: &[BenchPart]) -> anyhow::Re
             if !status.success() {
                 bail!("la mesure du chargement des vues a échoué ({status})");
             }
+            if let Some(url) = postgres {
+                bench_rebuild_postgres(&dir.join("projections"), url, print)
+                    .context("la mesure de la reconstruction sur PostgreSQL a échoué")?;
+            }
         }
         if runs(BenchPart::Graphql) {
             crate::bench_graphql::run(&dir.join("graphql"), print)
                 .context("la mesure de l'API GraphQL a échoué")?;
+            if let Some(url) = postgres {
+                let target = eventlog::bench::Target::Postgres(url.to_owned());
+                let store = target.store("graphql").map_err(|e| anyhow!(e))?;
+                let measured = crate::bench_graphql::run_on(&store, "_postgres", print);
+                let _ = target.remove("graphql");
+                measured.context("la mesure de l'API GraphQL sur PostgreSQL a échoué")?;
+            }
         }
         if runs(BenchPart::Tableur) {
             crate::spreadsheet::bench(&dir.join("tableur"), print)

@@ -10,9 +10,13 @@ fn main() {
         }
     };
     let settings = eventlog::bench::Settings::default();
-    if let Err(error) = eventlog::bench::run(directory.path(), &settings, |figure| {
-        println!("{figure}");
-    }) {
+    if let Err(error) = eventlog::bench::run(
+        &eventlog::bench::Target::Dir(directory.path().to_path_buf()),
+        &settings,
+        |figure| {
+            println!("{figure}");
+        },
+    ) {
         eprintln!("bench failed: {error}");
         std::process::exit(1);
     }

@@ -4,16 +4,69 @@
 //! fresh stores in sub-directories of the directory given, with payloads of about 300 bytes.
 //! `read_all` is the first pass over a store just reopened (sled's cache empty, as when the
 //! projections rebuild at start-up); `read_all_second_pass` reads it again.
+//!
+//! On PostgreSQL ([`Target::Postgres`]) the same figures are measured in fresh schemas of the
+//! database given, named with the suffix `_postgres`, and beside them
+//! `plain_table_c64_postgres`: a plain event table of the same server with 64 clients, each
+//! committing its own insert (`pg::plain_table_inserts`), the way an application without
+//! Chronique's single writer would append.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use crate::{AppendRequest, Durability, Error, EventLog, ExpectedVersion, NewEvent, Options};
+use crate::{
+    AppendRequest, Durability, Error, EventLog, ExpectedVersion, NewEvent, Options, StoreLocation,
+};
+
+/// Where the figures are measured: fresh stores in sub-directories of a directory (sled), or
+/// fresh schemas `chronique_bench_<name>` of a PostgreSQL database, dropped afterwards.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Dir(PathBuf),
+    Postgres(String),
+}
+
+impl Target {
+    /// A fresh, empty store named `name`.
+    pub fn store(&self, name: &str) -> Result<StoreLocation, Error> {
+        match self {
+            Target::Dir(dir) => Ok(StoreLocation::Dir(dir.join(name))),
+            Target::Postgres(url) => Ok(StoreLocation::Postgres(crate::pg::fresh_schema(
+                url,
+                &schema_name(name),
+            )?)),
+        }
+    }
+
+    /// Removes the store named `name` (PostgreSQL: its schema; a directory stays for the
+    /// caller to remove with its parent).
+    pub fn remove(&self, name: &str) -> Result<(), Error> {
+        match self {
+            Target::Dir(_) => Ok(()),
+            Target::Postgres(url) => crate::pg::drop_schema(url, &schema_name(name)),
+        }
+    }
+
+    /// What the names of the figures end with: nothing on sled, `_postgres` on PostgreSQL.
+    pub fn suffix(&self) -> &'static str {
+        match self {
+            Target::Dir(_) => "",
+            Target::Postgres(_) => "_postgres",
+        }
+    }
+}
+
+fn schema_name(name: &str) -> String {
+    format!(
+        "chronique_bench_{}",
+        name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    )
+}
 
 /// One measured figure.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +103,7 @@ impl Default for Settings {
 }
 
 /// A payload of about 300 bytes that looks like an encoded domain event.
-fn payload(n: u64) -> Vec<u8> {
+pub fn payload(n: u64) -> Vec<u8> {
     let text = format!(
         "{{\"action\":\"action-bench.a{}\",\"title\":\"Atelier de lecture partagée au collège, \
          séance numéro {n}\",\"amount_cents\":{},\"funder\":\"etat-politique-de-la-ville\",\
@@ -97,16 +150,29 @@ fn directory_size(path: &Path) -> std::io::Result<u64> {
     Ok(total)
 }
 
-/// Runs every figure in fresh stores under `directory`, calling `report` as each is measured.
+/// Runs every figure in fresh stores of `target`, calling `report` as each is measured.
 pub fn run(
-    directory: &Path,
+    target: &Target,
     settings: &Settings,
     mut report: impl FnMut(&Figure),
 ) -> Result<Vec<Figure>, Error> {
+    let result = run_figures(target, settings, &mut report);
+    for name in ["c1", "c16", "c64", "reads"] {
+        let _ = target.remove(name);
+    }
+    result
+}
+
+fn run_figures(
+    target: &Target,
+    settings: &Settings,
+    report: &mut impl FnMut(&Figure),
+) -> Result<Vec<Figure>, Error> {
     let mut figures = Vec::new();
+    let suffix = target.suffix();
     let mut emit = |name: &str, value: f64, unit: &'static str| {
         let figure = Figure {
-            name: name.to_owned(),
+            name: format!("{name}{suffix}"),
             value,
             unit,
         };
@@ -116,7 +182,7 @@ pub fn run(
 
     // One writer, one event per append, durable: the latency of a single fsync'd append.
     {
-        let log = EventLog::open(directory.join("c1"), Options::default())?;
+        let log = EventLog::open_store(&target.store("c1")?, Options::default())?;
         let mut latencies = Vec::new();
         let started = Instant::now();
         let mut n = 0;
@@ -134,7 +200,8 @@ pub fn run(
     }
 
     for n_writers in [16, 64] {
-        let log = EventLog::open(directory.join(format!("c{n_writers}")), Options::default())?;
+        let log =
+            EventLog::open_store(&target.store(&format!("c{n_writers}"))?, Options::default())?;
         let before = log.stats();
         let rate = concurrent_appends(&log, n_writers, settings.append_duration)?;
         let after = log.stats();
@@ -149,21 +216,21 @@ pub fn run(
     }
 
     // Buffered, 16 writers: also fills the store the read figures use.
-    let read_path = directory.join("reads");
+    let read_path = target.store("reads")?;
     {
         let options = Options {
             durability: Durability::Buffered,
             ..Options::default()
         };
-        let log = EventLog::open(&read_path, options)?;
+        let log = EventLog::open_store(&read_path, options)?;
         let started = Instant::now();
         fill(&log, 16, settings.n_read_events)?;
         log.flush()?;
         let rate = settings.n_read_events as f64 / started.elapsed().as_secs_f64();
         emit("append_buffered", rate, "events/s");
     }
-    {
-        let log = EventLog::open(&read_path, Options::default())?;
+    let size = {
+        let log = EventLog::open_store(&read_path, Options::default())?;
         let started = Instant::now();
         let mut n_read = 0u64;
         let mut n_bytes = 0usize;
@@ -200,13 +267,26 @@ pub fn run(
             verified.verified_up_to as f64 / elapsed,
             "events/s",
         );
-    }
-    let size = directory_size(&read_path)?;
+        match &read_path {
+            StoreLocation::Dir(_) => None,
+            StoreLocation::Postgres(_) => Some(log.size_on_disk()?),
+        }
+    };
+    let size = match (&read_path, size) {
+        (StoreLocation::Dir(path), _) => directory_size(path)?,
+        (_, size) => size.unwrap_or(0),
+    };
     emit(
         "bytes_per_event",
         size as f64 / settings.n_read_events as f64,
         "bytes",
     );
+    if let Target::Postgres(url) = target {
+        let url = crate::pg::fresh_schema(url, &schema_name("plain"))?;
+        let rate = crate::pg::plain_table_inserts(&url, 64, settings.append_duration, payload);
+        let _ = target.remove("plain");
+        emit("plain_table_c64", rate?, "events/s");
+    }
     Ok(figures)
 }
 

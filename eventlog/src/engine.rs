@@ -143,6 +143,50 @@ impl Db {
 }
 
 impl Tree {
+    /// Whether each read is a round trip to a server (PostgreSQL): long reads then go by pages
+    /// of entries rather than one lookup each.
+    pub(crate) fn is_remote(&self) -> bool {
+        matches!(self, Tree::Pg { .. })
+    }
+
+    /// The values of `keys`, in their order: one query on PostgreSQL.
+    pub(crate) fn get_many(&self, keys: Vec<Vec<u8>>) -> Result<Vec<Option<IVec>>, Error> {
+        match self {
+            Tree::Sled(tree) => keys
+                .iter()
+                .map(|key| tree.get(key).map_err(Error::from))
+                .collect(),
+            Tree::Pg { pg, name } => pg.get_many(name, keys),
+        }
+    }
+
+    /// For each of `positions`, the entry with the greatest key at most `prefix ‖ position`
+    /// among those starting with `prefix`, each entry once, in key order (PostgreSQL: one
+    /// query; sled: one lookup each).
+    pub(crate) fn floor_entries(
+        &self,
+        prefix: u8,
+        positions: &[u64],
+    ) -> Result<Vec<(IVec, IVec)>, Error> {
+        match self {
+            Tree::Sled(_) => {
+                let mut found: Vec<(IVec, IVec)> = Vec::new();
+                for &position in positions {
+                    let mut high = vec![prefix];
+                    high.extend_from_slice(&position.to_be_bytes());
+                    if let Some(entry) = self.last_in(&[prefix], &high)?
+                        && !found.iter().any(|(key, _)| key == &entry.0)
+                    {
+                        found.push(entry);
+                    }
+                }
+                found.sort_by(|a, b| a.0.cmp(&b.0));
+                Ok(found)
+            }
+            Tree::Pg { pg, name } => pg.floor_entries(name, prefix, positions),
+        }
+    }
+
     pub(crate) fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<IVec>, Error> {
         match self {
             Tree::Sled(tree) => Ok(tree.get(key)?),

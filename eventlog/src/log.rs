@@ -24,6 +24,8 @@ use crate::{
 };
 
 const FORMAT_KEY: &[u8] = b"format_version";
+/// Records checked together by [`EventLog::verify`].
+const VERIFY_BATCH: usize = 1024;
 /// In tree `meta`: the first position whose record is in envelope format 2 (u64 big-endian);
 /// absent means 1 (every record). Written when a store of format 1 is upgraded, and by imports.
 pub(crate) const V2_FROM_KEY: &[u8] = b"envelope_v2_from";
@@ -369,9 +371,9 @@ impl EventLog {
                 true,
             ),
         };
-        let mut out = Vec::new();
+        let mut positions = Vec::new();
         for entry in entries {
-            if out.len() >= limit {
+            if positions.len() >= limit {
                 break;
             }
             let (_, value) = entry?;
@@ -383,13 +385,21 @@ impl EventLog {
             if position > head {
                 continue;
             }
-            let envelope = self.get(position)?.ok_or_else(|| Error::Corruption {
-                at: Some(position),
-                detail: format!("stream {stream_id} points to a missing record"),
-            })?;
-            out.push(envelope);
+            positions.push(position);
         }
-        Ok(out)
+        let layout = self.layout();
+        chunk::find_many(log, &positions)?
+            .into_iter()
+            .zip(&positions)
+            .map(|(record, &position)| {
+                let bytes = record.ok_or_else(|| Error::Corruption {
+                    at: Some(position),
+                    detail: format!("stream {stream_id} points to a missing record"),
+                })?;
+                record::decode_record(&bytes, position, layout)
+                    .and_then(|envelope| with_texts(&self.inner.texts, envelope))
+            })
+            .collect()
     }
 
     /// The event at `position`, if acknowledged.
@@ -508,36 +518,87 @@ impl EventLog {
         let mut prev_hash = [0u8; 32];
         let mut previous_recorded = None;
         let mut versions: HashMap<String, u64> = HashMap::new();
-        for entry in self.raw_range(1, head.position) {
-            let (position, bytes) = match entry {
-                Ok(entry) => entry,
-                Err(Error::Corruption { at, .. }) => {
-                    // The report is read by the operator: a French reason, not the crate's
-                    // English detail.
+        let mut records = self.raw_range(1, head.position);
+        let mut broken_read = None;
+        loop {
+            // Records are checked by batches, so that their stream index entries are read in
+            // one query on PostgreSQL.
+            let mut batch = Vec::with_capacity(VERIFY_BATCH);
+            for entry in records.by_ref() {
+                match entry {
+                    Ok(entry) => batch.push(entry),
+                    Err(Error::Corruption { at, .. }) => {
+                        broken_read = Some(at.unwrap_or(0));
+                        break;
+                    }
+                    Err(other) => return Err(other),
+                }
+                if batch.len() == VERIFY_BATCH {
+                    break;
+                }
+            }
+            let index_keys = batch
+                .iter()
+                .map(|(position, bytes)| {
+                    record::decode_record(bytes, *position, self.layout())
+                        .map(|e| keys::stream(&e.stream_id, e.stream_version))
+                        .unwrap_or_default()
+                })
+                .collect();
+            let indexed = self
+                .inner
+                .log
+                .get_many(index_keys)
+                .map_err(|_| Error::Corruption {
+                    at: batch.first().map(|(position, _)| *position),
+                    detail: "the stream index does not read".to_owned(),
+                });
+            let indexed = match indexed {
+                Ok(indexed) => indexed,
+                Err(_) => {
                     report.first_broken = Some((
-                        at.unwrap_or(report.verified_up_to + 1),
-                        "les fichiers du registre ne se relisent pas à cet endroit".to_owned(),
+                        report.verified_up_to + 1,
+                        "l'index des flux ne se lit pas".to_owned(),
                     ));
                     return Ok(report);
                 }
-                Err(other) => return Err(other),
             };
-            match self.check_record(
-                position,
-                &bytes,
-                &prev_hash,
-                previous_recorded,
-                &mut versions,
-            ) {
-                Ok(envelope) => {
-                    prev_hash = envelope.hash;
-                    previous_recorded = Some(envelope.recorded_at);
-                    report.verified_up_to = position;
+            let done = batch.len() < VERIFY_BATCH;
+            for ((position, bytes), indexed) in batch.into_iter().zip(indexed) {
+                match self.check_record(
+                    position,
+                    &bytes,
+                    &prev_hash,
+                    previous_recorded,
+                    &mut versions,
+                    indexed.as_deref(),
+                ) {
+                    Ok(envelope) => {
+                        prev_hash = envelope.hash;
+                        previous_recorded = Some(envelope.recorded_at);
+                        report.verified_up_to = position;
+                    }
+                    Err(reason) => {
+                        report.first_broken = Some((position, reason));
+                        return Ok(report);
+                    }
                 }
-                Err(reason) => {
-                    report.first_broken = Some((position, reason));
-                    return Ok(report);
-                }
+            }
+            if let Some(at) = broken_read {
+                // The report is read by the operator: a French reason, not the crate's
+                // English detail.
+                report.first_broken = Some((
+                    if at == 0 {
+                        report.verified_up_to + 1
+                    } else {
+                        at
+                    },
+                    "les fichiers du registre ne se relisent pas à cet endroit".to_owned(),
+                ));
+                return Ok(report);
+            }
+            if done {
+                break;
             }
         }
         if report.verified_up_to != head.position {
@@ -561,6 +622,7 @@ impl EventLog {
         prev_hash: &[u8; 32],
         previous_recorded: Option<chrono::DateTime<chrono::Utc>>,
         versions: &mut HashMap<String, u64>,
+        indexed: Option<&[u8]>,
     ) -> Result<Envelope, String> {
         let (canonical, stored_hash) = record::split(bytes, position)
             .map_err(|_| "l'événement enregistré est tronqué".to_owned())?;
@@ -591,12 +653,7 @@ impl EventLog {
             ));
         }
         *version += 1;
-        let indexed = self
-            .inner
-            .log
-            .get(keys::stream(&envelope.stream_id, envelope.stream_version))
-            .map_err(|_| "l'index des flux ne se lit pas".to_owned())?;
-        if indexed.as_deref().and_then(keys::u64_value) != Some(position) {
+        if indexed.and_then(keys::u64_value) != Some(position) {
             return Err(format!(
                 "l'index du flux {} version {} ne désigne pas cet événement",
                 envelope.stream_id, envelope.stream_version

@@ -6,7 +6,7 @@
 //! - `chronique_files (name, part, content)`: the files (`files/…`, `texts/…`), each the
 //!   concatenation of its parts in order (an append adds a part; a rewrite replaces them all).
 //!
-//! A write is a transaction, committed with `synchronous_commit` at least `on` before it
+//! A write is a transaction (most often one statement), committed with `synchronous_commit` at least `on` before it
 //! returns: what the writer commits is durable when it is acknowledged, with no flush after.
 //! The writer's connection holds a session advisory lock for as long as the store is open, so
 //! that a second server on the same store is refused at start ([`Error::Locked`]). A store is
@@ -192,12 +192,25 @@ impl Pg {
         &self,
         future: impl Future<Output = Result<T, Error>> + Send + 'static,
     ) -> Result<T, Error> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let runtime = self.runtime.as_ref().ok_or(Error::Closed)?;
+        // A plain thread (the log's writer) waits on the runtime itself; a thread that drives
+        // another runtime must not block in it, and waits on a channel instead.
+        let caller = match tokio::runtime::Handle::try_current() {
+            Err(_) => return runtime.block_on(future),
+            Ok(caller) => caller,
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
         runtime.spawn(async move {
             let _ = tx.send(future.await);
         });
-        rx.recv().map_err(|_| Error::Closed)?
+        let wait = || rx.recv().map_err(|_| Error::Closed)?;
+        // On a worker of a multi-threaded runtime (the server's), the worker's other tasks move
+        // to another thread while this one waits for the database.
+        if caller.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
+            tokio::task::block_in_place(wait)
+        } else {
+            wait()
+        }
     }
 
     fn reader(&self) -> Arc<Client> {
@@ -217,6 +230,71 @@ impl Pg {
                 .await
                 .map_err(pg_error)?;
             Ok(row.map(|row| IVec::from(row.get::<_, Vec<u8>>(0))))
+        })
+    }
+
+    /// The values of `keys`, in their order, in one query.
+    pub(crate) fn get_many(
+        &self,
+        tree: &str,
+        keys: Vec<Vec<u8>>,
+    ) -> Result<Vec<Option<IVec>>, Error> {
+        let client = self.reader();
+        let tree = tree.to_owned();
+        self.run(async move {
+            let rows = client
+                .query(
+                    "SELECT key, value FROM chronique_trees WHERE tree = $1 AND key = ANY($2::bytea[])",
+                    &[&tree, &keys],
+                )
+                .await
+                .map_err(pg_error)?;
+            let found: std::collections::HashMap<Vec<u8>, Vec<u8>> = rows
+                .into_iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect();
+            Ok(keys
+                .iter()
+                .map(|key| found.get(key).map(|value| IVec::from(value.as_slice())))
+                .collect())
+        })
+    }
+
+    /// For each of `positions`, the entry with the greatest key at most `prefix ‖ position`
+    /// (u64 big-endian) among the keys starting with `prefix`: the chunks that may hold those
+    /// positions, each once, in key order. One query.
+    pub(crate) fn floor_entries(
+        &self,
+        tree: &str,
+        prefix: u8,
+        positions: &[u64],
+    ) -> Result<Vec<(IVec, IVec)>, Error> {
+        let client = self.reader();
+        let tree = tree.to_owned();
+        let low = vec![prefix];
+        let positions: Vec<i64> = positions.iter().map(|&p| p as i64).collect();
+        self.run(async move {
+            let rows = client
+                .query(
+                    "SELECT DISTINCT c.key, c.value FROM unnest($3::bigint[]) AS p \
+                     CROSS JOIN LATERAL (\
+                         SELECT key, value FROM chronique_trees \
+                         WHERE tree = $1 AND key >= $2 AND key <= ($2 || int8send(p)) \
+                         ORDER BY key DESC LIMIT 1\
+                     ) AS c ORDER BY c.key",
+                    &[&tree, &low, &positions],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(rows
+                .into_iter()
+                .map(|row| {
+                    (
+                        IVec::from(row.get::<_, Vec<u8>>(0)),
+                        IVec::from(row.get::<_, Vec<u8>>(1)),
+                    )
+                })
+                .collect())
         })
     }
 
@@ -285,30 +363,24 @@ impl Pg {
         }
         let writer = self.writer.clone();
         let tree = tree.to_owned();
+        // One statement (a removal and an upsert joined in a common table expression), which
+        // PostgreSQL runs as one transaction: one round trip and one commit per batch. No key
+        // is in both sets.
         self.run(async move {
-            let mut client = writer.lock().await;
-            let transaction = client.transaction().await.map_err(pg_error)?;
-            if !removed.is_empty() {
-                transaction
-                    .execute(
-                        "DELETE FROM chronique_trees WHERE tree = $1 AND key = ANY($2)",
-                        &[&tree, &removed],
-                    )
-                    .await
-                    .map_err(pg_error)?;
-            }
-            if !keys.is_empty() {
-                transaction
-                    .execute(
-                        "INSERT INTO chronique_trees (tree, key, value) \
-                         SELECT $1, k, v FROM unnest($2::bytea[], $3::bytea[]) AS t(k, v) \
-                         ON CONFLICT (tree, key) DO UPDATE SET value = EXCLUDED.value",
-                        &[&tree, &keys, &values],
-                    )
-                    .await
-                    .map_err(pg_error)?;
-            }
-            transaction.commit().await.map_err(pg_error)
+            let client = writer.lock().await;
+            client
+                .execute(
+                    "WITH removed AS (\
+                         DELETE FROM chronique_trees WHERE tree = $1 AND key = ANY($4::bytea[])\
+                     ) \
+                     INSERT INTO chronique_trees (tree, key, value) \
+                     SELECT $1, k, v FROM unnest($2::bytea[], $3::bytea[]) AS t(k, v) \
+                     ON CONFLICT (tree, key) DO UPDATE SET value = EXCLUDED.value",
+                    &[&tree, &keys, &values, &removed],
+                )
+                .await
+                .map_err(pg_error)
+                .map(|_| ())
         })
     }
 
@@ -342,12 +414,16 @@ impl Pg {
         })
     }
 
-    /// The bytes of the database on disk.
+    /// The bytes of the store's two tables on disk, with their indexes and TOAST.
     pub(crate) fn size_on_disk(&self) -> Result<u64, Error> {
         let client = self.reader();
         self.run(async move {
             let size: i64 = client
-                .query_one("SELECT pg_database_size(current_database())", &[])
+                .query_one(
+                    "SELECT (pg_total_relation_size('chronique_trees') \
+                     + pg_total_relation_size('chronique_files'))::bigint",
+                    &[],
+                )
                 .await
                 .map_err(pg_error)?
                 .get(0);
@@ -517,4 +593,122 @@ impl Iterator for PgRange {
         }
         self.page.pop_front().map(Ok)
     }
+}
+
+/// Benchmark support: the URL of a new, empty schema `name` on the server at `url` (dropped
+/// first if it exists), so that each figure is measured on a fresh store.
+pub fn fresh_schema(url: &str, name: &str) -> Result<String, Error> {
+    execute_once(
+        url,
+        format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"),
+    )?;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{separator}options=-csearch_path%3D{name}"))
+}
+
+/// Benchmark support: drops the schema `name` and everything in it.
+pub fn drop_schema(url: &str, name: &str) -> Result<(), Error> {
+    execute_once(url, format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+}
+
+/// Runs `sql` on a connection of its own, from a thread of its own (the caller may be inside a
+/// runtime).
+fn execute_once(url: &str, sql: String) -> Result<(), Error> {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&url, NoTls)
+                .await
+                .map_err(pg_error)?;
+            tokio::spawn(connection);
+            client.batch_execute(&sql).await.map_err(pg_error)
+        })
+    })
+    .join()
+    .map_err(|_| Error::Bug("the thread of a PostgreSQL command panicked".to_owned()))?
+}
+
+/// The comparison `chronique bench` prints beside the PostgreSQL engine: a plain event table,
+/// as a typical event-store library lays it out (a global position from a sequence, a unique
+/// stream and version, the type, the data and metadata, the time), with `clients` connections
+/// each inserting one event per transaction (autocommit) for `duration`. Events per second.
+pub fn plain_table_inserts(
+    url: &str,
+    clients: usize,
+    duration: std::time::Duration,
+    payload: fn(u64) -> Vec<u8>,
+) -> Result<f64, Error> {
+    const TABLE: &str = "
+        DROP TABLE IF EXISTS plain_events;
+        CREATE TABLE plain_events (
+            global_position bigserial PRIMARY KEY,
+            stream_id text NOT NULL,
+            stream_version bigint NOT NULL,
+            event_type text NOT NULL,
+            data bytea NOT NULL,
+            metadata jsonb NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (stream_id, stream_version)
+        );";
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        runtime.block_on(async move {
+            let (client, connection) = tokio_postgres::connect(&url, NoTls)
+                .await
+                .map_err(pg_error)?;
+            tokio::spawn(connection);
+            client.batch_execute(TABLE).await.map_err(pg_error)?;
+            let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let started = std::time::Instant::now();
+            let mut tasks = Vec::new();
+            for writer in 0..clients {
+                let (url, counter) = (url.clone(), counter.clone());
+                tasks.push(tokio::spawn(async move {
+                    let (client, connection) = tokio_postgres::connect(&url, NoTls)
+                        .await
+                        .map_err(pg_error)?;
+                    tokio::spawn(connection);
+                    let insert = client
+                        .prepare(
+                            "INSERT INTO plain_events (stream_id, stream_version, event_type, data, metadata) \
+                             VALUES ($1, $2, 'BenchEvent', $3, '{\"actor\": \"bench\"}')",
+                        )
+                        .await
+                        .map_err(pg_error)?;
+                    let stream = format!("action-bench.w{writer}");
+                    let mut version = 0i64;
+                    while started.elapsed() < duration {
+                        version += 1;
+                        let data = payload(version as u64);
+                        client
+                            .execute(&insert, &[&stream, &version, &data])
+                            .await
+                            .map_err(pg_error)?;
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok::<(), Error>(())
+                }));
+            }
+            for task in tasks {
+                task.await
+                    .map_err(|e| Error::Bug(format!("bench task failed: {e}")))??;
+            }
+            let rate =
+                counter.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+            client
+                .batch_execute("DROP TABLE plain_events")
+                .await
+                .map_err(pg_error)?;
+            Ok(rate)
+        })
+    })
+    .join()
+    .map_err(|_| Error::Bug("the thread of the plain-table benchmark panicked".to_owned()))?
 }

@@ -844,3 +844,20 @@ fn concurrent_appends_share_one_group_commit_and_one_flush() {
     assert_eq!(stats.events_written, 11);
     assert!(stats.flushes <= 2, "{stats:?}");
 }
+
+#[test]
+fn a_second_open_of_a_store_in_use_is_refused_at_once() {
+    let dir = temp();
+    let log = open(dir.path());
+    log.append_blocking(single("action-p1.a1", ExpectedVersion::NoStream, 1))
+        .unwrap();
+    let started = std::time::Instant::now();
+    match common::try_open(dir.path()) {
+        Err(Error::Locked { .. }) => {}
+        other => panic!("expected Locked, got {other:?}"),
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Once the first handle is gone, the store opens again, with its event.
+    drop(log);
+    assert_eq!(open(dir.path()).head().position, 1);
+}

@@ -566,3 +566,17 @@ fn import_refuses_a_line_of_format_1_after_one_of_format_2() {
     }
     assert_eq!(log.head().position, 0);
 }
+
+#[test]
+fn a_store_of_a_newer_format_is_refused_on_either_engine() {
+    let dir = common::store();
+    drop(sample_log(dir.path()));
+    common::set_meta(
+        &dir,
+        vec![("format_version", Some(99u32.to_be_bytes().to_vec()))],
+    );
+    match common::try_open(dir.path()) {
+        Err(Error::UnknownFormat(message)) => assert!(message.contains("99"), "{message}"),
+        other => panic!("expected UnknownFormat, got {other:?}"),
+    }
+}
