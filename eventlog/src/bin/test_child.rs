@@ -1,7 +1,7 @@
 //! A child process for the tests of `eventlog` that need one (sled's lock is per process, and
 //! a crash test must kill a real process). Not part of the API.
 //!
-//! - `eventlog-test-child hold DIR`: opens the store, prints `ready`, holds it until stdin
+//! - `eventlog-test-child hold STORE` (a directory or a `postgres://` URL): opens the store, prints `ready`, holds it until stdin
 //!   closes.
 //! - `eventlog-test-child append DIR RUN`: opens the store, prints `ready`, then appends for
 //!   ever from several threads, printing `ack FIRST LAST BATCH N` after each acknowledged
@@ -74,11 +74,24 @@ fn main() {
         eprintln!("usage: eventlog-test-child hold|append DIR [RUN]");
         std::process::exit(2);
     };
-    let log = match EventLog::open(dir, Options::default()) {
-        Ok(log) => log,
-        Err(error) => {
-            println!("error {error}");
-            std::process::exit(1);
+    let location = eventlog::StoreLocation::parse(dir);
+    // On PostgreSQL the server releases the lock of a killed process when it sees its
+    // connection close, a moment after the kill: an "append" child waits that moment out.
+    let started = std::time::Instant::now();
+    let log = loop {
+        match EventLog::open_store(&location, Options::default()) {
+            Ok(log) => break log,
+            Err(eventlog::Error::Locked { .. })
+                if mode == "append"
+                    && matches!(location, eventlog::StoreLocation::Postgres(_))
+                    && started.elapsed() < std::time::Duration::from_secs(10) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(error) => {
+                println!("error {error}");
+                std::process::exit(1);
+            }
         }
     };
     println!("ready");
