@@ -184,10 +184,61 @@ impl Clusters {
     }
 }
 
+impl Clusters {
+    /// A new cluster `name` (initdb), not started.
+    fn init(&self, name: &str) {
+        postgres_program(
+            "initdb",
+            &[
+                "-D",
+                &self.data(name),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+        );
+    }
+}
+
+/// A directory under `target/` for clusters, owned by the `postgres` user when the tests run
+/// as root.
+fn cluster_base(what: &str, clusters: &[&str]) -> Clusters {
+    let base =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{what}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    for name in clusters {
+        std::fs::create_dir_all(base.join(name)).unwrap();
+    }
+    chown_to_postgres(&base);
+    Clusters { base }
+}
+
+/// Gives `path` and what it holds to the `postgres` user, when the tests run as root.
+fn chown_to_postgres(path: &Path) {
+    if is_root() {
+        let status = Command::new("chown")
+            .args(["-R", "postgres:", path.to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
 impl Drop for Clusters {
     fn drop(&mut self) {
-        for name in ["primary", "standby"] {
-            let data = self.data(name);
+        let names: Vec<String> = std::fs::read_dir(&self.base)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for name in names {
+            let data = self.data(&name);
             if Path::new(&data).join("postmaster.pid").exists() {
                 let bin = pg_bin().join("pg_ctl");
                 let mut command = if is_root() {
@@ -283,38 +334,14 @@ fn query_one(url: &str, sql: &str) -> String {
 
 #[test]
 fn after_the_primary_is_killed_the_promoted_standby_has_every_acknowledged_mutation() {
-    let base =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("failover-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&base);
-    std::fs::create_dir_all(base.join("primary")).unwrap();
-    std::fs::create_dir_all(base.join("standby")).unwrap();
-    if is_root() {
-        let status = Command::new("chown")
-            .args(["-R", "postgres:", base.to_str().unwrap()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    let clusters = Clusters { base: base.clone() };
+    let clusters = cluster_base("failover", &["primary", "standby"]);
     let (primary_port, standby_port) = (free_port(), free_port());
     let primary = format!("postgres://postgres@127.0.0.1:{primary_port}/postgres");
     let standby = format!("postgres://postgres@127.0.0.1:{standby_port}/postgres");
 
     // A primary, and a standby streaming from it (pg_basebackup -R), synchronous: a commit
     // returns once the standby has it on disk.
-    postgres_program(
-        "initdb",
-        &[
-            "-D",
-            &clusters.data("primary"),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-        ],
-    );
+    clusters.init("primary");
     clusters.start("primary", primary_port);
     postgres_program(
         "pg_basebackup",
@@ -441,5 +468,148 @@ fn after_the_primary_is_killed_the_promoted_standby_has_every_acknowledged_mutat
     assert!(funder_ids(&app.ok(&pilot, STATE, json!({}))).contains(&"after-failover".to_owned()));
     assert!(app.terminate().success());
     succeeds(&["verify", "--store", &standby]);
+    drop(clusters);
+}
+
+fn openssl(args: &[&str], dir: &Path) {
+    let output = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs (Debian's package openssl)");
+    assert!(
+        output.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A certificate authority `name` (`name.pem`, `name.key`) in `dir`.
+fn authority(dir: &Path, name: &str) {
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={name}"),
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.pem"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+        dir,
+    );
+}
+
+#[test]
+fn a_server_that_requires_tls_is_reached_with_its_certificate_checked() {
+    let clusters = cluster_base("tls", &["tls"]);
+    let certificates = clusters.base.join("certificates");
+    std::fs::create_dir_all(&certificates).unwrap();
+    authority(&certificates, "ca");
+    authority(&certificates, "other-ca");
+    std::fs::write(
+        certificates.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ],
+        &certificates,
+    );
+    openssl(
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.crt",
+        ],
+        &certificates,
+    );
+
+    // A server that accepts TCP connections with TLS only (hostssl).
+    clusters.init("tls");
+    let data = PathBuf::from(clusters.data("tls"));
+    for file in ["server.crt", "server.key"] {
+        std::fs::copy(certificates.join(file), data.join(file)).unwrap();
+    }
+    let mut conf = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
+    conf.push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+    std::fs::write(data.join("postgresql.conf"), conf).unwrap();
+    std::fs::write(
+        data.join("pg_hba.conf"),
+        "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+    )
+    .unwrap();
+    chown_to_postgres(&clusters.base);
+    let status = Command::new("chmod")
+        .args(["600", data.join("server.key").to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let port = free_port();
+    clusters.start("tls", port);
+
+    let base = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let ca = certificates.join("ca.pem");
+    let url = format!("{base}?sslmode=require&sslrootcert={}", ca.display());
+    let admin = create_token_on(&["--store", &url], "ADMIN", None, None);
+    let app = spawn_store(&["serve"], &["--store", &url], "127.0.0.1:0");
+    app.ok(&admin, ESTABLISH, json!({}));
+    assert!(app.terminate().success());
+    succeeds(&["verify", "--store", &url]);
+
+    // A certificate signed by another authority, or no TLS at all, is refused.
+    let other = format!(
+        "{base}?sslmode=require&sslrootcert={}",
+        certificates.join("other-ca.pem").display()
+    );
+    let without_authority = format!("{base}?sslmode=require");
+    let without_tls = format!("{base}?sslmode=disable");
+    for (refused, why) in [
+        (&other, "a certificate of another authority"),
+        (&without_authority, "an authority not given"),
+        (&without_tls, "no TLS"),
+    ] {
+        let output = chronique(&["verify", "--store", refused]);
+        assert!(!output.status.success(), "{why} was accepted");
+        assert!(
+            stderr(&output).contains("impossible de joindre PostgreSQL"),
+            "{why}: {}",
+            stderr(&output)
+        );
+    }
     drop(clusters);
 }

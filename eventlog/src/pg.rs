@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sled::IVec;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use crate::Error;
 
@@ -48,6 +48,66 @@ CREATE TABLE IF NOT EXISTS chronique_files (
     content bytea NOT NULL,
     PRIMARY KEY (name, part)
 );";
+
+/// `url` without its `sslrootcert` parameter (which the driver does not read), and that
+/// parameter's value.
+fn take_root_cert(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut root_cert = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("sslrootcert=") {
+            Some(path) => {
+                root_cert = Some(path.to_owned());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, root_cert)
+}
+
+/// The TLS connector of the engine's connections (rustls): with `sslmode=prefer` (the
+/// default) TLS when the server offers it, with `sslmode=require` TLS or nothing; the server's
+/// certificate and name are always checked, against Mozilla's roots (webpki-roots) and the
+/// certificates of the PEM file `sslrootcert=FILE` names.
+fn tls_connector(
+    root_cert: Option<&str>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, Error> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = root_cert {
+        let unreadable = |e: &dyn std::fmt::Display| {
+            Error::InvalidInput(format!(
+                "le certificat racine {path} (sslrootcert) ne se lit pas : {e}"
+            ))
+        };
+        let mut n = 0;
+        for certificate in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
+            roots
+                .add(certificate.map_err(|e| unreadable(&e))?)
+                .map_err(|e| unreadable(&e))?;
+            n += 1;
+        }
+        if n == 0 {
+            return Err(unreadable(&"aucun certificat PEM"));
+        }
+    }
+    // The process's default cryptography: ring, the one rustls is built with here.
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
 
 /// Whether `location` names a PostgreSQL database rather than a directory.
 pub fn is_postgres_url(location: &str) -> bool {
@@ -120,19 +180,22 @@ impl Pg {
             .thread_name("eventlog-postgres")
             .enable_all()
             .build()?;
+        let (url, root_cert) = take_root_cert(url);
         let config: tokio_postgres::Config = url.parse().map_err(|e| {
             Error::InvalidInput(format!(
                 "l'adresse PostgreSQL {display} ne se lit pas : {e}"
             ))
         })?;
+        let tls = tls_connector(root_cert.as_deref())?;
         let connect = {
             let config = config.clone();
             let display = display.clone();
             move || {
                 let config = config.clone();
                 let display = display.clone();
+                let tls = tls.clone();
                 async move {
-                    let (client, connection) = config.connect(NoTls).await.map_err(|e| {
+                    let (client, connection) = config.connect(tls).await.map_err(|e| {
                         Error::Io(std::io::Error::other(format!(
                             "impossible de joindre PostgreSQL à {display} : {e}"
                         )))
@@ -614,15 +677,15 @@ pub fn drop_schema(url: &str, name: &str) -> Result<(), Error> {
 /// Runs `sql` on a connection of its own, from a thread of its own (the caller may be inside a
 /// runtime).
 fn execute_once(url: &str, sql: String) -> Result<(), Error> {
-    let url = url.to_owned();
+    let (url, root_cert) = take_root_cert(url);
+    let tls = tls_connector(root_cert.as_deref())?;
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         runtime.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&url, NoTls)
-                .await
-                .map_err(pg_error)?;
+            let (client, connection) =
+                tokio_postgres::connect(&url, tls).await.map_err(pg_error)?;
             tokio::spawn(connection);
             client.batch_execute(&sql).await.map_err(pg_error)
         })
@@ -653,14 +716,15 @@ pub fn plain_table_inserts(
             created_at timestamptz NOT NULL DEFAULT now(),
             UNIQUE (stream_id, stream_version)
         );";
-    let url = url.to_owned();
+    let (url, root_cert) = take_root_cert(url);
+    let tls = tls_connector(root_cert.as_deref())?;
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()?;
         runtime.block_on(async move {
-            let (client, connection) = tokio_postgres::connect(&url, NoTls)
+            let (client, connection) = tokio_postgres::connect(&url, tls.clone())
                 .await
                 .map_err(pg_error)?;
             tokio::spawn(connection);
@@ -669,9 +733,9 @@ pub fn plain_table_inserts(
             let started = std::time::Instant::now();
             let mut tasks = Vec::new();
             for writer in 0..clients {
-                let (url, counter) = (url.clone(), counter.clone());
+                let (url, counter, tls) = (url.clone(), counter.clone(), tls.clone());
                 tasks.push(tokio::spawn(async move {
-                    let (client, connection) = tokio_postgres::connect(&url, NoTls)
+                    let (client, connection) = tokio_postgres::connect(&url, tls)
                         .await
                         .map_err(pg_error)?;
                     tokio::spawn(connection);
