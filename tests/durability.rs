@@ -41,27 +41,7 @@ fn mutations_acknowledged_before_a_sigkill_are_all_there_after_a_restart() {
         let url = app.url("/graphql");
         let pilot = pilot.clone();
         std::thread::spawn(move || {
-            let client = reqwest::blocking::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap();
-            for i in 0..10_000 {
-                let id = format!("f{i}");
-                let body = json!({
-                    "query": "mutation($id: ID!) { registerFunder(programmeId: \"grigny\", input: {id: $id, name: \"Financeur\", kind: OTHER}) { position } }",
-                    "variables": {"id": id},
-                });
-                let Ok(response) = client.post(&url).bearer_auth(&pilot).json(&body).send() else {
-                    return;
-                };
-                let Ok(answer) = response.json::<Value>() else {
-                    return;
-                };
-                if answer.get("errors").is_some() {
-                    return;
-                }
-                acknowledged.lock().unwrap().push(id);
-            }
+            common::register_funders(&url, &pilot, "f", 10_000, &acknowledged)
         })
     };
     let started = Instant::now();

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{
-    DEADLINE, chronique, create_token_on, postgres_execute, postgres_store, postgres_url,
-    spawn_store, stderr, stdout,
+    DEADLINE, chronique, create_token_on, free_port, postgres_execute, postgres_query,
+    postgres_store, postgres_url, spawn_store, stderr, stdout,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -123,18 +123,22 @@ fn is_root() -> bool {
     String::from_utf8_lossy(&output.stdout).trim() == "0"
 }
 
-/// Runs a PostgreSQL program: as the `postgres` system user when the tests run as root
+/// A PostgreSQL program, to be run as the `postgres` system user when the tests run as root
 /// (PostgreSQL refuses to run as root).
-fn postgres_program(program: &str, args: &[&str]) {
+fn postgres_command(program: &str) -> Command {
     let bin = pg_bin().join(program);
-    let mut command = if is_root() {
+    if is_root() {
         let mut command = Command::new("runuser");
         command.args(["-u", "postgres", "--"]).arg(&bin);
         command
     } else {
         Command::new(&bin)
-    };
-    let output = command.args(args).output().unwrap();
+    }
+}
+
+/// Runs a PostgreSQL program (see [`postgres_command`]), which must succeed.
+fn postgres_program(program: &str, args: &[&str]) {
+    let output = postgres_command(program).args(args).output().unwrap();
     assert!(
         output.status.success(),
         "{program} {}: {} {}",
@@ -142,14 +146,6 @@ fn postgres_program(program: &str, args: &[&str]) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The primary and the standby of the failover test, stopped when the test ends.
@@ -240,15 +236,7 @@ impl Drop for Clusters {
         for name in names {
             let data = self.data(&name);
             if Path::new(&data).join("postmaster.pid").exists() {
-                let bin = pg_bin().join("pg_ctl");
-                let mut command = if is_root() {
-                    let mut command = Command::new("runuser");
-                    command.args(["-u", "postgres", "--"]).arg(&bin);
-                    command
-                } else {
-                    Command::new(&bin)
-                };
-                let _ = command
+                let _ = postgres_command("pg_ctl")
                     .args(["-D", &data, "-m", "immediate", "stop"])
                     .output();
             }
@@ -305,33 +293,6 @@ fn kill_cluster(data: &str) {
     }
 }
 
-fn query_one(url: &str, sql: &str) -> String {
-    let (url, sql) = (url.to_owned(), sql.to_owned());
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(connection);
-            let rows = client.simple_query(&sql).await.unwrap();
-            rows.iter()
-                .find_map(|message| match message {
-                    tokio_postgres::SimpleQueryMessage::Row(row) => {
-                        Some(row.get(0).unwrap_or_default().to_owned())
-                    }
-                    _ => None,
-                })
-                .unwrap_or_default()
-        })
-    })
-    .join()
-    .unwrap()
-}
-
 #[test]
 fn after_the_primary_is_killed_the_promoted_standby_has_every_acknowledged_mutation() {
     let clusters = cluster_base("failover", &["primary", "standby"]);
@@ -364,7 +325,9 @@ fn after_the_primary_is_killed_the_promoted_standby_has_every_acknowledged_mutat
     postgres_execute(&primary, "ALTER SYSTEM SET synchronous_standby_names = '*'");
     postgres_execute(&primary, "SELECT pg_reload_conf()");
     let started = Instant::now();
-    while query_one(&primary, "SELECT sync_state FROM pg_stat_replication") != "sync" {
+    while postgres_query(&primary, "SELECT sync_state FROM pg_stat_replication")
+        != ["sync".to_owned()]
+    {
         assert!(
             started.elapsed() < DEADLINE,
             "the standby did not become synchronous"
@@ -387,25 +350,7 @@ fn after_the_primary_is_killed_the_promoted_standby_has_every_acknowledged_mutat
             let url = app.url("/graphql");
             let pilot = pilot.clone();
             std::thread::spawn(move || {
-                let http = reqwest::blocking::Client::builder()
-                    .timeout(std::time::Duration::from_secs(10))
-                    .build()
-                    .unwrap();
-                for i in 0..100_000 {
-                    let id = format!("{client}{i}");
-                    let body = json!({"query": REGISTER, "variables": {"id": id}});
-                    let Ok(response) = http.post(&url).bearer_auth(&pilot).json(&body).send()
-                    else {
-                        return;
-                    };
-                    let Ok(answer) = response.json::<Value>() else {
-                        return;
-                    };
-                    if answer.get("errors").is_some() {
-                        return;
-                    }
-                    acknowledged.lock().unwrap().push(id);
-                }
+                common::register_funders(&url, &pilot, client, 100_000, &acknowledged)
             })
         })
         .collect();

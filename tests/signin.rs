@@ -31,14 +31,6 @@ fn provider(redirect: &str) -> launch::Provider {
     )
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Signs in through the provider's pages as `login`, from Chronique's sign-in screen.
 fn sign_in(browser: &Browser, app: &TestApp, login: &str) {
     browser.goto(&app.url("/"));

@@ -349,15 +349,7 @@ impl Pg {
                 )
                 .await
                 .map_err(pg_error)?;
-            Ok(rows
-                .into_iter()
-                .map(|row| {
-                    (
-                        IVec::from(row.get::<_, Vec<u8>>(0)),
-                        IVec::from(row.get::<_, Vec<u8>>(1)),
-                    )
-                })
-                .collect())
+            Ok(entries(rows))
         })
     }
 
@@ -388,15 +380,7 @@ impl Pg {
                 .query(&sql, &[&tree, &start, &end, &limit])
                 .await
                 .map_err(pg_error)?;
-            Ok(rows
-                .into_iter()
-                .map(|row| {
-                    (
-                        IVec::from(row.get::<_, Vec<u8>>(0)),
-                        IVec::from(row.get::<_, Vec<u8>>(1)),
-                    )
-                })
-                .collect())
+            Ok(entries(rows))
         })
     }
 
@@ -577,6 +561,18 @@ impl Pg {
             Ok(rows.into_iter().map(|row| row.get(0)).collect())
         })
     }
+}
+
+/// The `(key, value)` of rows whose first two columns are those.
+fn entries(rows: Vec<tokio_postgres::Row>) -> Vec<(IVec, IVec)> {
+    rows.into_iter()
+        .map(|row| {
+            (
+                IVec::from(row.get::<_, Vec<u8>>(0)),
+                IVec::from(row.get::<_, Vec<u8>>(1)),
+            )
+        })
+        .collect()
 }
 
 /// Which end of a range page is exclusive.

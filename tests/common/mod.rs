@@ -459,8 +459,9 @@ pub fn postgres_url() -> String {
     )
 }
 
-/// Runs `sql` on the server at `url`, from a thread and runtime of its own.
-pub fn postgres_execute(url: &str, sql: &str) {
+/// The rows of the simple query `sql` on the server at `url` (each row's first column, as
+/// text), from a thread and runtime of their own (the caller may be inside a runtime).
+pub fn postgres_query(url: &str, sql: &str) -> Vec<String> {
     let (url, sql) = (url.to_owned(), sql.to_owned());
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -472,14 +473,70 @@ pub fn postgres_execute(url: &str, sql: &str) {
                 .await
                 .unwrap_or_else(|e| panic!("the PostgreSQL server at {url} does not answer: {e}"));
             tokio::spawn(connection);
-            client
-                .batch_execute(&sql)
+            let messages = client
+                .simple_query(&sql)
                 .await
                 .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        });
+            messages
+                .iter()
+                .filter_map(|message| match message {
+                    tokio_postgres::SimpleQueryMessage::Row(row) => {
+                        Some(row.get(0).unwrap_or_default().to_owned())
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
     })
     .join()
-    .unwrap();
+    .unwrap()
+}
+
+/// Runs `sql` on the server at `url`.
+pub fn postgres_execute(url: &str, sql: &str) {
+    postgres_query(url, sql);
+}
+
+/// A free TCP port on the loopback interface.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Registers funders `{prefix}0`, `{prefix}1`… in the programme `grigny` through the API at
+/// `url` (`…/graphql`), one after the other, until an answer fails (the server died) or
+/// `limit` are done; pushes each acknowledged id onto `acknowledged`.
+pub fn register_funders(
+    url: &str,
+    token: &str,
+    prefix: &str,
+    limit: usize,
+    acknowledged: &std::sync::Mutex<Vec<String>>,
+) {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for i in 0..limit {
+        let id = format!("{prefix}{i}");
+        let body = json!({
+            "query": "mutation($id: ID!) { registerFunder(programmeId: \"grigny\", input: {id: $id, name: \"Financeur\", kind: OTHER}) { position } }",
+            "variables": {"id": id},
+        });
+        let Ok(response) = client.post(url).bearer_auth(token).json(&body).send() else {
+            return;
+        };
+        let Ok(answer) = response.json::<Value>() else {
+            return;
+        };
+        if answer.get("errors").is_some() {
+            return;
+        }
+        acknowledged.lock().unwrap().push(id);
+    }
 }
 
 /// A new, empty store on the server at `base`: a schema of its own, named by the URL.

@@ -69,25 +69,12 @@ pub fn store() -> TestStore {
     }
 }
 
-/// Creates `schema` on the server at `url`, from a thread of its own (the caller may be
-/// inside a runtime, where another cannot block).
+/// Creates `schema` on the server at `url`.
 fn create_schema(url: &str, schema: &str) {
-    let (url, sql) = (url.to_owned(), format!("CREATE SCHEMA {schema}"));
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap_or_else(|e| panic!("the test server at {url} does not answer: {e}"));
-            tokio::spawn(connection);
-            client.batch_execute(&sql).await.unwrap();
-        });
-    })
-    .join()
-    .unwrap();
+    let sql = format!("CREATE SCHEMA {schema}");
+    with_client(url, move |client| {
+        Box::pin(async move { client.batch_execute(&sql).await.unwrap() })
+    });
 }
 
 pub fn date() -> NaiveDate {
