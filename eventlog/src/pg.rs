@@ -503,6 +503,11 @@ impl Pg {
 
     /// Replaces the file `name` whole, in one transaction.
     pub(crate) fn write_file(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
+        self.write_file_at(name, 0, bytes)
+    }
+
+    /// Replaces the file `name` whole by one part keyed `part`, in one transaction.
+    pub(crate) fn write_file_at(&self, name: &str, part: i64, bytes: &[u8]) -> Result<(), Error> {
         let writer = self.writer.clone();
         let (name, bytes) = (name.to_owned(), bytes.to_vec());
         self.run(async move {
@@ -514,8 +519,8 @@ impl Pg {
                 .map_err(pg_error)?;
             transaction
                 .execute(
-                    "INSERT INTO chronique_files (name, part, content) VALUES ($1, 0, $2)",
-                    &[&name, &bytes],
+                    "INSERT INTO chronique_files (name, part, content) VALUES ($1, $2, $3)",
+                    &[&name, &part, &bytes],
                 )
                 .await
                 .map_err(pg_error)?;
@@ -523,17 +528,51 @@ impl Pg {
         })
     }
 
-    /// Appends `bytes` to the file `name` as a new part (durably).
-    pub(crate) fn append_file(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    /// Appends `bytes` to the file `name` as a new part keyed `part`, greater than the keys of
+    /// its other parts (durably).
+    pub(crate) fn append_part(&self, name: &str, part: i64, bytes: &[u8]) -> Result<(), Error> {
         let writer = self.writer.clone();
         let (name, bytes) = (name.to_owned(), bytes.to_vec());
         self.run(async move {
             let client = writer.lock().await;
             client
                 .execute(
-                    "INSERT INTO chronique_files (name, part, content) \
-                     SELECT $1, COALESCE(MAX(part) + 1, 0), $2 FROM chronique_files WHERE name = $1",
-                    &[&name, &bytes],
+                    "INSERT INTO chronique_files (name, part, content) VALUES ($1, $2, $3)",
+                    &[&name, &part, &bytes],
+                )
+                .await
+                .map_err(pg_error)
+                .map(|_| ())
+        })
+    }
+
+    /// The part of the file `name` with the greatest key at most `at`, with its key.
+    pub(crate) fn part_at(&self, name: &str, at: i64) -> Result<Option<(i64, Vec<u8>)>, Error> {
+        let client = self.reader();
+        let name = name.to_owned();
+        self.run(async move {
+            let row = client
+                .query_opt(
+                    "SELECT part, content FROM chronique_files WHERE name = $1 AND part <= $2 \
+                     ORDER BY part DESC LIMIT 1",
+                    &[&name, &at],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(row.map(|row| (row.get(0), row.get(1))))
+        })
+    }
+
+    /// Removes the parts keyed above `after` of the files whose names start with `prefix`.
+    pub(crate) fn remove_parts_after(&self, prefix: &str, after: i64) -> Result<(), Error> {
+        let writer = self.writer.clone();
+        let prefix = prefix.to_owned();
+        self.run(async move {
+            let client = writer.lock().await;
+            client
+                .execute(
+                    "DELETE FROM chronique_files WHERE starts_with(name, $1) AND part > $2",
+                    &[&prefix, &after],
                 )
                 .await
                 .map_err(pg_error)

@@ -14,10 +14,16 @@
 //! batch is applied, so that an event never exists without its texts; frames of positions past
 //! the head (a crash between the two) are cut off at open.
 //!
-//! On PostgreSQL the same files are rows of `chronique_files` (`pg.rs`): an append adds a part,
-//! an erasure replaces the file's parts with one rewritten part in a transaction. The words
-//! then leave the table at once, and the server's files after VACUUM and WAL recycling (the
-//! README says what a standby or a WAL archive keeps).
+//! On PostgreSQL the same files are rows of `chronique_files` (`pg.rs`): an append adds a part
+//! keyed by the first position it holds, an erasure replaces the file's parts with one
+//! rewritten part (keyed by the segment's first position) in a transaction. The words then
+//! leave the table at once, and the server's files after VACUUM and WAL recycling (the README
+//! says what a standby or a WAL archive keeps). A text is read from the one part that holds
+//! its position (`part <= position`, the greatest), not from the whole file: a part is what one
+//! group of appends wrote, so reading an event costs one small row, and the last parts read are
+//! kept in memory for the reads that follow (a rebuild reads them in order). No index is built
+//! at open, and parts past the head (texts written before a crash took their events) are
+//! deleted in one statement.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -132,9 +138,36 @@ enum Backend {
     },
     Pg {
         pg: Arc<Pg>,
-        /// The length of each segment's file, as appended so far.
-        lengths: Mutex<HashMap<u64, u64>>,
+        /// The parts read last, most recent last.
+        parts: Mutex<Vec<Arc<Part>>>,
     },
+}
+
+/// One part of a text file on PostgreSQL, with where each position's frames start in it.
+struct Part {
+    segment: u64,
+    bytes: Vec<u8>,
+    starts: HashMap<u64, usize>,
+}
+
+/// Parts kept in memory on PostgreSQL.
+const CACHED_PARTS: usize = 64;
+
+/// The offset of each position's first frame in `bytes` (a sequence of frames); `None` if a
+/// frame does not decode.
+fn frame_starts(bytes: &[u8]) -> Option<HashMap<u64, usize>> {
+    let mut starts = HashMap::new();
+    let mut offset = 0usize;
+    while offset + 4 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[offset..offset + 4].try_into().ok()?) as usize;
+        let end = (offset + 4)
+            .checked_add(len)
+            .filter(|&e| e <= bytes.len())?;
+        let frame = codec::decode_bounded::<Frame>(&bytes[offset + 4..end]).ok()?;
+        starts.entry(frame.position).or_insert(offset);
+        offset = end;
+    }
+    Some(starts)
 }
 
 /// The text files of one store.
@@ -160,10 +193,20 @@ impl TextStore {
                     files: RwLock::new(HashMap::new()),
                 }
             }
-            Area::Pg(pg) => Backend::Pg {
-                pg: pg.clone(),
-                lengths: Mutex::new(HashMap::new()),
-            },
+            Area::Pg(pg) => {
+                // Parts past the head hold the texts of events a crash took back.
+                pg.remove_parts_after(&format!("{DIR}/"), head as i64)?;
+                return Ok(TextStore {
+                    backend: Backend::Pg {
+                        pg: pg.clone(),
+                        parts: Mutex::new(Vec::new()),
+                    },
+                    sync,
+                    index: RwLock::new(HashMap::new()),
+                    cache: Mutex::new(Vec::new()),
+                    write: Mutex::new(()),
+                });
+            }
         };
         let store = TextStore {
             backend,
@@ -218,9 +261,13 @@ impl TextStore {
                 File::open(dir)?.sync_all()?;
                 files.write().remove(&segment);
             }
-            Backend::Pg { pg, lengths } => {
-                pg.write_file(&format!("{DIR}/{}", file_name(segment)), bytes)?;
-                lengths.lock().insert(segment, bytes.len() as u64);
+            Backend::Pg { pg, parts } => {
+                pg.write_file_at(
+                    &format!("{DIR}/{}", file_name(segment)),
+                    (segment * SEGMENT_EVENTS) as i64,
+                    bytes,
+                )?;
+                parts.lock().retain(|part| part.segment != segment);
             }
         }
         Ok(())
@@ -265,16 +312,14 @@ impl TextStore {
                 Backend::Pg { .. } => self.replace_segment(segment, &bytes[..offset])?,
             }
         }
-        if let Backend::Pg { lengths, .. } = &self.backend {
-            lengths.lock().insert(segment, offset as u64);
-        }
         place(&mut self.index.write(), entries);
         Ok(())
     }
 
-    /// Appends `bytes` to a segment's file (and fsyncs them when `sync`); returns the offset
-    /// they start at.
-    fn append_segment(&self, segment: u64, bytes: &[u8]) -> Result<u64, Error> {
+    /// Appends `bytes` (the frames of positions from `first` on) to a segment's file (and
+    /// fsyncs them when `sync`); returns the offset they start at (0 on PostgreSQL, where they
+    /// are a part of their own).
+    fn append_segment(&self, segment: u64, first: u64, bytes: &[u8]) -> Result<u64, Error> {
         match &self.backend {
             Backend::Dir { dir, files } => {
                 let open = files.read().get(&segment).cloned();
@@ -299,13 +344,13 @@ impl TextStore {
                 }
                 Ok(base)
             }
-            Backend::Pg { pg, lengths } => {
-                pg.append_file(&format!("{DIR}/{}", file_name(segment)), bytes)?;
-                let mut lengths = lengths.lock();
-                let length = lengths.entry(segment).or_insert(0);
-                let base = *length;
-                *length += bytes.len() as u64;
-                Ok(base)
+            Backend::Pg { pg, .. } => {
+                pg.append_part(
+                    &format!("{DIR}/{}", file_name(segment)),
+                    first as i64,
+                    bytes,
+                )?;
+                Ok(0)
             }
         }
     }
@@ -342,8 +387,13 @@ impl TextStore {
         }
         let mut done = Vec::with_capacity(by_segment.len());
         for (segment, buffer, entries) in by_segment {
-            let base = self.append_segment(segment, &buffer)?;
+            let first = entries.first().map_or(0, |p| p.position);
+            let base = self.append_segment(segment, first, &buffer)?;
             done.push((segment, base, entries));
+        }
+        if let Backend::Pg { .. } = self.backend {
+            // Read by part: no index to keep.
+            return Ok(());
         }
         let mut index = self.index.write();
         for (segment, _, _) in &done {
@@ -367,6 +417,13 @@ impl TextStore {
             return Ok(Vec::new());
         }
         let segment = segment_of(position);
+        if let Backend::Pg { pg, parts } = &self.backend {
+            let part = self.part_holding(pg, parts, segment, position)?;
+            return match part {
+                Some(part) => read_frames(&part.bytes, part.starts[&position], position, n),
+                None => Ok(vec![StoredText::Missing; n]),
+            };
+        }
         // The offset and the bytes are taken together, so that an append or an erasure (which
         // change both under the index's lock) cannot pair an old offset with new bytes.
         let (offset, bytes) = {
@@ -380,36 +437,90 @@ impl TextStore {
             }
             (offset as usize, self.segment_bytes(segment)?)
         };
-        let corrupt = |detail: String| Error::Corruption {
-            at: Some(position),
-            detail,
-        };
-        let mut texts = Vec::with_capacity(n);
-        let mut at = offset;
-        for slot in 0..n {
-            let Some(len) = bytes
-                .get(at..at + 4)
-                .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
-            else {
-                texts.push(StoredText::Missing);
-                continue;
-            };
-            let Some(frame_bytes) = bytes.get(at + 4..at + 4 + len) else {
-                texts.push(StoredText::Missing);
-                continue;
-            };
-            let frame: Frame = codec::decode_bounded(frame_bytes)
-                .map_err(|e| corrupt(format!("a text frame does not decode: {e}")))?;
-            if frame.position == position && frame.slot as usize == slot {
-                texts.push(frame.text);
-                at += 4 + len;
-            } else {
-                texts.push(StoredText::Missing);
-            }
-        }
-        Ok(texts)
+        read_frames(&bytes, offset, position, n)
     }
 
+    /// On PostgreSQL, the part that holds the frames of `position`: from the parts read last,
+    /// or the one keyed at most `position` (kept for the reads that follow).
+    fn part_holding(
+        &self,
+        pg: &Pg,
+        parts: &Mutex<Vec<Arc<Part>>>,
+        segment: u64,
+        position: u64,
+    ) -> Result<Option<Arc<Part>>, Error> {
+        if let Some(part) = parts
+            .lock()
+            .iter()
+            .rev()
+            .find(|part| part.segment == segment && part.starts.contains_key(&position))
+        {
+            return Ok(Some(part.clone()));
+        }
+        let Some((_, bytes)) =
+            pg.part_at(&format!("{DIR}/{}", file_name(segment)), position as i64)?
+        else {
+            return Ok(None);
+        };
+        let starts = frame_starts(&bytes).ok_or_else(|| Error::Corruption {
+            at: Some(position),
+            detail: "a text frame does not decode".to_owned(),
+        })?;
+        if !starts.contains_key(&position) {
+            return Ok(None);
+        }
+        let part = Arc::new(Part {
+            segment,
+            bytes,
+            starts,
+        });
+        let mut parts = parts.lock();
+        if parts.len() >= CACHED_PARTS {
+            parts.remove(0);
+        }
+        parts.push(part.clone());
+        Ok(Some(part))
+    }
+}
+
+/// The `n` texts of the event at `position`, whose frames start at `offset` of `bytes`.
+fn read_frames(
+    bytes: &[u8],
+    offset: usize,
+    position: u64,
+    n: usize,
+) -> Result<Vec<StoredText>, Error> {
+    let corrupt = |detail: String| Error::Corruption {
+        at: Some(position),
+        detail,
+    };
+    let mut texts = Vec::with_capacity(n);
+    let mut at = offset;
+    for slot in 0..n {
+        let Some(len) = bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
+        else {
+            texts.push(StoredText::Missing);
+            continue;
+        };
+        let Some(frame_bytes) = bytes.get(at + 4..at + 4 + len) else {
+            texts.push(StoredText::Missing);
+            continue;
+        };
+        let frame: Frame = codec::decode_bounded(frame_bytes)
+            .map_err(|e| corrupt(format!("a text frame does not decode: {e}")))?;
+        if frame.position == position && frame.slot as usize == slot {
+            texts.push(frame.text);
+            at += 4 + len;
+        } else {
+            texts.push(StoredText::Missing);
+        }
+    }
+    Ok(texts)
+}
+
+impl TextStore {
     /// The bytes of a segment's file, from the cache or read whole into it.
     fn segment_bytes(&self, segment: u64) -> Result<Arc<Vec<u8>>, Error> {
         let mut cache = self.cache.lock();
@@ -519,8 +630,8 @@ impl TextStore {
                     std::fs::remove_file(entry?.path())?;
                 }
             }
-            Backend::Pg { pg, lengths } => {
-                lengths.lock().clear();
+            Backend::Pg { pg, parts } => {
+                parts.lock().clear();
                 for name in pg.list_files(&format!("{DIR}/"))? {
                     pg.remove_file(&name)?;
                 }
