@@ -163,10 +163,23 @@ impl Drop for Pg {
     }
 }
 
+/// `error` followed by its causes (the driver's own message omits them: « error connecting to
+/// server » without « Connection refused »).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(" : ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
+}
+
 pub(crate) fn pg_error(error: tokio_postgres::Error) -> Error {
     let detail = match error.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => error.to_string(),
+        None => with_causes(&error),
     };
     Error::Io(std::io::Error::other(format!("PostgreSQL : {detail}")))
 }
@@ -197,7 +210,8 @@ impl Pg {
                 async move {
                     let (client, connection) = config.connect(tls).await.map_err(|e| {
                         Error::Io(std::io::Error::other(format!(
-                            "impossible de joindre PostgreSQL à {display} : {e}"
+                            "impossible de joindre PostgreSQL à {display} : {}",
+                            with_causes(&e)
                         )))
                     })?;
                     tokio::spawn(async move {
